@@ -1,0 +1,48 @@
+"""The Celery application, configured from Django settings (``CELERY_*``).
+
+Queues: database-heavy work (station assignment, run bookkeeping) goes to ``db``, PDF
+rendering to ``render``, so render-only nodes can be added on their own machines
+(``celery -A config worker -Q render``). A task says which kind it is with the ``queue_kind``
+option; ``CELERY_QUEUE_NAMESPACE`` prefixes every queue so several deployments (or a test
+session) can share one broker without taking each other's messages.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+QUEUE_KINDS = ("default", "db", "render")
+
+app = Celery("config")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+def queue_name(kind: str, namespace: str | None = None) -> str:
+    if kind not in QUEUE_KINDS:
+        raise ValueError(f"unknown queue kind {kind!r}; choose one of {QUEUE_KINDS}")
+    prefix = app.conf.get("queue_namespace", "") if namespace is None else namespace
+    return f"{prefix}{kind}"
+
+
+def all_queue_names(namespace: str | None = None) -> list[str]:
+    return [queue_name(kind, namespace) for kind in QUEUE_KINDS]
+
+
+def route_by_kind(name, args, kwargs, options, task=None, **kw):
+    kind = getattr(task, "queue_kind", "default")
+    return {"queue": queue_name(kind)}
+
+
+def use_queue_namespace(namespace: str) -> None:
+    """Point this process's producers at the queues of ``namespace``."""
+    app.conf.queue_namespace = namespace
+    app.conf.task_default_queue = queue_name("default", namespace)
+
+
+app.conf.task_routes = (route_by_kind,)
+use_queue_namespace(os.environ.get("CELERY_QUEUE_NAMESPACE", ""))
+app.autodiscover_tasks()

@@ -1,0 +1,133 @@
+"""Typed readers for the environment.
+
+Every setting has a default that works on a fresh machine; a value that is present but
+malformed stops start-up with ``ImproperlyConfigured`` naming the variable, instead of
+failing later in some worker with a confusing traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+SUPPORTED_DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql", "pgsql")
+SUPPORTED_BROKER_SCHEMES = ("filesystem", "amqp", "amqps", "pyamqp", "redis", "rediss", "memory")
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false, yes/no), got {raw!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def database_config(url: str | None, *, default_sqlite: Path) -> dict:
+    """Django DATABASES["default"] from ``DATABASE_URL``, or the embedded SQLite file.
+
+    The SQLite options are not cosmetic: with the default rollback journal and deferred
+    transactions, the django-db result backend fails chords with "database is locked" as
+    soon as two worker processes store results at once.
+    """
+    if not url:
+        return sqlite_config(default_sqlite)
+    scheme = urlsplit(url).scheme
+    if scheme not in SUPPORTED_DATABASE_SCHEMES:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL has unsupported scheme {scheme!r}; use postgresql://user@host:5432/name"
+            " or sqlite:///path/to/file.sqlite3"
+        )
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except Exception as exc:  # dj-database-url raises ValueError/KeyError on broken URLs
+        raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from None
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        return sqlite_config(Path(config["NAME"]))
+    if not config.get("NAME"):
+        raise ImproperlyConfigured("DATABASE_URL names no database (…/DBNAME at the end)")
+    return config
+
+
+def sqlite_config(path: Path) -> dict:
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": (
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=NORMAL;"
+                "PRAGMA busy_timeout=30000;"
+                "PRAGMA cache_size=-64000;"
+            ),
+        },
+        "TEST": {"NAME": str(path.with_name(path.stem + "-test.sqlite3"))},
+    }
+
+
+def broker_url(url: str | None, *, default_folder: Path) -> str:
+    if not url:
+        return "filesystem://"
+    scheme = urlsplit(url).scheme
+    if scheme not in SUPPORTED_BROKER_SCHEMES:
+        raise ImproperlyConfigured(
+            f"CELERY_BROKER_URL has unsupported scheme {scheme!r}; use amqp://user:pass@host:5672//"
+            " or filesystem:// (the embedded default)"
+        )
+    if scheme.startswith("amqp") or scheme == "pyamqp":
+        parts = urlsplit(url)
+        try:
+            parts.port  # noqa: B018 - raises ValueError on a non-numeric port
+        except ValueError:
+            raise ImproperlyConfigured(f"CELERY_BROKER_URL has an invalid port: {url!r}") from None
+        if not parts.hostname:
+            raise ImproperlyConfigured(f"CELERY_BROKER_URL names no host: {url!r}")
+    return url
+
+
+def filesystem_broker_options(folder: Path) -> dict:
+    """Folders the kombu filesystem transport uses as its queue (the embedded default)."""
+    queue = folder / "queue"
+    return {
+        "data_folder_in": str(queue),
+        "data_folder_out": str(queue),
+        "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
+        "store_processed": False,
+    }

@@ -1,0 +1,139 @@
+"""Who votes where: elections, polling centers, voters and their registrations.
+
+Sized for 1,000,000 voters in one election: every query the console runs on these tables
+is served by an index declared here, and invariants are database constraints.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+DEFAULT_MAX_VOTERS_PER_STATION = 500
+
+
+class Election(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    polling_date = models.DateField()
+    max_voters_per_station = models.PositiveIntegerField(
+        default=DEFAULT_MAX_VOTERS_PER_STATION,
+        help_text="Stations of a center never hold more voters than this.",
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        default=settings.TIME_ZONE,
+        help_text="Schedules for this election run in this time zone (e.g. Europe/Paris).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-polling_date", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_voters_per_station__gte=1),
+                name="election_max_voters_per_station_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:elections_election_change", args=[self.pk])
+
+
+class PollingCenterQuerySet(models.QuerySet):
+    def for_election(self, election: Election | int) -> PollingCenterQuerySet:
+        return self.filter(election=election)
+
+
+class PollingCenter(models.Model):
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="centers")
+    code = models.CharField(max_length=32, help_text="Unique within the election.")
+    name = models.CharField(max_length=300)
+
+    objects = PollingCenterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["election", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["election", "code"], name="center_code_unique_per_election"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Voter(models.Model):
+    # A string, not an integer: real voter numbers carry leading zeros and check letters.
+    voter_number = models.CharField(max_length=20, unique=True)
+    given_name = models.CharField(max_length=500)
+    family_name = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["voter_number"]
+        indexes = [models.Index(fields=["family_name", "given_name"], name="voter_name_idx")]
+
+    def __str__(self) -> str:
+        return self.voter_number
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.family_name}, {self.given_name}"
+
+
+class RegistrationQuerySet(models.QuerySet):
+    def for_centers(self, center_ids) -> RegistrationQuerySet:
+        return self.filter(center_id__in=center_ids)
+
+    def in_roll_order(self) -> RegistrationQuerySet:
+        """The order every roll uses: family name, given name, then voter number."""
+        return self.order_by("voter__family_name", "voter__given_name", "voter__voter_number")
+
+
+class Registration(models.Model):
+    """A voter registered at one center of an election, and the station the split gave them."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="registrations")
+    center = models.ForeignKey(
+        PollingCenter, on_delete=models.CASCADE, related_name="registrations"
+    )
+    voter = models.ForeignKey(Voter, on_delete=models.CASCADE, related_name="registrations")
+    # Set by station assignment in one set-based UPDATE; the foreign key is checked at commit
+    # (deferred) so a center's stations can be replaced inside one transaction.
+    station = models.ForeignKey(
+        "rolls.Station",
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="registrations",
+    )
+    station_position = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Row number of the voter on the station's roll."
+    )
+
+    objects = RegistrationQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["election", "voter"], name="one_registration_per_voter_per_election"
+            ),
+            models.UniqueConstraint(
+                fields=["station", "station_position"], name="one_voter_per_station_row"
+            ),
+            models.CheckConstraint(
+                condition=Q(station__isnull=True, station_position__isnull=True)
+                | Q(station__isnull=False, station_position__isnull=False),
+                name="station_and_position_set_together",
+            ),
+        ]
+        indexes = [models.Index(fields=["center", "voter"], name="registration_center_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.voter_id} @ {self.center_id}"

@@ -1,0 +1,3 @@
+from rolls.models.station import Station
+
+__all__ = ["Station"]

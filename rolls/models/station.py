@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+
+class StationQuerySet(models.QuerySet):
+    def for_election(self, election_id: int) -> StationQuerySet:
+        return self.filter(election_id=election_id)
+
+    def for_centers(self, center_ids) -> StationQuerySet:
+        return self.filter(center_id__in=center_ids)
+
+
+class Station(models.Model):
+    """One polling station of a center: a contiguous slice of the center's sorted voters."""
+
+    election = models.ForeignKey(
+        "elections.Election", on_delete=models.CASCADE, related_name="stations"
+    )
+    center = models.ForeignKey(
+        "elections.PollingCenter", on_delete=models.CASCADE, related_name="stations"
+    )
+    number = models.PositiveIntegerField()
+    voter_count = models.PositiveIntegerField()
+    first_voter_number = models.CharField(max_length=20, blank=True)
+    first_voter_name = models.CharField(max_length=1001, blank=True)
+    last_voter_number = models.CharField(max_length=20, blank=True)
+    last_voter_name = models.CharField(max_length=1001, blank=True)
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["center", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["center", "number"], name="station_number_unique_per_center"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="station_number_positive"),
+            models.CheckConstraint(condition=Q(voter_count__gte=1), name="station_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.center.code} station {self.number}"
+
+    @property
+    def pages(self) -> int:
+        """Pages of the station's roll: a cover plus 40 voters a page."""
+        from rolls.pdf import ROWS_PER_PAGE
+
+        return 1 + -(-self.voter_count // ROWS_PER_PAGE)
