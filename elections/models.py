@@ -99,9 +99,14 @@ class RegistrationQuerySet(models.QuerySet):
 class Registration(models.Model):
     """A voter registered at one center of an election, and the station the split gave them."""
 
-    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="registrations")
+    # No single-column indexes on election, center and station: the composite constraints and
+    # indexes below lead with those columns and serve the same lookups. Every index here is
+    # rewritten for each voter when stations are assigned, so redundant ones cost real time.
+    election = models.ForeignKey(
+        Election, on_delete=models.CASCADE, related_name="registrations", db_index=False
+    )
     center = models.ForeignKey(
-        PollingCenter, on_delete=models.CASCADE, related_name="registrations"
+        PollingCenter, on_delete=models.CASCADE, related_name="registrations", db_index=False
     )
     voter = models.ForeignKey(Voter, on_delete=models.CASCADE, related_name="registrations")
     # Set by station assignment in one set-based UPDATE; the foreign key is checked at commit
@@ -112,6 +117,7 @@ class Registration(models.Model):
         null=True,
         blank=True,
         related_name="registrations",
+        db_index=False,
     )
     station_position = models.PositiveIntegerField(
         null=True, blank=True, help_text="Row number of the voter on the station's roll."
