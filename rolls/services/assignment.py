@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection, models, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count
 
 from elections.models import Election, PollingCenter, Registration, Voter
 from rolls.models import Station
@@ -175,7 +175,7 @@ def stations_assign(
                 params = ids
             with connection.cursor() as cursor:
                 cursor.execute(_assign_sql(mode, election.max_voters_per_station, scope), params)
-            _record_name_ranges(new_stations)
+            _record_name_ranges(new_stations, scope, params)
 
     return AssignmentResult(
         election_id=election.pk,
@@ -200,27 +200,36 @@ def _registration_counts(election: Election, ids: list[int], *, whole: bool) -> 
     )
 
 
-def _record_name_ranges(stations: list[Station]) -> None:
-    """Store each station's first and last voter: the range posted at the station's door."""
+_ENDS_SQL = """
+SELECT r.station_id, r.station_position, v.voter_number, v.family_name, v.given_name
+FROM {registration} r
+JOIN {station} s ON s.id = r.station_id
+JOIN {voter} v ON v.id = r.voter_id
+WHERE {scope} AND (r.station_position = 1 OR r.station_position = s.voter_count)
+"""
+
+
+def _record_name_ranges(stations: list[Station], scope: str, params: list) -> None:
+    """Store each station's first and last voter: the range posted at the station's door.
+
+    One pass over the same registrations the assignment just wrote (2 rows a station).
+    """
     by_id = {s.id: s for s in stations}
-    ends = (
-        Registration.objects.filter(station_id__in=by_id)
-        .filter(Q(station_position=1) | Q(station_position=F("station__voter_count")))
-        .values_list(
-            "station_id",
-            "station_position",
-            "voter__voter_number",
-            "voter__family_name",
-            "voter__given_name",
-        )
+    sql = _ENDS_SQL.format(
+        registration=Registration._meta.db_table,
+        station=Station._meta.db_table,
+        voter=Voter._meta.db_table,
+        scope=scope,
     )
-    for station_id, position, number, family, given in ends.iterator(chunk_size=5000):
-        station = by_id[station_id]
-        name = f"{family}, {given}"
-        if position == 1:
-            station.first_voter_number, station.first_voter_name = number, name
-        if position == station.voter_count:
-            station.last_voter_number, station.last_voter_name = number, name
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for station_id, position, number, family, given in cursor.fetchall():
+            station = by_id[station_id]
+            name = f"{family}, {given}"
+            if position == 1:
+                station.first_voter_number, station.first_voter_name = number, name
+            if position == station.voter_count:
+                station.last_voter_number, station.last_voter_name = number, name
     Station.objects.bulk_update(
         stations,
         ["first_voter_number", "first_voter_name", "last_voter_number", "last_voter_name"],
