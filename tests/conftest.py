@@ -156,5 +156,14 @@ def workers(queue_namespace, tmp_path) -> Iterator[WorkerFactory]:
 
 @pytest.fixture
 def worker(workers) -> WorkerProcess:
-    """One running worker (concurrency 2) on every queue."""
+    """One running worker (concurrency 2) on every queue, for this test alone."""
     return workers.start()
+
+
+@pytest.fixture(scope="session")
+def shared_worker(django_db_setup, queue_namespace, tmp_path_factory) -> Iterator[WorkerProcess]:
+    """One worker (concurrency 2) for all tests that only need *a* worker, saving a start-up
+    per test. Tests that kill or restart workers use ``workers`` instead."""
+    factory = WorkerFactory(queue_namespace, tmp_path_factory.mktemp("shared-worker"))
+    yield factory.start(node="shared")
+    factory.stop_all()

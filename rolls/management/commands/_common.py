@@ -1,0 +1,69 @@
+"""Helpers shared by the run commands: finding the election, waiting, printing."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import CommandError
+
+from elections.models import Election
+from rolls.models import Run
+from rolls.selectors import run_metrics
+from rolls.services.runs import run_is_drained
+
+
+def find_election(reference: str | None) -> Election:
+    if reference is None:
+        elections = list(Election.objects.order_by("-created_at")[:2])
+        if len(elections) == 1:
+            return elections[0]
+        if not elections:
+            raise CommandError(
+                "There is no election yet: python manage.py create_fake_voter_data 10000"
+            )
+        raise CommandError(
+            "There are several elections: choose one with --election ID, slug or name"
+        )
+    query = Election.objects.filter(slug=reference) | Election.objects.filter(name=reference)
+    if reference.isdigit():
+        query = query | Election.objects.filter(pk=int(reference))
+    election = query.first()
+    if election is None:
+        raise CommandError(f"No election with id, slug or name {reference!r}")
+    return election
+
+
+def wait_for(run: Run, *, timeout: float, drained: bool = False) -> Run:
+    """Poll until the run has finished (and, with ``drained``, all its tasks have ended)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run.refresh_from_db()
+        if not run.is_active and (not drained or run_is_drained(run)):
+            return run
+        time.sleep(0.25)
+    raise CommandError(
+        f"Run {run.pk} still {run.status} after {timeout:.0f}s "
+        f"({run.stations_done}/{run.stations_total} stations). Is a worker running?"
+    )
+
+
+def summary_lines(run: Run) -> list[str]:
+    m = run_metrics(run)
+
+    def s(value, spec=".2f"):
+        return "-" if value is None else format(value, spec)
+
+    lines = [
+        f"Run {run.pk}: {run.strategy} on {run.election.name}: {run.status.upper()}",
+        f"  centers {run.centers_assigned}/{run.centers_total}, "
+        f"stations {run.stations_done}/{run.stations_total}, pages {run.pages}",
+        f"  wall {s(m.wall_seconds)} s, queued {s(m.queued_seconds)} s, task time "
+        f"{s(m.task_seconds)} s, longest {s(m.longest_task_seconds)} s ({m.longest_task_name})",
+        f"  {m.tasks} tasks on {m.worker_processes} worker processes, efficiency "
+        f"{s(m.efficiency, '.0%')}, pages/s {s(m.pages_per_second)}",
+    ]
+    if run.empty_centers:
+        lines.append(f"  centers without voters (no stations): {', '.join(run.empty_centers)}")
+    if run.error:
+        lines.append(f"  error: {run.error}")
+    return lines

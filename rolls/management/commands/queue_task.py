@@ -1,0 +1,71 @@
+import argparse
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from elections.models import PollingCenter
+from rolls.management.commands._common import find_election, summary_lines, wait_for
+from rolls.models import RunStatus
+from rolls.services.assignment import AssignmentMode
+from rolls.services.runs import RunRefused, run_create
+from rolls.strategies import STRATEGIES
+
+
+def strategy_help() -> str:
+    return "strategies:\n" + "\n".join(
+        f"  {name}\n      {s.summary}" for name, s in STRATEGIES.items()
+    )
+
+
+class Command(BaseCommand):
+    help = "Queue a run of one strategy on an election (the talk's `queue_task NAME`)."
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter
+        parser.epilog = strategy_help()
+        return parser
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("strategy", metavar="NAME", help="one of the strategies listed below")
+        parser.add_argument("--election", help="election id, slug or name (default: the only one)")
+        parser.add_argument("--centers", help="comma-separated center codes (default: all)")
+        parser.add_argument(
+            "--mode", default=AssignmentMode.BALANCED, help="balanced or sequential"
+        )
+        parser.add_argument("--wait", action="store_true", help="wait and print the summary")
+        parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait")
+
+    def handle(self, *args, strategy, election, centers, mode, wait, timeout, **options):
+        if strategy not in STRATEGIES:
+            raise CommandError(f"Unknown strategy {strategy!r}.\n{strategy_help()}")
+        target = find_election(election)
+        center_ids = None
+        if centers:
+            codes = [c.strip() for c in centers.split(",") if c.strip()]
+            found = dict(
+                PollingCenter.objects.filter(election=target, code__in=codes).values_list(
+                    "code", "id"
+                )
+            )
+            missing = [c for c in codes if c not in found]
+            if missing:
+                raise CommandError(f"No center {', '.join(missing)} in {target.name}")
+            center_ids = list(found.values())
+        try:
+            run = run_create(
+                election_id=target.pk,
+                strategy=strategy,
+                started_by="cli",
+                center_ids=center_ids,
+                mode=mode,
+            )
+        except RunRefused as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"Queued run {run.pk}: {strategy} on {target.name}")
+        if not wait:
+            return
+        run = wait_for(run, timeout=timeout)
+        for line in summary_lines(run):
+            self.stdout.write(line)
+        if run.status == RunStatus.FAILED:
+            raise CommandError(f"Run {run.pk} failed")

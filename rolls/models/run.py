@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+class RunQuerySet(models.QuerySet):
+    def active(self) -> RunQuerySet:
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def finished(self) -> RunQuerySet:
+        return self.filter(status__in=(RunStatus.SUCCEEDED, RunStatus.FAILED))
+
+
+class Run(models.Model):
+    """One start of a strategy on an election: its progress, outcome and bookkeeping.
+
+    Completion is counted per station in :class:`RollFile` rows (unique per run, center and
+    station), never from the chord counter, so a redelivered task cannot count twice and the
+    run finishes exactly once whatever the strategy.
+    """
+
+    election = models.ForeignKey(
+        "elections.Election", on_delete=models.CASCADE, related_name="runs"
+    )
+    strategy = models.CharField(max_length=80)
+    assignment_mode = models.CharField(max_length=20, default="balanced")
+    center_ids = models.JSONField(
+        null=True, blank=True, help_text="Only these centers; empty means the whole election."
+    )
+    renders = models.BooleanField(default=True, help_text="False for assignment-only strategies.")
+    status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    started_by = models.CharField(
+        max_length=200, help_text="'admin:<user>', 'cli' or 'schedule:<name>'"
+    )
+    root_task_id = models.CharField(max_length=255, blank=True)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    centers_total = models.PositiveIntegerField(default=0)
+    centers_assigned = models.PositiveIntegerField(default=0)
+    stations_total = models.PositiveIntegerField(default=0)
+    stations_done = models.PositiveIntegerField(default=0)
+    pages = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    empty_centers = models.JSONField(default=list, blank=True)
+
+    objects = RunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-queued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["election"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_active_run_per_election",
+                violation_error_message="This election already has a run in progress.",
+            ),
+        ]
+        permissions = [
+            ("generate_rolls", "Can start roll generation runs"),
+            ("schedule_rolls", "Can schedule roll generation"),
+            ("download_rolls", "Can download voter roll PDFs"),
+        ]
+        indexes = [models.Index(fields=["election", "strategy", "-finished_at"])]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk}: {self.strategy} on {self.election_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:rolls_run_change", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def progress(self) -> float:
+        """0..1: centers assigned count for assignment-only runs, stations rendered otherwise."""
+        if not self.renders:
+            return self.centers_assigned / self.centers_total if self.centers_total else 1.0
+        return self.stations_done / self.stations_total if self.stations_total else 0.0
+
+
+class RunCenter(models.Model):
+    """A center assigned within a run (once, however often its task is delivered)."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="run_centers")
+    center = models.ForeignKey("elections.PollingCenter", on_delete=models.CASCADE)
+    stations = models.PositiveIntegerField()
+    voters = models.PositiveIntegerField()
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "center"], name="center_assigned_once_per_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} center {self.center_id}: {self.stations} stations"
+
+
+class RollFile(models.Model):
+    """The manifest entry of one station's PDF in a run: where it is and what it holds."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="roll_files")
+    center = models.ForeignKey("elections.PollingCenter", on_delete=models.CASCADE)
+    station_number = models.PositiveIntegerField()
+    voters = models.PositiveIntegerField()
+    path = models.CharField(max_length=500)
+    pages = models.PositiveIntegerField()
+    bytes = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    task_id = models.CharField(max_length=255, blank=True)
+    rendered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["center__code", "station_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "center", "station_number"], name="station_rendered_once_per_run"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.path
+
+
+class RunTask(models.Model):
+    """Links a run to the django-celery-results rows of its tasks (by task id)."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="tasks")
+    task_id = models.CharField(max_length=255, unique=True)
+    task_name = models.CharField(max_length=255)
+    center_id = models.BigIntegerField(null=True, blank=True)
+    station_number = models.PositiveIntegerField(null=True, blank=True)
+    first_seen = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "first_seen"])]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} {self.task_id}"

@@ -1,0 +1,50 @@
+"""The steps strategies are built from, each safe to repeat within a run."""
+
+from __future__ import annotations
+
+from rolls.models import Run, Station
+from rolls.services import runs as run_services
+from rolls.services.assignment import stations_assign
+from rolls.services.rendering import station_render
+
+
+def center_assign_for_run(*, run: Run, center_id: int) -> dict:
+    """Assign one center's stations once per run. A repeat (redelivery) does not split again:
+    render tasks for the first split may already be queued, and must find their stations."""
+    done = run.run_centers.filter(center_id=center_id).first()
+    if done is not None:
+        return {"stations": done.stations, "voters": done.voters, "repeat": True}
+    result = stations_assign(
+        election_id=run.election_id, center_ids=[center_id], mode=run.assignment_mode
+    )
+    run_services.run_record_center(
+        run_id=run.pk, center_id=center_id, stations=result.stations, voters=result.voters
+    )
+    return {"stations": result.stations, "voters": result.voters}
+
+
+def election_assign_for_run(*, run: Run) -> int:
+    """Assign all of the run's centers in one set-based statement (once per run)."""
+    center_ids = run_services.run_center_ids(run)
+    if not run.run_centers.exists():
+        stations_assign(
+            election_id=run.election_id, center_ids=run.center_ids, mode=run.assignment_mode
+        )
+        run_services.run_record_assigned_centers(run=run, center_ids=center_ids)
+    return len(center_ids)
+
+
+def center_render_for_run(*, run: Run, center_id: int, task_id: str = "") -> int:
+    """Render every station of a center, one after another; returns the pages written."""
+    numbers = Station.objects.filter(center_id=center_id).order_by("number")
+    return sum(
+        station_render(run=run, center_id=center_id, station_number=n, task_id=task_id).pages
+        for n in numbers.values_list("number", flat=True)
+    )
+
+
+def stations_render_for_run(*, run: Run, stations: list[list[int]], task_id: str = "") -> int:
+    return sum(
+        station_render(run=run, center_id=c, station_number=n, task_id=task_id).pages
+        for c, n in stations
+    )

@@ -1,0 +1,102 @@
+"""Render one station's roll: load it in roll order, render the PDF, store it, count it."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+from elections.models import Registration
+from rolls.models import Run, Station
+from rolls.pdf import RollHeader, RollVoter, render_station_roll
+from rolls.services.runs import run_record_station
+from rolls.services.storage import roll_path, write_whole
+
+
+class RenderError(RuntimeError):
+    """The station cannot be rendered (missing, or not assigned in this run)."""
+
+
+@dataclass(frozen=True)
+class RenderedStation:
+    center_code: str
+    station_number: int
+    voters: int
+    pages: int
+    bytes: int
+    path: str
+    seconds: float
+    counted: bool
+
+
+def station_render(
+    *, run: Run, center_id: int, station_number: int, task_id: str = ""
+) -> RenderedStation:
+    started = time.perf_counter()
+    station = (
+        Station.objects.select_related("center", "election")
+        .filter(center_id=center_id, number=station_number)
+        .first()
+    )
+    if station is None:
+        raise RenderError(
+            f"Station {station_number} of center {center_id} does not exist"
+            " (was the center assigned?)"
+        )
+    voters = [
+        RollVoter(position=position, voter_number=number, family_name=family, given_name=given)
+        # Through the center: its index serves this; station_id is deliberately unindexed.
+        for position, number, family, given in Registration.objects.filter(
+            center_id=station.center_id, station=station
+        )
+        .order_by("station_position")
+        .values_list(
+            "station_position", "voter__voter_number", "voter__family_name", "voter__given_name"
+        )
+        .iterator(chunk_size=2000)
+    ]
+    if len(voters) != station.voter_count:
+        raise RenderError(
+            f"Station {station_number} of center {station.center.code} lists {station.voter_count} "
+            f"voters but {len(voters)} are assigned to it"
+        )
+    header = RollHeader(
+        election_name=station.election.name,
+        polling_date=station.election.polling_date,
+        center_code=station.center.code,
+        center_name=station.center.name,
+        station_number=station.number,
+        voter_count=station.voter_count,
+        first_voter=station.first_voter_name,
+        last_voter=station.last_voter_name,
+    )
+    # Slow I/O (rendering, writing) happens outside any transaction.
+    rendered = render_station_roll(header, voters)
+    path = roll_path(
+        election_slug=station.election.slug,
+        run_id=run.pk,
+        center_code=station.center.code,
+        station_number=station.number,
+    )
+    write_whole(path, rendered.pdf)
+    counted = run_record_station(
+        run_id=run.pk,
+        center_id=center_id,
+        station_number=station_number,
+        voters=len(voters),
+        path=path,
+        pages=rendered.pages,
+        size=len(rendered.pdf),
+        sha256=hashlib.sha256(rendered.pdf).hexdigest(),
+        task_id=task_id,
+    )
+    return RenderedStation(
+        center_code=station.center.code,
+        station_number=station.number,
+        voters=len(voters),
+        pages=rendered.pages,
+        bytes=len(rendered.pdf),
+        path=path,
+        seconds=time.perf_counter() - started,
+        counted=counted,
+    )

@@ -1,0 +1,296 @@
+"""Runs: create one (refusing a second active run), and account for its progress.
+
+Every write here is safe to repeat: a center or station is counted by inserting its unique
+row (``RunCenter`` / ``RollFile``) and only the insert that succeeds increments the run; the
+run then finishes through a conditional UPDATE that exactly one caller wins. This does not
+depend on the django-db chord counter, which a redelivered header task decrements twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from elections.models import Election, PollingCenter, Registration
+from rolls.models import ACTIVE_STATUSES, RollFile, Run, RunCenter, RunStatus, RunTask
+from rolls.services.assignment import AssignmentMode, station_sizes
+
+logger = logging.getLogger(__name__)
+
+
+class RunRefused(Exception):
+    """A run cannot start (bad arguments, or one is already active); nothing was created."""
+
+
+def run_create(
+    *,
+    election_id: int,
+    strategy: str,
+    started_by: str,
+    center_ids: Iterable[int] | None = None,
+    mode: str = AssignmentMode.BALANCED,
+    launch: Callable[[Run], None] | None = None,
+) -> Run:
+    """Create a queued run and launch its strategy once the transaction commits."""
+    from rolls.strategies import STRATEGIES
+
+    if strategy not in STRATEGIES:
+        raise RunRefused(f"Unknown strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}")
+    if mode not in AssignmentMode.values:
+        raise RunRefused(
+            f"Unknown assignment mode {mode!r}; choose {', '.join(AssignmentMode.values)}"
+        )
+    election = Election.objects.filter(pk=election_id).first()
+    if election is None:
+        raise RunRefused(f"Election {election_id} does not exist")
+    centers = PollingCenter.objects.for_election(election)
+    if center_ids is not None:
+        wanted = sorted(set(center_ids))
+        if not wanted:
+            raise RunRefused("Choose at least one center")
+        centers = centers.filter(id__in=wanted)
+        if centers.count() != len(wanted):
+            raise RunRefused(f"Some of the chosen centers are not centers of {election.name}")
+    counts = dict(
+        Registration.objects.filter(center__in=centers)
+        .order_by()
+        .values_list("center_id")
+        .annotate(n=Count("id"))
+    )
+    center_total = centers.count()
+    if center_total == 0:
+        raise RunRefused(f"{election.name} has no polling centers")
+    planned = sum(
+        len(station_sizes(n, election.max_voters_per_station, mode)) for n in counts.values()
+    )
+    try:
+        with transaction.atomic():
+            run = Run.objects.create(
+                election=election,
+                strategy=strategy,
+                assignment_mode=mode,
+                center_ids=wanted if center_ids is not None else None,
+                renders=STRATEGIES[strategy].renders,
+                started_by=started_by[:200],
+                centers_total=center_total,
+                stations_total=planned,
+            )
+    except IntegrityError:
+        active = Run.objects.active().filter(election=election).first()
+        detail = f" (run {active.pk}, {active.strategy}, {active.status})" if active else ""
+        raise RunRefused(f"{election.name} already has a run in progress{detail}") from None
+    launcher = launch or STRATEGIES[strategy].launch
+    transaction.on_commit(lambda: _launch_or_fail(run, launcher))
+    logger.info("run %s queued: %s on election %s by %s", run.pk, strategy, election.pk, started_by)
+    return run
+
+
+def _launch_or_fail(run: Run, launcher: Callable[[Run], None]) -> None:
+    """Queue the run's canvas; if the broker refuses, the run fails instead of staying
+    'queued' forever (and blocking the election)."""
+    try:
+        launcher(run)
+    except Exception as exc:
+        run_fail(
+            run_id=run.pk, error=f"Could not queue the run's tasks: {type(exc).__name__}: {exc}"
+        )
+        raise RunRefused(f"Could not queue run {run.pk}: {exc}") from exc
+
+
+def run_center_ids(run: Run) -> list[int]:
+    if run.center_ids:
+        return list(run.center_ids)
+    return list(
+        PollingCenter.objects.for_election(run.election_id)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
+def run_link_task(*, run_id: int, task_id: str, task_name: str, center_id=None, station=None):
+    """Remember that ``task_id`` belongs to the run: at queue time when the canvas is known,
+    and again when the task starts (filling in its center and station)."""
+    link, created = RunTask.objects.get_or_create(
+        task_id=task_id,
+        defaults={
+            "run_id": run_id,
+            "task_name": task_name,
+            "center_id": center_id,
+            "station_number": station,
+        },
+    )
+    if not created and (center_id, station) != (link.center_id, link.station_number):
+        RunTask.objects.filter(pk=link.pk).update(
+            task_name=task_name, center_id=center_id, station_number=station
+        )
+
+
+def run_link_result_tree(*, run_id: int, result) -> None:
+    """Link every task of a just-queued canvas (chord header and body, chain, group members).
+
+    Group ids are skipped: they never get a result row of their own.
+    """
+    found: dict[str, str] = {}
+    stack = [result]
+    while stack:
+        node = stack.pop()
+        if node is None:
+            continue
+        members = getattr(node, "results", None)
+        if members is not None:
+            stack.extend(members)
+        elif node.id not in found:
+            found[node.id] = getattr(node, "name", None) or "queued"
+        stack.append(getattr(node, "parent", None))
+    existing = set(RunTask.objects.filter(task_id__in=found).values_list("task_id", flat=True))
+    RunTask.objects.bulk_create(
+        [
+            RunTask(run_id=run_id, task_id=task_id, task_name=name)
+            for task_id, name in found.items()
+            if task_id not in existing
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def run_is_drained(run: Run) -> bool:
+    """True when every task known to belong to the run has ended: nothing still queued or
+    running that could write to it (e.g. the subtasks of a run that already failed)."""
+    from celery import states
+    from django_celery_results.models import TaskResult
+
+    ids = RunTask.objects.filter(run=run).values("task_id")
+    ended = TaskResult.objects.filter(task_id__in=ids, status__in=states.READY_STATES).count()
+    return ended >= RunTask.objects.filter(run=run).count()
+
+
+def run_mark_started(*, run_id: int) -> None:
+    Run.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING, started_at=timezone.now()
+    )
+
+
+def run_record_center(*, run_id: int, center_id: int, stations: int, voters: int) -> bool:
+    """Count a center's assignment once. Returns False for a repeat.
+
+    Until every center is assigned, ``stations_total`` is the plan made from registration
+    counts when the run was queued; once all are, it becomes the exact sum of what was
+    assigned (registrations may have changed in between).
+    """
+    with transaction.atomic():
+        _, created = RunCenter.objects.get_or_create(
+            run_id=run_id, center_id=center_id, defaults={"stations": stations, "voters": voters}
+        )
+        if not created:
+            return False
+        run = Run.objects.select_for_update().get(pk=run_id)
+        run.centers_assigned += 1
+        fields = ["centers_assigned"]
+        if voters == 0:
+            code = PollingCenter.objects.filter(pk=center_id).values_list("code", flat=True)[0]
+            run.empty_centers = sorted({*run.empty_centers, code})
+            fields.append("empty_centers")
+        if run.centers_assigned >= run.centers_total:
+            run.stations_total = RunCenter.objects.filter(run_id=run_id).aggregate(
+                total=Sum("stations")
+            )["total"]
+            fields.append("stations_total")
+        run.save(update_fields=fields)
+    run_finish_if_complete(run_id=run_id)
+    return True
+
+
+def run_record_station(
+    *,
+    run_id: int,
+    center_id: int,
+    station_number: int,
+    voters: int,
+    path: str,
+    pages: int,
+    size: int,
+    sha256: str,
+    task_id: str = "",
+) -> bool:
+    """Count a rendered station once. Returns False for a repeat (a redelivered task)."""
+    with transaction.atomic():
+        _, created = RollFile.objects.update_or_create(
+            run_id=run_id,
+            center_id=center_id,
+            station_number=station_number,
+            defaults={
+                "voters": voters,
+                "path": path,
+                "pages": pages,
+                "bytes": size,
+                "sha256": sha256,
+                "task_id": task_id or "",
+            },
+        )
+        if created:
+            Run.objects.filter(pk=run_id).update(
+                stations_done=F("stations_done") + 1, pages=F("pages") + pages
+            )
+    if created:
+        run_finish_if_complete(run_id=run_id)
+    return created
+
+
+def run_finish_if_complete(*, run_id: int) -> bool:
+    """Mark the run succeeded if everything is accounted for; True only for the one winner."""
+    done = Q(centers_assigned=F("centers_total")) & (
+        Q(renders=False) | Q(stations_done__gte=F("stations_total"))
+    )
+    finished = (
+        Run.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES)
+        .filter(done)
+        .update(status=RunStatus.SUCCEEDED, finished_at=timezone.now())
+    )
+    if finished:
+        logger.info("run %s succeeded", run_id)
+    return bool(finished)
+
+
+def run_fail(*, run_id: int, error: str) -> bool:
+    """Mark an active run failed with ``error``; on an already failed run, add the detail."""
+    changed = Run.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).update(
+        status=RunStatus.FAILED, finished_at=timezone.now(), error=error[:10_000]
+    )
+    if not changed:
+        with transaction.atomic():
+            run = Run.objects.select_for_update().filter(pk=run_id).first()
+            if run is not None and run.status == RunStatus.FAILED and error not in run.error:
+                run.error = f"{run.error}\n{error}".strip()[:10_000]
+                run.save(update_fields=["error"])
+    else:
+        logger.warning("run %s failed: %s", run_id, error.splitlines()[0] if error else "")
+    return bool(changed)
+
+
+def run_record_assigned_centers(*, run: Run, center_ids: list[int]) -> None:
+    """Count centers assigned together in one statement (each still counted once)."""
+    from rolls.models import Station
+
+    stations = dict(
+        Station.objects.filter(center_id__in=center_ids)
+        .order_by()
+        .values_list("center_id")
+        .annotate(n=Count("id"))
+    )
+    voters = dict(
+        Registration.objects.filter(center_id__in=center_ids)
+        .order_by()
+        .values_list("center_id")
+        .annotate(n=Count("id"))
+    )
+    for center_id in center_ids:
+        run_record_center(
+            run_id=run.pk,
+            center_id=center_id,
+            stations=stations.get(center_id, 0),
+            voters=voters.get(center_id, 0),
+        )

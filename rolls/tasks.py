@@ -1,0 +1,239 @@
+"""Celery tasks: thin wrappers that take ids, call one service, return a small dict.
+
+Each result says run, center/station, pages, seconds and the worker process, so the runs
+can be compared from django-celery-results alone. ``run_id`` is always the first argument
+or a keyword; the base class links every task to its run and fails the run on an error.
+Assignment and rendering are idempotent, so they acknowledge late and are redelivered if
+the worker process dies (``reject_on_worker_lost``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import socket
+import time
+
+from celery import Task, group, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+
+from rolls.models import Run
+from rolls.services import pipeline
+from rolls.services import runs as run_services
+from rolls.services.rendering import station_render
+
+IDEMPOTENT = {"acks_late": True, "reject_on_worker_lost": True}
+
+
+class RunBoundTask(Task):
+    """Links each execution to its run (for the run's task list and timings) and marks the
+    run failed, with the task's name and error, when the task fails."""
+
+    queue_kind = "db"
+
+    def arguments(self, args, kwargs) -> dict:
+        """The call's arguments by name (positional ones included, e.g. from starmap)."""
+        try:
+            return inspect.signature(self.run).bind_partial(*args, **kwargs).arguments
+        except TypeError:
+            return dict(kwargs)
+
+    def run_id_of(self, args, kwargs) -> int | None:
+        run_id = self.arguments(args, kwargs).get("run_id")
+        return run_id if isinstance(run_id, int) else None
+
+    def before_start(self, task_id, args, kwargs):
+        arguments = self.arguments(args, kwargs)
+        run_id = arguments.get("run_id")
+        if not isinstance(run_id, int):
+            return
+        run_services.run_link_task(
+            run_id=run_id,
+            task_id=task_id,
+            task_name=self.name,
+            center_id=arguments.get("center_id"),
+            station=arguments.get("station_number"),
+        )
+        run_services.run_mark_started(run_id=run_id)
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        run_id = self.run_id_of(args, kwargs)
+        if run_id is None:
+            return
+        if isinstance(exc, SoftTimeLimitExceeded):
+            message = f"{self.name} [{task_id}] exceeded its time limit and was stopped"
+        else:
+            message = f"{self.name} [{task_id}] failed: {type(exc).__name__}: {exc}"
+        run_services.run_fail(run_id=run_id, error=message)
+
+
+def where() -> dict:
+    """Which worker process ran a task, for the per-process timeline."""
+    from celery import current_app
+
+    return {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "processes": current_app.conf.worker_concurrency or os.cpu_count() or 1,
+    }
+
+
+def _timed(started: float, **values) -> dict:
+    return {**values, "seconds": round(time.perf_counter() - started, 4), **where()}
+
+
+@shared_task(base=RunBoundTask, bind=True, queue_kind="db", **IDEMPOTENT)
+def assign_center(self, run_id: int, center_id: int) -> dict:
+    started = time.perf_counter()
+    outcome = pipeline.center_assign_for_run(run=Run.objects.get(pk=run_id), center_id=center_id)
+    return _timed(started, run=run_id, center=center_id, **outcome)
+
+
+@shared_task(base=RunBoundTask, bind=True, queue_kind="db", **IDEMPOTENT)
+def assign_election(self, run_id: int) -> dict:
+    """Ours: the whole election (or the run's centers) in one set-based statement."""
+    started = time.perf_counter()
+    centers = pipeline.election_assign_for_run(run=Run.objects.get(pk=run_id))
+    return _timed(started, run=run_id, centers=centers)
+
+
+@shared_task(base=RunBoundTask, bind=True, queue_kind="render", **IDEMPOTENT)
+def render_station(self, run_id: int, center_id: int, station_number: int) -> dict:
+    rendered = station_render(
+        run=Run.objects.get(pk=run_id),
+        center_id=center_id,
+        station_number=station_number,
+        task_id=self.request.id or "",
+    )
+    return {
+        "run": run_id,
+        "center": rendered.center_code,
+        "station": rendered.station_number,
+        "pages": rendered.pages,
+        "seconds": round(rendered.seconds, 4),
+        "counted": rendered.counted,
+        **where(),
+    }
+
+
+@shared_task(base=RunBoundTask, bind=True, queue_kind="render", **IDEMPOTENT)
+def render_stations(self, run_id: int, stations: list[list[int]]) -> dict:
+    """Ours: a batch of stations balanced by page count, rendered one after another."""
+    started = time.perf_counter()
+    pages = pipeline.stations_render_for_run(
+        run=Run.objects.get(pk=run_id), stations=stations, task_id=self.request.id or ""
+    )
+    return _timed(started, run=run_id, stations=len(stations), pages=pages)
+
+
+@shared_task(base=RunBoundTask, bind=True, queue_kind="render", **IDEMPOTENT)
+def assign_and_render_center(self, run_id: int, center_id: int) -> dict:
+    started = time.perf_counter()
+    run = Run.objects.get(pk=run_id)
+    pipeline.center_assign_for_run(run=run, center_id=center_id)
+    pages = pipeline.center_render_for_run(run=run, center_id=center_id, task_id=self.request.id)
+    return _timed(started, run=run_id, center=center_id, pages=pages)
+
+
+@shared_task(base=RunBoundTask, bind=True, queue_kind="render")
+def all_in_one(self, run_id: int) -> dict:
+    started = time.perf_counter()
+    run = Run.objects.get(pk=run_id)
+    pages = 0
+    for center_id in run_services.run_center_ids(run):
+        pipeline.center_assign_for_run(run=run, center_id=center_id)
+        pages += pipeline.center_render_for_run(
+            run=run, center_id=center_id, task_id=self.request.id
+        )
+    return _timed(started, run=run_id, pages=pages)
+
+
+@shared_task(base=RunBoundTask, bind=True, queue_kind="db")
+def by_center_with_join(self, run_id: int) -> dict:
+    """The anti-pattern the talk warns about: wait for subtasks inside a task.
+
+    The group is queued first, so its tasks still run and finish; then ``.get()`` raises
+    Celery's ``RuntimeError("Never call result.get() within a task!")`` and the run fails
+    with that message.
+    """
+    run = Run.objects.get(pk=run_id)
+    subtasks = group(
+        assign_and_render_center.s(run_id, c) for c in run_services.run_center_ids(run)
+    )
+    result = subtasks.apply_async()
+    run_services.run_link_result_tree(run_id=run_id, result=result)
+    pages = sum(r["pages"] for r in result.get())  # raises RuntimeError inside a worker
+    return {"run": run_id, "pages": pages}
+
+
+@shared_task(base=RunBoundTask, bind=True, queue_kind="db")
+def fan_out_renders(self, run_id: int, layout: str) -> dict:
+    """After assignment: queue the render tasks for the stations that now exist."""
+    from rolls.strategies import fan_out
+
+    queued = fan_out(Run.objects.get(pk=run_id), layout)
+    return {"run": run_id, "layout": layout, "queued": queued, **where()}
+
+
+@shared_task(base=RunBoundTask, bind=True, queue_kind="db")
+def finalize_run(self, results, run_id: int) -> dict:
+    """Chord callback. Completion itself is counted per station; this only cross-checks."""
+    pages = sum(r.get("pages", 0) for r in results if isinstance(r, dict))
+    finished = run_services.run_finish_if_complete(run_id=run_id)
+    return {
+        "run": run_id,
+        "tasks": len(results),
+        "pages_in_results": pages,
+        "finished_here": finished,
+    }
+
+
+@shared_task(base=RunBoundTask, bind=True, queue_kind="db")
+def fail_on_purpose(self, run_id: int, center_id: int) -> dict:
+    """The talk's error-handling lesson: one sub-task of the group fails."""
+    raise ValueError(f"simulated failure while processing center {center_id} (on purpose)")
+
+
+@shared_task(queue_kind="db")
+def record_chord_error(request, exc, traceback, run_id: int) -> dict:
+    """A chord's ``on_error`` handler: record which task failed and why on the run.
+
+    Not bound on purpose: Celery calls unbound three-argument errbacks in place with the
+    failure (a bound one would be sent as an old-style errback with only a task id). For a
+    chord, ``exc`` is a ChordError naming the header task that failed.
+    """
+    message = f"on_error handler: the chord callback did not run: {type(exc).__name__}: {exc}"
+    run_services.run_fail(run_id=run_id, error=message)
+    return {"run": run_id, "error": str(exc)}
+
+
+class ScheduleError(ValueError):
+    """A periodic task's arguments are wrong; stored as the task's failure message."""
+
+
+@shared_task(bind=True, queue_kind="db")
+def start_scheduled_run(
+    self, election: str = "", strategy: str = "", mode: str = "balanced"
+) -> dict:
+    """What django-celery-beat schedules call. Bad kwargs (hand-edited in the admin) fail
+    this one task with a clear message in its TaskResult; beat itself keeps running."""
+    from elections.models import Election
+
+    headers = getattr(self.request, "headers", None) or {}
+    schedule = (
+        getattr(self.request, "periodic_task_name", None)
+        or headers.get("periodic_task_name")
+        or "unnamed schedule"
+    )
+    target = Election.objects.filter(slug=election).first()
+    if target is None and str(election).isdigit():
+        target = Election.objects.filter(pk=int(election)).first()
+    if target is None:
+        raise ScheduleError(f"Schedule {schedule!r}: no election {election!r} (use its slug)")
+    try:
+        run = run_services.run_create(
+            election_id=target.pk, strategy=strategy, started_by=f"schedule:{schedule}", mode=mode
+        )
+    except run_services.RunRefused as exc:
+        raise ScheduleError(f"Schedule {schedule!r}: {exc}") from None
+    return {"run": run.pk, "election": target.slug, "strategy": strategy, "schedule": schedule}

@@ -1,0 +1,155 @@
+"""Every strategy end to end with a real worker process (embedded default, and RabbitMQ +
+PostgreSQL in the services run), checked by reading the PDFs and results back."""
+
+from __future__ import annotations
+
+import pytest
+from celery import states
+from django.core.files.storage import default_storage
+from rolls.pdf import expected_pages
+
+from elections.models import Registration
+from rolls.management.commands._common import wait_for
+from rolls.models import RollFile, Run, RunStatus
+from rolls.selectors import run_metrics, run_task_results
+from rolls.services.runs import run_create
+from rolls.strategies import STRATEGIES
+from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
+from tests.rolls.helpers import voter_numbers_in_run
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+CENTER_SIZES = {"A": 45, "B": 130, "E": 0}  # max 50 -> stations: 1 + 3, and one empty center
+TIMEOUT = 240
+
+
+@pytest.fixture
+def election():
+    election = ElectionFactory(max_voters_per_station=50)
+    for code, size in CENTER_SIZES.items():
+        center = PollingCenterFactory(election=election, code=code)
+        register_voters(center, [(f"Fam{code}{i:04d}", f"Given{i % 5}") for i in range(size)])
+    return election
+
+
+def run_to_the_end(election, strategy: str) -> Run:
+    run = run_create(election_id=election.pk, strategy=strategy, started_by="test")
+    return wait_for(run, timeout=TIMEOUT, drained=True)
+
+
+def expected_total_pages() -> int:
+    return expected_pages(45) + sum(expected_pages(n) for n in (44, 43, 43))
+
+
+def assert_every_voter_printed_once(run: Run) -> None:
+    expected = set(Registration.objects.values_list("voter__voter_number", flat=True))
+    seen = voter_numbers_in_run(run)
+    assert set(seen) == expected
+    assert max(seen.values()) == 1
+
+
+RENDERING = [
+    name
+    for name, s in STRATEGIES.items()
+    if s.renders
+    and name not in {"parallelize_tasks_by_center_with_join", "group_with_error_in_sub_task"}
+]
+
+
+@pytest.mark.parametrize("strategy", RENDERING)
+def test_rendering_strategy_prints_every_voter_once_and_finishes_once(
+    shared_worker, election, strategy
+):
+    run = run_to_the_end(election, strategy)
+
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert (run.centers_assigned, run.centers_total) == (3, 3)
+    assert (run.stations_done, run.stations_total) == (4, 4)
+    assert run.pages == expected_total_pages()
+    assert run.empty_centers == ["E"]
+    assert run.finished_at >= run.started_at >= run.queued_at
+    files = RollFile.objects.filter(run=run)
+    assert files.count() == 4
+    for roll in files:
+        assert default_storage.size(roll.path) == roll.bytes
+    assert_every_voter_printed_once(run)
+
+
+def test_assignment_only_strategy_assigns_every_center_and_renders_nothing(shared_worker, election):
+    run = run_to_the_end(election, "assign_all_stations_in_parallel")
+
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert (run.centers_assigned, run.stations_total, run.stations_done) == (3, 4, 0)
+    assert not RollFile.objects.filter(run=run).exists()
+    assert not Registration.objects.filter(station__isnull=True).exists()
+    names = {r.task_name for r in run_task_results(run)}
+    assert names == {"rolls.tasks.assign_center", "rolls.tasks.finalize_run"}
+
+
+def test_join_inside_a_task_fails_as_celery_makes_it_fail_but_subtasks_finish(
+    shared_worker, election
+):
+    run = run_to_the_end(election, "parallelize_tasks_by_center_with_join")
+
+    assert run.status == RunStatus.FAILED
+    assert "RuntimeError: Never call result.get() within a task!" in run.error
+    # The group was queued before the parent failed: its tasks still ran and are visible.
+    assert run.stations_done == 4
+    assert run.pages == expected_total_pages()
+    children = run_task_results(run).filter(task_name="rolls.tasks.assign_and_render_center")
+    assert children.count() == 3
+    assert set(children.values_list("status", flat=True)) == {states.SUCCESS}
+    parent = run_task_results(run).get(task_name="rolls.tasks.by_center_with_join")
+    assert parent.status == states.FAILURE and "Never call result.get()" in parent.result
+
+
+def test_error_in_a_sub_task_runs_the_on_error_handler_and_names_the_task(shared_worker, election):
+    run = run_to_the_end(election, "group_with_error_in_sub_task")
+
+    assert run.status == RunStatus.FAILED
+    failed = run_task_results(run).get(task_name="rolls.tasks.fail_on_purpose")
+    assert failed.status == states.FAILURE
+    assert f"rolls.tasks.fail_on_purpose [{failed.task_id}] failed: ValueError" in run.error
+    assert "on_error handler:" in run.error and failed.task_id in run.error
+    assert "simulated failure" in run.error
+    # The chord callback never ran successfully.
+    assert (
+        not run_task_results(run)
+        .filter(task_name="rolls.tasks.finalize_run", status=states.SUCCESS)
+        .exists()
+    )
+
+
+def test_task_results_carry_what_comparing_strategies_needs(shared_worker, election):
+    run = run_to_the_end(election, "assign_stations_and_generate_lists_with_chord")
+
+    rows = list(run_task_results(run))
+    renders = [r for r in rows if r.task_name == "rolls.tasks.render_station"]
+    assert len(renders) == 4
+    for row in rows:
+        assert row.worker and row.worker.startswith("shared.")
+        assert row.date_started is not None and row.date_done >= row.date_started
+        assert row.task_args is not None
+    assert all('"pages": ' in r.result and '"pid": ' in r.result for r in renders)
+    assert set(shared_worker.child_pids()) >= {
+        int(r.result.split('"pid": ')[1].split(",")[0]) for r in renders
+    }
+
+    metrics = run_metrics(run)
+    assert metrics.tasks == len(rows)
+    assert metrics.worker_processes == 2
+    assert metrics.task_seconds > 0
+    assert 0 < metrics.queued_seconds < metrics.wall_seconds
+    assert 0 < metrics.efficiency <= 1.0
+    assert metrics.pages_per_second == pytest.approx(run.pages / metrics.wall_seconds)
+    assert metrics.longest_task_seconds == max(
+        s.seconds for s in metrics.spans if s.name != "finalize_run"
+    )
+
+
+def test_every_task_of_the_run_is_linked_to_its_result_row(shared_worker, election):
+    run = run_to_the_end(election, "queue_tasks_by_center_with_chord")
+    rows = run_task_results(run)
+    assert rows.count() == 4  # three centers + the chord callback
+    assert set(rows.values_list("status", flat=True)) == {states.SUCCESS}
+    assert rows.filter(task_name="rolls.tasks.finalize_run").count() == 1
