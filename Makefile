@@ -125,7 +125,7 @@ check-services: $(STAMP)
 	$(PY) -m tests.services postgres rabbitmq
 
 bench: install
-	VAR_DIR=$(CURDIR)/var/bench $(PY) -m benchmarks
+	VAR_DIR=$(CURDIR)/var/bench $(PY) manage.py bench $(BENCH_ARGS)
 
 clean:
 	rm -rf var/test var/bench

@@ -1,0 +1,207 @@
+"""``make bench``: the figures the README quotes, measured in one run on this machine.
+
+Each part runs in a fresh database of its own (a SQLite file under VAR_DIR, and a
+PostgreSQL database ``elections_bench`` when PostgreSQL answers) through subprocesses, so
+the console's own data is never touched. Figures are medians where a part repeats.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from config.celery import all_queue_names
+
+ROOT = Path(settings.BASE_DIR)
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/elections_bench")
+AMQP_URL = os.environ.get("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+
+
+def manage(*args: str, env: dict[str, str], timeout: float = 1800) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def last_json(output: str) -> dict:
+    return json.loads([line for line in output.splitlines() if line.startswith("{")][-1])
+
+
+class Command(BaseCommand):
+    help = "Print the benchmark figures: fake data, assignment, PDF rendering, strategies."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+        # Internal: one measurement, run in a subprocess against its own database.
+        parser.add_argument("--part", choices=sorted(PARTS), help=argparse.SUPPRESS)
+        parser.add_argument("--voters", type=int, default=0, help=argparse.SUPPRESS)
+        parser.add_argument("--skip", default="", help="comma-separated parts to skip")
+
+    def handle(self, *args, quick, part, voters, skip, **options):
+        if part:
+            self.stdout.write(json.dumps(PARTS[part](voters)))
+            return
+        skipped = {s.strip() for s in skip.split(",") if s.strip()}
+        sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
+        databases = self.databases()
+        if "data" not in skipped:
+            self.data_and_assignment(databases, sizes)
+        if "pdf" not in skipped:
+            self.pdf()
+        if "strategies" not in skipped:
+            self.strategies(databases, quick)
+
+    # --- databases -----------------------------------------------------------------------
+    def databases(self) -> dict[str, dict[str, str]]:
+        bench_dir = Path(settings.VAR_DIR) / "bench"
+        bench_dir.mkdir(parents=True, exist_ok=True)
+        found = {"SQLite": {"DATABASE_URL": f"sqlite:///{bench_dir / 'bench.sqlite3'}"}}
+        sys.path.insert(0, str(ROOT))
+        from tests.services import postgres_problem, rabbitmq_problem
+
+        problem = postgres_problem(PG_URL)
+        if problem:
+            self.stdout.write(f"PostgreSQL parts skipped: {problem}")
+        else:
+            found["PostgreSQL"] = {"DATABASE_URL": PG_URL}
+            if not rabbitmq_problem(AMQP_URL):
+                found["PostgreSQL"]["CELERY_BROKER_URL"] = AMQP_URL
+        return found
+
+    def fresh(self, env: dict[str, str]) -> None:
+        url = env["DATABASE_URL"]
+        if url.startswith("sqlite:///"):
+            for suffix in ("", "-wal", "-shm"):
+                Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+        else:
+            import psycopg
+
+            name = url.rsplit("/", 1)[1]
+            with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{name}"')
+        manage("migrate", "--no-input", "-v0", env=env)
+
+    # --- fake data + assignment -------------------------------------------------------------
+    def data_and_assignment(self, databases, sizes) -> None:
+        self.stdout.write("\n== Fake data and station assignment (seconds) ==")
+        self.stdout.write(
+            f"{'database':<11} {'voters':>10} {'fake data':>10} {'assign':>8} {'re-assign':>10}"
+        )
+        for label, env in databases.items():
+            for n in sizes:
+                self.fresh(env)
+                fake = last_json(manage("bench", "--part", "fake", "--voters", str(n), env=env))
+                first = last_json(manage("bench", "--part", "assign", env=env))
+                again = last_json(manage("bench", "--part", "assign", env=env))
+                self.stdout.write(
+                    f"{label:<11} {n:>10,} {fake['seconds']:>10.2f} {first['seconds']:>8.2f} "
+                    f"{again['seconds']:>10.2f}"
+                )
+
+    # --- PDF --------------------------------------------------------------------------------
+    def pdf(self) -> None:
+        self.stdout.write("\n== PDF rendering (one process = one core) ==")
+        result = subprocess.run(
+            [sys.executable, "-m", "rolls.pdf.bench"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        self.stdout.write(result.stdout.rstrip() or result.stderr)
+
+    # --- strategies -------------------------------------------------------------------------
+    def strategies(self, databases, quick: bool) -> None:
+        for label, env in databases.items():
+            broker = "RabbitMQ" if "CELERY_BROKER_URL" in env else "filesystem broker"
+            env = {**env, "CELERY_QUEUE_NAMESPACE": f"bench{os.getpid()}."}
+            self.stdout.write(f"\n== Strategies, 10,000 voters, {label} + {broker}, worker -c 2 ==")
+            self.fresh(env)
+            manage(
+                "create_fake_voter_data", "10000", "--seed", "2014", "--election", "Bench", env=env
+            )
+            with worker(env):
+                self.stdout.write(
+                    manage("compare_strategies", "--election", "Bench", env=env)
+                    .split("Comparison on Bench:")[-1]
+                    .rstrip()
+                )
+                if not quick:
+                    self.fresh(env)
+                    manage(
+                        "create_fake_voter_data",
+                        "100000",
+                        "--seed",
+                        "2014",
+                        "--election",
+                        "Big",
+                        env=env,
+                    )
+                    out = manage(
+                        "compare_strategies", "--election", "Big",
+                        "--strategies", "assign_in_database_then_balanced_batches", env=env,
+                    )  # fmt: skip
+                    table = out.split("Comparison on Big:")[-1].rstrip()
+                    self.stdout.write(f"\n-- 100,000 voters, fastest strategy --{table}")
+
+
+class worker:
+    """A ``celery worker -c 2`` for the duration of a with-block."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+
+    def __enter__(self):
+        log = Path(settings.VAR_DIR) / "bench" / "worker.log"
+        self.log = log.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-c", "2", "-l", "INFO",
+             "-n", f"bench{os.getpid()}@%h", "--without-gossip", "--without-mingle",
+             "-Q", ",".join(all_queue_names(self.env["CELERY_QUEUE_NAMESPACE"]))],
+            cwd=ROOT, env={**os.environ, **self.env}, stdout=self.log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while " ready." not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return self
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(timeout=60)
+        self.log.close()
+
+
+def part_fake(voters: int) -> dict:
+    from elections.services.fake_data import create_fake_voter_data
+
+    result = create_fake_voter_data(voters=voters, election_name="Bench", seed=2014)
+    return {"seconds": result.seconds, "voters": result.voters}
+
+
+def part_assign(_: int) -> dict:
+    from elections.models import Election
+    from rolls.services.assignment import stations_assign
+
+    result = stations_assign(election_id=Election.objects.get(name="Bench").pk)
+    return {"seconds": result.seconds, "stations": result.stations}
+
+
+PARTS = {"fake": part_fake, "assign": part_assign}
