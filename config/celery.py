@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -38,9 +39,11 @@ def route_by_kind(name, args, kwargs, options, task=None, **kw):
 
 
 def use_queue_namespace(namespace: str) -> None:
-    """Point this process's producers at the queues of ``namespace``."""
+    """Point this process at the queues of ``namespace``: producers route there, and a
+    worker started without ``-Q`` consumes all of them."""
     app.conf.queue_namespace = namespace
     app.conf.task_default_queue = queue_name("default", namespace)
+    app.conf.task_queues = [Queue(name) for name in all_queue_names(namespace)]
 
 
 app.conf.task_routes = (route_by_kind,)
