@@ -1,0 +1,65 @@
+"""Retention: voter rolls are personal data and are not kept longer than needed.
+
+Task results expire through Celery's ``result_expires`` and the ``celery.backend_cleanup``
+task that beat runs daily; this removes old finished runs with their PDF files.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from rolls.models import RollFile, Run
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    runs: int
+    files: int
+    missing_files: int
+
+
+def runs_purge(*, older_than: timedelta, dry_run: bool = False) -> PurgeResult:
+    """Delete finished runs that ended before ``now - older_than`` and their files.
+
+    Active runs are never touched. Files go first: a crash midway leaves run rows whose
+    files are gone (and are removed on the next pass), never orphaned personal data.
+    """
+    if older_than < timedelta(0):
+        raise ValueError("older_than must not be negative")
+    cutoff = timezone.now() - older_than
+    runs = Run.objects.finished().filter(finished_at__lt=cutoff)
+    run_ids = list(runs.values_list("pk", flat=True))
+    paths = list(RollFile.objects.filter(run_id__in=run_ids).values_list("path", flat=True))
+    missing = sum(1 for path in paths if not default_storage.exists(path))
+    if dry_run:
+        return PurgeResult(runs=len(run_ids), files=len(paths) - missing, missing_files=missing)
+    folders = set()
+    for path in paths:
+        if default_storage.exists(path):
+            default_storage.delete(path)
+        folders.add(posixpath.dirname(path))
+    _remove_empty_folders(folders)
+    Run.objects.filter(pk__in=run_ids).delete()
+    return PurgeResult(runs=len(run_ids), files=len(paths) - missing, missing_files=missing)
+
+
+def _remove_empty_folders(folders: set[str]) -> None:
+    """Tidy the run's folders on a local filesystem (object stores have no folders)."""
+    import os
+
+    for folder in sorted(folders, key=len, reverse=True):
+        try:
+            path = default_storage.path(folder)
+        except NotImplementedError:
+            return
+        while folder and os.path.isdir(path) and not os.listdir(path):
+            os.rmdir(path)
+            folder = posixpath.dirname(folder)
+            if folder in ("", "rolls"):
+                break
+            path = default_storage.path(folder)
