@@ -12,6 +12,8 @@ from django.db.models import Count
 from django.utils.functional import cached_property
 
 from elections.models import Election, PollingCenter, Registration, Voter
+from rolls.admin.access import RollActionPermissions
+from rolls.admin.actions import generate_rolls, generate_rolls_for_centers, schedule_roll_generation
 
 
 class EstimatedCountPaginator(Paginator):
@@ -43,11 +45,14 @@ class LargeTableAdmin(admin.ModelAdmin):
 
 
 @admin.register(Election)
-class ElectionAdmin(admin.ModelAdmin):
-    list_display = ["name", "polling_date", "max_voters_per_station", "center_count"]
+class ElectionAdmin(RollActionPermissions, admin.ModelAdmin):
+    list_display = ["name", "polling_date", "max_voters_per_station", "time_zone", "center_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     date_hierarchy = "polling_date"
+    actions = [generate_rolls, schedule_roll_generation]
+    # get_absolute_url is this very admin page: a "View on site" button would lead back here.
+    view_on_site = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_centers=Count("centers"))
@@ -58,13 +63,14 @@ class ElectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(PollingCenter)
-class PollingCenterAdmin(admin.ModelAdmin):
+class PollingCenterAdmin(RollActionPermissions, admin.ModelAdmin):
     list_display = ["code", "name", "election"]
     list_filter = ["election"]
     list_select_related = ["election"]
     search_fields = ["=code", "name"]
     autocomplete_fields = ["election"]
     show_full_result_count = False
+    actions = [generate_rolls_for_centers]
 
 
 @admin.register(Voter)

@@ -131,27 +131,43 @@ class WorkerFactory:
             worker.stop()
 
 
-@pytest.fixture(scope="session")
-def queue_namespace() -> Iterator[str]:
+@contextlib.contextmanager
+def private_queues() -> Iterator[str]:
+    """Route this process's tasks to queues nobody else consumes, for the block's duration."""
     namespace = f"t{uuid.uuid4().hex[:8]}."
     previous = app.conf.get("queue_namespace", "")
     use_queue_namespace(namespace)
-    yield namespace
-    use_queue_namespace(previous)
-    if settings.CELERY_BROKER_URL.startswith(("amqp", "pyamqp")):
-        # Leave nothing behind on a shared RabbitMQ.
-        with app.connection_for_write() as conn, contextlib.suppress(Exception):
-            channel = conn.default_channel
-            for name in all_queue_names(namespace):
-                channel.queue_delete(name)
+    try:
+        yield namespace
+    finally:
+        use_queue_namespace(previous)
+        if settings.CELERY_BROKER_URL.startswith(("amqp", "pyamqp")):
+            # Leave nothing behind on a shared RabbitMQ.
+            with app.connection_for_write() as conn, contextlib.suppress(Exception):
+                channel = conn.default_channel
+                for name in all_queue_names(namespace):
+                    channel.queue_delete(name)
+
+
+@pytest.fixture(scope="session")
+def queue_namespace() -> Iterator[str]:
+    """The session's queues, consumed by ``shared_worker``."""
+    with private_queues() as namespace:
+        yield namespace
 
 
 @pytest.fixture
 def workers(queue_namespace, tmp_path) -> Iterator[WorkerFactory]:
-    """Start workers inside a test (``workers.start(...)``); all are stopped afterwards."""
-    factory = WorkerFactory(queue_namespace, tmp_path)
-    yield factory
-    factory.stop_all()
+    """Start workers inside a test (``workers.start(...)``); all are stopped afterwards.
+
+    The test gets queues of its own, so the session's ``shared_worker`` cannot take its
+    tasks (a test that kills or counts workers must see only its own)."""
+    with private_queues() as namespace:
+        factory = WorkerFactory(namespace, tmp_path)
+        try:
+            yield factory
+        finally:
+            factory.stop_all()
 
 
 @pytest.fixture

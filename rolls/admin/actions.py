@@ -1,0 +1,213 @@
+"""Admin actions on elections and centers: generate rolls, schedule roll generation.
+
+Each follows ``delete_selected``: the first POST (from the changelist) shows a confirmation
+page carrying the selection in ``ACTION_CHECKBOX_NAME`` inputs; the second (with ``post``)
+calls a service and reports with ``message_user``. The permission is checked here again on
+every POST, on top of Django hiding the action from users without it.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django_celery_beat.models import PeriodicTask
+
+from elections.models import Election, PollingCenter
+from rolls.admin.access import GENERATE_ROLLS, SCHEDULE_ROLLS, require
+from rolls.admin.forms import GenerateRollsForm, ScheduleRollsForm
+from rolls.admin.plans import RunPlan, centers_plan, run_plans
+from rolls.admin.schedules import ScheduleRefused, roll_schedule_save, schedule_name
+from rolls.services.runs import RunRefused, run_create
+from rolls.strategies import FASTEST, STRATEGIES
+
+
+def strategy_options() -> list[dict]:
+    return [
+        {
+            "name": name,
+            "summary": s.summary,
+            "lesson": s.lesson,
+            "renders": s.renders,
+            "fastest": name == FASTEST,
+        }
+        for name, s in STRATEGIES.items()
+    ]
+
+
+def _confirmation_page(
+    modeladmin, request: HttpRequest, queryset: QuerySet, *, template: str, **context
+) -> TemplateResponse:
+    opts = modeladmin.model._meta
+    return TemplateResponse(
+        request,
+        template,
+        {
+            **modeladmin.admin_site.each_context(request),
+            "opts": opts,
+            "queryset": queryset,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "strategies": strategy_options(),
+            "media": modeladmin.media,
+            **context,
+        },
+    )
+
+
+def _start_runs(
+    modeladmin, request: HttpRequest, plans: list[RunPlan], form: GenerateRollsForm
+) -> HttpResponseRedirect | None:
+    strategy, mode = form.cleaned_data["strategy"], form.cleaned_data["mode"]
+    started_by = f"admin:{request.user.get_username()}"
+    runs = []
+    for plan in plans:
+        try:
+            run = run_create(
+                election_id=plan.election.pk,
+                strategy=strategy,
+                mode=mode,
+                started_by=started_by,
+                center_ids=plan.center_ids,
+            )
+        except RunRefused as exc:
+            modeladmin.message_user(
+                request, f"{plan.election.name}: no run started. {exc}.", messages.ERROR
+            )
+            continue
+        runs.append(run)
+        scope = f"{len(plan.center_ids)} centers of " if plan.center_ids else ""
+        modeladmin.message_user(
+            request,
+            format_html(
+                'Run <a href="{}">{}</a> queued: {} on {}{} ({} assignment).',
+                reverse("admin:rolls_run_change", args=[run.pk]),
+                run.pk,
+                strategy,
+                scope,
+                plan.election.name,
+                mode,
+            ),
+            messages.SUCCESS,
+        )
+    if not runs:
+        return None  # back to the changelist, with the error messages
+    if len(runs) == 1:
+        return HttpResponseRedirect(reverse("admin:rolls_run_change", args=[runs[0].pk]))
+    query = urlencode({"id__in": ",".join(str(run.pk) for run in runs)})
+    return HttpResponseRedirect(f"{reverse('admin:rolls_run_changelist')}?{query}")
+
+
+@admin.action(description="Generate rolls", permissions=["generate_rolls"])
+def generate_rolls(modeladmin, request: HttpRequest, queryset: QuerySet[Election]):
+    """Queue one run per selected election, after confirming strategy and mode."""
+    require(request, GENERATE_ROLLS)
+    queryset = queryset.order_by("name")
+    plans = run_plans(queryset)
+    form = GenerateRollsForm(request.POST if request.POST.get("post") else None)
+    if form.is_bound and form.is_valid():
+        return _start_runs(modeladmin, request, plans, form)
+    return _confirmation_page(
+        modeladmin,
+        request,
+        queryset,
+        template="admin/rolls/generate_rolls.html",
+        title="Generate rolls",
+        action_name="generate_rolls",
+        plans=plans,
+        form=form,
+        centers_selection=False,
+    )
+
+
+@admin.action(description="Generate rolls for these centers", permissions=["generate_rolls"])
+def generate_rolls_for_centers(modeladmin, request: HttpRequest, queryset: QuerySet):
+    """One run limited to the selected centers, which must all belong to one election."""
+    require(request, GENERATE_ROLLS)
+    centers = list(queryset.select_related("election").order_by("code"))
+    elections = {center.election for center in centers}
+    if len(elections) != 1:
+        names = ", ".join(sorted(e.name for e in elections))
+        modeladmin.message_user(
+            request,
+            f"The selected centers belong to {len(elections)} elections ({names}). A run covers "
+            "one election: select centers of one election only (filter the list by election).",
+            messages.ERROR,
+        )
+        return None
+    (election,) = elections
+    plan = centers_plan(election, centers)
+    form = GenerateRollsForm(request.POST if request.POST.get("post") else None)
+    if form.is_bound and form.is_valid():
+        return _start_runs(modeladmin, request, [plan], form)
+    return _confirmation_page(
+        modeladmin,
+        request,
+        PollingCenter.objects.filter(pk__in=plan.center_ids),
+        template="admin/rolls/generate_rolls.html",
+        title=f"Generate rolls for {len(centers)} centers of {election.name}",
+        action_name="generate_rolls_for_centers",
+        plans=[plan],
+        form=form,
+        centers_selection=True,
+    )
+
+
+@admin.action(description="Schedule roll generation", permissions=["schedule_rolls"])
+def schedule_roll_generation(modeladmin, request: HttpRequest, queryset: QuerySet[Election]):
+    """Create or update one django-celery-beat schedule per selected election."""
+    require(request, SCHEDULE_ROLLS)
+    elections = list(queryset.order_by("name"))
+    form = ScheduleRollsForm(request.POST if request.POST.get("post") else None)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        for election in elections:
+            try:
+                saved = roll_schedule_save(
+                    election=election,
+                    preset=data["preset"],
+                    strategy=data["strategy"],
+                    mode=data["mode"],
+                    at=data["at"],
+                    every_minutes=data["every_minutes"],
+                    enabled=data["enabled"],
+                )
+            except ScheduleRefused as exc:
+                modeladmin.message_user(
+                    request, f"{election.name}: schedule not saved. {exc}.", messages.ERROR
+                )
+                continue
+            modeladmin.message_user(
+                request,
+                format_html(
+                    'Schedule <a href="{}">{}</a> {}: {}, strategy {}{}.',
+                    reverse("admin:django_celery_beat_periodictask_change", args=[saved.task.pk]),
+                    saved.task.name,
+                    "created" if saved.created else "updated",
+                    saved.description,
+                    data["strategy"],
+                    "" if data["enabled"] else " (switched off)",
+                ),
+                messages.SUCCESS,
+            )
+        return None
+    existing = {
+        task.name: task
+        for task in PeriodicTask.objects.filter(
+            name__in=[schedule_name(e) for e in elections]
+        ).select_related("crontab", "interval")
+    }
+    return _confirmation_page(
+        modeladmin,
+        request,
+        queryset.order_by("name"),
+        template="admin/rolls/schedule_rolls.html",
+        title="Schedule roll generation",
+        action_name="schedule_roll_generation",
+        rows=[(e, schedule_name(e), existing.get(schedule_name(e))) for e in elections],
+        form=form,
+    )

@@ -1,0 +1,257 @@
+"""Server-side SVG charts for the console: a run's timeline and bar charts of strategies.
+
+Plain SVG strings (every text escaped), no JavaScript and no inline styles, so the pages stay
+CSP-friendly and render identically in the PDF-free browser test. Colours that follow the
+admin's light/dark theme come from classes styled in ``rolls/console.css``; task colours are
+a colour-blind-safe palette (Okabe-Ito) so two task kinds never look alike.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
+
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#8C6D31", "#999999"]
+FAILED_COLOUR = "#ba2121"  # the admin's own error red
+CHAR_WIDTH = 6.6  # average width of a 12px sans-serif character, for laying out labels
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One task on the timeline: where it ran and when, in seconds since the run was queued."""
+
+    row: str
+    name: str
+    start: float
+    end: float
+    failed: bool = False
+    running: bool = False
+    title: str = ""
+
+
+def nice_step(span: float, target_ticks: int = 8) -> float:
+    """A round tick step (1, 2 or 5 times a power of ten) giving about ``target_ticks``."""
+    if span <= 0:
+        return 1.0
+    raw = span / target_ticks
+    power = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 5, 10):
+        if raw <= factor * power:
+            return factor * power
+    return 10 * power
+
+
+def format_tick(value: float, step: float) -> str:
+    decimals = max(0, -math.floor(math.log10(step))) if step < 1 else 0
+    return f"{value:.{decimals}f}"
+
+
+def _fit(text: str, width: float) -> str:
+    """Shorten ``text`` to fit ``width`` pixels (the full text stays in a <title>)."""
+    limit = max(4, int(width / CHAR_WIDTH))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def task_colours(names: list[str]) -> dict[str, str]:
+    ordered = sorted(set(names))
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(ordered)}
+
+
+def timeline_svg(
+    bars: list[Bar],
+    *,
+    queued_until: float | None,
+    finished: float | None,
+    width: int = 960,
+) -> SafeString:
+    """Rows are worker processes, bars are tasks, x is seconds since the run was queued.
+
+    The shaded band at the left is the time before the first task started (waiting in the
+    queue); gaps within a row are an idle process; a row busy long after the others is the
+    straggler that set the wall time.
+    """
+    if not bars:
+        return mark_safe("")
+    rows = sorted({bar.row for bar in bars})
+    colours = task_colours([bar.name for bar in bars])
+    label_width, right = 230, 24
+    plot_width = width - label_width - right
+    end = max([bar.end for bar in bars] + [finished or 0.0, 0.001])
+    step = nice_step(end)
+    axis_end = math.ceil(end / step) * step
+
+    def x(seconds: float) -> float:
+        return label_width + plot_width * max(0.0, seconds) / axis_end
+
+    # Legend first: it wraps onto as many lines as it needs.
+    legend_items = [(name, colours[name], "") for name in sorted(colours)]
+    if any(bar.failed for bar in bars):
+        legend_items.append(("failed", FAILED_COLOUR, ""))
+    if queued_until:
+        legend_items.append(("waiting in the queue", "", "queued-swatch"))
+    if finished is not None:
+        legend_items.append(("run finished", "", "finish-line"))
+    parts: list[str] = []
+    legend_x, legend_y = float(label_width), 14.0
+    for text, colour, css in legend_items:
+        item_width = 18 + len(text) * CHAR_WIDTH + 16
+        if legend_x + item_width > width - right and legend_x > label_width:
+            legend_x, legend_y = float(label_width), legend_y + 18
+        if css == "finish-line":
+            swatch = (
+                f'<line x1="{legend_x + 6:.1f}" y1="{legend_y - 10:.1f}" x2="{legend_x + 6:.1f}" '
+                f'y2="{legend_y + 4:.1f}" class="finish-line"/>'
+            )
+        else:
+            fill = f'fill="{colour}"' if colour else f'class="{css}"'
+            swatch = (
+                f'<rect x="{legend_x:.1f}" y="{legend_y - 9:.1f}" width="12" height="12" rx="2" '
+                f"{fill}/>"
+            )
+        parts.append(
+            f'{swatch}<text x="{legend_x + 17:.1f}" y="{legend_y + 1:.1f}" class="chart-text">'
+            f"{escape(text)}</text>"
+        )
+        legend_x += item_width
+    top = legend_y + 14
+    row_height, bar_height = 24, 16
+    plot_bottom = top + row_height * len(rows)
+    height = plot_bottom + 42
+
+    svg = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="rolls-chart rolls-timeline" '
+        f'viewBox="0 0 {width} {height:.0f}" width="100%" role="img" '
+        f'aria-label="Timeline of the run\'s tasks per worker process">',
+        "<title>Tasks per worker process over time</title>",
+        *parts,
+    ]
+    for index, row in enumerate(rows):
+        y = top + index * row_height
+        if index % 2 == 0:
+            svg.append(
+                f'<rect x="{label_width}" y="{y:.1f}" width="{plot_width}" '
+                f'height="{row_height}" class="row-band"/>'
+            )
+        svg.append(
+            f'<text x="{label_width - 8}" y="{y + row_height / 2 + 4:.1f}" text-anchor="end" '
+            f'class="chart-text"><title>{escape(row)}</title>'
+            f"{escape(_fit(row, label_width - 12))}</text>"
+        )
+    if queued_until and queued_until > 0:
+        svg.append(
+            f'<rect x="{label_width}" y="{top:.1f}" width="{x(queued_until) - label_width:.1f}" '
+            f'height="{plot_bottom - top:.1f}" class="queued-band">'
+            f"<title>{queued_until:.2f} s waiting in the queue before the first task started"
+            "</title></rect>"
+        )
+    # Ticks and grid.
+    tick = 0.0
+    while tick <= axis_end + step / 1000:
+        tx = x(tick)
+        svg.append(
+            f'<line x1="{tx:.1f}" y1="{top:.1f}" x2="{tx:.1f}" y2="{plot_bottom:.1f}" '
+            f'class="grid"/><text x="{tx:.1f}" y="{plot_bottom + 15:.1f}" text-anchor="middle" '
+            f'class="chart-text">{format_tick(tick, step)}</text>'
+        )
+        tick += step
+    svg.append(
+        f'<line x1="{label_width}" y1="{plot_bottom:.1f}" x2="{width - right}" '
+        f'y2="{plot_bottom:.1f}" class="axis"/>'
+        f'<text x="{label_width + plot_width / 2:.1f}" y="{plot_bottom + 34:.1f}" '
+        f'text-anchor="middle" class="chart-text chart-quiet">seconds since the run was queued'
+        "</text>"
+    )
+    for bar in sorted(bars, key=lambda b: b.start):
+        y = top + rows.index(bar.row) * row_height + (row_height - bar_height) / 2
+        left = x(bar.start)
+        bar_width = max(1.5, x(bar.end) - left)
+        colour = FAILED_COLOUR if bar.failed else colours[bar.name]
+        css = "task running" if bar.running else "task"
+        svg.append(
+            f'<rect x="{left:.1f}" y="{y:.1f}" width="{bar_width:.1f}" height="{bar_height}" '
+            f'rx="2" fill="{colour}" class="{css}"><title>{escape(bar.title or bar.name)}'
+            "</title></rect>"
+        )
+    if finished is not None:
+        fx = x(finished)
+        svg.append(
+            f'<line x1="{fx:.1f}" y1="{top - 4:.1f}" x2="{fx:.1f}" y2="{plot_bottom:.1f}" '
+            f'class="finish-line"><title>run finished after {finished:.2f} s</title></line>'
+        )
+    svg.append("</svg>")
+    return mark_safe("".join(svg))  # noqa: S308 - every text above is escaped
+
+
+@dataclass(frozen=True)
+class BarRow:
+    label: str
+    value: float | None
+    text: str
+    highlight: bool = False
+
+
+def bar_chart_svg(rows: list[BarRow], *, title: str, unit: str, width: int = 960) -> SafeString:
+    """Horizontal bars, one per row; rows without a value are listed with their text only."""
+    if not rows:
+        return mark_safe("")
+    label_width, value_space, right = 340, 90, 16
+    plot_width = width - label_width - value_space - right
+    top, row_height, bar_height = 28, 26, 16
+    maximum = max([row.value for row in rows if row.value] + [0.001])
+    step = nice_step(maximum, 6)
+    axis_end = math.ceil(maximum / step) * step
+    plot_bottom = top + row_height * len(rows)
+    height = plot_bottom + 40
+
+    def x(value: float) -> float:
+        return label_width + plot_width * value / axis_end
+
+    svg = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="rolls-chart rolls-bars" '
+        f'viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{escape(title)}">',
+        f"<title>{escape(title)}</title>",
+        f'<text x="{label_width}" y="16" class="chart-text chart-heading">{escape(title)}</text>',
+    ]
+    tick = 0.0
+    while tick <= axis_end + step / 1000:
+        tx = x(tick)
+        svg.append(
+            f'<line x1="{tx:.1f}" y1="{top}" x2="{tx:.1f}" y2="{plot_bottom}" class="grid"/>'
+            f'<text x="{tx:.1f}" y="{plot_bottom + 15}" text-anchor="middle" class="chart-text">'
+            f"{format_tick(tick, step)}</text>"
+        )
+        tick += step
+    for index, row in enumerate(rows):
+        y = top + index * row_height
+        label_css = "chart-text chart-strong" if row.highlight else "chart-text"
+        svg.append(
+            f'<text x="{label_width - 8}" y="{y + row_height / 2 + 4}" text-anchor="end" '
+            f'class="{label_css}"><title>{escape(row.label)}</title>'
+            f"{escape(_fit(row.label, label_width - 12))}</text>"
+        )
+        if row.value is None:
+            svg.append(
+                f'<text x="{label_width + 6}" y="{y + row_height / 2 + 4}" '
+                f'class="chart-text chart-quiet">{escape(row.text)}</text>'
+            )
+            continue
+        bar_end = x(row.value)
+        css = "bar bar-best" if row.highlight else "bar"
+        svg.append(
+            f'<rect x="{label_width}" y="{y + (row_height - bar_height) / 2}" '
+            f'width="{max(1.5, bar_end - label_width):.1f}" height="{bar_height}" rx="2" '
+            f'class="{css}"><title>{escape(row.label)}: {escape(row.text)}</title></rect>'
+            f'<text x="{bar_end + 6:.1f}" y="{y + row_height / 2 + 4}" class="chart-text">'
+            f"{escape(row.text)}</text>"
+        )
+    svg.append(
+        f'<line x1="{label_width}" y1="{plot_bottom}" x2="{label_width + plot_width}" '
+        f'y2="{plot_bottom}" class="axis"/>'
+        f'<text x="{label_width + plot_width / 2:.1f}" y="{plot_bottom + 34}" '
+        f'text-anchor="middle" class="chart-text chart-quiet">{escape(unit)}</text>'
+    )
+    svg.append("</svg>")
+    return mark_safe("".join(svg))  # noqa: S308 - every text above is escaped

@@ -1,0 +1,77 @@
+"""Forms of the console's confirmation pages."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.db import models
+
+from rolls.services.assignment import AssignmentMode
+from rolls.strategies import FASTEST, STRATEGIES
+
+
+def strategy_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in STRATEGIES]
+
+
+class GenerateRollsForm(forms.Form):
+    strategy = forms.ChoiceField(choices=strategy_choices, initial=FASTEST)
+    mode = forms.ChoiceField(
+        label="Assignment mode",
+        choices=AssignmentMode.choices,
+        initial=AssignmentMode.BALANCED,
+        widget=forms.RadioSelect,
+    )
+
+
+class SchedulePreset(models.TextChoices):
+    NIGHTLY = "nightly", "Every night at a fixed time"
+    HOURLY = "hourly", "Every hour, on the hour"
+    INTERVAL = "interval", "Every N minutes"
+
+
+class ScheduleRollsForm(forms.Form):
+    preset = forms.ChoiceField(
+        label="When",
+        choices=SchedulePreset.choices,
+        initial=SchedulePreset.NIGHTLY,
+        widget=forms.RadioSelect,
+    )
+    at = forms.TimeField(
+        label="Time of day",
+        required=False,
+        initial=datetime.time(2, 0),
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
+        help_text="For the nightly preset, in each election's own time zone.",
+    )
+    every_minutes = forms.IntegerField(
+        label="Every (minutes)",
+        required=False,
+        min_value=1,
+        max_value=7 * 24 * 60,
+        initial=30,
+        widget=forms.NumberInput(attrs={"class": "vIntegerField"}),
+        help_text="For the every-N-minutes preset.",
+    )
+    strategy = forms.ChoiceField(choices=strategy_choices, initial=FASTEST)
+    mode = forms.ChoiceField(
+        label="Assignment mode",
+        choices=AssignmentMode.choices,
+        initial=AssignmentMode.BALANCED,
+        widget=forms.RadioSelect,
+    )
+    enabled = forms.BooleanField(
+        required=False,
+        initial=True,
+        help_text="Untick to save the schedule switched off (beat then ignores it).",
+    )
+
+    def clean(self):
+        data = super().clean()
+        preset = data.get("preset")
+        if preset == SchedulePreset.NIGHTLY and data.get("at") is None:
+            self.add_error("at", "Give the time of day for a nightly schedule.")
+        if preset == SchedulePreset.INTERVAL and not data.get("every_minutes"):
+            self.add_error("every_minutes", "Give the number of minutes between runs.")
+        return data

@@ -1,0 +1,104 @@
+"""What a run would produce, shown on the confirmation page before anything is queued.
+
+Read-only: one grouped count of registrations per center (served by the registration
+indexes, also at a million voters), then the same station arithmetic the assignment uses.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count
+
+from elections.models import Election, PollingCenter, Registration
+from rolls.services.assignment import AssignmentMode, station_sizes
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    election: Election
+    centers: int
+    empty_centers: int
+    voters: int
+    stations: int
+    pages: int
+    pages_sequential: int
+    center_ids: list[int] | None = None
+    center_codes: list[str] | None = None
+
+
+def _pages(counts: Iterable[int], maximum: int, mode: str) -> tuple[int, int]:
+    from rolls.pdf import expected_pages  # the renderer decides what a page holds
+
+    stations = pages = 0
+    for voters in counts:
+        sizes = station_sizes(voters, maximum, mode)
+        stations += len(sizes)
+        pages += sum(expected_pages(size) for size in sizes)
+    return stations, pages
+
+
+def run_plans(elections: Iterable[Election]) -> list[RunPlan]:
+    """The plan of a whole-election run for each election."""
+    elections = list(elections)
+    ids = [e.pk for e in elections]
+    centers: dict[int, int] = dict(
+        PollingCenter.objects.filter(election_id__in=ids)
+        .order_by()
+        .values_list("election_id")
+        .annotate(n=Count("id"))
+    )
+    per_center: dict[int, list[int]] = defaultdict(list)
+    for election_id, _center, n in (
+        Registration.objects.filter(election_id__in=ids)
+        .order_by()
+        .values_list("election_id", "center_id")
+        .annotate(n=Count("id"))
+    ):
+        per_center[election_id].append(n)
+    plans = []
+    for election in elections:
+        counts = per_center.get(election.pk, [])
+        maximum = election.max_voters_per_station
+        stations, pages = _pages(counts, maximum, AssignmentMode.BALANCED)
+        _, sequential = _pages(counts, maximum, AssignmentMode.SEQUENTIAL)
+        total_centers = centers.get(election.pk, 0)
+        plans.append(
+            RunPlan(
+                election=election,
+                centers=total_centers,
+                empty_centers=total_centers - len(counts),
+                voters=sum(counts),
+                stations=stations,
+                pages=pages,
+                pages_sequential=sequential,
+            )
+        )
+    return plans
+
+
+def centers_plan(election: Election, centers: list[PollingCenter]) -> RunPlan:
+    """The plan of a run limited to some centers of one election."""
+    ids = [c.pk for c in centers]
+    counts = dict(
+        Registration.objects.filter(center_id__in=ids)
+        .order_by()
+        .values_list("center_id")
+        .annotate(n=Count("id"))
+    )
+    maximum = election.max_voters_per_station
+    stations, pages = _pages(counts.values(), maximum, AssignmentMode.BALANCED)
+    _, sequential = _pages(counts.values(), maximum, AssignmentMode.SEQUENTIAL)
+    return RunPlan(
+        election=election,
+        centers=len(ids),
+        empty_centers=len(ids) - len(counts),
+        voters=sum(counts.values()),
+        stations=stations,
+        pages=pages,
+        pages_sequential=sequential,
+        center_ids=sorted(ids),
+        center_codes=[c.code for c in centers],
+    )

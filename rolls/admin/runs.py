@@ -1,0 +1,250 @@
+"""The Run admin: the run list, and each run's read-only page with live progress.
+
+Runs are created only by ``run_create`` (the Generate rolls action, the CLI, schedules),
+so there is no add form and nothing on a run is editable; deleting one is for superusers.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
+
+from rolls import views
+from rolls.admin.access import DOWNLOAD_ROLLS, VIEW_RESULTS
+from rolls.admin.run_page import elapsed_seconds, format_duration, run_page_context, wrappable
+from rolls.models import Run, RunStatus
+from rolls.strategies import STRATEGIES
+
+
+class StrategyFilter(admin.SimpleListFilter):
+    title = "strategy"
+    parameter_name = "strategy"
+
+    def lookups(self, request, model_admin):
+        return [(name, wrappable(name)) for name in STRATEGIES]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(strategy=self.value()) if self.value() else queryset
+
+
+def status_badge(run: Run) -> str:
+    return format_html(
+        '<span class="rolls-status rolls-status-{}">{}</span>',
+        run.status,
+        run.get_status_display(),
+    )
+
+
+def results_url(run_id: int) -> str:
+    changelist = reverse("admin:django_celery_results_taskresult_changelist")
+    return f"{changelist}?{urlencode({'run': run_id})}"
+
+
+@admin.register(Run)
+class RunAdmin(admin.ModelAdmin):
+    list_display = [
+        "run_label",
+        "status_and_results",
+        "election",
+        "strategy_label",
+        "queued_by",
+        "wall_time",
+        "progress_label",
+    ]
+    list_display_links = ["run_label"]
+    list_filter = ["status", StrategyFilter, "election"]
+    list_select_related = ["election"]
+    search_fields = ["election__name", "started_by", "=strategy"]
+    search_help_text = "Election name, who started it (e.g. admin:maria, schedule:…), or strategy."
+    date_hierarchy = "queued_at"
+    show_full_result_count = False
+    list_per_page = 50
+    fieldsets = [
+        ("Run", {"fields": ["election_link", "strategy", "assignment_mode", "status_label"]}),
+        (
+            "Who and when",
+            {"fields": ["started_by_label", "queued_label", "started_label", "finished_label"]},
+        ),
+        (
+            "Counts",
+            {"fields": ["centers_label", "stations_label", "pages", "empty_centers_label"]},
+        ),
+        ("Celery", {"fields": ["root_task_id"]}),
+    ]
+    readonly_fields = [
+        "election_link",
+        "started_by_label",
+        "queued_label",
+        "started_label",
+        "finished_label",
+        "status_label",
+        "centers_label",
+        "stations_label",
+        "empty_centers_label",
+    ]
+    change_form_template = "admin/rolls/run/change_form.html"
+    view_on_site = False  # a run's page is this page
+
+    class Media:
+        css = {"all": ["rolls/console.css"]}
+
+    # --- permissions: runs are read-only records ---------------------------------------
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    # --- list columns ---------------------------------------------------------------------
+    @admin.display(description="run", ordering="pk")
+    def run_label(self, run: Run) -> str:
+        return format_html('<span class="rolls-nowrap">Run {}</span>', run.pk)
+
+    @admin.display(description="strategy", ordering="strategy")
+    def strategy_label(self, run: Run) -> str:
+        return wrappable(run.strategy)
+
+    @admin.display(description="status", ordering="status")
+    def status_label(self, run: Run) -> str:
+        return status_badge(run)
+
+    @admin.display(description="status", ordering="status")
+    def status_and_results(self, run: Run) -> str:
+        """The list's status cell also links to the run's task results (saves a column)."""
+        return format_html(
+            '{}<br><a class="rolls-note" href="{}">task results</a>',
+            status_badge(run),
+            results_url(run.pk),
+        )
+
+    @admin.display(description="queued", ordering="queued_at")
+    def queued_by(self, run: Run) -> str:
+        return format_html(
+            '<span class="rolls-nowrap">{}</span><br><span class="rolls-note">by {}</span>',
+            f"{timezone.localtime(run.queued_at):%b %d, %H:%M:%S}",
+            run.started_by,
+        )
+
+    @admin.display(description="wall time")
+    def wall_time(self, run: Run) -> str:
+        seconds = elapsed_seconds(run, timezone.now())
+        text = format_duration(seconds)
+        return text if run.finished_at else f"{text} so far"
+
+    @admin.display(description="done / total")
+    def progress_label(self, run: Run) -> str:
+        if run.renders:
+            return format_html(
+                '{} / {} stations<br><span class="rolls-note">{} pages</span>',
+                run.stations_done,
+                run.stations_total,
+                run.pages,
+            )
+        return format_html(
+            '{} / {} centers<br><span class="rolls-note">no PDFs</span>',
+            run.centers_assigned,
+            run.centers_total,
+        )
+
+    # --- read-only fields on the run's page ----------------------------------------------
+    @admin.display(description="election")
+    def election_link(self, run: Run) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:elections_election_change", args=[run.election_id]),
+            run.election,
+        )
+
+    @admin.display(description="started by")
+    def started_by_label(self, run: Run) -> str:
+        return run.started_by
+
+    def _moment(self, run: Run, moment) -> str:
+        if moment is None:
+            return "—"
+        local = timezone.localtime(moment)
+        offset = (moment - run.queued_at).total_seconds()
+        after = f" (+{format_duration(offset)})" if moment != run.queued_at else ""
+        return f"{local:%Y-%m-%d %H:%M:%S} {local.tzname()}{after}"
+
+    @admin.display(description="queued at")
+    def queued_label(self, run: Run) -> str:
+        return self._moment(run, run.queued_at)
+
+    @admin.display(description="first task started")
+    def started_label(self, run: Run) -> str:
+        return self._moment(run, run.started_at)
+
+    @admin.display(description="finished at")
+    def finished_label(self, run: Run) -> str:
+        return self._moment(run, run.finished_at)
+
+    @admin.display(description="centers assigned")
+    def centers_label(self, run: Run) -> str:
+        scope = "selected centers" if run.center_ids else "all centers of the election"
+        return f"{run.centers_assigned} / {run.centers_total} ({scope})"
+
+    @admin.display(description="stations rendered")
+    def stations_label(self, run: Run) -> str:
+        if not run.renders:
+            return f"{run.stations_total} assigned (this strategy renders no PDFs)"
+        return f"{run.stations_done} / {run.stations_total}"
+
+    @admin.display(description="centers without voters")
+    def empty_centers_label(self, run: Run) -> str:
+        return ", ".join(run.empty_centers) if run.empty_centers else "—"
+
+    # --- the run's page ---------------------------------------------------------------------
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        run = self.get_object(request, object_id)
+        context = dict(extra_context or {})
+        if run is not None:
+            context.update(run_page_context(run))
+            context.update(
+                {
+                    "title": f"Run {run.pk} · {run.election.name}",
+                    "subtitle": None,  # the strategy and its lesson head the page
+                    "run": run,
+                    "strategy": STRATEGIES.get(run.strategy),
+                    "can_download": request.user.has_perm(DOWNLOAD_ROLLS),
+                    "can_view_results": request.user.has_perm(VIEW_RESULTS),
+                    "results_url": results_url(run.pk),
+                    "compare_url": reverse("admin:rolls_run_compare", args=[run.election_id]),
+                    "progress_url": reverse("admin:rolls_run_progress", args=[run.pk]),
+                    "zip_url": reverse("admin:rolls_run_zip", args=[run.pk]),
+                    "finished_status": run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED),
+                }
+            )
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def get_urls(self):
+        def wrap(view):
+            def wrapper(request, *args, **kwargs):
+                return view(request, *args, model_admin=self, **kwargs)
+
+            return self.admin_site.admin_view(wrapper)
+
+        return [
+            path(
+                "compare/<int:election_id>/",
+                wrap(views.strategy_comparison_view),
+                name="rolls_run_compare",
+            ),
+            path(
+                "<int:run_id>/progress/", wrap(views.run_progress_view), name="rolls_run_progress"
+            ),
+            path(
+                "<int:run_id>/rolls/<int:file_id>/download/",
+                wrap(views.roll_download_view),
+                name="rolls_run_roll_download",
+            ),
+            path("<int:run_id>/download.zip", wrap(views.run_zip_view), name="rolls_run_zip"),
+            *super().get_urls(),
+        ]

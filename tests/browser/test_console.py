@@ -1,0 +1,197 @@
+"""The console in a real browser (Debian's headless Chromium, driven by Playwright): Election
+staff generate the rolls of an election, watch the run to the end, compare strategies and
+download a station's PDF. A real worker process does the work.
+
+Also writes the screenshots shown in the README (docs/screenshots/*.png).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from faker import Faker
+from pypdf import PdfReader
+
+from rolls.management.commands._common import wait_for
+from rolls.models import Run, RunStatus
+from rolls.services.runs import run_create
+from rolls.strategies import FASTEST
+from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
+from tests.rolls.test_admin_support import STAFF, make_user
+
+
+@pytest.fixture(autouse=True)
+def allow_database_access_beside_playwright(monkeypatch):
+    """Playwright's sync API runs an event loop in this thread; Django would otherwise
+    refuse database access from it (SynchronousOnlyOperation). Scoped to this module's
+    tests so it never leaks into other tests or their subprocesses."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PASSWORD = "polling-day-2026"
+RUN_TIMEOUT_MS = 180_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.embedded_only,
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture
+def browser():
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is not installed (apt-get install chromium): browser test skipped"
+        print(f"SKIP REASON: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def election():
+    """A small election: three centers, 300 voters, at most 50 voters a station."""
+    fake = Faker("en_US")
+    fake.seed_instance(2026)
+    election = ElectionFactory(
+        name="Municipal election 2026",
+        slug="municipal-2026",
+        max_voters_per_station=50,
+        time_zone="Europe/Paris",
+    )
+    for code, name, size in [
+        ("C001", "Jules Ferry Primary School", 120),
+        ("C002", "Town Hall, Salle des fêtes", 95),
+        ("C003", "Marie Curie Gymnasium", 85),
+    ]:
+        center = PollingCenterFactory(election=election, code=code, name=name)
+        register_voters(center, [(fake.last_name(), fake.first_name()) for _ in range(size)])
+    return election
+
+
+def finished_run(election, strategy: str) -> Run:
+    run = run_create(election_id=election.pk, strategy=strategy, started_by="cli")
+    run = wait_for(run, timeout=RUN_TIMEOUT_MS / 1000, drained=True)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    return run
+
+
+def shoot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def own_worker(workers):
+    """A real worker on the test database and on this test's own queues, stopped when the
+    test ends."""
+    return workers.start(concurrency=2, node="browser")
+
+
+def test_election_staff_generate_watch_compare_and_download_in_a_browser(
+    browser, live_server, own_worker, election
+):
+    from playwright.sync_api import expect
+
+    # Earlier runs of two other strategies, so the comparison has something to compare.
+    for strategy in ["all_in_one", "queue_tasks_by_center_with_chord"]:
+        finished_run(election, strategy)
+    make_user("maria", STAFF, password=PASSWORD)
+    page = browser.new_page(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    page.set_default_timeout(30_000)
+
+    # Log in.
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", "maria")
+    shoot(page, "login")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    expect(page.locator("#site-name")).to_contain_text("Election operations console")
+
+    # Elections -> select the election -> action "Generate rolls".
+    page.goto(f"{live_server.url}/admin/elections/election/")
+    page.check(f'input[name="_selected_action"][value="{election.pk}"]')
+    page.select_option('select[name="action"]', "generate_rolls")
+    page.click('button[name="index"]')
+
+    # The confirmation page: what will be generated, strategies explained, fastest preselected.
+    expect(page.locator("#run-plan")).to_contain_text("Municipal election 2026")
+    expect(page.locator("#run-plan")).to_contain_text("300")
+    expect(page.locator(f'input[name="strategy"][value="{FASTEST}"]')).to_be_checked()
+    shoot(page, "generate-rolls")
+    page.check(f'input[name="strategy"][value="{FASTEST}"]')
+    page.check('input[name="mode"][value="balanced"]')
+    page.click("#generate-rolls-form input[type=submit]")
+
+    # The run's page: progress updates live until 100%, then the page shows the timeline.
+    page.wait_for_url(re.compile(r"/admin/rolls/run/\d+/change/$"))
+    run_id = int(re.search(r"/run/(\d+)/", page.url).group(1))
+    expect(page.locator(".messagelist")).to_contain_text(f"Run {run_id} queued")
+    expect(page.locator('#run-progress [data-field="summary"]')).to_contain_text(
+        "100%", timeout=RUN_TIMEOUT_MS
+    )
+    expect(page.locator('#run-progress [data-field="status"]')).to_have_text(
+        "Succeeded", timeout=RUN_TIMEOUT_MS
+    )
+    page.wait_for_selector("svg.rolls-timeline", timeout=60_000)
+    expect(page.locator("#run-progress")).to_have_attribute("data-active", "false")
+    expect(page.locator("#roll-files a.roll-download")).to_have_count(7)
+    run = Run.objects.get(pk=run_id)
+    assert (run.status, run.strategy, run.started_by) == ("succeeded", FASTEST, "admin:maria")
+    shoot(page, "run-page")
+
+    # Download one station's roll.
+    with page.expect_download() as download_info:
+        page.locator("#roll-files a.roll-download").first.click()
+    download = download_info.value
+    pdf = Path(download.path()).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    assert download.suggested_filename.endswith("C001-station-001.pdf")
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == run.roll_files.get(center__code="C001", station_number=1).pages
+
+    # The comparison of strategies on this election.
+    page.click("text=Compare strategies")
+    expect(page.locator("h1")).to_contain_text("Compare strategies")
+    expect(page.locator("#comparison")).to_contain_text(f"Run {run_id}")
+    expect(page.locator("#comparison-charts svg")).to_have_count(2)
+    shoot(page, "comparison")
+
+    # The run list links each run to its task results.
+    page.goto(f"{live_server.url}/admin/rolls/run/")
+    expect(page.locator("#result_list")).to_contain_text(f"Run {run_id}")
+    shoot(page, "runs")
+    page.locator(f'#result_list a[href$="?run={run_id}"]').click()
+    expect(page.locator("#result_list tbody tr")).to_have_count(run.tasks.count())
+    expect(page.locator("#result_list")).to_contain_text(f"Run {run_id}")
+
+    # A nightly schedule at 02:00 in the election's time zone.
+    page.goto(f"{live_server.url}/admin/elections/election/")
+    page.check(f'input[name="_selected_action"][value="{election.pk}"]')
+    page.select_option('select[name="action"]', "schedule_roll_generation")
+    page.click('button[name="index"]')
+    expect(page.locator("#schedule-targets")).to_contain_text("Europe/Paris")
+    page.check('input[name="preset"][value="nightly"]')
+    page.fill('input[name="at"]', "02:00")
+    shoot(page, "schedule")
+    page.click("#schedule-rolls-form input[type=submit]")
+    expect(page.locator(".messagelist")).to_contain_text(
+        "Generate rolls: municipal-2026 created: every night at 02:00 (Europe/Paris)"
+    )

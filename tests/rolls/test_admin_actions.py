@@ -1,0 +1,321 @@
+"""The Generate rolls and Schedule roll generation actions, as Election staff use them."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.urls import reverse
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+from rolls.admin.schedules import ScheduleRefused, schedule_kwargs_validate
+from rolls.models import Run, RunStatus
+from rolls.pdf import expected_pages
+from rolls.services.runs import run_create
+from rolls.strategies import FASTEST, STRATEGIES, Strategy
+from tests.factories import PollingCenterFactory
+from tests.rolls.test_admin_support import STAFF, make_election, make_user, no_launch
+
+pytestmark = pytest.mark.django_db
+
+ELECTIONS = reverse("admin:elections_election_changelist")
+CENTERS = reverse("admin:elections_pollingcenter_changelist")
+
+
+@pytest.fixture
+def launched(monkeypatch) -> list[int]:
+    """Records the runs whose canvas would have been sent to the broker."""
+    sent: list[int] = []
+    monkeypatch.setattr(Strategy, "launch", lambda self, run: sent.append(run.pk))
+    return sent
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(make_user("clerk", STAFF))
+    return client
+
+
+@pytest.fixture
+def election():
+    return make_election()
+
+
+def messages_of(response) -> list[tuple[str, str]]:
+    return [(m.level_tag, str(m)) for m in response.context["messages"]]
+
+
+def test_generate_rolls_shows_what_will_be_generated_before_queueing(staff_client, election):
+    response = staff_client.post(
+        ELECTIONS, {"action": "generate_rolls", "_selected_action": [election.pk]}
+    )
+
+    assert response.status_code == 200
+    assert response.templates[0].name == "admin/rolls/generate_rolls.html"
+    (plan,) = response.context["plans"]
+    # 45 voters -> one station; 130 voters -> 44 + 43 + 43 (balanced)
+    pages = expected_pages(45) + expected_pages(44) + 2 * expected_pages(43)
+    assert (plan.centers, plan.voters, plan.stations, plan.pages) == (2, 175, 4, pages)
+    page = response.content.decode()
+    for strategy in STRATEGIES.values():
+        assert strategy.lesson.replace("'", "&#x27;") in page
+    assert re.search(rf'value="{FASTEST}"\s+checked', page), "the fastest is preselected"
+    assert 'name="post" value="yes"' in page
+    assert not Run.objects.exists()
+
+
+def test_confirming_queues_a_run_after_commit_and_lands_on_its_page(
+    staff_client, election, launched, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = staff_client.post(
+            ELECTIONS,
+            {
+                "action": "generate_rolls",
+                "_selected_action": [election.pk],
+                "post": "yes",
+                "strategy": "queue_tasks_by_center_with_chord",
+                "mode": "sequential",
+            },
+        )
+        assert launched == []  # nothing reaches the broker before the transaction commits
+
+    run = Run.objects.get()
+    assert len(callbacks) == 1 and launched == [run.pk]
+    assert response.status_code == 302
+    assert response.url == reverse("admin:rolls_run_change", args=[run.pk])
+    assert (run.strategy, run.assignment_mode, run.started_by) == (
+        "queue_tasks_by_center_with_chord",
+        "sequential",
+        "admin:clerk",
+    )
+    assert run.center_ids is None and run.status == RunStatus.QUEUED
+
+
+def test_several_elections_queue_one_run_each_and_land_on_the_filtered_run_list(
+    staff_client, launched
+):
+    first, second = make_election("North"), make_election("South")
+
+    response = staff_client.post(
+        ELECTIONS,
+        {
+            "action": "generate_rolls",
+            "_selected_action": [first.pk, second.pk],
+            "post": "yes",
+            "strategy": FASTEST,
+            "mode": "balanced",
+        },
+        follow=True,
+    )
+
+    runs = Run.objects.order_by("pk")
+    assert [run.election for run in runs] == [first, second]
+    ids = "%2C".join(str(run.pk) for run in runs)
+    landing = f"{reverse('admin:rolls_run_changelist')}?id__in={ids}"
+    assert response.redirect_chain[0][0] == landing
+    notes = messages_of(response)
+    assert [level for level, _ in notes] == ["success", "success"]
+    assert "North" in notes[0][1] and "South" in notes[1][1]
+    assert list(response.context["cl"].result_list) == list(runs.order_by("-queued_at"))
+
+
+def test_a_refused_start_is_an_error_message_and_creates_no_run(staff_client, election):
+    active = run_create(
+        election_id=election.pk, strategy="all_in_one", started_by="cli", launch=no_launch
+    )
+
+    response = staff_client.post(
+        ELECTIONS,
+        {
+            "action": "generate_rolls",
+            "_selected_action": [election.pk],
+            "post": "yes",
+            "strategy": FASTEST,
+            "mode": "balanced",
+        },
+        follow=True,
+    )
+
+    assert list(Run.objects.all()) == [active]
+    ((level, text),) = messages_of(response)
+    assert level == "error"
+    assert f"already has a run in progress (run {active.pk}, all_in_one" in text
+    assert response.redirect_chain[-1][0].startswith(ELECTIONS)
+
+
+def test_an_unknown_strategy_posted_by_hand_is_refused_by_the_form(staff_client, election):
+    response = staff_client.post(
+        ELECTIONS,
+        {
+            "action": "generate_rolls",
+            "_selected_action": [election.pk],
+            "post": "yes",
+            "strategy": "fastest_please",
+            "mode": "balanced",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "fastest_please is not one of the available choices" in response.content.decode()
+    assert not Run.objects.exists()
+
+
+def test_centers_of_one_election_start_a_run_limited_to_them(staff_client, election, launched):
+    chosen = list(election.centers.filter(code="B"))
+
+    confirm = staff_client.post(
+        CENTERS,
+        {"action": "generate_rolls_for_centers", "_selected_action": [c.pk for c in chosen]},
+    )
+    assert confirm.status_code == 200
+    (plan,) = confirm.context["plans"]
+    assert (plan.centers, plan.voters, plan.stations) == (1, 130, 3)
+
+    response = staff_client.post(
+        CENTERS,
+        {
+            "action": "generate_rolls_for_centers",
+            "_selected_action": [c.pk for c in chosen],
+            "post": "yes",
+            "strategy": "assign_all_stations_in_parallel",
+            "mode": "balanced",
+        },
+    )
+    run = Run.objects.get()
+    assert response.url == reverse("admin:rolls_run_change", args=[run.pk])
+    assert run.center_ids == [chosen[0].pk]
+    assert run.centers_total == 1
+
+
+def test_centers_of_two_elections_are_refused_with_a_clear_message(staff_client, election):
+    other = PollingCenterFactory(code="Z", name="Elsewhere")
+
+    response = staff_client.post(
+        CENTERS,
+        {
+            "action": "generate_rolls_for_centers",
+            "_selected_action": [election.centers.first().pk, other.pk],
+        },
+        follow=True,
+    )
+
+    ((level, text),) = messages_of(response)
+    assert level == "error"
+    assert "belong to 2 elections" in text and "one election" in text
+    assert not Run.objects.exists()
+
+
+# --- schedules -------------------------------------------------------------------------------
+
+
+def schedule(client, election, **fields):
+    data = {
+        "action": "schedule_roll_generation",
+        "_selected_action": [election.pk],
+        "post": "yes",
+        "preset": "nightly",
+        "at": "02:00",
+        "every_minutes": "30",
+        "strategy": FASTEST,
+        "mode": "balanced",
+        "enabled": "on",
+        **fields,
+    }
+    return client.post(ELECTIONS, data, follow=True)
+
+
+def test_schedule_page_offers_presets_and_strategies(staff_client, election):
+    response = staff_client.post(
+        ELECTIONS, {"action": "schedule_roll_generation", "_selected_action": [election.pk]}
+    )
+
+    page = response.content.decode()
+    assert response.templates[0].name == "admin/rolls/schedule_rolls.html"
+    assert "Every night at a fixed time" in page and "Every N minutes" in page
+    assert f"Generate rolls: {election.slug}" in page
+    assert FASTEST in page
+
+
+def test_a_nightly_schedule_runs_at_two_in_the_elections_time_zone(staff_client):
+    election = make_election(time_zone="Europe/Paris")
+
+    response = schedule(staff_client, election)
+
+    task = PeriodicTask.objects.get(name=f"Generate rolls: {election.slug}")
+    assert task.task == "rolls.tasks.start_scheduled_run"
+    assert json.loads(task.kwargs) == {
+        "election": election.slug,
+        "strategy": FASTEST,
+        "mode": "balanced",
+    }
+    assert (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == (
+        "2",
+        "0",
+        "Europe/Paris",
+    )
+    assert task.interval is None and task.enabled
+    ((level, text),) = messages_of(response)
+    assert (
+        level == "success" and "created" in text and "every night at 02:00 (Europe/Paris)" in text
+    )
+
+
+def test_saving_again_updates_the_one_schedule_of_the_election(staff_client, election):
+    schedule(staff_client, election)
+    schedule(
+        staff_client,
+        election,
+        preset="interval",
+        every_minutes="15",
+        strategy="all_in_one",
+        enabled="",
+    )
+
+    task = PeriodicTask.objects.get(name__startswith="Generate rolls")
+    assert task.crontab is None
+    assert (task.interval.every, task.interval.period) == (15, "minutes")
+    assert json.loads(task.kwargs)["strategy"] == "all_in_one"
+    assert not task.enabled
+
+
+def test_hourly_schedule_reuses_one_crontab(staff_client):
+    first, second = make_election("North"), make_election("South")
+    for election in (first, second):
+        schedule(staff_client, election, preset="hourly")
+
+    assert PeriodicTask.objects.filter(name__startswith="Generate rolls").count() == 2
+    assert CrontabSchedule.objects.filter(minute="0", hour="*").count() == 1
+
+
+def test_a_schedule_with_an_unknown_strategy_is_not_saved(staff_client, election):
+    response = schedule(staff_client, election, strategy="nope")
+
+    assert response.status_code == 200
+    assert "nope is not one of the available choices" in response.content.decode()
+    assert not PeriodicTask.objects.filter(name__startswith="Generate rolls").exists()
+
+
+def test_an_election_with_a_bad_time_zone_gets_a_clear_error_and_no_schedule(staff_client):
+    election = make_election(time_zone="Mars/Olympus_Mons")
+
+    response = schedule(staff_client, election)
+
+    ((level, text),) = messages_of(response)
+    assert level == "error" and "'Mars/Olympus_Mons'" in text and "time zone" in text
+    assert not PeriodicTask.objects.filter(name__startswith="Generate rolls").exists()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"election": "nope", "strategy": FASTEST}, "No election 'nope'"),
+        ({"strategy": "fast"}, "Unknown strategy 'fast'"),
+        ({"strategy": FASTEST, "mode": "random"}, "Unknown assignment mode 'random'"),
+        ({"strategy": FASTEST, "extra": 1}, "Unknown arguments"),
+    ],
+)
+def test_schedule_kwargs_are_validated_before_saving(election, kwargs, message):
+    with pytest.raises(ScheduleRefused, match=message):
+        schedule_kwargs_validate({"election": election.slug, **kwargs})

@@ -1,0 +1,419 @@
+"""The console's pages: a run's page, its progress endpoint and downloads, the run list, the
+strategy comparison, and task results linked to runs."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import zipfile
+from datetime import timedelta
+
+import pytest
+from django.core.files.storage import default_storage
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from rolls.admin.charts import Bar, BarRow, bar_chart_svg, nice_step, timeline_svg
+from rolls.models import RollFile, Run, RunStatus
+from rolls.services.runs import run_create, run_fail
+from rolls.strategies import FASTEST, STRATEGIES
+from tests.rolls.test_admin_support import (
+    STAFF,
+    make_election,
+    make_finished_run,
+    make_user,
+    no_launch,
+    record_result,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(make_user("clerk", STAFF))
+    return client
+
+
+@pytest.fixture
+def election():
+    return make_election()
+
+
+@pytest.fixture
+def run(election):
+    return make_finished_run(election)
+
+
+def page_of(client, run: Run) -> str:
+    response = client.get(reverse("admin:rolls_run_change", args=[run.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+# --- a run's page ------------------------------------------------------------------------------
+
+
+def test_run_page_shows_status_progress_and_figures(staff_client, run):
+    page = page_of(staff_client, run)
+
+    assert "rolls-status-succeeded" in page
+    assert "4 / 4 stations · 100%" in page
+    assert f"{run.pages} pages" in page
+    assert '<progress max="100" value="100">' in page
+    assert 'data-active="false"' in page
+    for figure in ["Wall time", "Queued", "Task time", "Longest task", "Efficiency", "Pages / s"]:
+        assert figure in page
+    assert STRATEGIES["all_in_one"].lesson in page
+    assert "rolls/run_progress.js" in page
+    assert "<script>" not in page.split("</head>")[1], "no inline script in the body"
+
+
+def test_run_page_lists_tasks_with_worker_runtime_state_and_the_traceback(staff_client, run):
+    page = page_of(staff_client, run)
+
+    tasks = page.split('id="task-list"')[1].split("</table>")[0]
+    assert tasks.count("<tr") == 1 + 4  # header + the four recorded results
+    assert "render_station" in tasks and "assign_center" in tasks
+    assert "B · station 2" in tasks
+    assert "w2@host" in tasks and "pid 202" in tasks
+    assert "1.5 s" in tasks
+    assert "rolls-failed" in tasks
+    assert "ValueError: &lt;disk full&gt;" in tasks, "traceback shown, escaped"
+    assert "Tasks (4, 1 failed)" in page
+
+
+def test_run_page_timeline_has_a_row_per_worker_process_and_a_bar_per_task(staff_client, run):
+    page = page_of(staff_client, run)
+
+    svg = page.split('id="run-timeline"')[1].split("</svg>")[0]
+    assert "w1@host · pid 101" in svg and "w2@host · pid 202" in svg
+    assert svg.count('class="task"') == 4
+    assert "seconds since the run was queued" in svg
+    assert "waiting in the queue" in svg
+    assert 'class="finish-line"' in svg
+    assert 'fill="#ba2121"' in svg  # the failed task
+
+
+def test_run_page_lists_each_station_pdf_with_its_checksum(staff_client, run):
+    page = page_of(staff_client, run)
+
+    files = page.split('id="roll-files"')[1].split("</table>")[0]
+    assert files.count("roll-download") == 4
+    roll = RollFile.objects.filter(run=run).first()
+    assert roll.sha256 in files
+    assert "4 PDFs" in page
+
+
+def test_run_page_links_to_its_results_and_the_comparison(staff_client, run):
+    page = page_of(staff_client, run)
+
+    assert reverse("admin:rolls_run_compare", args=[run.election_id]) in page
+    results = reverse("admin:django_celery_results_taskresult_changelist")
+    assert f"{results}?run={run.pk}" in page
+
+
+def test_an_active_run_page_polls_for_progress(staff_client, election):
+    run = run_create(
+        election_id=election.pk, strategy="all_in_one", started_by="admin:x", launch=no_launch
+    )
+
+    page = page_of(staff_client, run)
+
+    assert 'data-active="true"' in page
+    assert f'data-progress-url="{reverse("admin:rolls_run_progress", args=[run.pk])}"' in page
+    assert "0 / 4 stations · 0%" in page
+    assert "No task has started yet." in page
+
+
+def test_a_failed_run_page_shows_its_error(staff_client, election):
+    run = run_create(
+        election_id=election.pk, strategy="all_in_one", started_by="admin:x", launch=no_launch
+    )
+    run_fail(run_id=run.pk, error="rolls.tasks.all_in_one [abc] failed: OSError: disk full")
+
+    page = page_of(staff_client, run)
+
+    assert "rolls-status-failed" in page
+    assert "OSError: disk full" in page
+
+
+# --- progress endpoint -------------------------------------------------------------------------
+
+
+def test_progress_endpoint_reports_stations_pages_and_elapsed(staff_client, election):
+    run = run_create(
+        election_id=election.pk, strategy="all_in_one", started_by="admin:x", launch=no_launch
+    )
+    Run.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING,
+        centers_assigned=2,
+        stations_done=1,
+        pages=3,
+        queued_at=timezone.now() - timedelta(seconds=5),
+    )
+
+    data = staff_client.get(reverse("admin:rolls_run_progress", args=[run.pk])).json()
+
+    assert data["active"] is True
+    assert (data["unit"], data["done"], data["total"], data["percent"]) == ("stations", 1, 4, 25)
+    assert data["pages"] == 3
+    assert 5 <= data["elapsed_seconds"] < 60
+    assert data["summary"] == "1 / 4 stations · 25% · 3 pages"
+
+
+def test_progress_of_an_assignment_only_run_counts_centers(staff_client, election):
+    run = run_create(
+        election_id=election.pk,
+        strategy="assign_all_stations_in_parallel",
+        started_by="admin:x",
+        launch=no_launch,
+    )
+    Run.objects.filter(pk=run.pk).update(centers_assigned=1)
+
+    data = staff_client.get(reverse("admin:rolls_run_progress", args=[run.pk])).json()
+
+    assert (data["unit"], data["done"], data["total"], data["percent"]) == ("centers", 1, 2, 50)
+
+
+def test_progress_of_a_finished_run_says_it_ended(staff_client, run):
+    response = staff_client.get(reverse("admin:rolls_run_progress", args=[run.pk]))
+
+    data = response.json()
+    assert (data["active"], data["status"], data["percent"]) == (False, "succeeded", 100)
+    assert {"private", "no-store"} <= set(response["Cache-Control"].split(", "))
+
+
+# --- downloads -----------------------------------------------------------------------------------
+
+
+def test_a_station_pdf_downloads_as_an_attachment_from_storage(staff_client, run):
+    roll = RollFile.objects.filter(run=run).order_by("center__code", "station_number").first()
+
+    response = staff_client.get(reverse("admin:rolls_run_roll_download", args=[run.pk, roll.pk]))
+
+    body = b"".join(response.streaming_content)
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert f"run-{run.pk}-A-station-001.pdf" in response["Content-Disposition"]
+    assert body.startswith(b"%PDF")
+    assert hashlib.sha256(body).hexdigest() == roll.sha256
+    assert len(PdfReader(io.BytesIO(body)).pages) >= 1
+
+
+def test_a_pdf_of_another_run_is_not_found_through_this_run(staff_client, run, election):
+    roll = RollFile.objects.filter(run=run).first()
+    other = run_create(
+        election_id=make_election("Other").pk,
+        strategy="all_in_one",
+        started_by="x",
+        launch=no_launch,
+    )
+
+    response = staff_client.get(reverse("admin:rolls_run_roll_download", args=[other.pk, roll.pk]))
+
+    assert response.status_code == 404
+
+
+def test_a_pdf_missing_from_storage_is_a_404_not_a_crash(staff_client, run):
+    roll = RollFile.objects.filter(run=run).first()
+    default_storage.delete(roll.path)
+
+    response = staff_client.get(reverse("admin:rolls_run_roll_download", args=[run.pk, roll.pk]))
+
+    assert response.status_code == 404
+
+
+def test_the_run_zip_holds_every_pdf_and_a_manifest(staff_client, run):
+    response = staff_client.get(reverse("admin:rolls_run_zip", args=[run.pk]))
+
+    assert response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"].startswith("attachment;")
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    folder = f"{run.election.slug}-run-{run.pk}"
+    names = sorted(archive.namelist())
+    assert names == sorted(
+        [f"{folder}/manifest.csv"]
+        + [f"{folder}/A/station-001.pdf"]
+        + [f"{folder}/B/station-00{n}.pdf" for n in (1, 2, 3)]
+    )
+    manifest = list(csv.DictReader(io.StringIO(archive.read(f"{folder}/manifest.csv").decode())))
+    assert len(manifest) == 4
+    for row in manifest:
+        data = archive.read(f"{folder}/{row['file']}")
+        assert data.startswith(b"%PDF")
+        assert hashlib.sha256(data).hexdigest() == row["sha256"]
+
+
+def test_a_run_without_pdfs_has_no_zip(staff_client, election):
+    run = run_create(
+        election_id=election.pk, strategy="all_in_one", started_by="x", launch=no_launch
+    )
+
+    assert staff_client.get(reverse("admin:rolls_run_zip", args=[run.pk])).status_code == 404
+
+
+# --- run list ------------------------------------------------------------------------------------
+
+
+def test_run_list_shows_status_election_strategy_wall_time_and_counts(staff_client, run):
+    response = staff_client.get(reverse("admin:rolls_run_changelist"))
+
+    page = response.content.decode()
+    assert response.context["has_add_permission"] is False
+    assert f"Run {run.pk}" in page
+    assert "rolls-status-succeeded" in page
+    assert "4 / 4 stations" in page
+    assert "by admin:someone" in page
+    assert f"?run={run.pk}" in page
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("status=succeeded", ["finished"]),
+        ("status=queued", ["queued"]),
+        (f"strategy={FASTEST}", ["queued"]),
+        ("strategy=all_in_one", ["finished"]),
+        ("election__id__exact={other}", ["queued"]),
+    ],
+)
+def test_run_list_filters_by_status_strategy_and_election(staff_client, run, query, expected):
+    other = make_election("Other")
+    queued = run_create(election_id=other.pk, strategy=FASTEST, started_by="x", launch=no_launch)
+    runs = {"finished": run.pk, "queued": queued.pk}
+
+    response = staff_client.get(
+        reverse("admin:rolls_run_changelist") + "?" + query.format(other=other.pk)
+    )
+
+    assert [r.pk for r in response.context["cl"].result_list] == [runs[k] for k in expected]
+
+
+# --- task results --------------------------------------------------------------------------------
+
+
+def test_task_results_filter_by_run_and_link_back_to_it(staff_client, run, election):
+    other = run_create(
+        election_id=make_election("Other").pk, strategy=FASTEST, started_by="x", launch=no_launch
+    )
+    record_result(other, "t-other", "assign_election", "w9@host", 9, 0.1, 0.2)
+    changelist = reverse("admin:django_celery_results_taskresult_changelist")
+
+    response = staff_client.get(f"{changelist}?run={run.pk}")
+
+    ids = {r.task_id for r in response.context["cl"].result_list}
+    assert ids == {f"run{run.pk}-{name}" for name in ["assign", "render-1", "render-2", "render-3"]}
+    page = response.content.decode()
+    assert reverse("admin:rolls_run_change", args=[run.pk]) in page
+    assert "1.5 s" in page  # runtime column
+
+
+def test_a_task_result_page_links_to_its_run(staff_client, run):
+    from django_celery_results.models import TaskResult
+
+    result = TaskResult.objects.get(task_id=f"run{run.pk}-render-3")
+
+    response = staff_client.get(
+        reverse("admin:django_celery_results_taskresult_change", args=[result.pk])
+    )
+
+    page = response.content.decode()
+    assert reverse("admin:rolls_run_change", args=[run.pk]) in page
+    assert "disk full" in page
+
+
+def test_the_task_result_page_also_works_for_superusers_who_could_edit(client, run):
+    from django_celery_results.models import TaskResult
+
+    client.force_login(make_user("root", superuser=True))
+    result = TaskResult.objects.get(task_id=f"run{run.pk}-render-1")
+
+    response = client.get(
+        reverse("admin:django_celery_results_taskresult_change", args=[result.pk])
+    )
+
+    assert response.status_code == 200
+    assert f"Run {run.pk}" in response.content.decode()
+
+
+# --- comparison ----------------------------------------------------------------------------------
+
+
+def test_comparison_shows_the_latest_finished_run_of_each_strategy(staff_client, election):
+    older = make_finished_run(election, "all_in_one")
+    Run.objects.filter(pk=older.pk).update(finished_at=timezone.now() - timedelta(days=1))
+    latest = make_finished_run(election, "all_in_one")
+    chord = make_finished_run(election, "queue_tasks_by_center_with_chord")
+    for faster, seconds in [(latest, 10), (chord, 4)]:
+        Run.objects.filter(pk=faster.pk).update(
+            finished_at=faster.queued_at + timedelta(seconds=seconds)
+        )
+
+    response = staff_client.get(reverse("admin:rolls_run_compare", args=[election.pk]))
+
+    rows = {row["name"]: row for row in response.context["rows"]}
+    assert list(rows) == list(STRATEGIES)
+    assert rows["all_in_one"]["run"] == latest
+    assert rows["queue_tasks_by_center_with_chord"]["fastest"] is True
+    assert rows["all_in_one"]["shown"]["wall"] == "10.0 s"
+    assert rows[FASTEST]["run"] is None
+    page = response.content.decode()
+    assert "No finished run of this strategy" in page
+    assert "Wall time per strategy" in page and "Pages rendered per second" in page
+    assert STRATEGIES[FASTEST].lesson in page
+    for column in ["Wall time", "Queued", "Task time", "Longest task", "Efficiency", "Pages / s"]:
+        assert column in page
+
+
+def test_the_election_page_links_to_its_runs_and_comparison(staff_client, election):
+    response = staff_client.get(reverse("admin:elections_election_change", args=[election.pk]))
+
+    page = response.content.decode()
+    assert reverse("admin:rolls_run_compare", args=[election.pk]) in page
+    assert f"{reverse('admin:rolls_run_changelist')}?election__id__exact={election.pk}" in page
+
+
+# --- charts --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("span", "step"), [(0.7, 0.1), (3.2, 0.5), (12, 2), (95, 20), (1000, 200), (0, 1)]
+)
+def test_axis_ticks_are_round_numbers(span, step):
+    assert nice_step(span) == pytest.approx(step)
+
+
+def test_chart_text_is_escaped():
+    svg = timeline_svg(
+        [Bar(row="<w>", name="<script>", start=0.5, end=1.0, title="a & b")],
+        queued_until=0.5,
+        finished=1.2,
+    )
+    assert "<script>" not in svg and "&lt;script&gt;" in svg and "a &amp; b" in svg
+    bars = bar_chart_svg([BarRow("<b>", 1.0, "1 s")], title="t", unit="s")
+    assert "<b>" not in bars and "&lt;b&gt;" in bars
+
+
+def test_a_running_task_is_drawn_until_now():
+    svg = timeline_svg(
+        [Bar(row="w · pid 1", name="render", start=0.0, end=2.0, running=True)],
+        queued_until=None,
+        finished=None,
+    )
+    assert 'class="task running"' in svg
+    assert not re.search("finish-line", svg)

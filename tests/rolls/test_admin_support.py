@@ -1,0 +1,179 @@
+"""Helpers shared by the console's admin tests (this module holds no tests itself)."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib
+import io
+import json
+from datetime import timedelta
+
+from django.apps import apps as django_apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django_celery_results.models import TaskResult
+from pypdf import PdfWriter
+
+from rolls import tasks
+from rolls.models import Run, RunTask, Station
+from rolls.pdf import expected_pages
+from rolls.services.runs import run_create, run_record_station
+from rolls.services.storage import roll_path, write_whole
+from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
+
+STAFF = "Election staff"
+OBSERVER = "Observer"
+CENTER_SIZES = {"A": 45, "B": 130}  # 50 voters a station at most -> 1 + 3 stations
+
+roles_migration = importlib.import_module("rolls.migrations.0003_roles")
+
+
+def ensure_roles() -> None:
+    """The groups the roles migration creates. A transactional test empties every table when
+    it ends (permissions come back through post_migrate, the groups do not): recreate them."""
+    if Group.objects.filter(name__in=[STAFF, OBSERVER]).count() < 2:
+        roles_migration.assign_roles(django_apps)
+
+
+def make_user(
+    username: str,
+    *groups: str,
+    staff: bool = True,
+    superuser: bool = False,
+    password: str | None = None,
+):
+    """A user in ``groups``. No password unless asked: tests log in with ``force_login``,
+    and hashing one costs a quarter of a second."""
+    ensure_roles()
+    user = get_user_model().objects.create_user(
+        username=username, password=password, is_staff=staff
+    )
+    if superuser:
+        user.is_superuser = True
+        user.save(update_fields=["is_superuser"])
+    user.groups.set(Group.objects.filter(name__in=groups))
+    return user
+
+
+def make_election(name: str = "General 2026", **fields):
+    election = ElectionFactory(name=name, max_voters_per_station=50, **fields)
+    for code, size in CENTER_SIZES.items():
+        center = PollingCenterFactory(election=election, code=f"{code}", name=f"{code} School")
+        register_voters(center, [(f"Fam{code}{i:04d}", f"Given{i % 5}") for i in range(size)])
+    return election
+
+
+def no_launch(run: Run) -> None:
+    """Stand-in for the broker: the run stays queued until tasks are applied in-process."""
+
+
+@functools.cache
+def sample_pdf() -> bytes:
+    """A small valid PDF standing in for a rendered roll. These tests check access, pages and
+    downloads, not rendering (tests/rolls/test_pdf.py and the browser test render for real),
+    so they do not depend on WeasyPrint and stay fast."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": "Sample voter roll"})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def make_finished_run(election, strategy: str = "all_in_one") -> Run:
+    """A succeeded run: real station assignment, a stored PDF per station, and result rows
+    as a worker would have stored them (two processes, and one failed task with a traceback).
+    """
+    run = run_create(
+        election_id=election.pk, strategy=strategy, started_by="admin:someone", launch=no_launch
+    )
+    tasks.assign_election.apply(args=(run.pk,)).get()
+    for station in Station.objects.filter(election=election).select_related("center"):
+        path = roll_path(
+            election_slug=election.slug,
+            run_id=run.pk,
+            center_code=station.center.code,
+            station_number=station.number,
+        )
+        write_whole(path, sample_pdf())
+        run_record_station(
+            run_id=run.pk,
+            center_id=station.center_id,
+            station_number=station.number,
+            voters=station.voter_count,
+            path=path,
+            pages=expected_pages(station.voter_count),
+            size=len(sample_pdf()),
+            sha256=hashlib.sha256(sample_pdf()).hexdigest(),
+        )
+    run.refresh_from_db()
+    # The in-process task above stored no result row: forget it, keep the worker-like ones.
+    RunTask.objects.filter(run=run).delete()
+    center_ids = list(election.centers.order_by("code").values_list("id", flat=True))
+    prefix = f"run{run.pk}"
+    record_result(run, f"{prefix}-assign", "assign_center", "w1@host", 101, 0.2, 0.5, center_ids[0])
+    record_result(
+        run, f"{prefix}-render-1", "render_station", "w1@host", 101, 0.8, 1.5, center_ids[1], 1
+    )
+    record_result(
+        run, f"{prefix}-render-2", "render_station", "w2@host", 202, 0.9, 1.2, center_ids[1], 2
+    )
+    record_result(
+        run,
+        f"{prefix}-render-3",
+        "render_station",
+        "w2@host",
+        202,
+        2.2,
+        0.3,
+        center_ids[1],
+        3,
+        status="FAILURE",
+        traceback='Traceback (most recent call last):\n  File "x.py"\nValueError: <disk full>',
+    )
+    return run
+
+
+def record_result(
+    run: Run,
+    task_id: str,
+    name: str,
+    worker: str,
+    pid: int,
+    start: float,
+    seconds: float,
+    center: int | None = None,
+    station: int | None = None,
+    *,
+    status: str = "SUCCESS",
+    traceback: str = "",
+) -> TaskResult:
+    RunTask.objects.update_or_create(
+        task_id=task_id,
+        defaults={
+            "run": run,
+            "task_name": f"rolls.tasks.{name}",
+            "center_id": center,
+            "station_number": station,
+        },
+    )
+    started = run.queued_at + timedelta(seconds=start)
+    result = (
+        {"exc_type": "ValueError", "exc_message": ["disk full"]}
+        if status == "FAILURE"
+        else {"run": run.pk, "pages": 2, "pid": pid, "processes": 2}
+    )
+    row = TaskResult.objects.create(
+        task_id=task_id,
+        task_name=f"rolls.tasks.{name}",
+        status=status,
+        worker=worker,
+        result=json.dumps(result),
+        traceback=traceback or None,
+        date_started=started,
+    )
+    # date_done is auto_now: set it afterwards.
+    TaskResult.objects.filter(pk=row.pk).update(date_done=started + timedelta(seconds=seconds))
+    row.refresh_from_db()
+    return row

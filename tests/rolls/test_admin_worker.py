@@ -1,0 +1,69 @@
+"""Schedules as beat sends them, through a real worker: a hand-edited schedule with bad kwargs
+fails its one task with a clear message stored in its result; a good one starts a run
+labelled with the schedule's name."""
+
+from __future__ import annotations
+
+import pytest
+from celery import states
+from django_celery_results.models import TaskResult
+
+from rolls.management.commands._common import wait_for
+from rolls.models import Run, RunStatus
+from rolls.tasks import start_scheduled_run
+from tests.rolls.test_admin_support import make_election
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+TIMEOUT = 120
+
+
+def test_a_schedule_with_bad_kwargs_fails_with_a_clear_message_in_its_result(shared_worker):
+    result = start_scheduled_run.apply_async(
+        kwargs={"election": "nope", "strategy": "all_in_one"},
+        headers={"periodic_task_name": "nightly"},
+    )
+    result.get(timeout=TIMEOUT, propagate=False)
+
+    row = TaskResult.objects.get(task_id=result.id)
+    assert row.status == states.FAILURE
+    assert "ScheduleError" in row.result
+    assert "Schedule 'nightly': no election 'nope' (use its slug)" in row.result
+    assert "ScheduleError" in row.traceback
+    assert not Run.objects.exists()
+
+
+def test_a_schedule_with_an_unknown_strategy_names_the_choices(shared_worker):
+    election = make_election()
+
+    result = start_scheduled_run.apply_async(
+        kwargs={"election": election.slug, "strategy": "fastest_please"},
+        headers={"periodic_task_name": "nightly"},
+    )
+    result.get(timeout=TIMEOUT, propagate=False)
+
+    row = TaskResult.objects.get(task_id=result.id)
+    assert row.status == states.FAILURE
+    assert "Unknown strategy 'fastest_please'; choose one of: all_in_one" in row.result
+    assert not Run.objects.exists()
+
+
+def test_a_good_schedule_starts_a_run_labelled_with_the_schedule(shared_worker):
+    election = make_election()
+
+    result = start_scheduled_run.apply_async(
+        kwargs={
+            "election": election.slug,
+            "strategy": "assign_all_stations_in_parallel",
+            "mode": "balanced",
+        },
+        headers={"periodic_task_name": "nightly"},
+    )
+    payload = result.get(timeout=TIMEOUT)
+
+    run = Run.objects.get(pk=payload["run"])
+    assert run.started_by == "schedule:nightly"
+    assert payload["schedule"] == "nightly"
+    run = wait_for(run, timeout=TIMEOUT, drained=True)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert TaskResult.objects.get(task_id=result.id).status == states.SUCCESS
