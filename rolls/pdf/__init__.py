@@ -1,0 +1,26 @@
+"""PDF voter roll of one polling station: a cover for the door, then 40 voters a page."""
+
+from __future__ import annotations
+
+from rolls.pdf.data import ROWS_PER_PAGE, RenderedRoll, RollHeader, RollVoter, expected_pages
+from rolls.pdf.render import RollLayoutError, render_station_roll
+
+__all__ = [
+    "ROWS_PER_PAGE",
+    "RenderedRoll",
+    "RollHeader",
+    "RollLayoutError",
+    "RollVoter",
+    "expected_pages",
+    "harfbuzz_subset_available",
+    "render_station_roll",
+]
+
+
+def harfbuzz_subset_available() -> bool:
+    """Whether WeasyPrint found libharfbuzz-subset (else it subsets fonts, slower, in Python)."""
+    try:
+        from weasyprint.text import ffi
+    except (ImportError, OSError):
+        return False
+    return getattr(ffi, "harfbuzz_subset", None) is not None

@@ -1,0 +1,41 @@
+"""What a station's roll is made of, independent of the database models."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+ROWS_PER_PAGE = 40
+
+
+@dataclass(frozen=True)
+class RollVoter:
+    position: int  # row number on the roll, 1..N
+    voter_number: str
+    family_name: str
+    given_name: str
+
+
+@dataclass(frozen=True)
+class RollHeader:
+    election_name: str
+    polling_date: datetime.date
+    center_code: str
+    center_name: str
+    station_number: int
+    voter_count: int
+    first_voter: str  # display text, e.g. "Abbott, Anne": the name range posted at the door
+    last_voter: str
+
+
+@dataclass(frozen=True)
+class RenderedRoll:
+    pdf: bytes
+    pages: int  # including the cover
+
+
+def expected_pages(voter_count: int) -> int:
+    """A cover, then ROWS_PER_PAGE voters a page; the last page may be shorter."""
+    if voter_count < 1:
+        raise ValueError("a polling station always has at least one voter")
+    return 1 + -(-voter_count // ROWS_PER_PAGE)

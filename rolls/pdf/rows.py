@@ -1,0 +1,114 @@
+"""The text of the roll pages: one line per voter, its columns placed with spaces.
+
+Each page is one ``<pre>``. Row numbers are right-aligned with figure spaces (as wide as a
+digit); the voter number column and the name column start where the station's widest voter
+number ends, reached with spaces whose widths are known from the font (em and hair spaces),
+so a station with letters in its voter numbers still lines up. Tabs would do the same with
+less arithmetic, but cost 5-10% of a station's rendering time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rolls.pdf import layout
+from rolls.pdf.data import ROWS_PER_PAGE, RollVoter
+from rolls.pdf.metrics import char_width, primary_font_draws, text_width
+from rolls.pdf.text import FIGURE_SPACE, clean, display_name, isolate, pad_number, spaces, truncate
+
+COLUMN_GAP = "\u2003"  # em space, between row number and voter number
+NAME_GAP = "\u2003\u2002"  # em and en space, before the name
+# Kerning and shaping can make text a little wider than the sum of its advances.
+WIDTH_SAFETY = 1.06
+MIN_NAME_WIDTH = 40.0  # mm: about 20 letters, enough to tell voters apart
+
+Segment = tuple[str, bool]  # text, and whether a fallback font draws it (see roll.css .alt)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Where the columns start, in mm from the left edge of the rows."""
+
+    digits: int
+    voter_em: float  # width given to voter numbers, in em of the row font
+    number_right: float
+    voter_number: float
+    name: float
+    name_max_em: float
+
+
+def columns_for(voter_count: int, voter_numbers: Sequence[str]) -> Columns:
+    digits = max(3, len(str(voter_count)))
+    number_em = digits * char_width(FIGURE_SPACE)
+    voter_x = number_em + text_width(COLUMN_GAP)
+    voter_em = max(map(text_width, voter_numbers), default=0.0)
+    name_x = layout.TEXT_INSET + (voter_x + voter_em + text_width(NAME_GAP)) * layout.EM
+    available = layout.SIGNATURE_X - layout.NAME_GAP - name_x
+    if available < MIN_NAME_WIDTH:
+        raise ValueError("the voter numbers are too wide to leave room for the names")
+    return Columns(
+        digits=digits,
+        voter_em=voter_em,
+        number_right=layout.TEXT_INSET + number_em * layout.EM,
+        voter_number=layout.TEXT_INSET + voter_x * layout.EM,
+        name=name_x,
+        name_max_em=available / layout.EM / WIDTH_SAFETY,
+    )
+
+
+def heads_line(columns: Columns) -> str:
+    """Column titles as one line of text, placed like the rows' columns (positioned boxes for
+    them would cost 5% of a station's time)."""
+    mm_per_em = layout.HEADS_FONT_SIZE_PT * layout.PT
+
+    def gap(from_mm: float, to_mm: float, text_em: float = 0.0) -> str:
+        return spaces((to_mm - from_mm) / mm_per_em - text_em, bold=True)
+
+    room = (columns.name - columns.voter_number - 1.0) / mm_per_em
+    voter_label = next(
+        (label for label in ("VOTER NUMBER", "VOTER NO.") if text_width(label, True) < room), ""
+    )
+    signature_x = layout.SIGNATURE_X + layout.SIGNATURE_LABEL_INSET
+    return (
+        gap(layout.TEXT_INSET, columns.number_right, text_width("No.", True))
+        + "No."
+        + gap(columns.number_right, columns.voter_number)
+        + voter_label
+        + gap(columns.voter_number, columns.name, text_width(voter_label, True))
+        + "NAME"
+        + gap(columns.name, signature_x, text_width("NAME", True))
+        + "SIGNATURE"
+    )
+
+
+def _join(lines: list[list[Segment]]) -> list[Segment]:
+    """Lines joined by newlines, neighbouring primary-font pieces merged into one text."""
+    out: list[Segment] = []
+    for index, line in enumerate(lines):
+        for text, alternate in line if index == 0 else [("\n", False), *line]:
+            if out and not alternate and not out[-1][1]:
+                out[-1] = (out[-1][0] + text, False)
+            else:
+                out.append((text, alternate))
+    return out
+
+
+def roll_pages(voters: Sequence[RollVoter]) -> tuple[Columns, list[list[Segment]]]:
+    """The columns, and the text of each roll page as segments for roll.html."""
+    numbers = [isolate(clean(voter.voter_number)) for voter in voters]
+    columns = columns_for(len(voters), numbers)
+    lines = []
+    for voter, number in zip(voters, numbers, strict=True):
+        name = display_name(voter.family_name, voter.given_name)
+        name = isolate(truncate(name, columns.name_max_em))
+        lines.append(
+            [
+                (pad_number(voter.position, columns.digits) + COLUMN_GAP, False),
+                (number, not primary_font_draws(number)),
+                (spaces(columns.voter_em - text_width(number)) + NAME_GAP, False),
+                (name, not primary_font_draws(name)),
+            ]
+        )
+    pages = [_join(lines[i : i + ROWS_PER_PAGE]) for i in range(0, len(lines), ROWS_PER_PAGE)]
+    return columns, pages

@@ -1,0 +1,472 @@
+"""The PDF roll of one station, read back from the PDF: text with pypdf, geometry from the text
+positions and from pixels rendered by pdftoppm."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import itertools
+import logging
+import re
+import shutil
+import subprocess
+import unicodedata
+from collections import Counter
+
+import pytest
+from fontTools.ttLib import TTFont
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pypdf import PdfReader
+
+from rolls.pdf import (
+    ROWS_PER_PAGE,
+    RollHeader,
+    RollVoter,
+    expected_pages,
+    harfbuzz_subset_available,
+    layout,
+    render_station_roll,
+)
+from rolls.pdf.metrics import text_width
+from rolls.pdf.text import clean, truncate
+
+NUMBER = re.compile(r"V\d{9}")
+PT_PER_MM = 72 / 25.4
+ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+LATIN_NAMES = [
+    ("Abbott", "Anne"),
+    ("Bauer", "Benedikt"),
+    ("Castillo", "Carmen"),
+    ("Dubois", "Denis"),
+    ("Eriksson", "Eva"),
+]
+
+
+def number(n: int) -> str:
+    return f"V{n:09d}"
+
+
+def voters_named(names: list[tuple[str, str]], count: int | None = None) -> list[RollVoter]:
+    count = len(names) if count is None else count
+    return [RollVoter(i, number(i), *names[(i - 1) % len(names)]) for i in range(1, count + 1)]
+
+
+def header_for(voters: list[RollVoter], **changes) -> RollHeader:
+    values = {
+        "election_name": "General Election 2026",
+        "polling_date": datetime.date(2026, 6, 14),
+        "center_code": "C-0042",
+        "center_name": "Riverside Primary School",
+        "station_number": 3,
+        "voter_count": len(voters),
+        "first_voter": "Abbott, Anne",
+        "last_voter": "Zeller, Zoe",
+    }
+    values.update(changes)
+    return RollHeader(**values)
+
+
+def render(voters: list[RollVoter], **header_changes) -> tuple[PdfReader, bytes]:
+    rendered = render_station_roll(header_for(voters, **header_changes), voters)
+    reader = PdfReader(io.BytesIO(rendered.pdf))
+    assert rendered.pages == len(reader.pages) == expected_pages(len(voters))
+    return reader, rendered.pdf
+
+
+def texts(reader: PdfReader) -> list[str]:
+    return [page.extract_text() or "" for page in reader.pages]
+
+
+def numbers_on_roll_pages(reader: PdfReader) -> list[str]:
+    return [found for text in texts(reader)[1:] for found in NUMBER.findall(text)]
+
+
+def row_line(text: str, voter_number: str) -> str:
+    """The extracted line of the row that carries *voter_number*."""
+    (line,) = [line for line in text.splitlines() if voter_number in line]
+    return line
+
+
+FAMILIES: dict[str, str] = {}
+
+
+def embedded_family(font) -> str:
+    """Family name from the font program embedded in the PDF (not the name the PDF gives it)."""
+    if font["/BaseFont"] in FAMILIES:  # the subset tag is a hash of the font's description
+        return FAMILIES[font["/BaseFont"]]
+    descendant = font["/DescendantFonts"][0].get_object()
+    descriptor = descendant["/FontDescriptor"].get_object()
+    key = next(k for k in ("/FontFile2", "/FontFile3", "/FontFile") if k in descriptor)
+    program = TTFont(io.BytesIO(descriptor[key].get_object().get_data()))
+    FAMILIES[font["/BaseFont"]] = program["name"].getDebugName(1)
+    return FAMILIES[font["/BaseFont"]]
+
+
+def text_runs(page) -> list[tuple[float, float, str, str]]:
+    """(x, y, family of the embedded font, text) of each text run, in PDF points."""
+    runs = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip() and font is not None:
+            x = tm[4] * cm[0] + cm[4]
+            y = tm[5] * cm[3] + cm[5]
+            runs.append((x, y, embedded_family(font.get_object()), text))
+
+    page.extract_text(visitor_text=visit)
+    return runs
+
+
+# --- pages and completeness -------------------------------------------------------------------
+
+
+def test_expected_pages_is_a_cover_plus_forty_voters_a_page():
+    assert [expected_pages(n) for n in (1, 39, 40, 41, 80, 500, 501)] == [2, 2, 2, 3, 3, 14, 14]
+    with pytest.raises(ValueError):
+        expected_pages(0)
+
+
+def rows_per_page(count: int) -> list[int]:
+    return [min(ROWS_PER_PAGE, count - start) for start in range(0, count, ROWS_PER_PAGE)]
+
+
+@pytest.mark.parametrize("count", [1, 39, 40, 41, 501])
+def test_page_count_and_rows_match_expected_pages(count):
+    voters = voters_named(LATIN_NAMES, count)
+    reader, _ = render(voters)
+    assert len(reader.pages) == expected_pages(count)
+    assert [len(NUMBER.findall(text)) for text in texts(reader)[1:]] == rows_per_page(count)
+    assert numbers_on_roll_pages(reader) == [voter.voter_number for voter in voters]
+
+
+@pytest.fixture(scope="module")
+def station_of_500():
+    voters = voters_named(LATIN_NAMES, 500)
+    reader, _ = render(voters)
+    return voters, reader
+
+
+def test_every_voter_appears_exactly_once_in_order(station_of_500):
+    voters, reader = station_of_500
+    assert len(reader.pages) == expected_pages(500) == 14
+    assert numbers_on_roll_pages(reader) == [voter.voter_number for voter in voters]
+    assert [len(NUMBER.findall(text)) for text in texts(reader)[1:]] == rows_per_page(500)
+
+
+def test_cover_shows_the_station_and_the_name_range_for_the_door(station_of_500):
+    cover = texts(station_of_500[1])[0]
+    for expected in (
+        "General Election 2026",
+        "14 June 2026",
+        "Riverside Primary School",
+        "C-0042",
+        "Station 3",
+        "500",
+        "Abbott, Anne",
+        "Zeller, Zoe",
+    ):
+        assert expected in cover
+    assert not NUMBER.search(cover)  # the cover lists no voter
+
+
+def test_roll_pages_carry_header_and_every_page_a_page_x_of_y_footer(station_of_500):
+    pages = texts(station_of_500[1])
+    for index, text in enumerate(pages, start=1):
+        assert f"Page {index} of {len(pages)}" in text
+        if index > 1:
+            assert "General Election 2026" in text
+            assert "C-0042 · Riverside Primary School" in text
+            assert "Station 3" in text
+
+
+def test_rows_sit_exactly_on_the_background_rows_even_in_fallback_fonts():
+    # Lines drawn partly by Noto Sans CJK or Arabic used to be taller than the 6 mm rows of
+    # the background tile, so the text drifted off its stripe and signature box.
+    names = [("山田", "花子"), ("عبد الله", "محمد"), ("Abbott", "Anne"), ("张", "伟")]
+    reader, _ = render(voters_named(names, 40))
+    runs = text_runs(reader.pages[1])
+    rows = sorted({y for _, y, _, text in runs if NUMBER.search(text)}, reverse=True)
+    assert len(rows) == ROWS_PER_PAGE
+    pitches = [upper - lower for upper, lower in itertools.pairwise(rows)]
+    assert all(abs(pitch - layout.ROW_HEIGHT * PT_PER_MM) < 0.01 for pitch in pitches)
+    # Every fallback-font run sits on the baseline of its row.
+    fallback = [y for _, y, family, _ in runs if family != "DejaVu Sans"]
+    assert fallback and all(min(abs(y - row) for row in rows) < 0.01 for y in fallback)
+
+
+# --- scripts, bidi, hostile input ------------------------------------------------------------
+
+SCRIPTS = [
+    ("Šťastný", "Žofie"),
+    ("Nguyễn", "Thị Minh"),
+    ("Øvergård", "Åsa"),
+    ("Жуковский", "Алексей"),
+    ("Παπαδόπουλος", "Ελένη"),
+    ("张", "伟"),
+    ("山田", "花子"),
+    ("佐藤", "さくら"),
+    ("김", "민준"),
+    ("الخوارزمي", "عبد الرحمن"),
+]
+
+
+@pytest.fixture(scope="module")
+def scripts_roll():
+    voters = voters_named(SCRIPTS)
+    reader, _ = render(voters, center_name="مدرسة النور Al-Noor School")
+    return voters, reader
+
+
+def test_names_in_other_scripts_are_printed_and_extractable(scripts_roll):
+    voters, reader = scripts_roll
+    text = unicodedata.normalize("NFKC", texts(reader)[1])
+    assert numbers_on_roll_pages(reader) == [voter.voter_number for voter in voters]
+    for family, given_name in SCRIPTS:
+        if ARABIC.search(family):
+            # Extraction gives right-to-left runs in visual order; each word stays whole.
+            assert all(word in text for word in (family, *given_name.split()))
+        else:
+            assert f"{family}, {given_name}" in text
+
+
+def test_each_script_is_drawn_by_a_font_that_has_it(scripts_roll):
+    # A character no font has would be drawn as a missing-glyph box by the primary font.
+    families = Counter()
+    for _, _, family, text in text_runs(scripts_roll[1].pages[1]):
+        for char in text:
+            if ARABIC.match(char):
+                assert family == "Noto Sans Arabic", char
+            elif CJK.match(char):
+                assert family.startswith("Noto Sans CJK"), char
+            elif char.isalpha():
+                assert family == "DejaVu Sans", char
+            families[family] += 1
+    assert {"Noto Sans Arabic", "DejaVu Sans"} <= set(families)
+    assert any(family.startswith("Noto Sans CJK") for family in families)
+
+
+def test_arabic_name_does_not_reorder_its_row(scripts_roll):
+    voters, reader = scripts_roll
+    runs = text_runs(reader.pages[1])
+    arabic = voters[-1]
+    row_y = next(y for x, y, _, text in runs if arabic.voter_number in text)
+    on_row = [(x, text) for x, y, _, text in runs if abs(y - row_y) < 0.5]
+    # The row starts with its row number and voter number, in that order, at the left edge.
+    _, first = min(on_row)
+    assert first.split()[:2] == [str(arabic.position), arabic.voter_number]
+    # The name runs all start right of the voter number, in the name column.
+    name_x = [x for x, text in on_row if ARABIC.search(text)]
+    latin_row_x = min(x for x, y, _, text in runs if voters[0].voter_number in text)
+    assert name_x and all(x > latin_row_x + 40 for x in name_x)
+
+
+HOSTILE = [
+    ("<script>alert(1)</script>", "Eve"),
+    ("</pre><b>x", "&amp; &lt;"),
+    ('O\'Brien "Jr"', "}</style><style>*{display:none}"),
+    ("Mallory", "<!-- -->"),
+]
+
+
+def test_markup_in_names_is_printed_literally_and_hides_nobody():
+    voters = voters_named(HOSTILE, 8)
+    reader, _ = render(voters, election_name="<i>Election</i> & </title>")
+    text = texts(reader)[1]
+    assert numbers_on_roll_pages(reader) == [voter.voter_number for voter in voters]
+    for family, given_name in HOSTILE:
+        assert f"{family}, {given_name}" in text
+    assert "<i>Election</i> & </title>" in texts(reader)[0]
+
+
+def test_control_and_bidi_characters_are_neutralised():
+    names = [
+        ("Line\nBreak", "Carriage\rReturn"),
+        ("Nul\x00Bell\x07", "Del\x7fNel\x85"),
+        ("Evil\u202egnirts", "\u2066Iso\u2069late\u202d"),
+        ("Para\u2029graph", "Line\u2028sep"),
+    ]
+    voters = voters_named(names)
+    reader, _ = render(voters)
+    text = texts(reader)[1]
+    assert numbers_on_roll_pages(reader) == [voter.voter_number for voter in voters]
+    bad = {chr(c) for c in [*range(0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F)]} - {"\n"}
+    bad |= {chr(c) for c in range(0x2066, 0x206A)} | {"\u2028", "\u2029"}
+    assert not bad & set(text)
+    assert "Line Break, Carriage Return" in row_line(text, voters[0].voter_number)
+    assert "NulBell" not in text and "Nul Bell" in text
+    assert "Evilgnirts, Isolate" in row_line(text, voters[2].voter_number)
+    assert "Para graph, Line sep" in row_line(text, voters[3].voter_number)
+
+
+def test_voter_numbers_of_any_form_are_printed_in_full_and_names_line_up():
+    numbers = ["A-1", "Ünïcode-7", "12345678901234567890", "W" * 20, "٣٤٥٦"]
+    # CJK names are drawn as runs of their own, whose x the PDF gives.
+    voters = [RollVoter(i, n, "山田", "花子") for i, n in enumerate(numbers, start=1)]
+    reader, _ = render(voters)
+    text = texts(reader)[1]
+    for voter in voters:
+        assert row_line(text, voter.voter_number).rstrip().endswith("山田, 花子")
+    runs = text_runs(reader.pages[1])
+    name_x = [x for x, _, _, run in runs if run.startswith("山田")]
+    assert len(name_x) == len(voters)
+    assert max(name_x) - min(name_x) < 1.0  # points: hair spaces place them within 0.35 mm
+    widest_number_x = max(x for x, _, _, run in runs if "W" * 20 in run)
+    assert min(name_x) > widest_number_x + 60  # 20 W are some 60 pt wide
+
+
+def test_voter_numbers_too_wide_for_any_name_are_refused():
+    voters = [RollVoter(1, "\U00012000" * 24, "Abbott", "Anne")]
+    with pytest.raises(ValueError):
+        render_station_roll(header_for(voters), voters)
+
+
+def test_absurdly_long_header_values_keep_the_cover_on_one_page():
+    voters = voters_named(LATIN_NAMES)
+    for text in ("W" * 1000, "王" * 1000, "عبد " * 250):
+        reader, _ = render(
+            voters,
+            election_name=text,
+            center_name=text,
+            center_code=text[:50],
+            first_voter=text,
+            last_voter=text,
+        )
+        assert "Station 3" in texts(reader)[0]
+        assert numbers_on_roll_pages(reader) == [voter.voter_number for voter in voters]
+
+
+# --- long names ------------------------------------------------------------------------------
+
+LONG = [
+    ("W" * 500, "Wolfgang"),
+    ("Ashworth-" * 55, "Amadeus"),
+    ("王" * 500, "小明"),
+    ("عبد" * 170, "محمد"),
+    ("Жуковский" * 55, "Алексей"),
+    ("Müller" + "王" * 40 + "عبد" * 40 + "W" * 40, "Mixed"),
+]
+
+
+def gray_page(pdf: bytes, page: int, dpi: int) -> tuple[int, int, bytes]:
+    """Page *page* (1-based) as 8-bit gray pixels, via pdftoppm's PGM output."""
+    out = subprocess.run(
+        ["pdftoppm", "-gray", "-r", str(dpi), "-f", str(page), "-l", str(page), "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
+    ).stdout
+    magic, width, height, maxval, pixels = out.split(maxsplit=4)
+    assert magic == b"P5" and maxval == b"255"
+    return int(width), int(height), pixels
+
+
+def darkest(image, left_mm: float, right_mm: float, top_mm: float, bottom_mm: float, dpi: int):
+    width, _, pixels = image
+    px = dpi / 25.4
+    return min(
+        pixels[y * width + x]
+        for y in range(round(top_mm * px), round(bottom_mm * px))
+        for x in range(round(left_mm * px), round(right_mm * px))
+    )
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils")
+def test_long_names_end_with_an_ellipsis_before_the_signature_box():
+    voters = voters_named(LONG)
+    reader, pdf = render(voters)
+    text = texts(reader)[1]
+    for voter in voters:
+        assert "…" in row_line(text, voter.voter_number)  # the voter number is printed in full
+    assert "WWWWWWWWWW" in text and "Ashworth-Ashworth-" in text and "王王王王" in text
+
+    dpi = 150
+    image = gray_page(pdf, 2, dpi)
+    box_left = layout.MARGIN_LEFT + layout.SIGNATURE_X
+    box_right = box_left + layout.SIGNATURE_WIDTH
+    for row in range(len(voters)):
+        top = layout.MARGIN_TOP + layout.COLUMN_HEADS_HEIGHT + row * layout.ROW_HEIGHT
+        inside = (
+            top + layout.SIGNATURE_INSET_Y + 0.4,
+            top + layout.ROW_HEIGHT - layout.SIGNATURE_INSET_Y - 0.4,
+        )
+        # No ink inside the box, nor in the gap kept before it ...
+        assert darkest(image, box_left - layout.NAME_GAP + 0.3, box_left - 0.3, *inside, dpi) > 160
+        assert darkest(image, box_left + 0.4, box_right - 0.4, *inside, dpi) > 160
+        # ... while the probe does see the name, and the box's left edge, where they should be.
+        name_start = layout.MARGIN_LEFT + 40  # the name column starts near 38 mm here
+        assert darkest(image, name_start, name_start + 30, top + 0.5, top + 5.5, dpi) < 110
+        assert darkest(image, box_left - 0.3, box_left + 0.3, *inside, dpi) < 160
+
+
+@pytest.mark.parametrize("name", ["W" * 100, "王" * 100, "n" * 100, "عبد" * 50, "a\u0301" * 80])
+def test_truncate_fills_the_width_it_is_given_and_no_more(name):
+    cut = truncate(name, 20)
+    assert cut.endswith("…")
+    assert 18 <= text_width(cut) <= 20
+    assert truncate("Abbott, Anne", 20) == "Abbott, Anne"
+
+
+def test_wide_characters_take_a_full_em():
+    # CJK fonts draw East Asian wide characters on a square em: about two narrow letters.
+    assert text_width("王小明さくら김") == pytest.approx(7.0)
+    assert text_width("王") >= 1.5 * text_width("n")
+
+
+def test_clean_keeps_one_line_and_caps_stacked_marks():
+    assert clean(" a\u00a0\u3000b\t\nc ") == "a b c"
+    assert clean("Ab" + "\u0301" * 300) == "Ab" + "\u0301" * 4
+    assert clean("e\u0301") == "\u00e9"  # composed, as fonts expect
+
+
+# --- everything at once ----------------------------------------------------------------------
+
+# Line breaks, C0/C1 controls, bidi overrides and isolates, a lone surrogate, marks, emoji with
+# a joiner, markup, Arabic, CJK and the widest Latin letter: mixed into random text below.
+SPECIAL = list(
+    "\n\r\t\x00\x85\u202e\u202b\u2066\u2069\u200f\u2028\ud800\u0301\u20dd\U0001f600\u200d<&\u0627\u4e2dW"
+)
+NAMES = st.text(st.one_of(st.characters(), st.sampled_from(SPECIAL)), max_size=500)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    names=st.lists(st.tuples(NAMES, NAMES), min_size=1, max_size=45),
+    election=NAMES,
+    first=NAMES,
+)
+def test_any_names_render_every_voter_exactly_once(names, election, first):
+    voters = voters_named(names)
+    reader, _ = render(voters, election_name=election, first_voter=first, center_name=first)
+    assert len(reader.pages) == expected_pages(len(voters))
+    assert numbers_on_roll_pages(reader) == [voter.voter_number for voter in voters]
+
+
+# --- input checks, logs, environment ---------------------------------------------------------
+
+
+def test_inconsistent_input_is_refused():
+    voters = voters_named(LATIN_NAMES)
+    with pytest.raises(ValueError):
+        render_station_roll(header_for([]), [])
+    with pytest.raises(ValueError):
+        render_station_roll(header_for(voters, voter_count=4), voters)
+    with pytest.raises(ValueError):
+        render_station_roll(header_for(voters), [voters[1], voters[0], *voters[2:]])
+    too_long = [*voters[:-1], RollVoter(5, "9" * 40, "Long", "Number")]
+    with pytest.raises(ValueError):
+        render_station_roll(header_for(too_long), too_long)
+
+
+def test_voter_names_are_not_logged(caplog):
+    caplog.set_level(logging.DEBUG)
+    voters = voters_named([("Quixotically", "Zebediah")])
+    render(voters, first_voter="Quixotically, Zebediah")
+    assert "Quixotically" not in caplog.text and "Zebediah" not in caplog.text
+
+
+def test_harfbuzz_subset_availability_is_reported():
+    from weasyprint.text import ffi
+
+    assert harfbuzz_subset_available() is (getattr(ffi, "harfbuzz_subset", None) is not None)
