@@ -22,7 +22,7 @@ TEST_SYSTEM_PACKAGES := chromium poppler-utils
 
 .PHONY: help install system-packages test-system-packages run web worker beat demo migrate \
         test test-embedded test-services lint format bench run-pg worker-pg beat-pg web-pg \
-        lock check-services clean
+        lock check-services clean screenshots
 
 help:
 	@echo "make run    install, prepare and run the console (web + worker + beat) on SQLite"
@@ -129,3 +129,7 @@ bench: install
 
 clean:
 	rm -rf var/test var/bench
+
+# Refresh the README's screenshots from the browser test.
+screenshots: test-system-packages $(STAMP)
+	UPDATE_SCREENSHOTS=1 $(TEST_ENV) $(PY) -m pytest tests/browser -q

@@ -8,10 +8,12 @@ Also writes the screenshots shown in the README (docs/screenshots/*.png).
 from __future__ import annotations
 
 import io
+import os
 import re
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from faker import Faker
 from pypdf import PdfReader
 
@@ -30,6 +32,7 @@ def allow_database_access_beside_playwright(monkeypatch):
     tests so it never leaks into other tests or their subprocesses."""
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -39,7 +42,13 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Screenshots go under var/ on every run; `make screenshots` (UPDATE_SCREENSHOTS=1) writes
+# the README's copies in docs/, so a test run never dirties tracked files.
+SCREENSHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1"
+    else Path(settings.VAR_DIR) / "screenshots"
+)
 PASSWORD = "polling-day-2026"
 RUN_TIMEOUT_MS = 180_000
 
