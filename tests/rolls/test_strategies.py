@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from celery import states
 from django.core.files.storage import default_storage
-from rolls.pdf import expected_pages
 
 from elections.models import Registration
 from rolls.management.commands._common import wait_for
 from rolls.models import RollFile, Run, RunStatus
+from rolls.pdf import expected_pages
 from rolls.selectors import run_metrics, run_task_results
 from rolls.services.runs import run_create
 from rolls.strategies import STRATEGIES

@@ -1,0 +1,84 @@
+"""Hostile names through assignment and rendering: every PDF renders, every voter appears
+exactly once, nothing in a name is executed or reorders the roll."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from elections.models import Registration, Voter
+from rolls.models import RollFile
+from rolls.pdf import expected_pages
+from rolls.services.assignment import stations_assign
+from rolls.services.rendering import station_render
+from rolls.services.runs import run_create
+from tests.factories import ElectionFactory, PollingCenterFactory
+from tests.rolls.helpers import read_pdf, roll_page_texts
+
+HOSTILE = [
+    "<script>alert('x')</script>",
+    "</pre><h1>Injected</h1>",
+    "}</style><style>*{display:none}",
+    'O"Brien & Sons <b>',
+    "\u202eevil\u202c right-to-left override",
+    "line\nbreak\rcarriage\ttab\x0bvertical",
+    "e\u0301\u0301\u0301 combining",
+    "🗳️👩🏽‍⚖️ emoji",
+    "ب" * 80 + " Arabic",
+    "W" * 500,
+]
+# PostgreSQL text cannot hold NUL; every other code point (but lone surrogates) is fair game.
+names = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+        min_size=1,
+        max_size=500,
+    ),
+)
+counter = itertools.count()
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(people=st.lists(st.tuples(names, names), min_size=1, max_size=45))
+def test_hostile_names_render_and_every_voter_appears_exactly_once(people):
+    election = ElectionFactory(max_voters_per_station=20)
+    center = PollingCenterFactory(election=election)
+    batch = next(counter)
+    voters = Voter.objects.bulk_create(
+        Voter(voter_number=f"H{batch:04d}N{i:05d}", family_name=family, given_name=given)
+        for i, (family, given) in enumerate(people)
+    )
+    Registration.objects.bulk_create(
+        Registration(election=election, center=center, voter=v) for v in voters
+    )
+    result = stations_assign(election_id=election.pk)
+    run = run_create(
+        election_id=election.pk, strategy="all_in_one", started_by="t", launch=lambda run: None
+    )
+
+    seen: list[str] = []
+    for station in center.stations.order_by("number"):
+        rendered = station_render(run=run, center_id=center.pk, station_number=station.number)
+        assert rendered.pages == expected_pages(station.voter_count)
+        reader = read_pdf(RollFile.objects.get(run=run, station_number=station.number).path)
+        assert len(reader.pages) == rendered.pages
+        for text in roll_page_texts(reader):
+            seen.extend(re.findall(rf"H{batch:04d}N\d{{5}}", text))
+
+    assert result.voters == len(people)
+    in_roll_order = list(
+        Registration.objects.filter(center=center)
+        .order_by("station__number", "station_position")
+        .values_list("voter__voter_number", flat=True)
+    )
+    assert seen == in_roll_order  # each voter once, in the station's order
