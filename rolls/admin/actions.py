@@ -21,9 +21,9 @@ from django_celery_beat.models import PeriodicTask
 from elections.models import Election, PollingCenter
 from rolls.admin.access import GENERATE_ROLLS, SCHEDULE_ROLLS, require
 from rolls.admin.forms import GenerateRollsForm, ScheduleRollsForm
-from rolls.admin.plans import RunPlan, centers_plan, run_plans
-from rolls.admin.schedules import ScheduleRefused, roll_schedule_save, schedule_name
+from rolls.selectors.plans import RunPlan, centers_plan, run_plans
 from rolls.services.runs import RunRefused, run_create
+from rolls.services.schedules import ScheduleRefused, roll_schedule_save, schedule_name
 from rolls.strategies import FASTEST, STRATEGIES
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime
 
 from django import forms
-from django.db import models
 
 from rolls.services.assignment import AssignmentMode
+from rolls.services.schedules import SchedulePreset
 from rolls.strategies import FASTEST, STRATEGIES
 
 
@@ -23,12 +23,6 @@ class GenerateRollsForm(forms.Form):
         initial=AssignmentMode.BALANCED,
         widget=forms.RadioSelect,
     )
-
-
-class SchedulePreset(models.TextChoices):
-    NIGHTLY = "nightly", "Every night at a fixed time"
-    HOURLY = "hourly", "Every hour, on the hour"
-    INTERVAL = "interval", "Every N minutes"
 
 
 class ScheduleRollsForm(forms.Form):

@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from rolls.admin.schedules import ScheduleRefused, schedule_kwargs_validate
 from rolls.models import Run, RunStatus
 from rolls.pdf import expected_pages
 from rolls.services.runs import run_create
+from rolls.services.schedules import ScheduleRefused, schedule_kwargs_validate
 from rolls.strategies import FASTEST, STRATEGIES, Strategy
 from tests.factories import PollingCenterFactory
 from tests.rolls.test_admin_support import STAFF, make_election, make_user, no_launch

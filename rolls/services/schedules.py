@@ -12,14 +12,19 @@ import json
 import zoneinfo
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import models, transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from elections.models import Election
-from rolls.admin.forms import SchedulePreset
 from rolls.services.assignment import AssignmentMode
 
 SCHEDULE_TASK = "rolls.tasks.start_scheduled_run"
+
+
+class SchedulePreset(models.TextChoices):
+    NIGHTLY = "nightly", "Every night at a fixed time"
+    HOURLY = "hourly", "Every hour, on the hour"
+    INTERVAL = "interval", "Every N minutes"
 
 
 class ScheduleRefused(ValueError):
