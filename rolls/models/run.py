@@ -42,7 +42,7 @@ class Run(models.Model):
     renders = models.BooleanField(default=True, help_text="False for assignment-only strategies.")
     status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED)
     started_by = models.CharField(
-        max_length=200, help_text="'admin:<user>', 'cli' or 'schedule:<name>'"
+        max_length=200, help_text="admin:USERNAME, cli, or schedule:SCHEDULE NAME"
     )
     root_task_id = models.CharField(max_length=255, blank=True)
     queued_at = models.DateTimeField(auto_now_add=True)
