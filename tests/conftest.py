@@ -84,6 +84,7 @@ class WorkerFactory:
         node: str | None = None,
         extra_env: dict[str, str] | None = None,
         extra_args: list[str] | None = None,
+        cwd: Path | None = None,
     ) -> WorkerProcess:
         node = node or f"w{len(self.started) + 1}"
         queue_list = queues or all_queue_names(self.namespace)
@@ -95,6 +96,8 @@ class WorkerFactory:
             "VAR_DIR": str(settings.VAR_DIR),
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "PYTHONUNBUFFERED": "1",
+            # A worker may run from a working directory of its own (as on another machine).
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
             **(extra_env or {}),
         }
         command = [
@@ -106,7 +109,7 @@ class WorkerFactory:
         ]  # fmt: skip
         log_file = log_path.open("w")
         process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+            command, cwd=cwd or ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
         worker = WorkerProcess(name=node, process=process, log_path=log_path, queues=queue_list)
