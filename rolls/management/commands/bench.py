@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -67,6 +68,8 @@ class Command(BaseCommand):
             self.pdf()
         if "strategies" not in skipped:
             self.strategies(databases, quick)
+        if "load" not in skipped:
+            self.load(databases, 100_000 if quick else 1_000_000)
 
     # --- databases -----------------------------------------------------------------------
     def databases(self) -> dict[str, dict[str, str]]:
@@ -162,6 +165,36 @@ class Command(BaseCommand):
                     table = out.split("Comparison on Big:")[-1].rstrip()
                     self.stdout.write(f"\n-- 100,000 voters, fastest strategy --{table}")
 
+    # --- load: one big election end to end -----------------------------------------------------
+    def load(self, databases, voters: int) -> None:
+        label, env = list(databases.items())[-1]  # PostgreSQL + RabbitMQ when available
+        env = {**env, "CELERY_QUEUE_NAMESPACE": f"load{os.getpid()}."}
+        self.stdout.write(f"\n== Load: {voters:,} voters, {label}, one worker -c 2 ==")
+        peaks = {}
+        for size in (10_000, voters):
+            self.fresh(env)
+            fake = last_json(manage("bench", "--part", "fake", "--voters", str(size), env=env))
+            with worker(env) as w:
+                out = manage(
+                    "compare_strategies", "--election", "Bench", "--timeout", "3600",
+                    "--strategies", "assign_in_database_then_balanced_batches", env=env,
+                    timeout=4000,
+                )  # fmt: skip
+                peaks[size] = w.peak_rss_mb()
+            row = out.split("Comparison on Bench:")[-1].strip().splitlines()[-1]
+            self.stdout.write(f"{size:>9,} voters: fake data {fake['seconds']:.1f} s; run: {row}")
+        for size, mb in peaks.items():
+            self.stdout.write(
+                f"peak RSS per worker process, {size:>9,} voters: "
+                + ", ".join(f"{m:.0f} MB" for m in mb)
+            )
+        admin = last_json(manage("bench", "--part", "admin", env=env))
+        self.stdout.write(
+            f"\nAdmin pages at {voters:,} voters (ms over {admin['requests']} requests):"
+        )
+        for page, (p50, p95) in admin["pages"].items():
+            self.stdout.write(f"  {page:<36} p50 {p50:7.1f}  p95 {p95:7.1f}")
+
 
 class worker:
     """A ``celery worker -c 2`` for the duration of a with-block."""
@@ -182,6 +215,20 @@ class worker:
         while " ready." not in log.read_text() and time.monotonic() < deadline:
             time.sleep(0.2)
         return self
+
+    def peak_rss_mb(self) -> list[float]:
+        """Peak resident memory (VmHWM) of each pool process, read from /proc."""
+        children = subprocess.run(
+            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        peaks = []
+        for pid in children:
+            status = Path(f"/proc/{pid}/status")
+            if status.exists():
+                for line in status.read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peaks.append(int(line.split()[1]) / 1024)
+        return sorted(peaks)
 
     def __exit__(self, *exc):
         self.process.terminate()
@@ -204,4 +251,41 @@ def part_assign(_: int) -> dict:
     return {"seconds": result.seconds, "stations": result.stations}
 
 
-PARTS = {"fake": part_fake, "assign": part_assign}
+def part_admin(_: int) -> dict:
+    """p50/p95 of the console's heavy pages against the election just loaded."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import reverse
+
+    from rolls.models import Run
+
+    user = get_user_model().objects.create_superuser("bench", password=None)
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    run = Run.objects.order_by("-pk").first()
+    pages = {
+        "runs list": reverse("admin:rolls_run_changelist"),
+        "run page (tasks, timeline)": reverse("admin:rolls_run_change", args=[run.pk]),
+        "run progress (JSON)": reverse("admin:rolls_run_progress", args=[run.pk]),
+        "voters list": reverse("admin:elections_voter_changelist"),
+        "voters search by family name": reverse("admin:elections_voter_changelist") + "?q=Smi",
+        "registrations list": reverse("admin:elections_registration_changelist"),
+        "task results list": reverse("admin:django_celery_results_taskresult_changelist"),
+    }
+    requests = 15
+    figures = {}
+    for name, url in pages.items():
+        client.get(url)  # warm caches once
+        times = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"{url} answered {response.status_code}")
+        times.sort()
+        figures[name] = (statistics.median(times), times[int(0.95 * (len(times) - 1))])
+    return {"requests": requests, "pages": figures}
+
+
+PARTS = {"fake": part_fake, "assign": part_assign, "admin": part_admin}
