@@ -47,6 +47,6 @@ class Station(models.Model):
     @property
     def pages(self) -> int:
         """Pages of the station's roll: a cover plus 40 voters a page."""
-        from rolls.pdf import ROWS_PER_PAGE
+        from rolls.pdf import expected_pages
 
-        return 1 + -(-self.voter_count // ROWS_PER_PAGE)
+        return expected_pages(self.voter_count)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from celery import chord, group
 
 from rolls.models import Run, Station
+from rolls.pdf import expected_pages
 from rolls.services.runs import run_center_ids, run_link_result_tree
 
 
@@ -116,7 +117,7 @@ def fan_out(run: Run, layout: str) -> int:
         run_link_result_tree(run_id=run.pk, result=result)
         return len(stations)
     if layout == "balanced":
-        pages = [(c, n, 1 + -(-size // 40)) for c, n, size in stations]
+        pages = [(c, n, expected_pages(size)) for c, n, size in stations]
         batches = balanced_batches(pages, BATCHES_PER_RUN)
         header = group(t.render_stations.si(run.pk, batch) for batch in batches)
         result = chord(header, t.finalize_run.s(run_id=run.pk)).apply_async()
