@@ -59,10 +59,8 @@ demo: migrate
 
 run: demo
 	@echo "Console: http://$(HOST):$(PORT)/admin/   (Ctrl-C stops web, worker and beat)"
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(CELERY) -A config worker -l INFO -c $(CONCURRENCY) -n worker1@%h & \
-	  $(CELERY) -A config beat -l INFO --pidfile= & \
-	  $(PY) manage.py runserver $(HOST):$(PORT)
+	PY=$(PY) CELERY=$(CELERY) HOST=$(HOST) PORT=$(PORT) CONCURRENCY=$(CONCURRENCY) \
+	  $(VENV)/bin/honcho start -f Procfile
 
 web: migrate
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -80,10 +78,8 @@ pg-database: install
 run-pg: pg-database
 	$(SERVICES_ENV) $(PY) manage.py migrate --no-input
 	$(SERVICES_ENV) $(PY) manage.py prepare_demo
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(SERVICES_ENV) $(CELERY) -A config worker -l INFO -c $(CONCURRENCY) -n worker1@%h & \
-	  $(SERVICES_ENV) $(CELERY) -A config beat -l INFO --pidfile= & \
-	  $(SERVICES_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+	$(SERVICES_ENV) PY=$(PY) CELERY=$(CELERY) HOST=$(HOST) PORT=$(PORT) \
+	  CONCURRENCY=$(CONCURRENCY) $(VENV)/bin/honcho start -f Procfile
 
 web-pg: pg-database
 	$(SERVICES_ENV) $(PY) manage.py migrate --no-input

@@ -53,3 +53,19 @@ def test_dockerfile_installs_from_the_lock_file_and_the_pdf_libraries():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "--require-hashes -r requirements.lock" in dockerfile
     assert "libharfbuzz-subset0" in dockerfile and "fonts-noto-cjk" in dockerfile
+
+
+def test_make_run_starts_web_worker_and_beat_together_through_honcho():
+    procfile = dict(
+        line.split(": ", 1)
+        for line in (ROOT / "Procfile").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    assert set(procfile) == {"web", "worker", "beat"}
+    assert "manage.py runserver" in procfile["web"]
+    assert (
+        procfile["worker"].startswith("$CELERY -A config worker") and "-Q" not in procfile["worker"]
+    )
+    assert procfile["beat"].startswith("$CELERY -A config beat")
+    makefile = (ROOT / "Makefile").read_text()
+    assert "honcho start -f Procfile" in makefile.split("\nrun: demo")[1].split("\n\n")[0]
