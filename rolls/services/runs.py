@@ -123,7 +123,11 @@ def run_link_task(*, run_id: int, task_id: str, task_name: str, center_id=None, 
             "station_number": station,
         },
     )
-    if not created and (center_id, station) != (link.center_id, link.station_number):
+    if not created and (task_name, center_id, station) != (
+        link.task_name,
+        link.center_id,
+        link.station_number,
+    ):
         RunTask.objects.filter(pk=link.pk).update(
             task_name=task_name, center_id=center_id, station_number=station
         )

@@ -33,13 +33,24 @@ def find_election(reference: str | None) -> Election:
     return election
 
 
+DRAIN_GRACE_SECONDS = 60
+
+
 def wait_for(run: Run, *, timeout: float, drained: bool = False) -> Run:
-    """Poll until the run has finished (and, with ``drained``, all its tasks have ended)."""
+    """Poll until the run has finished and, with ``drained``, its tasks have ended too
+    (a failed run's subtasks may still be running). Draining waits at most a minute past
+    the finish: a task whose message was lost (a broker restart) never reports, and the
+    run's own accounting already says it is complete."""
     deadline = time.monotonic() + timeout
+    finished_seen = None
     while time.monotonic() < deadline:
         run.refresh_from_db()
-        if not run.is_active and (not drained or run_is_drained(run)):
-            return run
+        if not run.is_active:
+            finished_seen = finished_seen or time.monotonic()
+            if not drained or run_is_drained(run):
+                return run
+            if time.monotonic() - finished_seen > DRAIN_GRACE_SECONDS:
+                return run
         time.sleep(0.25)
     raise CommandError(
         f"Run {run.pk} still {run.status} after {timeout:.0f}s "
