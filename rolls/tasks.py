@@ -15,14 +15,37 @@ import socket
 import time
 
 from celery import Task, group, shared_task
-from celery.exceptions import SoftTimeLimitExceeded
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+from django.db import InterfaceError, OperationalError, connections
 
 from rolls.models import Run
 from rolls.services import pipeline
 from rolls.services import runs as run_services
 from rolls.services.rendering import station_render
 
-IDEMPOTENT = {"acks_late": True, "reject_on_worker_lost": True}
+IDEMPOTENT = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    # A dropped database connection (server restart, failover, an admin ending backends) is
+    # transient: run the task again a little later instead of failing the whole run.
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": True,
+    "retry_backoff_max": 30,
+    "max_retries": 3,
+}
+
+
+def close_broken_connections() -> None:
+    """Drop database connections an error left unusable, so that what follows the error in
+    this process (storing the retry or failure, failing the run) reconnects instead of failing
+    again. Celery's Django fixup does the same, but only when the next task starts."""
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:
+            conn.close_if_unusable_or_obsolete()
+
+
+class RunGone(LookupError):
+    """The task's run was deleted (with its election) after the task was queued."""
 
 
 class RunBoundTask(Task):
@@ -47,6 +70,10 @@ class RunBoundTask(Task):
         run_id = arguments.get("run_id")
         if not isinstance(run_id, int):
             return
+        if not Run.objects.filter(pk=run_id).exists():
+            raise RunGone(
+                f"Run {run_id} no longer exists (its election was deleted?); nothing to do"
+            )
         run_services.run_link_task(
             run_id=run_id,
             task_id=task_id,
@@ -56,12 +83,25 @@ class RunBoundTask(Task):
         )
         run_services.run_mark_started(run_id=run_id)
 
+    def retry(self, *args, **kwargs):
+        close_broken_connections()
+        return super().retry(*args, **kwargs)
+
     def on_failure(self, exc, task_id, args, kwargs, einfo):
+        """Also runs in the worker's main process, with TimeLimitExceeded, when the hard time
+        limit killed the task's process (Celery 5.7, celery/celery#10226)."""
         run_id = self.run_id_of(args, kwargs)
         if run_id is None:
             return
+        close_broken_connections()
         if isinstance(exc, SoftTimeLimitExceeded):
             message = f"{self.name} [{task_id}] exceeded its time limit and was stopped"
+        elif isinstance(exc, TimeLimitExceeded):
+            seconds = exc.args[0] if exc.args else "?"
+            message = (
+                f"{self.name} [{task_id}] exceeded its hard time limit ({seconds} s)"
+                " and its worker process was killed"
+            )
         else:
             message = f"{self.name} [{task_id}] failed: {type(exc).__name__}: {exc}"
         run_services.run_fail(run_id=run_id, error=message)
@@ -185,6 +225,7 @@ def finalize_run(self, results, run_id: int) -> dict:
         "tasks": len(results),
         "pages_in_results": pages,
         "finished_here": finished,
+        **where(),
     }
 
 
@@ -204,7 +245,7 @@ def record_chord_error(request, exc, traceback, run_id: int) -> dict:
     """
     message = f"on_error handler: the chord callback did not run: {type(exc).__name__}: {exc}"
     run_services.run_fail(run_id=run_id, error=message)
-    return {"run": run_id, "error": str(exc)}
+    return {"run": run_id, "error": str(exc), **where()}
 
 
 class ScheduleError(ValueError):

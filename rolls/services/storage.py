@@ -40,8 +40,19 @@ def write_whole(name: str, data: bytes, storage: Storage | None = None) -> str:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, target)
+    except OSError as exc:
+        _discard(temp)
+        if exc.filename is None and exc.errno is not None:
+            # A failed write() names no file: "No space left on device" alone would not say
+            # which roll (the name holds the election, run, center and station).
+            raise OSError(exc.errno, exc.strerror, name) from exc
+        raise
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
+        _discard(temp)
         raise
     return name
+
+
+def _discard(temp: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(temp)

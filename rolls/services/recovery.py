@@ -1,0 +1,281 @@
+"""Runs whose workers vanished: find them, fail them, and resume them where they stopped.
+
+A run is *stale* when it is still active (queued or running) but nothing of it has moved for
+a while: no task linked, started, retried or ended, no center assigned, no station rendered.
+That is what a run looks like once its tasks are lost for good: a worker killed while running
+a task that acknowledges early (the starmap task, the chord callback, ``all_in_one``), every
+worker gone for good, messages lost by the filesystem broker, a purged queue. RabbitMQ hands
+the late-acknowledged tasks of a killed worker to the next worker, so those runs are not
+stale: they go on as soon as a worker consumes their queue.
+
+The threshold must be longer than any single task and than the time a run may wait in the
+queue behind others; the default, :data:`STALE_AFTER`, is 10 minutes.
+
+Resuming re-activates the same run and queues only what is missing: centers without a
+``RunCenter`` row are assigned (and rendered), stations without a ``RollFile`` row are
+rendered. Both rows are unique per run and only their insert counts, so a station rendered
+once more by a late task of the first attempt is still counted once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from celery import Signature, current_app, group, states
+from django.db import IntegrityError, transaction
+from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+from django_celery_results.models import TaskResult
+
+from rolls.models import RollFile, Run, RunCenter, RunStatus, RunTask, Station
+from rolls.pdf import expected_pages
+from rolls.services.runs import (
+    RunRefused,
+    _launch_or_fail,
+    run_center_ids,
+    run_fail,
+    run_finish_if_complete,
+    run_link_result_tree,
+)
+
+logger = logging.getLogger(__name__)
+
+STALE_AFTER = timedelta(minutes=10)
+
+
+def _latest(queryset: QuerySet, name: str) -> Subquery:
+    return Subquery(
+        queryset.filter(**{f"{name}__isnull": False}).order_by(f"-{name}").values(name)[:1]
+    )
+
+
+def runs_with_last_activity(runs: QuerySet | None = None) -> QuerySet:
+    """Annotate ``last_activity``: the latest moment anything of the run moved (queued,
+    started, a task linked or its result row changed, a center assigned, a station
+    rendered)."""
+    runs = Run.objects.all() if runs is None else runs
+    run = OuterRef("pk")
+    results = TaskResult.objects.filter(
+        task_id__in=RunTask.objects.filter(run_id=OuterRef(OuterRef("pk"))).values("task_id")
+    )
+    moments = [
+        _latest(RunTask.objects.filter(run=run), "first_seen"),
+        _latest(RunCenter.objects.filter(run=run), "assigned_at"),
+        _latest(RollFile.objects.filter(run=run), "rendered_at"),
+        # date_done is django-celery-results' "last saved": STARTED and RETRY rows move it too.
+        _latest(results, "date_done"),
+        F("started_at"),
+    ]
+    # GREATEST skips NULLs on PostgreSQL but not on SQLite: coalesce each to queued_at.
+    return runs.annotate(
+        last_activity=Greatest(F("queued_at"), *(Coalesce(m, F("queued_at")) for m in moments))
+    )
+
+
+def runs_find_stale(*, older_than: timedelta = STALE_AFTER) -> QuerySet:
+    """Active runs with no activity for ``older_than``, annotated with ``last_activity``."""
+    cutoff = timezone.now() - older_than
+    return (
+        runs_with_last_activity(Run.objects.active())
+        .filter(last_activity__lt=cutoff)
+        .select_related("election")
+        .order_by("last_activity")
+    )
+
+
+def run_mark_stale(*, run_id: int, older_than: timedelta | None = None) -> bool:
+    """Fail an active run whose tasks are gone, saying since when nothing moved.
+
+    With ``older_than``, only if the run is (still) stale by that threshold. Its tasks that
+    never ended are marked revoked, so the run counts as drained and workers that are still
+    connected drop those tasks if they ever get them. Returns True if this call failed it.
+    """
+    run = runs_with_last_activity(Run.objects.active().filter(pk=run_id)).first()
+    if run is None:
+        return False
+    now = timezone.now()
+    if older_than is not None and run.last_activity >= now - older_than:
+        return False
+    progress = (
+        f"{run.stations_done}/{run.stations_total} stations rendered"
+        if run.renders
+        else f"{run.centers_assigned}/{run.centers_total} centers assigned"
+    )
+    message = (
+        f"Stale: no task progress for {_duration(now - run.last_activity)} (last activity "
+        f"{_moment(run.last_activity)}), {progress}. Its tasks were presumably lost with "
+        "their worker; the run was marked failed. Resume it to do only what is missing."
+    )
+    failed = run_fail(run_id=run.pk, error=message)
+    if failed:
+        _revoke_unfinished_tasks(run, reason=f"run {run.pk} marked stale")
+    return failed
+
+
+@dataclass(frozen=True)
+class ResumePlan:
+    """What resuming a run would queue: centers to assign (and render), stations to render."""
+
+    centers: list[int] = field(default_factory=list)
+    stations: list[tuple[int, int, int]] = field(default_factory=list)  # center, number, voters
+
+    @property
+    def empty(self) -> bool:
+        return not self.centers and not self.stations
+
+
+def run_resume_plan(run: Run) -> ResumePlan:
+    """Centers of the run without a ``RunCenter`` row, and (for rendering runs) the
+    stations of its assigned centers without a ``RollFile`` row."""
+    assigned = set(RunCenter.objects.filter(run=run).values_list("center_id", flat=True))
+    centers = [c for c in run_center_ids(run) if c not in assigned]
+    if not run.renders:
+        return ResumePlan(centers=centers)
+    rendered = set(RollFile.objects.filter(run=run).values_list("center_id", "station_number"))
+    stations = [
+        (center_id, number, voters)
+        for center_id, number, voters in Station.objects.filter(center_id__in=assigned)
+        .order_by("center_id", "number")
+        .values_list("center_id", "number", "voter_count")
+        if (center_id, number) not in rendered
+    ]
+    return ResumePlan(centers=centers, stations=stations)
+
+
+def run_resume(*, run_id: int, started_by: str, launch: Callable[[Run], None] | None = None) -> Run:
+    """Re-activate a failed run and queue only what it is missing (see :func:`run_resume_plan`).
+
+    Refused (:class:`RunRefused`, nothing changed) when the run does not exist, is not failed,
+    a later run of the election exists (it may have re-split the stations the finished rolls
+    were made from), or another run of the election is active. ``launch`` replaces queuing
+    the tasks (tests); it runs once the transaction commits, like :func:`run_create`'s.
+    """
+    run = Run.objects.select_related("election").filter(pk=run_id).first()
+    if run is None:
+        raise RunRefused(f"Run {run_id} does not exist")
+    if run.status != RunStatus.FAILED:
+        why = "it is still active (mark it stale first)" if run.is_active else "it succeeded"
+        raise RunRefused(f"Run {run_id} cannot be resumed: {why}")
+    later = Run.objects.filter(election_id=run.election_id, pk__gt=run.pk).order_by("pk").first()
+    if later is not None:
+        raise RunRefused(
+            f"Run {run_id} cannot be resumed: run {later.pk} was started on "
+            f"{run.election.name} since and may have re-split its stations; start a new run"
+        )
+    who = f"{run.started_by}; resumed by {started_by}"[:200]
+    try:
+        with transaction.atomic():
+            changed = Run.objects.filter(pk=run.pk, status=RunStatus.FAILED).update(
+                status=RunStatus.RUNNING if run.started_at else RunStatus.QUEUED,
+                finished_at=None,
+                error="",
+                started_by=who,
+            )
+    except IntegrityError:
+        active = Run.objects.active().filter(election_id=run.election_id).first()
+        detail = f" (run {active.pk}, {active.strategy}, {active.status})" if active else ""
+        raise RunRefused(f"{run.election.name} already has a run in progress{detail}") from None
+    if not changed:
+        raise RunRefused(f"Run {run_id} changed while it was being resumed; try again")
+    logger.warning("run %s resumed by %s after: %s", run.pk, started_by, run.error[:500])
+    # Whatever of the first attempt is still queued somewhere is superseded.
+    _revoke_unfinished_tasks(run, reason=f"run {run.pk} resumed")
+    launcher = launch or _queue_missing
+    transaction.on_commit(lambda: _launch_or_fail(run, launcher))
+    run.refresh_from_db()
+    return run
+
+
+def resume_signatures(run: Run, plan: ResumePlan) -> list[Signature]:
+    """The tasks that do what ``plan`` says: assign (and render) each missing center, and
+    render the missing stations in batches balanced by pages, as the fastest strategy does."""
+    from rolls import tasks
+    from rolls.strategies import BATCHES_PER_RUN, balanced_batches
+
+    if not run.renders:
+        return [tasks.assign_center.si(run.pk, c) for c in plan.centers]
+    pages = [(c, n, expected_pages(voters)) for c, n, voters in plan.stations]
+    return [tasks.assign_and_render_center.si(run.pk, c) for c in plan.centers] + [
+        tasks.render_stations.si(run.pk, batch)
+        for batch in balanced_batches(pages, BATCHES_PER_RUN)
+    ]
+
+
+def _queue_missing(run: Run) -> None:
+    plan = run_resume_plan(run)
+    if plan.empty:
+        if not run_finish_if_complete(run_id=run.pk):
+            run.refresh_from_db()
+            run_fail(
+                run_id=run.pk,
+                error=(
+                    "Resumed with nothing left to do, but the counts do not add up: "
+                    f"centers {run.centers_assigned}/{run.centers_total}, "
+                    f"stations {run.stations_done}/{run.stations_total}"
+                ),
+            )
+        return
+    result = group(resume_signatures(run, plan)).apply_async()
+    run_link_result_tree(run_id=run.pk, result=result)
+    logger.info(
+        "run %s resumed: %s centers to assign, %s stations to render",
+        run.pk,
+        len(plan.centers),
+        len(plan.stations),
+    )
+
+
+def _revoke_unfinished_tasks(run: Run, *, reason: str) -> list[str]:
+    """Mark the run's tasks that never ended as REVOKED in the result table (so the run is
+    drained) and broadcast a revoke, which workers connected now honour if the task reaches
+    them. A task that is really still running goes on and records its own result."""
+    names = dict(RunTask.objects.filter(run=run).values_list("task_id", "task_name"))
+    ended = set(
+        TaskResult.objects.filter(task_id__in=names, status__in=states.READY_STATES).values_list(
+            "task_id", flat=True
+        )
+    )
+    unfinished = [task_id for task_id in names if task_id not in ended]
+    if not unfinished:
+        return []
+    result = json.dumps(
+        {"exc_type": "TaskRevokedError", "exc_message": [reason], "exc_module": "celery.exceptions"}
+    )
+    TaskResult.objects.filter(task_id__in=unfinished).update(
+        status=states.REVOKED, result=result, date_done=timezone.now()
+    )
+    TaskResult.objects.bulk_create(
+        [
+            TaskResult(
+                task_id=task_id,
+                task_name=names[task_id],
+                status=states.REVOKED,
+                result=result,
+                content_type="application/json",
+                content_encoding="utf-8",
+            )
+            for task_id in unfinished
+        ],
+        ignore_conflicts=True,
+    )
+    try:
+        current_app.control.revoke(unfinished)
+    except Exception as exc:  # the broker may be what is down; the result rows are enough
+        logger.warning("run %s: could not broadcast the revoke: %s", run.pk, exc)
+    return unfinished
+
+
+def _duration(delta: timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 120:
+        return f"{seconds} s"
+    return f"{seconds // 60} min"
+
+
+def _moment(value: datetime) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S %Z")
