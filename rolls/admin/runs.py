@@ -6,7 +6,7 @@ so there is no add form and nothing on a run is editable; deleting one is for su
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils import timezone
@@ -14,9 +14,11 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from rolls import views
-from rolls.admin.access import DOWNLOAD_ROLLS, VIEW_RESULTS
+from rolls.admin.access import DOWNLOAD_ROLLS, VIEW_RESULTS, RollActionPermissions
 from rolls.admin.run_page import elapsed_seconds, format_duration, run_page_context, wrappable
 from rolls.models import Run, RunStatus
+from rolls.services import recovery
+from rolls.services.runs import RunRefused
 from rolls.strategies import STRATEGIES
 
 
@@ -45,7 +47,8 @@ def results_url(run_id: int) -> str:
 
 
 @admin.register(Run)
-class RunAdmin(admin.ModelAdmin):
+class RunAdmin(RollActionPermissions, admin.ModelAdmin):
+    actions = ["mark_stale_failed", "resume_runs"]
     list_display = [
         "run_label",
         "status_and_results",
@@ -101,6 +104,40 @@ class RunAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.is_active and request.user.is_superuser
+
+    # --- recovery: a worker that vanished for good ------------------------------------------
+    @admin.action(
+        description="Mark stale runs failed (no progress for a while)",
+        permissions=["generate_rolls"],
+    )
+    def mark_stale_failed(self, request: HttpRequest, queryset) -> None:
+        for run in queryset.order_by("pk"):
+            if recovery.run_mark_stale(run_id=run.pk, older_than=recovery.STALE_AFTER):
+                self.message_user(
+                    request, f"Run {run.pk} marked failed as stale.", messages.WARNING
+                )
+            else:
+                self.message_user(
+                    request,
+                    f"Run {run.pk} is not stale (finished, or progress within the last "
+                    f"{int(recovery.STALE_AFTER.total_seconds() // 60)} minutes): left alone.",
+                    messages.INFO,
+                )
+
+    @admin.action(
+        description="Resume failed runs (only what is missing)", permissions=["generate_rolls"]
+    )
+    def resume_runs(self, request: HttpRequest, queryset) -> None:
+        for run in queryset.order_by("pk"):
+            try:
+                resumed = recovery.run_resume(
+                    run_id=run.pk, started_by=f"admin:{request.user.get_username()}"
+                )
+            except RunRefused as exc:
+                self.message_user(request, f"Run {run.pk} not resumed: {exc}", messages.ERROR)
+            else:
+                plan = f"{resumed.stations_total - resumed.stations_done} stations left"
+                self.message_user(request, f"Run {run.pk} resumed ({plan}).", messages.SUCCESS)
 
     # --- list columns ---------------------------------------------------------------------
     @admin.display(description="run", ordering="pk")
