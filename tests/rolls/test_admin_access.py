@@ -14,28 +14,11 @@ from rolls.strategies import FASTEST
 from tests.rolls.test_admin_support import (
     OBSERVER,
     STAFF,
-    make_election,
     make_finished_run,
     make_user,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
-
-
-@pytest.fixture
-def election():
-    return make_election()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
 
 @pytest.fixture

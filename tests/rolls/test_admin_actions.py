@@ -15,7 +15,7 @@ from rolls.services.runs import run_create
 from rolls.services.schedules import ScheduleRefused, schedule_kwargs_validate
 from rolls.strategies import FASTEST, STRATEGIES, Strategy
 from tests.factories import PollingCenterFactory
-from tests.rolls.test_admin_support import STAFF, make_election, make_user, no_launch
+from tests.rolls.test_admin_support import make_election, no_launch
 
 pytestmark = pytest.mark.django_db
 
@@ -29,17 +29,6 @@ def launched(monkeypatch) -> list[int]:
     sent: list[int] = []
     monkeypatch.setattr(Strategy, "launch", lambda self, run: sent.append(run.pk))
     return sent
-
-
-@pytest.fixture
-def staff_client(client):
-    client.force_login(make_user("clerk", STAFF))
-    return client
-
-
-@pytest.fixture
-def election():
-    return make_election()
 
 
 def messages_of(response) -> list[tuple[str, str]]:

@@ -21,7 +21,6 @@ from rolls.models import RollFile, Run, RunStatus
 from rolls.services.runs import run_create, run_fail
 from rolls.strategies import FASTEST, STRATEGIES
 from tests.rolls.test_admin_support import (
-    STAFF,
     make_election,
     make_finished_run,
     make_user,
@@ -29,29 +28,7 @@ from tests.rolls.test_admin_support import (
     record_result,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
-
-
-@pytest.fixture
-def staff_client(client):
-    client.force_login(make_user("clerk", STAFF))
-    return client
-
-
-@pytest.fixture
-def election():
-    return make_election()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
 
 @pytest.fixture
