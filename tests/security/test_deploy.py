@@ -55,3 +55,29 @@ def test_no_voter_name_reaches_the_logs_at_info_level(caplog):
     assert "succeeded" in text  # the run was logged ...
     for name in ("Zyxwvutsrq", "Qwertyuiop", "Plokmijnub", "Asdfghjklz"):
         assert name not in text  # ... without a voter's name
+
+
+@pytest.mark.django_db
+def test_actions_are_refused_without_a_csrf_token():
+    from django.contrib.admin import helpers
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import reverse
+
+    from elections.models import Election
+
+    election = ElectionFactory()
+    user = get_user_model().objects.create_superuser("root", password="x" * 12)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    response = client.post(
+        reverse("admin:elections_election_changelist"),
+        {"action": "delete_selected", helpers.ACTION_CHECKBOX_NAME: [election.pk], "post": "yes"},
+    )
+    assert response.status_code == 403
+    assert Election.objects.filter(pk=election.pk).exists()
+    response = client.post(
+        reverse("admin:elections_election_changelist"),
+        {"action": "generate_rolls", helpers.ACTION_CHECKBOX_NAME: [election.pk]},
+    )
+    assert response.status_code == 403
