@@ -15,7 +15,9 @@ def strategy_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in STRATEGIES]
 
 
-class GenerateRollsForm(forms.Form):
+class RunChoiceForm(forms.Form):
+    """The choices every way of starting runs asks for: strategy and assignment mode."""
+
     strategy = forms.ChoiceField(choices=strategy_choices, initial=FASTEST)
     mode = forms.ChoiceField(
         label="Assignment mode",
@@ -25,7 +27,11 @@ class GenerateRollsForm(forms.Form):
     )
 
 
-class ScheduleRollsForm(forms.Form):
+class GenerateRollsForm(RunChoiceForm):
+    """Generate rolls asks for nothing more than the choice of strategy and mode."""
+
+
+class ScheduleRollsForm(RunChoiceForm):
     preset = forms.ChoiceField(
         label="When",
         choices=SchedulePreset.choices,
@@ -47,13 +53,6 @@ class ScheduleRollsForm(forms.Form):
         initial=30,
         widget=forms.NumberInput(attrs={"class": "vIntegerField"}),
         help_text="For the every-N-minutes preset.",
-    )
-    strategy = forms.ChoiceField(choices=strategy_choices, initial=FASTEST)
-    mode = forms.ChoiceField(
-        label="Assignment mode",
-        choices=AssignmentMode.choices,
-        initial=AssignmentMode.BALANCED,
-        widget=forms.RadioSelect,
     )
     enabled = forms.BooleanField(
         required=False,
