@@ -148,15 +148,7 @@ def timeline_svg(
             "</title></rect>"
         )
     # Ticks and grid.
-    tick = 0.0
-    while tick <= axis_end + step / 1000:
-        tx = x(tick)
-        svg.append(
-            f'<line x1="{tx:.1f}" y1="{top:.1f}" x2="{tx:.1f}" y2="{plot_bottom:.1f}" '
-            f'class="grid"/><text x="{tx:.1f}" y="{plot_bottom + 15:.1f}" text-anchor="middle" '
-            f'class="chart-text">{format_tick(tick, step)}</text>'
-        )
-        tick += step
+    svg.extend(_grid(x, top, plot_bottom, axis_end, step))
     svg.append(
         f'<line x1="{label_width}" y1="{plot_bottom:.1f}" x2="{width - right}" '
         f'y2="{plot_bottom:.1f}" class="axis"/>'
@@ -215,15 +207,7 @@ def bar_chart_svg(rows: list[BarRow], *, title: str, unit: str, width: int = 960
         f"<title>{escape(title)}</title>",
         f'<text x="{label_width}" y="16" class="chart-text chart-heading">{escape(title)}</text>',
     ]
-    tick = 0.0
-    while tick <= axis_end + step / 1000:
-        tx = x(tick)
-        svg.append(
-            f'<line x1="{tx:.1f}" y1="{top}" x2="{tx:.1f}" y2="{plot_bottom}" class="grid"/>'
-            f'<text x="{tx:.1f}" y="{plot_bottom + 15}" text-anchor="middle" class="chart-text">'
-            f"{format_tick(tick, step)}</text>"
-        )
-        tick += step
+    svg.extend(_grid(x, top, plot_bottom, axis_end, step))
     for index, row in enumerate(rows):
         y = top + index * row_height
         label_css = "chart-text chart-strong" if row.highlight else "chart-text"
@@ -255,3 +239,18 @@ def bar_chart_svg(rows: list[BarRow], *, title: str, unit: str, width: int = 960
     )
     svg.append("</svg>")
     return mark_safe("".join(svg))  # noqa: S308 - every text above is escaped
+
+
+def _grid(x, top: float, bottom: float, axis_end: float, step: float) -> list[str]:
+    """Vertical grid lines with their tick labels, every ``step`` up to ``axis_end``."""
+    parts = []
+    tick = 0.0
+    while tick <= axis_end + step / 1000:
+        tx = x(tick)
+        parts.append(
+            f'<line x1="{tx:.1f}" y1="{top:.1f}" x2="{tx:.1f}" y2="{bottom:.1f}" class="grid"/>'
+            f'<text x="{tx:.1f}" y="{bottom + 15:.1f}" text-anchor="middle" class="chart-text">'
+            f"{format_tick(tick, step)}</text>"
+        )
+        tick += step
+    return parts
