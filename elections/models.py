@@ -88,9 +88,6 @@ class Voter(models.Model):
 
 
 class RegistrationQuerySet(models.QuerySet):
-    def for_centers(self, center_ids) -> RegistrationQuerySet:
-        return self.filter(center_id__in=center_ids)
-
     def in_roll_order(self) -> RegistrationQuerySet:
         """The order every roll uses: family name, given name, then voter number."""
         return self.order_by("voter__family_name", "voter__given_name", "voter__voter_number")

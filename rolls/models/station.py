@@ -4,14 +4,6 @@ from django.db import models
 from django.db.models import Q
 
 
-class StationQuerySet(models.QuerySet):
-    def for_election(self, election_id: int) -> StationQuerySet:
-        return self.filter(election_id=election_id)
-
-    def for_centers(self, center_ids) -> StationQuerySet:
-        return self.filter(center_id__in=center_ids)
-
-
 class Station(models.Model):
     """One polling station of a center: a contiguous slice of the center's sorted voters."""
 
@@ -28,8 +20,6 @@ class Station(models.Model):
     last_voter_number = models.CharField(max_length=20, blank=True)
     last_voter_name = models.CharField(max_length=1001, blank=True)
     assigned_at = models.DateTimeField(auto_now_add=True)
-
-    objects = StationQuerySet.as_manager()
 
     class Meta:
         ordering = ["center", "number"]

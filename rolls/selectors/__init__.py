@@ -6,7 +6,7 @@ import itertools
 import json
 import statistics
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django_celery_results.models import TaskResult
 
@@ -143,11 +143,3 @@ def _gaps_between_tasks(spans: list[TaskSpan]) -> list[float]:
             for cur, nxt in itertools.pairwise(own)
         )
     return gaps
-
-
-def format_seconds(value: float | timedelta | None) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, timedelta):
-        value = value.total_seconds()
-    return f"{value:.2f}s"
