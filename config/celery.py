@@ -47,5 +47,13 @@ def use_queue_namespace(namespace: str) -> None:
 
 
 app.conf.task_routes = (route_by_kind,)
+# Installed into django-celery-beat's tables by its scheduler at start-up (like
+# ``celery.backend_cleanup``). Seconds as a plain number: settings must not import rolls.
+app.conf.beat_schedule = {
+    "fail runs that were never queued": {
+        "task": "rolls.tasks.fail_unlaunched_runs",
+        "schedule": 15.0,
+    },
+}
 use_queue_namespace(os.environ.get("CELERY_QUEUE_NAMESPACE", ""))
 app.autodiscover_tasks()

@@ -13,6 +13,11 @@ from django.urls import reverse
 
 DEFAULT_MAX_VOTERS_PER_STATION = 500
 
+# What a slug may hold, enforced by the database and not only by the admin form: an ORM-made
+# slug such as "../outside-rolls" once reached file and zip entry names. ``\Z`` (not ``$``)
+# because ``$`` also matches before a trailing newline; PostgreSQL and Python agree on ``\Z``.
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+\Z"
+
 
 class Election(models.Model):
     name = models.CharField(max_length=200, unique=True)
@@ -35,6 +40,13 @@ class Election(models.Model):
             models.CheckConstraint(
                 condition=Q(max_voters_per_station__gte=1),
                 name="election_max_voters_per_station_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(slug__regex=SLUG_PATTERN),
+                name="election_slug_letters_digits_dashes",
+                violation_error_message=(
+                    "The slug may hold only ASCII letters, digits, dashes and underscores."
+                ),
             ),
         ]
 

@@ -278,3 +278,9 @@ def start_scheduled_run(
     except run_services.RunRefused as exc:
         raise ScheduleError(f"Schedule {schedule!r}: {exc}") from None
     return {"run": run.pk, "election": target.slug, "strategy": strategy, "schedule": schedule}
+
+
+@shared_task(queue_kind="db", ignore_result=True)
+def fail_unlaunched_runs() -> list[int]:
+    """Beat, every few seconds: fail runs whose tasks never reached the broker."""
+    return run_services.runs_fail_unlaunched()

@@ -26,6 +26,13 @@ from rolls.admin.charts import BarRow, bar_chart_svg
 from rolls.admin.run_page import metrics_display, run_progress, wrappable
 from rolls.models import RollFile, Run
 from rolls.selectors import run_metrics
+from rolls.services.manifest import (
+    MANIFEST_HEADER,
+    manifest_row,
+    roll_download_name,
+    zip_entry_name,
+    zip_folder,
+)
 from rolls.strategies import FASTEST, STRATEGIES
 
 PRIVATE = "private, no-store"
@@ -39,23 +46,19 @@ def run_progress_view(request: HttpRequest, run_id: int, *, model_admin) -> Json
     return response
 
 
-def _pdf_name(roll: RollFile) -> str:
-    return roll.path.rsplit("/", 2)[-2] + "-" + roll.path.rsplit("/", 1)[-1]
-
-
 def roll_download_view(
     request: HttpRequest, run_id: int, file_id: int, *, model_admin
 ) -> FileResponse:
     """One station's PDF, streamed from storage as an attachment."""
     require(request, DOWNLOAD_ROLLS)
     roll = get_object_or_404(
-        RollFile.objects.select_related("run__election"), pk=file_id, run_id=run_id
+        RollFile.objects.select_related("run__election", "center"), pk=file_id, run_id=run_id
     )
     try:
         handle = default_storage.open(roll.path, "rb")
     except FileNotFoundError:
         raise Http404(f"The PDF {roll.path} is no longer in storage") from None
-    filename = f"{roll.run.election.slug}-run-{run_id}-{_pdf_name(roll)}"
+    filename = roll_download_name(roll.run, roll)
     response = FileResponse(
         handle, as_attachment=True, filename=filename, content_type="application/pdf"
     )
@@ -79,32 +82,22 @@ def run_zip_view(request: HttpRequest, run_id: int, *, model_admin) -> FileRespo
     )
     if not rolls:
         raise Http404("This run has no roll files")
-    folder = f"{run.election.slug}-run-{run.pk}"
+    folder = zip_folder(run)
     manifest = io.StringIO()
     writer = csv.writer(manifest)
-    writer.writerow(["center", "station", "voters", "pages", "bytes", "sha256", "file"])
+    writer.writerow(MANIFEST_HEADER)
     archive_file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by FileResponse
     try:
         with zipfile.ZipFile(archive_file, "w", compression=zipfile.ZIP_STORED) as archive:
             for roll in rolls:
-                name = roll.path.rsplit("/", 2)[-2] + "/" + roll.path.rsplit("/", 1)[-1]
                 try:
                     source = default_storage.open(roll.path, "rb")
                 except FileNotFoundError:
                     raise Http404(f"The PDF {roll.path} is no longer in storage") from None
-                with source, archive.open(f"{folder}/{name}", "w", force_zip64=True) as target:
+                entry = zip_entry_name(run, roll)
+                with source, archive.open(entry, "w", force_zip64=True) as target:
                     shutil.copyfileobj(source, target, 1024 * 1024)
-                writer.writerow(
-                    [
-                        roll.center.code,
-                        roll.station_number,
-                        roll.voters,
-                        roll.pages,
-                        roll.bytes,
-                        roll.sha256,
-                        name,
-                    ]
-                )
+                writer.writerow(manifest_row(run, roll))
             archive.writestr(f"{folder}/manifest.csv", manifest.getvalue())
         archive_file.seek(0)
     except BaseException:

@@ -3,6 +3,9 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
+
+from elections.models import PollingCenter
 
 
 class RunStatus(models.TextChoices):
@@ -55,6 +58,15 @@ class Run(models.Model):
     pages = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     empty_centers = models.JSONField(default=list, blank=True)
+    # Set when the run is created or resumed and cleared once its tasks are in the broker.
+    # Still set a minute later means the process queuing them died first: nothing will ever
+    # run, so the run is failed instead of blocking its election until it looks stale.
+    launch_pending_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        default=timezone.now,
+        help_text="Set until the run's first tasks are queued.",
+    )
 
     objects = RunQuerySet.as_manager()
 
@@ -80,6 +92,16 @@ class Run(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("admin:rolls_run_change", args=[self.pk])
+
+    def planned_center_ids(self) -> list[int]:
+        """The centers this run covers: its chosen ones, or every center of the election."""
+        if self.center_ids:
+            return list(self.center_ids)
+        return list(
+            PollingCenter.objects.for_election(self.election_id)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
 
     @property
     def is_active(self) -> bool:

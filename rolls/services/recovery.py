@@ -175,6 +175,7 @@ def run_resume(*, run_id: int, started_by: str, launch: Callable[[Run], None] | 
                 finished_at=None,
                 error="",
                 started_by=who,
+                launch_pending_since=timezone.now(),
             )
     except IntegrityError:
         active = Run.objects.active().filter(election_id=run.election_id).first()

@@ -73,8 +73,9 @@ def station_render(
     # Slow I/O (rendering, writing) happens outside any transaction.
     rendered = render_station_roll(header, voters)
     path = roll_path(
-        election_slug=station.election.slug,
+        election_id=station.election_id,
         run_id=run.pk,
+        center_id=station.center_id,
         center_code=station.center.code,
         station_number=station.number,
     )

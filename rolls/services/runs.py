@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
@@ -18,6 +19,7 @@ from django.utils import timezone
 from elections.models import Election, PollingCenter, Registration
 from rolls.models import ACTIVE_STATUSES, RollFile, Run, RunCenter, RunStatus, RunTask
 from rolls.services.assignment import AssignmentMode, station_sizes
+from rolls.services.verification import run_problems
 
 logger = logging.getLogger(__name__)
 
@@ -67,26 +69,67 @@ def run_create(
     planned = sum(
         len(station_sizes(n, election.max_voters_per_station, mode)) for n in counts.values()
     )
+    fields = {
+        "election": election,
+        "strategy": strategy,
+        "assignment_mode": mode,
+        "center_ids": wanted if center_ids is not None else None,
+        "renders": STRATEGIES[strategy].renders,
+        "started_by": started_by[:200],
+        "centers_total": center_total,
+        "stations_total": planned,
+    }
     try:
-        with transaction.atomic():
-            run = Run.objects.create(
-                election=election,
-                strategy=strategy,
-                assignment_mode=mode,
-                center_ids=wanted if center_ids is not None else None,
-                renders=STRATEGIES[strategy].renders,
-                started_by=started_by[:200],
-                centers_total=center_total,
-                stations_total=planned,
-            )
+        run = _create_run(fields)
     except IntegrityError:
-        active = Run.objects.active().filter(election=election).first()
-        detail = f" (run {active.pk}, {active.strategy}, {active.status})" if active else ""
-        raise RunRefused(f"{election.name} already has a run in progress{detail}") from None
+        # A run whose tasks were never queued blocks nobody: fail it and try once more.
+        if not runs_fail_unlaunched(election_id=election.pk):
+            active = Run.objects.active().filter(election=election).first()
+            detail = f" (run {active.pk}, {active.strategy}, {active.status})" if active else ""
+            raise RunRefused(f"{election.name} already has a run in progress{detail}") from None
+        try:
+            run = _create_run(fields)
+        except IntegrityError:
+            raise RunRefused(f"{election.name} already has a run in progress") from None
     launcher = launch or STRATEGIES[strategy].launch
     transaction.on_commit(lambda: _launch_or_fail(run, launcher))
     logger.info("run %s queued: %s on election %s by %s", run.pk, strategy, election.pk, started_by)
     return run
+
+
+def _create_run(fields: dict) -> Run:
+    with transaction.atomic():
+        return Run.objects.create(**fields)
+
+
+# How long a run may wait for its tasks to reach the broker. Queuing takes milliseconds to a
+# few seconds (a chord of thousands of tasks); beat checks every LAUNCH_CHECK_EVERY, so a run
+# whose starting process died is failed within a minute.
+LAUNCH_GRACE = timedelta(seconds=40)
+LAUNCH_CHECK_EVERY = timedelta(seconds=15)
+
+
+def runs_fail_unlaunched(
+    *, older_than: timedelta = LAUNCH_GRACE, election_id: int | None = None
+) -> list[int]:
+    """Fail active runs whose tasks were never queued (the process starting them died between
+    creating the run and queuing its tasks). Returns the ids of the runs it failed."""
+    cutoff = timezone.now() - older_than
+    runs = Run.objects.active().filter(launch_pending_since__lt=cutoff)
+    if election_id is not None:
+        runs = runs.filter(election_id=election_id)
+    failed = []
+    for run in runs:
+        error = (
+            f"Never queued: its tasks did not reach the broker within "
+            f"{int(older_than.total_seconds())} s of {run.launch_pending_since:%Y-%m-%d %H:%M:%S} "
+            "UTC (the process starting it stopped first). Start a new run."
+        )
+        if Run.objects.filter(pk=run.pk, launch_pending_since__lt=cutoff).exists() and run_fail(
+            run_id=run.pk, error=error
+        ):
+            failed.append(run.pk)
+    return failed
 
 
 def _launch_or_fail(run: Run, launcher: Callable[[Run], None]) -> None:
@@ -99,16 +142,11 @@ def _launch_or_fail(run: Run, launcher: Callable[[Run], None]) -> None:
             run_id=run.pk, error=f"Could not queue the run's tasks: {type(exc).__name__}: {exc}"
         )
         raise RunRefused(f"Could not queue run {run.pk}: {exc}") from exc
+    Run.objects.filter(pk=run.pk).update(launch_pending_since=None)
 
 
 def run_center_ids(run: Run) -> list[int]:
-    if run.center_ids:
-        return list(run.center_ids)
-    return list(
-        PollingCenter.objects.for_election(run.election_id)
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
+    return run.planned_center_ids()
 
 
 def run_link_task(*, run_id: int, task_id: str, task_name: str, center_id=None, station=None):
@@ -245,10 +283,25 @@ def run_record_station(
 
 
 def run_finish_if_complete(*, run_id: int) -> bool:
-    """Mark the run succeeded if everything is accounted for; True only for the one winner."""
+    """Mark the run succeeded if everything is accounted for and its files prove it (see
+    :mod:`rolls.services.verification`); True only for the one caller that finished it.
+
+    A run whose counts are complete but whose files do not add up fails, naming what is
+    wrong: it never reports success with a voter missing.
+    """
     done = Q(centers_assigned=F("centers_total")) & (
         Q(renders=False) | Q(stations_done__gte=F("stations_total"))
     )
+    candidate = Run.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).filter(done).first()
+    if candidate is None:
+        return False
+    problems = run_problems(candidate)
+    if problems:
+        run_fail(
+            run_id=run_id,
+            error="The run's rolls do not prove it complete: " + "; ".join(problems),
+        )
+        return False
     finished = (
         Run.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES)
         .filter(done)

@@ -4,16 +4,64 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage
 
+# Folder and file names are built from database ids, which are unique by construction, so
+# two centers (or elections) can never share a folder whatever their codes look like: "12/3",
+# "12.3" and "12 3" all slugged to "12_3" once, and one center's PDFs overwrote another's.
+# The center code follows the id only so a person browsing the files can read them.
+_READABLE = re.compile(r"[^A-Za-z0-9-]+")
+READABLE_CODE_LENGTH = 40
 
-def roll_path(*, election_slug: str, run_id: int, center_code: str, station_number: int) -> str:
-    """Deterministic: a redelivered task writes the same name again, never a second copy."""
-    safe_code = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in center_code)
-    return f"rolls/{election_slug}/run-{run_id}/{safe_code}/station-{station_number:03d}.pdf"
+
+def readable_component(text: str) -> str:
+    """``text`` reduced to ASCII letters, digits and dashes (runs of anything else become one
+    ``_``), at most 40 characters: for people only, never relied on to be unique."""
+    return _READABLE.sub("_", text).strip("_")[:READABLE_CODE_LENGTH]
+
+
+def election_folder(*, election_id: int) -> str:
+    return f"rolls/election-{int(election_id)}"
+
+
+def run_folder(*, election_id: int, run_id: int) -> str:
+    return f"{election_folder(election_id=election_id)}/run-{int(run_id)}"
+
+
+def center_folder_name(*, center_id: int, center_code: str) -> str:
+    readable = readable_component(center_code)
+    return f"center-{int(center_id)}" + (f"-{readable}" if readable else "")
+
+
+def roll_path(
+    *, election_id: int, run_id: int, center_id: int, center_code: str, station_number: int
+) -> str:
+    """Deterministic: a redelivered task writes the same name again, never a second copy.
+    Collision-free: the run, center and station ids make each name unique."""
+    center = center_folder_name(center_id=center_id, center_code=center_code)
+    return (
+        f"{run_folder(election_id=election_id, run_id=run_id)}/{center}/"
+        f"station-{int(station_number):03d}.pdf"
+    )
+
+
+def check_relative_name(name: str) -> str:
+    """Refuse a storage name that could leave its folder (``..``, absolute, backslashes,
+    NUL): nothing the console writes may land outside the election's folder."""
+    parts = name.split("/")
+    if (
+        not name
+        or name.startswith("/")
+        or "\\" in name
+        or "\x00" in name
+        or any(part in ("", ".", "..") for part in parts)
+    ):
+        raise ValueError(f"Unsafe storage name {name!r}")
+    return name
 
 
 def write_whole(name: str, data: bytes, storage: Storage | None = None) -> str:
@@ -24,6 +72,7 @@ def write_whole(name: str, data: bytes, storage: Storage | None = None) -> str:
     or none, never a truncated PDF under the final name. Object stores (S3) publish an
     object only once its upload completes, so a plain save is already whole-or-nothing.
     """
+    check_relative_name(name)
     storage = storage or default_storage
     try:
         target = storage.path(name)

@@ -23,6 +23,7 @@ from elections.models import Election, Registration
 from rolls.models import RollFile, Run, RunStatus, RunTask
 from rolls.pdf import expected_pages
 from rolls.services.assignment import station_sizes
+from rolls.services.storage import run_folder as storage_run_folder
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.rolls.helpers import voter_numbers_in_run
 
@@ -155,7 +156,7 @@ def wait_settled(run: Run, namespace: str, *, timeout: float = TIMEOUT) -> Run:
 
 def run_folder(run: Run, root: Path | None = None) -> Path:
     root = Path(settings.MEDIA_ROOT) if root is None else root
-    return root / "rolls" / run.election.slug / f"run-{run.pk}"
+    return root / storage_run_folder(election_id=run.election_id, run_id=run.pk)
 
 
 def files_in(folder: Path) -> tuple[set[str], set[str]]:

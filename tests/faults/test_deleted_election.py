@@ -10,6 +10,7 @@ from django_celery_results.models import TaskResult
 
 from rolls.models import Run
 from rolls.services.runs import run_create
+from rolls.services.storage import election_folder
 from tests.faults.support import (
     assert_run_output_exact,
     build_election,
@@ -34,7 +35,7 @@ def test_deleting_an_election_with_a_queued_run_does_not_crash_loop_or_lose_othe
         started_by="test",
     )
     queued = list(orphan.tasks.values_list("task_id", flat=True))  # the chord's header + body
-    slug = doomed.slug
+    doomed_folder = election_folder(election_id=doomed.pk)
     doomed.delete()  # cascades to the run and its task links; the messages stay queued
     assert not Run.objects.filter(pk=orphan.pk).exists()
 
@@ -67,5 +68,5 @@ def test_deleting_an_election_with_a_queued_run_does_not_crash_loop_or_lose_othe
         assert log.count(f"Task rolls.tasks.assign_center[{row.task_id}] received") == 1
         assert f"{row.task_id}] retry" not in log
     assert messages_waiting(workers.namespace) == 0
-    assert files_in(media_root / "rolls" / slug) == (set(), set())
+    assert files_in(media_root / doomed_folder) == (set(), set())
     assert worker.process.poll() is None

@@ -13,6 +13,7 @@ import pytest
 
 from rolls.models import RollFile, RunStatus
 from rolls.services.runs import run_create
+from rolls.services.storage import roll_path
 from tests.faults.support import (
     build_election,
     files_in,
@@ -120,7 +121,14 @@ def test_a_full_disk_fails_the_run_naming_the_station_and_leaves_no_partial_file
     wait_settled(run, workers.namespace)
 
     assert run.status == RunStatus.FAILED
-    big = f"rolls/{election.slug}/run-{run.pk}/B/station-001.pdf"
+    center_b = election.centers.get(code="B")
+    big = roll_path(
+        election_id=election.pk,
+        run_id=run.pk,
+        center_id=center_b.pk,
+        center_code="B",
+        station_number=1,
+    )
     assert "No space left on device" in run.error
     assert big in run.error  # names the election, run, center and station
     assert "rolls.tasks.render_station" in run.error

@@ -222,11 +222,15 @@ def test_the_run_zip_holds_every_pdf_and_a_manifest(staff_client, run):
     assert response["Content-Disposition"].startswith("attachment;")
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     folder = f"{run.election.slug}-run-{run.pk}"
+
+    def center(code: str) -> int:
+        return run.election.centers.get(code=code).pk
+
     names = sorted(archive.namelist())
     assert names == sorted(
         [f"{folder}/manifest.csv"]
-        + [f"{folder}/A/station-001.pdf"]
-        + [f"{folder}/B/station-00{n}.pdf" for n in (1, 2, 3)]
+        + [f"{folder}/center-{center('A')}-A/station-001.pdf"]
+        + [f"{folder}/center-{center('B')}-B/station-00{n}.pdf" for n in (1, 2, 3)]
     )
     manifest = list(csv.DictReader(io.StringIO(archive.read(f"{folder}/manifest.csv").decode())))
     assert len(manifest) == 4

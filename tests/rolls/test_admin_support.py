@@ -81,6 +81,32 @@ def sample_pdf() -> bytes:
     return buffer.getvalue()
 
 
+def store_sample_roll(
+    run: Run, station: Station, *, path: str | None = None, data: bytes | None = None
+) -> str:
+    """Write a sample PDF for ``station`` (at its own path unless told) and count it."""
+    data = sample_pdf() if data is None else data
+    path = path or roll_path(
+        election_id=run.election_id,
+        run_id=run.pk,
+        center_id=station.center_id,
+        center_code=station.center.code,
+        station_number=station.number,
+    )
+    write_whole(path, data)
+    run_record_station(
+        run_id=run.pk,
+        center_id=station.center_id,
+        station_number=station.number,
+        voters=station.voter_count,
+        path=path,
+        pages=expected_pages(station.voter_count),
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    return path
+
+
 def make_finished_run(election, strategy: str = "all_in_one") -> Run:
     """A succeeded run: real station assignment, a stored PDF per station, and result rows
     as a worker would have stored them (two processes, and one failed task with a traceback).
@@ -90,23 +116,7 @@ def make_finished_run(election, strategy: str = "all_in_one") -> Run:
     )
     tasks.assign_election.apply(args=(run.pk,)).get()
     for station in Station.objects.filter(election=election).select_related("center"):
-        path = roll_path(
-            election_slug=election.slug,
-            run_id=run.pk,
-            center_code=station.center.code,
-            station_number=station.number,
-        )
-        write_whole(path, sample_pdf())
-        run_record_station(
-            run_id=run.pk,
-            center_id=station.center_id,
-            station_number=station.number,
-            voters=station.voter_count,
-            path=path,
-            pages=expected_pages(station.voter_count),
-            size=len(sample_pdf()),
-            sha256=hashlib.sha256(sample_pdf()).hexdigest(),
-        )
+        store_sample_roll(run, station)
     run.refresh_from_db()
     # The in-process task above stored no result row: forget it, keep the worker-like ones.
     RunTask.objects.filter(run=run).delete()

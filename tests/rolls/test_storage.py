@@ -11,7 +11,7 @@ import pytest
 from django.core.files.storage import FileSystemStorage
 
 from rolls.services import storage as storage_module
-from rolls.services.storage import roll_path, write_whole
+from rolls.services.storage import check_relative_name, roll_path, write_whole
 
 NAME = "rolls/election/run-1/A/station-001.pdf"
 GOOD = b"%PDF-1.7 the good roll"
@@ -92,6 +92,39 @@ def test_a_really_full_disk_keeps_the_old_roll_and_leaves_no_partial_file(tmp_pa
         subprocess.run(["umount", str(mount)], check=False)
 
 
-def test_roll_names_are_deterministic_and_safe():
-    name = roll_path(election_slug="e", run_id=7, center_code="C/../12 x", station_number=3)
-    assert name == "rolls/e/run-7/C____12_x/station-003.pdf"
+def test_roll_names_are_deterministic():
+    first = roll_path(election_id=3, run_id=7, center_id=12, center_code="C 12", station_number=3)
+    again = roll_path(election_id=3, run_id=7, center_id=12, center_code="C 12", station_number=3)
+    assert first == again == "rolls/election-3/run-7/center-12-C_12/station-003.pdf"
+
+
+def test_look_alike_center_codes_never_share_a_folder():
+    codes = ["12/3", "12.3", "12 3", "12_3", "A.1", "A_1", "A-1", "", "../..", "\u202e1.3"]
+    names = [
+        roll_path(election_id=1, run_id=1, center_id=i, center_code=code, station_number=1)
+        for i, code in enumerate(codes, start=1)
+    ]
+    assert len(set(names)) == len(codes)
+    for name in names:
+        assert name.startswith("rolls/election-1/run-1/center-")
+        assert check_relative_name(name) == name
+        assert name.count("/") == 4  # no separator comes from a center code
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../outside.pdf",
+        "rolls/../../x.pdf",
+        "/etc/x.pdf",
+        "rolls//x.pdf",
+        "a\\b.pdf",
+        "rolls/./x.pdf",
+        "rolls/x\x00.pdf",
+        "",
+    ],
+)
+def test_a_name_that_could_leave_its_folder_is_refused_and_nothing_is_written(media, name):
+    with pytest.raises(ValueError, match="Unsafe storage name"):
+        write_whole(name, GOOD, media)
+    assert everything_in(media) == []

@@ -1,0 +1,111 @@
+"""Before a run may say "succeeded": prove that its set of rolls is complete and intact.
+
+Counting stations is not proof. When two centers' PDFs once shared a folder, every station
+was counted while one center's files overwrote another's: the run succeeded with voters in
+no PDF, others printed twice, and recorded SHA-256s that no longer matched the files. So the
+run is checked against what is really stored before it is marked succeeded:
+
+- every center of the run was assigned, and (for rendering runs)
+- each assigned center has exactly the stations 1..N its split made, one file each,
+- the voters in a center's files add up to the registrations its split assigned,
+- no two stations recorded the same file, and
+- every recorded file exists with its recorded size and SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+
+from django.core.files.storage import default_storage
+
+from elections.models import PollingCenter
+from rolls.models import RollFile, Run, RunCenter
+
+MAX_LISTED = 20
+CHUNK = 1024 * 1024
+
+
+def file_digest(path: str) -> tuple[int, str] | None:
+    """(size, SHA-256) of a stored file, or None when it is not in storage."""
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with default_storage.open(path, "rb") as handle:
+            while chunk := handle.read(CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+    except FileNotFoundError:
+        return None
+    return size, digest.hexdigest()
+
+
+def run_problems(run: Run) -> list[str]:
+    """Why ``run`` is not a complete, intact set of rolls; empty when it is."""
+    problems: list[str] = []
+    assigned = {
+        rc.center_id: rc for rc in RunCenter.objects.filter(run=run).only("center", "stations")
+    }
+    planned = run.planned_center_ids()
+    codes = dict(
+        PollingCenter.objects.filter(pk__in={*planned, *assigned}).values_list("pk", "code")
+    )
+    missing = [codes.get(c, str(c)) for c in planned if c not in assigned]
+    if missing:
+        problems.append(f"{len(missing)} center(s) never assigned: {_listed(missing)}")
+    if not run.renders:
+        return problems
+
+    files = list(
+        RollFile.objects.filter(run=run).values_list(
+            "center_id", "station_number", "voters", "path", "bytes", "sha256"
+        )
+    )
+    by_center: dict[int, list[tuple]] = defaultdict(list)
+    for row in files:
+        by_center[row[0]].append(row)
+    for center_id in sorted(set(by_center) - set(assigned)):
+        problems.append(f"center {codes.get(center_id, center_id)} has files but is not in the run")
+    for center_id, center in assigned.items():
+        rows = by_center.get(center_id, [])
+        code = codes.get(center_id, str(center_id))
+        numbers = sorted(row[1] for row in rows)
+        if numbers != list(range(1, center.stations + 1)):
+            expected = set(range(1, center.stations + 1))
+            absent = sorted(expected - set(numbers))
+            extra = sorted(set(numbers) - expected)
+            problems.append(
+                f"center {code}: {len(rows)} of {center.stations} station files"
+                + (f", missing station(s) {_listed(absent)}" if absent else "")
+                + (f", unexpected station(s) {_listed(extra)}" if extra else "")
+            )
+        in_files = sum(row[2] for row in rows)
+        if in_files != center.voters:
+            problems.append(
+                f"center {code}: {in_files} voters in its rolls but its split assigned "
+                f"{center.voters}"
+            )
+    shared = [path for path, n in Counter(row[3] for row in files).items() if n > 1]
+    if shared:
+        problems.append(f"{len(shared)} file(s) recorded for several stations: {_listed(shared)}")
+    absent_files, changed_files = [], []
+    for _, _, _, path, size, sha256 in files:
+        found = file_digest(path)
+        if found is None:
+            absent_files.append(path)
+        elif found != (size, sha256):
+            changed_files.append(path)
+    if absent_files:
+        problems.append(f"{len(absent_files)} file(s) not in storage: {_listed(absent_files)}")
+    if changed_files:
+        problems.append(
+            f"{len(changed_files)} file(s) no longer match their recorded size and SHA-256: "
+            f"{_listed(changed_files)}"
+        )
+    return problems
+
+
+def _listed(items: list) -> str:
+    shown = ", ".join(str(item) for item in items[:MAX_LISTED])
+    more = len(items) - MAX_LISTED
+    return shown + (f" and {more} more" if more > 0 else "")
