@@ -57,3 +57,5 @@ app.conf.beat_schedule = {
 }
 use_queue_namespace(os.environ.get("CELERY_QUEUE_NAMESPACE", ""))
 app.autodiscover_tasks()
+# Beat's entry point lives outside rolls.tasks (it starts runs through rolls.launch).
+app.conf.imports = ("rolls.scheduled",)

@@ -19,6 +19,16 @@ DEFAULT_MAX_VOTERS_PER_STATION = 500
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+\Z"
 
 
+class ElectionQuerySet(models.QuerySet):
+    def find(self, reference: str) -> Election | None:
+        """The election whose slug, id (all digits) or name is ``reference``."""
+        reference = str(reference)
+        query = self.filter(slug=reference) | self.filter(name=reference)
+        if reference.isdigit():
+            query = query | self.filter(pk=int(reference))
+        return query.first()
+
+
 class Election(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True)
@@ -33,6 +43,8 @@ class Election(models.Model):
         help_text="Schedules for this election run in this time zone (e.g. Europe/Paris).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ElectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-polling_date", "name"]
@@ -100,6 +112,15 @@ class Voter(models.Model):
 
 
 class RegistrationQuerySet(models.QuerySet):
+    def counts_by_center(self) -> dict[int, int]:
+        """{center id: registrations} of the centers that have any."""
+        return dict(
+            self.order_by()
+            .values_list("center_id")
+            .annotate(n=models.Count("id"))
+            .values_list("center_id", "n")
+        )
+
     def in_roll_order(self) -> RegistrationQuerySet:
         """The order every roll uses: family name, given name, then voter number."""
         return self.order_by("voter__family_name", "voter__given_name", "voter__voter_number")

@@ -14,13 +14,15 @@ import os
 import socket
 import time
 
-from celery import Task, group, shared_task
+from celery import Task, chord, current_app, group, shared_task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.db import InterfaceError, OperationalError, connections
 
 from rolls.models import Run
+from rolls.pdf import expected_pages
 from rolls.services import pipeline
 from rolls.services import runs as run_services
+from rolls.services.batching import BATCHES_PER_RUN, balanced_batches
 from rolls.services.rendering import station_render
 
 IDEMPOTENT = {
@@ -109,8 +111,6 @@ class RunBoundTask(Task):
 
 def where() -> dict:
     """Which worker process ran a task, for the per-process timeline."""
-    from celery import current_app
-
     return {
         "pid": os.getpid(),
         "host": socket.gethostname(),
@@ -208,11 +208,35 @@ def by_center_with_join(self, run_id: int) -> dict:
 
 @shared_task(base=RunBoundTask, bind=True, queue_kind="db")
 def fan_out_renders(self, run_id: int, layout: str) -> dict:
-    """After assignment: queue the render tasks for the stations that now exist."""
-    from rolls.strategies import fan_out
-
-    queued = fan_out(Run.objects.get(pk=run_id), layout)
+    """After assignment: queue the render tasks for the stations that now exist, as one
+    starmap task, a chord of one task per station, or a chord of balanced batches."""
+    queued = _fan_out(Run.objects.get(pk=run_id), layout)
     return {"run": run_id, "layout": layout, "queued": queued, **where()}
+
+
+def _fan_out(run: Run, layout: str) -> int:
+    stations = pipeline.stations_of_run(run)
+    if not stations:
+        run_services.run_finish_if_complete(run_id=run.pk)
+        return 0
+    if layout == "starmap":
+        canvas = render_station.starmap([(run.pk, c, n) for c, n, _ in stations])
+        queued = 1
+    elif layout == "chord":
+        header = group(render_station.si(run.pk, c, n) for c, n, _ in stations)
+        canvas = chord(header, finalize_run.s(run_id=run.pk))
+        queued = len(stations)
+    elif layout == "balanced":
+        batches = balanced_batches(
+            [(c, n, expected_pages(voters)) for c, n, voters in stations], BATCHES_PER_RUN
+        )
+        header = group(render_stations.si(run.pk, batch) for batch in batches)
+        canvas = chord(header, finalize_run.s(run_id=run.pk))
+        queued = len(batches)
+    else:
+        raise ValueError(f"unknown fan-out layout {layout!r}")
+    run_services.run_link_result_tree(run_id=run.pk, result=canvas.apply_async())
+    return queued
 
 
 @shared_task(base=RunBoundTask, bind=True, queue_kind="db")
@@ -246,38 +270,6 @@ def record_chord_error(request, exc, traceback, run_id: int) -> dict:
     message = f"on_error handler: the chord callback did not run: {type(exc).__name__}: {exc}"
     run_services.run_fail(run_id=run_id, error=message)
     return {"run": run_id, "error": str(exc), **where()}
-
-
-class ScheduleError(ValueError):
-    """A periodic task's arguments are wrong; stored as the task's failure message."""
-
-
-@shared_task(bind=True, queue_kind="db")
-def start_scheduled_run(
-    self, election: str = "", strategy: str = "", mode: str = "balanced"
-) -> dict:
-    """What django-celery-beat schedules call. Bad kwargs (hand-edited in the admin) fail
-    this one task with a clear message in its TaskResult; beat itself keeps running."""
-    from elections.models import Election
-
-    headers = getattr(self.request, "headers", None) or {}
-    schedule = (
-        getattr(self.request, "periodic_task_name", None)
-        or headers.get("periodic_task_name")
-        or "unnamed schedule"
-    )
-    target = Election.objects.filter(slug=election).first()
-    if target is None and str(election).isdigit():
-        target = Election.objects.filter(pk=int(election)).first()
-    if target is None:
-        raise ScheduleError(f"Schedule {schedule!r}: no election {election!r} (use its slug)")
-    try:
-        run = run_services.run_create(
-            election_id=target.pk, strategy=strategy, started_by=f"schedule:{schedule}", mode=mode
-        )
-    except run_services.RunRefused as exc:
-        raise ScheduleError(f"Schedule {schedule!r}: {exc}") from None
-    return {"run": run.pk, "election": target.slug, "strategy": strategy, "schedule": schedule}
 
 
 @shared_task(queue_kind="db", ignore_result=True)

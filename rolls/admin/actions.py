@@ -21,10 +21,11 @@ from django_celery_beat.models import PeriodicTask
 from elections.models import Election, PollingCenter
 from rolls.admin.access import GENERATE_ROLLS, SCHEDULE_ROLLS, require
 from rolls.admin.forms import GenerateRollsForm, ScheduleRollsForm
+from rolls.launch import run_start
 from rolls.selectors.plans import RunPlan, centers_plan, run_plans
-from rolls.services.runs import RunRefused, run_create
+from rolls.services.runs import RunRefused
 from rolls.services.schedules import ScheduleRefused, roll_schedule_save, schedule_name
-from rolls.strategies import FASTEST, STRATEGIES
+from rolls.strategies import STRATEGIES
 
 
 def strategy_options() -> list[dict]:
@@ -34,7 +35,7 @@ def strategy_options() -> list[dict]:
             "summary": s.summary,
             "lesson": s.lesson,
             "renders": s.renders,
-            "fastest": name == FASTEST,
+            "fastest": s.fastest,
         }
         for name, s in STRATEGIES.items()
     ]
@@ -67,7 +68,7 @@ def _start_runs(
     runs = []
     for plan in plans:
         try:
-            run = run_create(
+            run = run_start(
                 election_id=plan.election.pk,
                 strategy=strategy,
                 mode=mode,

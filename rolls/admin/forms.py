@@ -6,7 +6,7 @@ import datetime
 
 from django import forms
 
-from rolls.services.assignment import AssignmentMode
+from rolls.models import AssignmentMode
 from rolls.services.schedules import SchedulePreset
 from rolls.strategies import FASTEST, STRATEGIES
 
@@ -27,8 +27,7 @@ class RunChoiceForm(forms.Form):
     )
 
 
-class GenerateRollsForm(RunChoiceForm):
-    """Generate rolls asks for nothing more than the choice of strategy and mode."""
+GenerateRollsForm = RunChoiceForm  # Generate rolls asks for nothing more than these two
 
 
 class ScheduleRollsForm(RunChoiceForm):

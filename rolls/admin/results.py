@@ -13,7 +13,8 @@ from django.utils.html import format_html
 from django_celery_results.admin import TaskResultAdmin
 from django_celery_results.models import TaskResult
 
-from rolls.admin.run_page import format_duration, wrappable
+from rolls.admin.run_page import wrappable
+from rolls.formatting import format_duration
 from rolls.models import Run, RunTask
 
 RECENT_RUNS_IN_FILTER = 20

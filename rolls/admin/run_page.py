@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from elections.models import PollingCenter
 from rolls.admin.charts import Bar, timeline_svg
+from rolls.formatting import format_duration
 from rolls.models import RollFile, Run, RunStatus, RunTask
 from rolls.selectors import parse_result, run_metrics, run_task_results
 
@@ -25,18 +26,6 @@ TASK_ROWS_SHOWN = 300
 def wrappable(name: str) -> SafeString:
     """A long snake_case name that may wrap after an underscore instead of mid-word."""
     return mark_safe(escape(name).replace("_", "_<wbr>"))  # noqa: S308 - escaped first
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, rest = divmod(round(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {rest:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 def elapsed_seconds(run: Run, now: datetime | None = None) -> float:

@@ -15,7 +15,9 @@ from django.utils.http import urlencode
 
 from rolls import views
 from rolls.admin.access import DOWNLOAD_ROLLS, VIEW_RESULTS, RollActionPermissions
-from rolls.admin.run_page import elapsed_seconds, format_duration, run_page_context, wrappable
+from rolls.admin.run_page import elapsed_seconds, run_page_context, wrappable
+from rolls.formatting import format_duration
+from rolls.launch import run_resume
 from rolls.models import Run, RunStatus
 from rolls.services import recovery
 from rolls.services.runs import RunRefused
@@ -120,7 +122,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
                 self.message_user(
                     request,
                     f"Run {run.pk} is not stale (finished, or progress within the last "
-                    f"{int(recovery.STALE_AFTER.total_seconds() // 60)} minutes): left alone.",
+                    f"{format_duration(recovery.STALE_AFTER, coarse=True)}): left alone.",
                     messages.INFO,
                 )
 
@@ -130,7 +132,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
     def resume_runs(self, request: HttpRequest, queryset) -> None:
         for run in queryset.order_by("pk"):
             try:
-                resumed = recovery.run_resume(
+                resumed = run_resume(
                     run_id=run.pk, started_by=f"admin:{request.user.get_username()}"
                 )
             except RunRefused as exc:

@@ -18,6 +18,21 @@ class RunStatus(models.TextChoices):
 ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
+class AssignmentMode(models.TextChoices):
+    BALANCED = "balanced", "Balanced (sizes differ by at most one)"
+    SEQUENTIAL = "sequential", "Sequential (full stations, then the remainder)"
+
+    @classmethod
+    def checked(cls, mode: str) -> AssignmentMode:
+        """``mode`` as a member, or ValueError naming the choices (the one place that says)."""
+        try:
+            return cls(mode)
+        except ValueError:
+            raise ValueError(
+                f"Unknown assignment mode {mode!r}; choose {', '.join(cls.values)}"
+            ) from None
+
+
 class RunQuerySet(models.QuerySet):
     def active(self) -> RunQuerySet:
         return self.filter(status__in=ACTIVE_STATUSES)
@@ -38,7 +53,9 @@ class Run(models.Model):
         "elections.Election", on_delete=models.CASCADE, related_name="runs"
     )
     strategy = models.CharField(max_length=80)
-    assignment_mode = models.CharField(max_length=20, default="balanced")
+    assignment_mode = models.CharField(
+        max_length=20, choices=AssignmentMode.choices, default=AssignmentMode.BALANCED
+    )
     center_ids = models.JSONField(
         null=True, blank=True, help_text="Only these centers; empty means the whole election."
     )

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from rolls.pdf.data import expected_pages
+
 
 class Station(models.Model):
     """One polling station of a center: a contiguous slice of the center's sorted voters."""
@@ -37,6 +39,4 @@ class Station(models.Model):
     @property
     def pages(self) -> int:
         """Pages of the station's roll: a cover plus 40 voters a page."""
-        from rolls.pdf import expected_pages
-
         return expected_pages(self.voter_count)

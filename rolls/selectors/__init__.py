@@ -55,9 +55,6 @@ class RunMetrics:
     overhead_ms: float | None
     spans: list[TaskSpan]
 
-    def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "spans"}
-
 
 def _process_key(span: TaskSpan) -> tuple[str, int | None]:
     return (span.worker, span.pid)

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from django.db.models import Count
 
 from elections.models import Election, PollingCenter, Registration
-from rolls.services.assignment import AssignmentMode, station_sizes
+from rolls.models import AssignmentMode
+from rolls.pdf.data import expected_pages  # the renderer decides what a page holds
+from rolls.services.assignment import station_sizes
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,6 @@ class RunPlan:
 
 
 def _pages(counts: Iterable[int], maximum: int, mode: str) -> tuple[int, int]:
-    from rolls.pdf import expected_pages  # the renderer decides what a page holds
-
     stations = pages = 0
     for voters in counts:
         sizes = station_sizes(voters, maximum, mode)
@@ -82,12 +82,7 @@ def run_plans(elections: Iterable[Election]) -> list[RunPlan]:
 def centers_plan(election: Election, centers: list[PollingCenter]) -> RunPlan:
     """The plan of a run limited to some centers of one election."""
     ids = [c.pk for c in centers]
-    counts = dict(
-        Registration.objects.filter(center_id__in=ids)
-        .order_by()
-        .values_list("center_id")
-        .annotate(n=Count("id"))
-    )
+    counts = Registration.objects.filter(center_id__in=ids).counts_by_center()
     maximum = election.max_voters_per_station
     stations, pages = _pages(counts.values(), maximum, AssignmentMode.BALANCED)
     _, sequential = _pages(counts.values(), maximum, AssignmentMode.SEQUENTIAL)

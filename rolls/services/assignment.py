@@ -20,16 +20,10 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection, models, transaction
-from django.db.models import Count
+from django.db import connection, transaction
 
 from elections.models import Election, PollingCenter, Registration, Voter
-from rolls.models import Station
-
-
-class AssignmentMode(models.TextChoices):
-    BALANCED = "balanced", "Balanced (sizes differ by at most one)"
-    SEQUENTIAL = "sequential", "Sequential (full stations, then the remainder)"
+from rolls.models import AssignmentMode, Station
 
 
 class AssignmentError(ValueError):
@@ -45,17 +39,6 @@ class AssignmentResult:
     voters: int
     seconds: float
     empty_center_codes: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {
-            "election_id": self.election_id,
-            "mode": self.mode,
-            "centers": self.centers,
-            "stations": self.stations,
-            "voters": self.voters,
-            "seconds": round(self.seconds, 3),
-            "empty_centers": self.empty_center_codes,
-        }
 
 
 def station_sizes(voters: int, maximum: int, mode: str = AssignmentMode.BALANCED) -> list[int]:
@@ -137,10 +120,9 @@ def stations_assign(
     """Replace the stations of an election's centers (all of them, or ``center_ids``)."""
     started = time.perf_counter()
     try:
-        mode = AssignmentMode(mode)
-    except ValueError:
-        choices = ", ".join(AssignmentMode.values)
-        raise AssignmentError(f"Unknown assignment mode {mode!r}; choose {choices}") from None
+        mode = AssignmentMode.checked(mode)
+    except ValueError as exc:
+        raise AssignmentError(str(exc)) from None
     election = Election.objects.filter(pk=election_id).first()
     if election is None:
         raise AssignmentError(f"Election {election_id} does not exist")
@@ -192,12 +174,7 @@ def _registration_counts(election: Election, ids: list[int], *, whole: bool) -> 
     registrations = Registration.objects.filter(election=election)
     if not whole:
         registrations = registrations.filter(center_id__in=ids)
-    return dict(
-        registrations.order_by()
-        .values_list("center_id")
-        .annotate(n=Count("id"))
-        .values_list("center_id", "n")
-    )
+    return registrations.counts_by_center()
 
 
 _ENDS_SQL = """

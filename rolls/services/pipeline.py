@@ -34,6 +34,15 @@ def election_assign_for_run(*, run: Run) -> int:
     return len(center_ids)
 
 
+def stations_of_run(run: Run) -> list[tuple[int, int, int]]:
+    """(center id, station number, voters) of every station the run's centers now have."""
+    return list(
+        Station.objects.filter(center_id__in=run_services.run_center_ids(run))
+        .order_by("center_id", "number")
+        .values_list("center_id", "number", "voter_count")
+    )
+
+
 def center_render_for_run(*, run: Run, center_id: int, task_id: str = "") -> int:
     """Render every station of a center, one after another; returns the pages written."""
     numbers = Station.objects.filter(center_id=center_id).order_by("number")

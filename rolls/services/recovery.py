@@ -21,27 +21,19 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from celery import Signature, current_app, group, states
+from celery import current_app, states
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
+from rolls.formatting import format_duration
 from rolls.models import RollFile, Run, RunCenter, RunStatus, RunTask, Station
-from rolls.pdf import expected_pages
-from rolls.services.runs import (
-    RunRefused,
-    _launch_or_fail,
-    run_center_ids,
-    run_fail,
-    run_finish_if_complete,
-    run_link_result_tree,
-)
+from rolls.services.runs import RunRefused, run_center_ids, run_fail, run_refused_active
 
 logger = logging.getLogger(__name__)
 
@@ -106,8 +98,9 @@ def run_mark_stale(*, run_id: int, older_than: timedelta | None = None) -> bool:
         if run.renders
         else f"{run.centers_assigned}/{run.centers_total} centers assigned"
     )
+    quiet = format_duration(now - run.last_activity, coarse=True)
     message = (
-        f"Stale: no task progress for {_duration(now - run.last_activity)} (last activity "
+        f"Stale: no task progress for {quiet} (last activity "
         f"{_moment(run.last_activity)}), {progress}. Its tasks were presumably lost with "
         "their worker; the run was marked failed. Resume it to do only what is missing."
     )
@@ -147,13 +140,13 @@ def run_resume_plan(run: Run) -> ResumePlan:
     return ResumePlan(centers=centers, stations=stations)
 
 
-def run_resume(*, run_id: int, started_by: str, launch: Callable[[Run], None] | None = None) -> Run:
-    """Re-activate a failed run and queue only what it is missing (see :func:`run_resume_plan`).
+def run_reactivate(*, run_id: int, started_by: str) -> Run:
+    """Make a failed run active again so that what it is missing can be queued (by
+    :func:`rolls.launch.run_resume`, once the transaction commits).
 
     Refused (:class:`RunRefused`, nothing changed) when the run does not exist, is not failed,
     a later run of the election exists (it may have re-split the stations the finished rolls
-    were made from), or another run of the election is active. ``launch`` replaces queuing
-    the tasks (tests); it runs once the transaction commits, like :func:`run_create`'s.
+    were made from), or another run of the election is active.
     """
     run = Run.objects.select_related("election").filter(pk=run_id).first()
     if run is None:
@@ -178,57 +171,14 @@ def run_resume(*, run_id: int, started_by: str, launch: Callable[[Run], None] | 
                 launch_pending_since=timezone.now(),
             )
     except IntegrityError:
-        active = Run.objects.active().filter(election_id=run.election_id).first()
-        detail = f" (run {active.pk}, {active.strategy}, {active.status})" if active else ""
-        raise RunRefused(f"{run.election.name} already has a run in progress{detail}") from None
+        raise run_refused_active(run.election) from None
     if not changed:
         raise RunRefused(f"Run {run_id} changed while it was being resumed; try again")
     logger.warning("run %s resumed by %s after: %s", run.pk, started_by, run.error[:500])
     # Whatever of the first attempt is still queued somewhere is superseded.
     _revoke_unfinished_tasks(run, reason=f"run {run.pk} resumed")
-    launcher = launch or _queue_missing
-    transaction.on_commit(lambda: _launch_or_fail(run, launcher))
     run.refresh_from_db()
     return run
-
-
-def resume_signatures(run: Run, plan: ResumePlan) -> list[Signature]:
-    """The tasks that do what ``plan`` says: assign (and render) each missing center, and
-    render the missing stations in batches balanced by pages, as the fastest strategy does."""
-    from rolls import tasks
-    from rolls.strategies import BATCHES_PER_RUN, balanced_batches
-
-    if not run.renders:
-        return [tasks.assign_center.si(run.pk, c) for c in plan.centers]
-    pages = [(c, n, expected_pages(voters)) for c, n, voters in plan.stations]
-    return [tasks.assign_and_render_center.si(run.pk, c) for c in plan.centers] + [
-        tasks.render_stations.si(run.pk, batch)
-        for batch in balanced_batches(pages, BATCHES_PER_RUN)
-    ]
-
-
-def _queue_missing(run: Run) -> None:
-    plan = run_resume_plan(run)
-    if plan.empty:
-        if not run_finish_if_complete(run_id=run.pk):
-            run.refresh_from_db()
-            run_fail(
-                run_id=run.pk,
-                error=(
-                    "Resumed with nothing left to do, but the counts do not add up: "
-                    f"centers {run.centers_assigned}/{run.centers_total}, "
-                    f"stations {run.stations_done}/{run.stations_total}"
-                ),
-            )
-        return
-    result = group(resume_signatures(run, plan)).apply_async()
-    run_link_result_tree(run_id=run.pk, result=result)
-    logger.info(
-        "run %s resumed: %s centers to assign, %s stations to render",
-        run.pk,
-        len(plan.centers),
-        len(plan.stations),
-    )
 
 
 def _revoke_unfinished_tasks(run: Run, *, reason: str) -> list[str]:
@@ -269,13 +219,6 @@ def _revoke_unfinished_tasks(run: Run, *, reason: str) -> list[str]:
     except Exception as exc:  # the broker may be what is down; the result rows are enough
         logger.warning("run %s: could not broadcast the revoke: %s", run.pk, exc)
     return unfinished
-
-
-def _duration(delta: timedelta) -> str:
-    seconds = max(0, int(delta.total_seconds()))
-    if seconds < 120:
-        return f"{seconds} s"
-    return f"{seconds // 60} min"
 
 
 def _moment(value: datetime) -> str:

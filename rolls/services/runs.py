@@ -9,16 +9,27 @@ depend on the django-db chord counter, which a redelivered header task decrement
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import timedelta
 
+from celery import states
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
+from django_celery_results.models import TaskResult
 
 from elections.models import Election, PollingCenter, Registration
-from rolls.models import ACTIVE_STATUSES, RollFile, Run, RunCenter, RunStatus, RunTask
-from rolls.services.assignment import AssignmentMode, station_sizes
+from rolls.models import (
+    ACTIVE_STATUSES,
+    AssignmentMode,
+    RollFile,
+    Run,
+    RunCenter,
+    RunStatus,
+    RunTask,
+    Station,
+)
+from rolls.services.assignment import station_sizes
 from rolls.services.verification import run_problems
 
 logger = logging.getLogger(__name__)
@@ -32,20 +43,17 @@ def run_create(
     *,
     election_id: int,
     strategy: str,
+    renders: bool,
     started_by: str,
     center_ids: Iterable[int] | None = None,
     mode: str = AssignmentMode.BALANCED,
-    launch: Callable[[Run], None] | None = None,
 ) -> Run:
-    """Create a queued run and launch its strategy once the transaction commits."""
-    from rolls.strategies import STRATEGIES
-
-    if strategy not in STRATEGIES:
-        raise RunRefused(f"Unknown strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}")
-    if mode not in AssignmentMode.values:
-        raise RunRefused(
-            f"Unknown assignment mode {mode!r}; choose {', '.join(AssignmentMode.values)}"
-        )
+    """Create a queued run (refusing a second active one). Queuing its tasks is the
+    launcher's (:mod:`rolls.launch`); the ledger never sees a strategy, only its name."""
+    try:
+        mode = AssignmentMode.checked(mode)
+    except ValueError as exc:
+        raise RunRefused(str(exc)) from None
     election = Election.objects.filter(pk=election_id).first()
     if election is None:
         raise RunRefused(f"Election {election_id} does not exist")
@@ -57,12 +65,7 @@ def run_create(
         centers = centers.filter(id__in=wanted)
         if centers.count() != len(wanted):
             raise RunRefused(f"Some of the chosen centers are not centers of {election.name}")
-    counts = dict(
-        Registration.objects.filter(center__in=centers)
-        .order_by()
-        .values_list("center_id")
-        .annotate(n=Count("id"))
-    )
+    counts = Registration.objects.filter(center__in=centers).counts_by_center()
     center_total = centers.count()
     if center_total == 0:
         raise RunRefused(f"{election.name} has no polling centers")
@@ -74,7 +77,7 @@ def run_create(
         "strategy": strategy,
         "assignment_mode": mode,
         "center_ids": wanted if center_ids is not None else None,
-        "renders": STRATEGIES[strategy].renders,
+        "renders": renders,
         "started_by": started_by[:200],
         "centers_total": center_total,
         "stations_total": planned,
@@ -84,17 +87,20 @@ def run_create(
     except IntegrityError:
         # A run whose tasks were never queued blocks nobody: fail it and try once more.
         if not runs_fail_unlaunched(election_id=election.pk):
-            active = Run.objects.active().filter(election=election).first()
-            detail = f" (run {active.pk}, {active.strategy}, {active.status})" if active else ""
-            raise RunRefused(f"{election.name} already has a run in progress{detail}") from None
+            raise run_refused_active(election) from None
         try:
             run = _create_run(fields)
         except IntegrityError:
-            raise RunRefused(f"{election.name} already has a run in progress") from None
-    launcher = launch or STRATEGIES[strategy].launch
-    transaction.on_commit(lambda: _launch_or_fail(run, launcher))
+            raise run_refused_active(election) from None
     logger.info("run %s queued: %s on election %s by %s", run.pk, strategy, election.pk, started_by)
     return run
+
+
+def run_refused_active(election: Election) -> RunRefused:
+    """The refusal for a second active run of ``election``, naming the one that is."""
+    active = Run.objects.active().filter(election=election).first()
+    detail = f" (run {active.pk}, {active.strategy}, {active.status})" if active else ""
+    return RunRefused(f"{election.name} already has a run in progress{detail}")
 
 
 def _create_run(fields: dict) -> Run:
@@ -132,17 +138,13 @@ def runs_fail_unlaunched(
     return failed
 
 
-def _launch_or_fail(run: Run, launcher: Callable[[Run], None]) -> None:
-    """Queue the run's canvas; if the broker refuses, the run fails instead of staying
-    'queued' forever (and blocking the election)."""
-    try:
-        launcher(run)
-    except Exception as exc:
-        run_fail(
-            run_id=run.pk, error=f"Could not queue the run's tasks: {type(exc).__name__}: {exc}"
-        )
-        raise RunRefused(f"Could not queue run {run.pk}: {exc}") from exc
-    Run.objects.filter(pk=run.pk).update(launch_pending_since=None)
+def run_mark_launched(*, run_id: int) -> None:
+    """Its tasks are in the broker: the run is no longer waiting to be queued."""
+    Run.objects.filter(pk=run_id).update(launch_pending_since=None)
+
+
+def run_set_root_task(*, run_id: int, task_id: str) -> None:
+    Run.objects.filter(pk=run_id).update(root_task_id=task_id)
 
 
 def run_center_ids(run: Run) -> list[int]:
@@ -202,9 +204,6 @@ def run_link_result_tree(*, run_id: int, result) -> None:
 def run_is_drained(run: Run) -> bool:
     """True when every task known to belong to the run has ended: nothing still queued or
     running that could write to it (e.g. the subtasks of a run that already failed)."""
-    from celery import states
-    from django_celery_results.models import TaskResult
-
     ids = RunTask.objects.filter(run=run).values("task_id")
     ended = TaskResult.objects.filter(task_id__in=ids, status__in=states.READY_STATES).count()
     return ended >= RunTask.objects.filter(run=run).count()
@@ -330,20 +329,13 @@ def run_fail(*, run_id: int, error: str) -> bool:
 
 def run_record_assigned_centers(*, run: Run, center_ids: list[int]) -> None:
     """Count centers assigned together in one statement (each still counted once)."""
-    from rolls.models import Station
-
     stations = dict(
         Station.objects.filter(center_id__in=center_ids)
         .order_by()
         .values_list("center_id")
         .annotate(n=Count("id"))
     )
-    voters = dict(
-        Registration.objects.filter(center_id__in=center_ids)
-        .order_by()
-        .values_list("center_id")
-        .annotate(n=Count("id"))
-    )
+    voters = Registration.objects.filter(center_id__in=center_ids).counts_by_center()
     for center_id in center_ids:
         run_record_center(
             run_id=run.pk,

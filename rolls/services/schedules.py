@@ -16,7 +16,8 @@ from django.db import models, transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from elections.models import Election
-from rolls.services.assignment import AssignmentMode
+from rolls.models import AssignmentMode
+from rolls.strategies.catalog import strategy_get
 
 SCHEDULE_TASK = "rolls.tasks.start_scheduled_run"
 
@@ -44,22 +45,16 @@ def schedule_name(election: Election) -> str:
 
 def schedule_kwargs_validate(kwargs: dict) -> None:
     """The checks ``start_scheduled_run`` would make, made before anything is saved."""
-    from rolls.strategies import STRATEGIES
-
     unknown = set(kwargs) - {"election", "strategy", "mode"}
     if unknown:
         raise ScheduleRefused(f"Unknown arguments {sorted(unknown)}")
     if not Election.objects.filter(slug=kwargs.get("election", "")).exists():
         raise ScheduleRefused(f"No election {kwargs.get('election')!r} (use its slug)")
-    if kwargs.get("strategy") not in STRATEGIES:
-        raise ScheduleRefused(
-            f"Unknown strategy {kwargs.get('strategy')!r}; choose one of: {', '.join(STRATEGIES)}"
-        )
-    if kwargs.get("mode", AssignmentMode.BALANCED) not in AssignmentMode.values:
-        raise ScheduleRefused(
-            f"Unknown assignment mode {kwargs.get('mode')!r}; "
-            f"choose {', '.join(AssignmentMode.values)}"
-        )
+    try:
+        strategy_get(kwargs.get("strategy"))
+        AssignmentMode.checked(kwargs.get("mode", AssignmentMode.BALANCED))
+    except ValueError as exc:
+        raise ScheduleRefused(str(exc)) from None
 
 
 def _time_zone(election: Election) -> str:

@@ -17,9 +17,9 @@ from django.conf import settings
 from faker import Faker
 from pypdf import PdfReader
 
+from rolls.launch import run_start
 from rolls.management.commands._common import wait_for
 from rolls.models import Run, RunStatus
-from rolls.services.runs import run_create
 from rolls.strategies import FASTEST
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.rolls.test_admin_support import STAFF, make_user
@@ -96,7 +96,7 @@ def election():
 
 
 def finished_run(election, strategy: str) -> Run:
-    run = run_create(election_id=election.pk, strategy=strategy, started_by="cli")
+    run = run_start(election_id=election.pk, strategy=strategy, started_by="cli")
     run = wait_for(run, timeout=RUN_TIMEOUT_MS / 1000, drained=True)
     assert run.status == RunStatus.SUCCEEDED, run.error
     return run

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
+from rolls.launch import run_start
 from rolls.models import RollFile
-from rolls.services.runs import run_create
 from tests.faults.support import (
     assert_run_output_exact,
     build_election,
@@ -68,7 +68,7 @@ def test_workers_reconnect_after_a_rabbitmq_restart_and_the_run_completes(
 ):
     election = build_election({f"C{i}": 1000 for i in range(4)}, max_per_station=500)
     worker = workers.start(concurrency=2)
-    run = run_create(
+    run = run_start(
         election_id=election.pk,
         strategy="assign_stations_and_generate_lists_with_chord",
         started_by="test",

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from rolls.launch import run_start
 from rolls.models import Run, RunStatus
-from rolls.services.runs import RunRefused, run_create
+from rolls.services.runs import RunRefused
 from tests.faults.support import build_election
 
 ROUNDS = 5
@@ -27,7 +28,7 @@ def no_launch(run):
 
 
 def start_together(election_id: int, people: int = 2) -> list[object]:
-    """``people`` threads, each with its own database connection, call run_create at once;
+    """``people`` threads, each with its own database connection, call run_start at once;
     returns each one's run or exception."""
     barrier = threading.Barrier(people)
     outcomes: list[object] = [None] * people
@@ -35,7 +36,7 @@ def start_together(election_id: int, people: int = 2) -> list[object]:
     def start(index: int) -> None:
         try:
             barrier.wait(timeout=30)
-            outcomes[index] = run_create(
+            outcomes[index] = run_start(
                 election_id=election_id,
                 strategy="assign_in_database_then_balanced_batches",
                 started_by=f"admin:staff{index}",

@@ -8,8 +8,8 @@ import pytest
 from celery import states
 from django_celery_results.models import TaskResult
 
+from rolls.launch import run_start
 from rolls.models import Run
-from rolls.services.runs import run_create
 from rolls.services.storage import election_folder
 from tests.faults.support import (
     assert_run_output_exact,
@@ -29,7 +29,7 @@ def test_deleting_an_election_with_a_queued_run_does_not_crash_loop_or_lose_othe
 ):
     doomed = build_election({"A": 120, "B": 80}, max_per_station=50)
     kept = build_election({"K": 130}, max_per_station=50)
-    orphan = run_create(
+    orphan = run_start(
         election_id=doomed.pk,
         strategy="assign_stations_and_generate_lists_with_chord",
         started_by="test",
@@ -40,7 +40,7 @@ def test_deleting_an_election_with_a_queued_run_does_not_crash_loop_or_lose_othe
     assert not Run.objects.filter(pk=orphan.pk).exists()
 
     worker = workers.start(concurrency=2)
-    other = run_create(
+    other = run_start(
         election_id=kept.pk,
         strategy="assign_stations_and_generate_lists_with_chord",
         started_by="test",

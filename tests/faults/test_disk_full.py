@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from rolls.launch import run_start
 from rolls.models import RollFile, RunStatus
-from rolls.services.runs import run_create
 from rolls.services.storage import roll_path
 from tests.faults.support import (
     build_election,
@@ -113,7 +113,7 @@ def test_a_full_disk_fails_the_run_naming_the_station_and_leaves_no_partial_file
 ):
     election = build_election({"A": 40, "B": 4000}, max_per_station=4000)
     workers.start(concurrency=1, extra_env=small_disk.worker_env)
-    run = run_create(
+    run = run_start(
         election_id=election.pk,
         strategy="assign_stations_and_generate_lists_with_chord",
         started_by="test",

@@ -12,17 +12,12 @@ from django.utils import timezone
 from django_celery_results.models import TaskResult
 
 from config.celery import app
+from rolls import launch
+from rolls.launch import resume_signatures, run_resume, run_start
 from rolls.models import RollFile, Run, RunStatus, RunTask
-from rolls.services import pipeline, recovery
-from rolls.services.recovery import (
-    ResumePlan,
-    resume_signatures,
-    run_mark_stale,
-    run_resume,
-    run_resume_plan,
-    runs_find_stale,
-)
-from rolls.services.runs import RunRefused, run_create, run_fail, run_is_drained
+from rolls.services import pipeline
+from rolls.services.recovery import ResumePlan, run_mark_stale, run_resume_plan, runs_find_stale
+from rolls.services.runs import RunRefused, run_fail, run_is_drained
 from tests.faults.support import build_election
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +38,7 @@ def no_launch(run):
 
 
 def queued_run(election, strategy="assign_stations_and_generate_lists_with_chord") -> Run:
-    return run_create(
+    return run_start(
         election_id=election.pk, strategy=strategy, started_by="admin:ann", launch=no_launch
     )
 
@@ -211,7 +206,7 @@ def test_stale_runs_command_lists_fails_and_resumes(
     half_done, monkeypatch, capsys, django_capture_on_commit_callbacks
 ):
     launched = []
-    monkeypatch.setattr(recovery, "_queue_missing", launched.append)
+    monkeypatch.setattr(launch, "queue_missing", launched.append)
     call_command("stale_runs")
     assert "No stale runs (active with no progress for 10 min)." in capsys.readouterr().out
 

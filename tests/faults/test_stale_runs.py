@@ -10,9 +10,10 @@ from datetime import timedelta
 
 import pytest
 
+from rolls.launch import run_resume, run_start
 from rolls.models import RollFile, RunStatus
-from rolls.services.recovery import run_mark_stale, run_resume, runs_find_stale
-from rolls.services.runs import run_create, run_is_drained
+from rolls.services.recovery import run_mark_stale, runs_find_stale
+from rolls.services.runs import run_is_drained
 from tests.faults.support import (
     assert_run_output_exact,
     build_election,
@@ -49,7 +50,7 @@ def test_a_run_whose_worker_vanished_is_failed_as_stale_and_resumed_without_rere
 ):
     election = build_election({f"C{i}": 900 for i in range(4)}, max_per_station=300)
     doomed = workers.start(concurrency=2, node="vanishing")
-    run = run_create(
+    run = run_start(
         election_id=election.pk,
         strategy="assign_stations_and_generate_lists_with_starmap",
         started_by="admin:ann",

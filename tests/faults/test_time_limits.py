@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from django_celery_results.models import TaskResult
 
+from rolls.launch import run_start
 from rolls.models import RollFile, RunStatus
-from rolls.services.runs import run_create
 from tests.faults.support import build_election, requires_services, wait_for_run, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True), requires_services]
@@ -31,7 +31,7 @@ def slow_station_election():
 
 
 def start_run(election):
-    return run_create(
+    return run_start(
         election_id=election.pk,
         strategy="assign_stations_and_generate_lists_with_chord",
         started_by="test",

@@ -10,8 +10,8 @@ import signal
 import pytest
 from django_celery_results.models import TaskResult
 
+from rolls.launch import run_start
 from rolls.models import RollFile
-from rolls.services.runs import run_create
 from tests.faults.support import (
     assert_run_output_exact,
     build_election,
@@ -29,7 +29,7 @@ def test_a_render_process_killed_mid_render_is_redelivered_and_every_roll_writte
     # One 2,000-voter station takes about a second to render: long enough to kill it mid-way.
     election = build_election({"BIG": 2000, "S1": 150, "S2": 60}, max_per_station=2000)
     worker = workers.start(concurrency=2)
-    run = run_create(
+    run = run_start(
         election_id=election.pk,
         strategy="assign_stations_and_generate_lists_with_chord",
         started_by="test",
@@ -51,7 +51,7 @@ def test_a_render_process_killed_mid_render_is_redelivered_and_every_roll_writte
 def test_a_whole_worker_killed_mid_run_is_finished_by_the_next_worker(workers):
     election = build_election({f"C{i}": 1000 for i in range(4)}, max_per_station=500)
     first = workers.start(concurrency=2, node="doomed")
-    run = run_create(
+    run = run_start(
         election_id=election.pk,
         strategy="assign_in_database_then_balanced_batches",
         started_by="test",

@@ -7,10 +7,10 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from config.celery import queue_name
+from rolls.launch import run_start
 from rolls.management.commands._common import wait_for
 from rolls.models import RunStatus
 from rolls.selectors import run_task_results
-from rolls.services.runs import run_create
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.rolls.helpers import voter_numbers_in_run
 
@@ -39,7 +39,7 @@ def test_a_run_spreads_over_render_nodes_and_database_work_stays_on_its_node(
     for code in ("N", "S", "E", "W"):
         center = PollingCenterFactory(election=election, code=code)
         register_voters(center, [(f"Fam{code}{i:03d}", "Ann") for i in range(120)])
-    run = run_create(
+    run = run_start(
         election_id=election.pk,
         strategy="assign_stations_and_generate_lists_with_chord",
         started_by="test",

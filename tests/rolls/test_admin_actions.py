@@ -9,11 +9,11 @@ import pytest
 from django.urls import reverse
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+from rolls.launch import run_start
 from rolls.models import Run, RunStatus
 from rolls.pdf import expected_pages
-from rolls.services.runs import run_create
 from rolls.services.schedules import ScheduleRefused, schedule_kwargs_validate
-from rolls.strategies import FASTEST, STRATEGIES, Strategy
+from rolls.strategies import FASTEST, STRATEGIES, canvases
 from tests.factories import PollingCenterFactory
 from tests.rolls.test_admin_support import make_election, no_launch
 
@@ -27,7 +27,7 @@ CENTERS = reverse("admin:elections_pollingcenter_changelist")
 def launched(monkeypatch) -> list[int]:
     """Records the runs whose canvas would have been sent to the broker."""
     sent: list[int] = []
-    monkeypatch.setattr(Strategy, "launch", lambda self, run: sent.append(run.pk))
+    monkeypatch.setattr(canvases, "strategy_launch", lambda run: sent.append(run.pk))
     return sent
 
 
@@ -111,7 +111,7 @@ def test_several_elections_queue_one_run_each_and_land_on_the_filtered_run_list(
 
 
 def test_a_refused_start_is_an_error_message_and_creates_no_run(staff_client, election):
-    active = run_create(
+    active = run_start(
         election_id=election.pk, strategy="all_in_one", started_by="cli", launch=no_launch
     )
 

@@ -17,8 +17,9 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from rolls.admin.charts import Bar, BarRow, bar_chart_svg, nice_step, timeline_svg
+from rolls.launch import run_start
 from rolls.models import RollFile, Run, RunStatus
-from rolls.services.runs import run_create, run_fail
+from rolls.services.runs import run_fail
 from rolls.strategies import FASTEST, STRATEGIES
 from tests.rolls.test_admin_support import (
     make_election,
@@ -105,7 +106,7 @@ def test_run_page_links_to_its_results_and_the_comparison(staff_client, run):
 
 
 def test_an_active_run_page_polls_for_progress(staff_client, election):
-    run = run_create(
+    run = run_start(
         election_id=election.pk, strategy="all_in_one", started_by="admin:x", launch=no_launch
     )
 
@@ -118,7 +119,7 @@ def test_an_active_run_page_polls_for_progress(staff_client, election):
 
 
 def test_a_failed_run_page_shows_its_error(staff_client, election):
-    run = run_create(
+    run = run_start(
         election_id=election.pk, strategy="all_in_one", started_by="admin:x", launch=no_launch
     )
     run_fail(run_id=run.pk, error="rolls.tasks.all_in_one [abc] failed: OSError: disk full")
@@ -133,7 +134,7 @@ def test_a_failed_run_page_shows_its_error(staff_client, election):
 
 
 def test_progress_endpoint_reports_stations_pages_and_elapsed(staff_client, election):
-    run = run_create(
+    run = run_start(
         election_id=election.pk, strategy="all_in_one", started_by="admin:x", launch=no_launch
     )
     Run.objects.filter(pk=run.pk).update(
@@ -154,7 +155,7 @@ def test_progress_endpoint_reports_stations_pages_and_elapsed(staff_client, elec
 
 
 def test_progress_of_an_assignment_only_run_counts_centers(staff_client, election):
-    run = run_create(
+    run = run_start(
         election_id=election.pk,
         strategy="assign_all_stations_in_parallel",
         started_by="admin:x",
@@ -194,7 +195,7 @@ def test_a_station_pdf_downloads_as_an_attachment_from_storage(staff_client, run
 
 def test_a_pdf_of_another_run_is_not_found_through_this_run(staff_client, run, election):
     roll = RollFile.objects.filter(run=run).first()
-    other = run_create(
+    other = run_start(
         election_id=make_election("Other").pk,
         strategy="all_in_one",
         started_by="x",
@@ -241,7 +242,7 @@ def test_the_run_zip_holds_every_pdf_and_a_manifest(staff_client, run):
 
 
 def test_a_run_without_pdfs_has_no_zip(staff_client, election):
-    run = run_create(
+    run = run_start(
         election_id=election.pk, strategy="all_in_one", started_by="x", launch=no_launch
     )
 
@@ -275,7 +276,7 @@ def test_run_list_shows_status_election_strategy_wall_time_and_counts(staff_clie
 )
 def test_run_list_filters_by_status_strategy_and_election(staff_client, run, query, expected):
     other = make_election("Other")
-    queued = run_create(election_id=other.pk, strategy=FASTEST, started_by="x", launch=no_launch)
+    queued = run_start(election_id=other.pk, strategy=FASTEST, started_by="x", launch=no_launch)
     runs = {"finished": run.pk, "queued": queued.pk}
 
     response = staff_client.get(
@@ -289,7 +290,7 @@ def test_run_list_filters_by_status_strategy_and_election(staff_client, run, que
 
 
 def test_task_results_filter_by_run_and_link_back_to_it(staff_client, run, election):
-    other = run_create(
+    other = run_start(
         election_id=make_election("Other").pk, strategy=FASTEST, started_by="x", launch=no_launch
     )
     record_result(other, "t-other", "assign_election", "w9@host", 9, 0.1, 0.2)

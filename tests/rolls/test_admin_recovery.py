@@ -9,8 +9,8 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
+from rolls import launch
 from rolls.models import Run, RunStatus
-from rolls.services import recovery
 from rolls.services.runs import run_fail
 from tests.factories import ElectionFactory
 
@@ -62,7 +62,7 @@ def test_a_failed_run_is_resumed_and_a_succeeded_one_is_refused(
     client, staff, monkeypatch, django_capture_on_commit_callbacks
 ):
     queued = []
-    monkeypatch.setattr(recovery, "_queue_missing", queued.append)
+    monkeypatch.setattr(launch, "queue_missing", queued.append)
     failed = make_run(status=RunStatus.RUNNING)
     run_fail(run_id=failed.pk, error="worker vanished")
     done = make_run(status=RunStatus.SUCCEEDED)

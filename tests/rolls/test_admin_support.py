@@ -16,9 +16,10 @@ from django_celery_results.models import TaskResult
 from pypdf import PdfWriter
 
 from rolls import tasks
+from rolls.launch import run_start
 from rolls.models import Run, RunTask, Station
 from rolls.pdf import expected_pages
-from rolls.services.runs import run_create, run_record_station
+from rolls.services.runs import run_record_station
 from rolls.services.storage import roll_path, write_whole
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 
@@ -111,7 +112,7 @@ def make_finished_run(election, strategy: str = "all_in_one") -> Run:
     """A succeeded run: real station assignment, a stored PDF per station, and result rows
     as a worker would have stored them (two processes, and one failed task with a traceback).
     """
-    run = run_create(
+    run = run_start(
         election_id=election.pk, strategy=strategy, started_by="admin:someone", launch=no_launch
     )
     tasks.assign_election.apply(args=(run.pk,)).get()

@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rolls.strategies import balanced_batches
+from rolls.services.batching import balanced_batches
 
 
 @given(

@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from elections.models import Registration, Voter
+from rolls.launch import run_start
 from rolls.models import RollFile
 from rolls.pdf import expected_pages
 from rolls.services.assignment import stations_assign
 from rolls.services.rendering import station_render
-from rolls.services.runs import run_create
 from tests.factories import ElectionFactory, PollingCenterFactory
 from tests.rolls.helpers import read_pdf, roll_page_texts
 
@@ -62,7 +62,7 @@ def test_hostile_names_render_and_every_voter_appears_exactly_once(people):
         Registration(election=election, center=center, voter=v) for v in voters
     )
     result = stations_assign(election_id=election.pk)
-    run = run_create(
+    run = run_start(
         election_id=election.pk, strategy="all_in_one", started_by="t", launch=lambda run: None
     )
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from config.celery import app
 from elections.models import Election, Registration
 from rolls import tasks
+from rolls.launch import run_start
 from rolls.management.commands._common import wait_for
 from rolls.models import RollFile, Run, RunStatus, Station
 from rolls.services.manifest import file_name_safe, spreadsheet_safe
@@ -25,7 +26,6 @@ from rolls.services.runs import (
     LAUNCH_CHECK_EVERY,
     LAUNCH_GRACE,
     RunRefused,
-    run_create,
     runs_fail_unlaunched,
 )
 from rolls.services.storage import election_folder, write_whole
@@ -57,7 +57,7 @@ def test_look_alike_center_codes_each_get_their_own_complete_rolls(
     shared_worker, staff_client, strategy
 ):
     election = election_with_codes(LOOK_ALIKE_CODES)
-    run = run_create(election_id=election.pk, strategy=strategy, started_by="test")
+    run = run_start(election_id=election.pk, strategy=strategy, started_by="test")
     run = wait_for(run, timeout=240, drained=True)
 
     assert run.status == RunStatus.SUCCEEDED, run.error
@@ -84,7 +84,7 @@ def test_look_alike_center_codes_each_get_their_own_complete_rolls(
 
 
 def assigned_run(election) -> tuple[Run, list[Station]]:
-    run = run_create(
+    run = run_start(
         election_id=election.pk, strategy="all_in_one", started_by="test", launch=no_launch
     )
     tasks.assign_election.apply(args=(run.pk,)).get()
@@ -235,7 +235,7 @@ def backdate_launch(run: Run, seconds: float) -> None:
 def test_a_run_never_queued_is_failed_within_a_minute(election):
     # With the plain db fixture, on_commit callbacks never run: exactly what a process
     # killed between creating the run and queuing its tasks leaves behind.
-    run = run_create(election_id=election.pk, strategy="all_in_one", started_by="test")
+    run = run_start(election_id=election.pk, strategy="all_in_one", started_by="test")
     assert runs_fail_unlaunched() == []  # just created: not yet overdue
 
     backdate_launch(run, LAUNCH_GRACE.total_seconds() + 1)
@@ -251,12 +251,12 @@ def test_a_run_never_queued_is_failed_within_a_minute(election):
 
 @pytest.mark.django_db
 def test_starting_again_after_a_never_queued_run_is_not_blocked(election):
-    stuck = run_create(election_id=election.pk, strategy="all_in_one", started_by="test")
+    stuck = run_start(election_id=election.pk, strategy="all_in_one", started_by="test")
     with pytest.raises(RunRefused, match="already has a run in progress"):
-        run_create(election_id=election.pk, strategy="all_in_one", started_by="test")
+        run_start(election_id=election.pk, strategy="all_in_one", started_by="test")
 
     backdate_launch(stuck, LAUNCH_GRACE.total_seconds() + 1)
-    fresh = run_create(election_id=election.pk, strategy="all_in_one", started_by="test")
+    fresh = run_start(election_id=election.pk, strategy="all_in_one", started_by="test")
 
     stuck.refresh_from_db()
     assert stuck.status == RunStatus.FAILED and fresh.status == RunStatus.QUEUED
@@ -267,7 +267,7 @@ def test_a_queued_run_is_not_taken_for_a_never_queued_one(
     election, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        run = run_create(
+        run = run_start(
             election_id=election.pk, strategy="all_in_one", started_by="test", launch=no_launch
         )
     run.refresh_from_db()

@@ -3,10 +3,10 @@
 import pytest
 
 from rolls import tasks
+from rolls.launch import run_start
 from rolls.models import RollFile, Run, RunStatus
 from rolls.services.runs import (
     RunRefused,
-    run_create,
     run_fail,
     run_finish_if_complete,
 )
@@ -28,24 +28,24 @@ def election():
 
 
 def test_a_second_start_on_the_same_election_is_refused_not_queued(election):
-    first = run_create(
+    first = run_start(
         election_id=election.pk, strategy="all_in_one", started_by="test", launch=no_launch
     )
     with pytest.raises(
         RunRefused, match=rf"already has a run in progress \(run {first.pk}, all_in_one"
     ):
-        run_create(
+        run_start(
             election_id=election.pk, strategy="all_in_one", started_by="test", launch=no_launch
         )
     assert Run.objects.count() == 1
 
 
 def test_a_finished_run_lets_the_next_one_start(election):
-    first = run_create(
+    first = run_start(
         election_id=election.pk, strategy="all_in_one", started_by="test", launch=no_launch
     )
     run_fail(run_id=first.pk, error="stopped by test")
-    second = run_create(
+    second = run_start(
         election_id=election.pk, strategy="all_in_one", started_by="test", launch=no_launch
     )
     assert second.status == RunStatus.QUEUED
@@ -67,7 +67,7 @@ def test_a_finished_run_lets_the_next_one_start(election):
 def test_bad_arguments_are_refused_clearly_and_create_nothing(election, kwargs, message):
     arguments = {"election_id": election.pk, "strategy": "all_in_one", "started_by": "t", **kwargs}
     with pytest.raises(RunRefused, match=message):
-        run_create(**arguments, launch=no_launch)
+        run_start(**arguments, launch=no_launch)
     assert not Run.objects.exists()
 
 
@@ -81,14 +81,14 @@ def test_a_broker_that_refuses_fails_the_run_instead_of_leaving_it_queued(
         pytest.raises(RunRefused, match="Could not queue run"),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        run_create(election_id=election.pk, strategy="all_in_one", started_by="t", launch=broken)
+        run_start(election_id=election.pk, strategy="all_in_one", started_by="t", launch=broken)
     run = Run.objects.get()
     assert run.status == RunStatus.FAILED
     assert "ConnectionRefusedError: broker down" in run.error
 
 
 def test_a_station_task_delivered_twice_is_counted_once(election):
-    run = run_create(
+    run = run_start(
         election_id=election.pk,
         strategy="assign_stations_and_generate_lists_with_chord",
         started_by="test",
@@ -114,7 +114,7 @@ def test_a_station_task_delivered_twice_is_counted_once(election):
 
 
 def test_a_failing_task_fails_its_run_with_the_task_named(election):
-    run = run_create(
+    run = run_start(
         election_id=election.pk, strategy="all_in_one", started_by="t", launch=no_launch
     )
     result = tasks.fail_on_purpose.apply(args=(run.pk, 1))

@@ -8,11 +8,11 @@ from celery import states
 from django.core.files.storage import default_storage
 
 from elections.models import Registration
+from rolls.launch import run_start
 from rolls.management.commands._common import wait_for
 from rolls.models import RollFile, Run, RunStatus
 from rolls.pdf import expected_pages
 from rolls.selectors import run_metrics, run_task_results
-from rolls.services.runs import run_create
 from rolls.strategies import STRATEGIES
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.rolls.helpers import voter_numbers_in_run
@@ -33,7 +33,7 @@ def election():
 
 
 def run_to_the_end(election, strategy: str) -> Run:
-    run = run_create(election_id=election.pk, strategy=strategy, started_by="test")
+    run = run_start(election_id=election.pk, strategy=strategy, started_by="test")
     return wait_for(run, timeout=TIMEOUT, drained=True)
 
 

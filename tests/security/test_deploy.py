@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from rolls import tasks
-from rolls.services.runs import run_create
+from rolls.launch import run_start
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +44,7 @@ def test_no_voter_name_reaches_the_logs_at_info_level(caplog):
     election = ElectionFactory(max_voters_per_station=10)
     center = PollingCenterFactory(election=election)
     register_voters(center, [("Zyxwvutsrq", "Qwertyuiop"), ("Plokmijnub", "Asdfghjklz")])
-    run = run_create(
+    run = run_start(
         election_id=election.pk, strategy="all_in_one", started_by="t", launch=lambda run: None
     )
     with caplog.at_level(logging.INFO):

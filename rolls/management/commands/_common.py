@@ -24,10 +24,7 @@ def find_election(reference: str | None) -> Election:
         raise CommandError(
             "There are several elections: choose one with --election ID, slug or name"
         )
-    query = Election.objects.filter(slug=reference) | Election.objects.filter(name=reference)
-    if reference.isdigit():
-        query = query | Election.objects.filter(pk=int(reference))
-    election = query.first()
+    election = Election.objects.find(reference)
     if election is None:
         raise CommandError(f"No election with id, slug or name {reference!r}")
     return election

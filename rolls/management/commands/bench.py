@@ -17,9 +17,16 @@ import time
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
+from django.test import Client
+from django.urls import reverse
 
 from config.celery import all_queue_names
+from elections.models import Election
+from elections.services.fake_data import create_fake_voter_data
+from rolls.models import Run
+from rolls.services.assignment import stations_assign
 
 ROOT = Path(settings.BASE_DIR)
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/elections_bench")
@@ -237,28 +244,17 @@ class worker:
 
 
 def part_fake(voters: int) -> dict:
-    from elections.services.fake_data import create_fake_voter_data
-
     result = create_fake_voter_data(voters=voters, election_name="Bench", seed=2014)
     return {"seconds": result.seconds, "voters": result.voters}
 
 
 def part_assign(_: int) -> dict:
-    from elections.models import Election
-    from rolls.services.assignment import stations_assign
-
     result = stations_assign(election_id=Election.objects.get(name="Bench").pk)
     return {"seconds": result.seconds, "stations": result.stations}
 
 
 def part_admin(_: int) -> dict:
     """p50/p95 of the console's heavy pages against the election just loaded."""
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-    from django.urls import reverse
-
-    from rolls.models import Run
-
     user = get_user_model().objects.create_superuser("bench", password=None)
     client = Client(HTTP_HOST="localhost")
     client.force_login(user)

@@ -1,8 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from rolls.launch import run_start
 from rolls.management.commands._common import find_election, wait_for
 from rolls.selectors import run_metrics
-from rolls.services.runs import RunRefused, run_create
+from rolls.services.runs import RunRefused
 from rolls.strategies import STRATEGIES
 
 
@@ -47,7 +48,7 @@ class Command(BaseCommand):
         runs = []
         for name in names:
             try:
-                run = run_create(election_id=target.pk, strategy=name, started_by="cli:compare")
+                run = run_start(election_id=target.pk, strategy=name, started_by="cli:compare")
             except RunRefused as exc:
                 raise CommandError(str(exc)) from None
             # Wait for stragglers too (a failed run's subtasks), so runs do not overlap.

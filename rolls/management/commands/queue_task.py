@@ -3,11 +3,11 @@ import argparse
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from elections.models import PollingCenter
+from rolls.launch import run_start
 from rolls.management.commands._common import find_election, summary_lines, wait_for
-from rolls.models import RunStatus
-from rolls.services.assignment import AssignmentMode
-from rolls.services.runs import RunRefused, run_create
-from rolls.strategies import STRATEGIES
+from rolls.models import AssignmentMode, RunStatus
+from rolls.services.runs import RunRefused
+from rolls.strategies import STRATEGIES, UnknownStrategy, strategy_get
 
 
 def strategy_help() -> str:
@@ -36,8 +36,10 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait")
 
     def handle(self, *args, strategy, election, centers, mode, wait, timeout, **options):
-        if strategy not in STRATEGIES:
-            raise CommandError(f"Unknown strategy {strategy!r}.\n{strategy_help()}")
+        try:
+            strategy_get(strategy)
+        except UnknownStrategy:
+            raise CommandError(f"Unknown strategy {strategy!r}.\n{strategy_help()}") from None
         target = find_election(election)
         center_ids = None
         if centers:
@@ -52,7 +54,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No center {', '.join(missing)} in {target.name}")
             center_ids = list(found.values())
         try:
-            run = run_create(
+            run = run_start(
                 election_id=target.pk,
                 strategy=strategy,
                 started_by="cli",

@@ -3,14 +3,10 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from rolls.formatting import format_duration
+from rolls.launch import run_resume
 from rolls.models import Run
-from rolls.services.recovery import (
-    STALE_AFTER,
-    run_mark_stale,
-    run_resume,
-    run_resume_plan,
-    runs_find_stale,
-)
+from rolls.services.recovery import STALE_AFTER, run_mark_stale, run_resume_plan, runs_find_stale
 from rolls.services.runs import RunRefused
 
 
@@ -43,10 +39,10 @@ class Command(BaseCommand):
             self.stdout.write(f"No stale runs (active with no progress for {older_than:g} min).")
         now = timezone.now()
         for run in stale:
-            quiet = int((now - run.last_activity).total_seconds() // 60)
+            quiet = format_duration(now - run.last_activity, coarse=True)
             line = (
                 f"Run {run.pk}: {run.strategy} on {run.election.name}, {run.status}, "
-                f"no progress for {quiet} min, stations {run.stations_done}/{run.stations_total}"
+                f"no progress for {quiet}, stations {run.stations_done}/{run.stations_total}"
             )
             if fail:
                 marked = run_mark_stale(run_id=run.pk, older_than=threshold)

@@ -1,0 +1,122 @@
+"""Starting and resuming runs: the one owner of "run strategy X on this election".
+
+Entry points (admin actions, ``manage.py`` commands, beat's ``start_scheduled_run``) call
+:func:`run_start` or :func:`run_resume`. Each validates, writes the run through the ledger
+(:mod:`rolls.services.runs`), and queues its tasks once the transaction commits; if the
+broker refuses, the run fails at once instead of blocking its election.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+from celery import Signature, group
+from django.db import transaction
+
+from rolls import tasks
+from rolls.models import AssignmentMode, Run
+from rolls.pdf import expected_pages
+from rolls.services import recovery
+from rolls.services.batching import BATCHES_PER_RUN, balanced_batches
+from rolls.services.runs import (
+    RunRefused,
+    run_create,
+    run_fail,
+    run_finish_if_complete,
+    run_link_result_tree,
+    run_mark_launched,
+)
+from rolls.strategies import UnknownStrategy, canvases, strategy_get
+
+logger = logging.getLogger(__name__)
+
+Launcher = Callable[[Run], None]
+
+
+def run_start(
+    *,
+    election_id: int,
+    strategy: str,
+    started_by: str,
+    center_ids: Iterable[int] | None = None,
+    mode: str = AssignmentMode.BALANCED,
+    launch: Launcher | None = None,
+) -> Run:
+    """Create a queued run and queue its strategy's canvas once the transaction commits.
+
+    ``launch`` replaces queuing the canvas (tests that apply tasks in-process)."""
+    try:
+        chosen = strategy_get(strategy)
+    except UnknownStrategy as exc:
+        raise RunRefused(str(exc)) from None
+    run = run_create(
+        election_id=election_id,
+        strategy=chosen.name,
+        renders=chosen.renders,
+        started_by=started_by,
+        center_ids=center_ids,
+        mode=mode,
+    )
+    launcher = launch or canvases.strategy_launch
+    transaction.on_commit(lambda: launch_or_fail(run, launcher))
+    return run
+
+
+def run_resume(*, run_id: int, started_by: str, launch: Launcher | None = None) -> Run:
+    """Re-activate a failed run and queue only what it is missing (see
+    :func:`rolls.services.recovery.run_resume_plan`); refusals as
+    :func:`rolls.services.recovery.run_reactivate` explains."""
+    run = recovery.run_reactivate(run_id=run_id, started_by=started_by)
+    launcher = launch or queue_missing
+    transaction.on_commit(lambda: launch_or_fail(run, launcher))
+    return run
+
+
+def launch_or_fail(run: Run, launcher: Launcher) -> None:
+    """Queue the run's tasks; if the broker refuses, the run fails instead of staying
+    'queued' (and blocking the election)."""
+    try:
+        launcher(run)
+    except Exception as exc:
+        run_fail(
+            run_id=run.pk, error=f"Could not queue the run's tasks: {type(exc).__name__}: {exc}"
+        )
+        raise RunRefused(f"Could not queue run {run.pk}: {exc}") from exc
+    run_mark_launched(run_id=run.pk)
+
+
+def resume_signatures(run: Run, plan: recovery.ResumePlan) -> list[Signature]:
+    """The tasks that do what ``plan`` says: assign (and render) each missing center, and
+    render the missing stations in batches balanced by pages, as the fastest strategy does."""
+    if not run.renders:
+        return [tasks.assign_center.si(run.pk, c) for c in plan.centers]
+    pages = [(c, n, expected_pages(voters)) for c, n, voters in plan.stations]
+    return [tasks.assign_and_render_center.si(run.pk, c) for c in plan.centers] + [
+        tasks.render_stations.si(run.pk, batch)
+        for batch in balanced_batches(pages, BATCHES_PER_RUN)
+    ]
+
+
+def queue_missing(run: Run) -> None:
+    plan = recovery.run_resume_plan(run)
+    if plan.empty:
+        if not run_finish_if_complete(run_id=run.pk):
+            run.refresh_from_db()
+            run_fail(
+                run_id=run.pk,
+                error=(
+                    "Resumed with nothing left to do, but the counts do not add up: "
+                    f"centers {run.centers_assigned}/{run.centers_total}, "
+                    f"stations {run.stations_done}/{run.stations_total}"
+                ),
+            )
+        return
+    result = group(resume_signatures(run, plan)).apply_async()
+    run_link_result_tree(run_id=run.pk, result=result)
+    logger.info(
+        "run %s resumed: %s centers to assign, %s stations to render",
+        run.pk,
+        len(plan.centers),
+        len(plan.stations),
+    )

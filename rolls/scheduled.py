@@ -1,0 +1,43 @@
+"""The entry point beat calls: django-celery-beat schedules start runs through this task.
+
+It sits beside the admin and the CLI (it starts runs through :mod:`rolls.launch`), not with
+the worker tasks that runs are made of, so the tasks never import the launcher. Its name is
+pinned: beat's rows store it, and the admin's schedules were saved under it.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from elections.models import Election
+from rolls.launch import run_start
+from rolls.services.runs import RunRefused
+from rolls.services.schedules import SCHEDULE_TASK
+
+
+class ScheduleError(ValueError):
+    """A periodic task's arguments are wrong; stored as the task's failure message."""
+
+
+@shared_task(name=SCHEDULE_TASK, bind=True, queue_kind="db")
+def start_scheduled_run(
+    self, election: str = "", strategy: str = "", mode: str = "balanced"
+) -> dict:
+    """What django-celery-beat schedules call. Bad kwargs (hand-edited in the admin) fail
+    this one task with a clear message in its TaskResult; beat itself keeps running."""
+    headers = getattr(self.request, "headers", None) or {}
+    schedule = (
+        getattr(self.request, "periodic_task_name", None)
+        or headers.get("periodic_task_name")
+        or "unnamed schedule"
+    )
+    target = Election.objects.find(election)
+    if target is None:
+        raise ScheduleError(f"Schedule {schedule!r}: no election {election!r} (use its slug)")
+    try:
+        run = run_start(
+            election_id=target.pk, strategy=strategy, started_by=f"schedule:{schedule}", mode=mode
+        )
+    except RunRefused as exc:
+        raise ScheduleError(f"Schedule {schedule!r}: {exc}") from None
+    return {"run": run.pk, "election": target.slug, "strategy": strategy, "schedule": schedule}
