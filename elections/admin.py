@@ -11,9 +11,7 @@ from django.db import connection
 from django.db.models import Count
 from django.utils.functional import cached_property
 
-from elections.models import Election, PollingCenter, Registration, Voter
-from rolls.admin.access import RollActionPermissions
-from rolls.admin.actions import generate_rolls, generate_rolls_for_centers, schedule_roll_generation
+from elections.models import Election, Registration, Voter
 
 
 class EstimatedCountPaginator(Paginator):
@@ -44,13 +42,13 @@ class LargeTableAdmin(admin.ModelAdmin):
     list_per_page = 50
 
 
-@admin.register(Election)
-class ElectionAdmin(RollActionPermissions, admin.ModelAdmin):
+# The election and center admins are registered by the console (rolls/admin/elections.py),
+# which adds its actions to them: the register knows nothing of rolls.
+class ElectionAdmin(admin.ModelAdmin):
     list_display = ["name", "polling_date", "max_voters_per_station", "time_zone", "center_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     date_hierarchy = "polling_date"
-    actions = [generate_rolls, schedule_roll_generation]
     # get_absolute_url is this very admin page: a "View on site" button would lead back here.
     view_on_site = False
 
@@ -62,15 +60,13 @@ class ElectionAdmin(RollActionPermissions, admin.ModelAdmin):
         return obj._centers
 
 
-@admin.register(PollingCenter)
-class PollingCenterAdmin(RollActionPermissions, admin.ModelAdmin):
+class PollingCenterAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "election"]
     list_filter = ["election"]
     list_select_related = ["election"]
     search_fields = ["=code", "name"]
     autocomplete_fields = ["election"]
     show_full_result_count = False
-    actions = [generate_rolls_for_centers]
 
 
 @admin.register(Voter)
@@ -82,13 +78,11 @@ class VoterAdmin(LargeTableAdmin):
 
 @admin.register(Registration)
 class RegistrationAdmin(LargeTableAdmin):
-    list_display = ["voter", "voter_name", "center", "election", "station", "station_position"]
+    list_display = ["voter", "voter_name", "center", "election"]
     list_filter = ["election"]
-    list_select_related = ["voter", "center", "election", "station", "station__center"]
+    list_select_related = ["voter", "center", "election"]
     search_fields = ["=voter__voter_number", "^voter__family_name", "=center__code"]
     autocomplete_fields = ["voter", "center", "election"]
-    raw_id_fields = ["station"]
-    readonly_fields = ["station", "station_position"]
     ordering = ["id"]
 
     @admin.display(description="name")

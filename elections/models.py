@@ -127,11 +127,12 @@ class RegistrationQuerySet(models.QuerySet):
 
 
 class Registration(models.Model):
-    """A voter registered at one center of an election, and the station the split gave them."""
+    """A voter registered at one center of an election. Which station and row a voter gets
+    is a run's record (``rolls.Placement``): the register itself knows nothing of rolls."""
 
-    # No single-column indexes on election, center and station: the composite constraints and
-    # indexes below lead with those columns and serve the same lookups. Every index here is
-    # rewritten for each voter when stations are assigned, so redundant ones cost real time.
+    # No single-column indexes on election and center: the composite constraint and index
+    # below lead with those columns and serve the same lookups, and every index costs time
+    # when a register of a million voters is loaded.
     election = models.ForeignKey(
         Election, on_delete=models.CASCADE, related_name="registrations", db_index=False
     )
@@ -139,26 +140,6 @@ class Registration(models.Model):
         PollingCenter, on_delete=models.CASCADE, related_name="registrations", db_index=False
     )
     voter = models.ForeignKey(Voter, on_delete=models.CASCADE, related_name="registrations")
-    # Set by station assignment in one set-based UPDATE of every registration of a center.
-    # Deliberately neither indexed nor a database foreign key: with no index on these two
-    # columns PostgreSQL rewrites each row in place (a HOT update, helped by the table's
-    # fillfactor) instead of touching every index for every voter, which made assignment
-    # 3x faster (100k voters: 2.7 s -> 0.9 s). Integrity comes from the only two writers:
-    # assignment replaces a center's stations and all of its registrations' references in
-    # one transaction, and deleting a center deletes both. Readers go through the center
-    # (``center``, ``voter`` index), which every station query knows.
-    station = models.ForeignKey(
-        "rolls.Station",
-        on_delete=models.DO_NOTHING,
-        null=True,
-        blank=True,
-        related_name="registrations",
-        db_index=False,
-        db_constraint=False,
-    )
-    station_position = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Row number of the voter on the station's roll."
-    )
 
     objects = RegistrationQuerySet.as_manager()
 
@@ -166,11 +147,6 @@ class Registration(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["election", "voter"], name="one_registration_per_voter_per_election"
-            ),
-            models.CheckConstraint(
-                condition=Q(station__isnull=True, station_position__isnull=True)
-                | Q(station__isnull=False, station_position__isnull=False),
-                name="station_and_position_set_together",
             ),
         ]
         indexes = [models.Index(fields=["center", "voter"], name="registration_center_idx")]

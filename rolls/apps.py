@@ -1,6 +1,12 @@
 from django.apps import AppConfig
+from django.core.checks import Tags, register
+
+from rolls.checks import migration_history_check
 
 
 class RollsConfig(AppConfig):
     name = "rolls"
     verbose_name = "Voter rolls"
+
+    def ready(self) -> None:
+        register(migration_history_check, Tags.database)

@@ -1,10 +1,7 @@
-"""The console: runs, their results and stations in the Django admin.
+"""The console: runs, their results and stations in the Django admin, and the election and
+center admins with the console's actions (Generate rolls, Schedule roll generation) on them
+(``rolls.admin.elections``); the console's own pages are in ``rolls.views``."""
 
-The election actions (Generate rolls, Schedule roll generation) live in
-``rolls.admin.actions`` and are attached to the election and center admins by
-``elections/admin.py``; the console's own pages are in ``rolls.views``.
-"""
+from rolls.admin import elections, results, runs, stations
 
-from rolls.admin import results, runs, stations
-
-__all__ = ["results", "runs", "stations"]
+__all__ = ["elections", "results", "runs", "stations"]

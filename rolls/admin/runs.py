@@ -18,7 +18,7 @@ from rolls.admin.access import DOWNLOAD_ROLLS, VIEW_RESULTS, RollActionPermissio
 from rolls.admin.run_page import elapsed_seconds, run_page_context, wrappable
 from rolls.formatting import format_duration
 from rolls.launch import run_resume
-from rolls.models import Run, RunStatus
+from rolls.models import Run, RunStatus, Station
 from rolls.services import recovery
 from rolls.services.runs import RunRefused
 from rolls.strategies import STRATEGIES
@@ -106,6 +106,13 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.is_active and request.user.is_superuser
+
+    def get_deleted_objects(self, objs, request):
+        """A run's stations go with the run: nobody may delete them one by one (the station
+        admin refuses), but that must not stop a superuser deleting the whole run."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed.discard(Station._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
 
     # --- recovery: a worker that vanished for good ------------------------------------------
     @admin.action(

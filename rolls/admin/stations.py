@@ -1,4 +1,5 @@
-"""Stations as the last assignment left them: read-only (assignment alone writes them)."""
+"""Each run's stations: read-only (assignment alone writes them, and a run's split is a
+record)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,18 @@ from rolls.models import Station
 
 @admin.register(Station)
 class StationAdmin(admin.ModelAdmin):
-    list_display = ["center", "number", "voter_count", "first_voter_name", "last_voter_name"]
+    list_display = [
+        "run",
+        "center",
+        "number",
+        "voter_count",
+        "first_voter_name",
+        "last_voter_name",
+    ]
     list_filter = ["election"]
-    list_select_related = ["center"]
-    search_fields = ["=center__code"]
-    ordering = ["center__code", "number"]
+    list_select_related = ["center", "run"]
+    search_fields = ["=center__code", "=run__id"]
+    ordering = ["-run_id", "center__code", "number"]
     show_full_result_count = False
     list_per_page = 100
 

@@ -7,11 +7,12 @@ from rolls.models.run import (
     RunStatus,
     RunTask,
 )
-from rolls.models.station import Station
+from rolls.models.station import Placement, Station
 
 __all__ = [
     "ACTIVE_STATUSES",
     "AssignmentMode",
+    "Placement",
     "RollFile",
     "Run",
     "RunCenter",

@@ -7,8 +7,11 @@ from rolls.pdf.data import expected_pages
 
 
 class Station(models.Model):
-    """One polling station of a center: a contiguous slice of the center's sorted voters."""
+    """One polling station of a center as one run split it: a contiguous slice of the
+    center's voters in roll order. A run's stations are its own: a later run makes new ones
+    and never changes these (the rolls printed from them stay true)."""
 
+    run = models.ForeignKey("rolls.Run", on_delete=models.CASCADE, related_name="stations")
     election = models.ForeignKey(
         "elections.Election", on_delete=models.CASCADE, related_name="stations"
     )
@@ -24,19 +27,52 @@ class Station(models.Model):
     assigned_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["center", "number"]
+        ordering = ["run", "center", "number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["center", "number"], name="station_number_unique_per_center"
+                fields=["run", "center", "number"], name="station_number_unique_per_run_center"
             ),
             models.CheckConstraint(condition=Q(number__gte=1), name="station_number_positive"),
             models.CheckConstraint(condition=Q(voter_count__gte=1), name="station_not_empty"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.center.code} station {self.number}"
+        return f"{self.center.code} station {self.number} (run {self.run_id})"
 
     @property
     def pages(self) -> int:
         """Pages of the station's roll: a cover plus 40 voters a page."""
         return expected_pages(self.voter_count)
+
+
+class Placement(models.Model):
+    """A voter's place in one run's split: station and row on its roll.
+
+    Written only by station assignment, in one set-based INSERT per run (and center), and
+    never updated: a run's split is a record. The constraints are the roll's invariants:
+    one row number once per station, and a voter at most once per run.
+    """
+
+    run = models.ForeignKey(
+        "rolls.Run", on_delete=models.CASCADE, related_name="placements", db_index=False
+    )
+    station = models.ForeignKey(
+        Station, on_delete=models.CASCADE, related_name="placements", db_index=False
+    )
+    # PROTECT: deleting a voter must not silently rewrite what a run printed; purge the run
+    # (or its election) first.
+    voter = models.ForeignKey(
+        "elections.Voter", on_delete=models.PROTECT, related_name="placements", db_index=False
+    )
+    position = models.PositiveIntegerField(help_text="Row number on the station's roll.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["station", "position"], name="placement_row_once_per_station"
+            ),
+            models.UniqueConstraint(fields=["run", "voter"], name="placement_voter_once_per_run"),
+        ]
+
+    def __str__(self) -> str:
+        return f"voter {self.voter_id}: station {self.station_id} row {self.position}"

@@ -1,8 +1,8 @@
 """One station's roll as one WeasyPrint document: a cover, then one ``<pre>`` per page.
 
 Each roll page is a single text box of 40 lines over a repeated SVG tile that draws the zebra
-stripes and signature boxes (shared/notes/pdf-rendering.md: about ten times faster than an
-HTML table). rows.py makes the lines; this module checks the input, fills the template and
+stripes and signature boxes: about ten times faster than an HTML table, which costs about
+five boxes a voter to cascade and lay out (`python -m rolls.pdf.bench` measures it). rows.py makes the lines; this module checks the input, fills the template and
 runs WeasyPrint.
 """
 

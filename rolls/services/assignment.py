@@ -8,10 +8,11 @@ center with ``n`` voters and a station maximum ``m`` gets ``k = ceil(n / m)`` st
 * **sequential** (the talk's behaviour): full stations, then the remainder (500 + 61).
 
 Both reduce to "``extra`` stations of ``base + 1`` voters, then stations of ``base``", so one
-set-based UPDATE with window functions places every voter (no per-voter Python loop) on
-SQLite and PostgreSQL alike. A center's old stations are deleted and its new ones written in
-one transaction, so nobody ever sees a half-assigned center; the registration -> station
-foreign key is checked at commit, which is what makes that replacement possible.
+set-based INSERT with window functions places every voter (no per-voter Python loop) on
+SQLite and PostgreSQL alike. The split belongs to the run: its stations and each voter's
+``Placement`` (station and row) are new rows of that run, so a later run never changes what
+an earlier one printed. Stations and placements are written in one transaction, so nobody
+ever sees a half-assigned center.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 
 from elections.models import Election, PollingCenter, Registration, Voter
-from rolls.models import AssignmentMode, Station
+from rolls.models import AssignmentMode, Placement, Run, Station
 
 
 class AssignmentError(ValueError):
@@ -74,7 +75,7 @@ _SHAPE_SQL = {
 
 _ASSIGN_SQL = """
 WITH ranked AS (
-    SELECT r.id AS rid, r.center_id AS cid,
+    SELECT r.voter_id AS vid, r.center_id AS cid,
            ROW_NUMBER() OVER (
                PARTITION BY r.center_id
                ORDER BY v.family_name, v.given_name, v.voter_number
@@ -83,19 +84,19 @@ WITH ranked AS (
     FROM {registration} r JOIN {voter} v ON v.id = r.voter_id
     WHERE {scope}
 ), shaped AS (
-    SELECT rid, cid, idx, {base} AS base, {extra} AS extra FROM ranked
+    SELECT vid, cid, idx, {base} AS base, {extra} AS extra FROM ranked
 ), placed AS (
-    SELECT rid, cid,
+    SELECT vid, cid,
            CASE WHEN idx < extra * (base + 1) THEN idx / (base + 1) + 1
                 ELSE extra + (idx - extra * (base + 1)) / base + 1 END AS station_number,
            CASE WHEN idx < extra * (base + 1) THEN idx %% (base + 1) + 1
                 ELSE (idx - extra * (base + 1)) %% base + 1 END AS position
     FROM shaped
 )
-UPDATE {registration}
-SET station_id = s.id, station_position = p.position
-FROM placed p JOIN {station} s ON s.center_id = p.cid AND s.number = p.station_number
-WHERE {registration}.id = p.rid
+INSERT INTO {placement} (run_id, station_id, voter_id, position)
+SELECT s.run_id, s.id, p.vid, p.position
+FROM placed p JOIN {station} s
+  ON s.run_id = %s AND s.center_id = p.cid AND s.number = p.station_number
 """
 
 
@@ -105,27 +106,30 @@ def _assign_sql(mode: str, maximum: int, scope: str) -> str:
         registration=Registration._meta.db_table,
         voter=Voter._meta.db_table,
         station=Station._meta.db_table,
+        placement=Placement._meta.db_table,
         scope=scope,
         base=base,
         extra=extra,
     )
 
 
-def stations_assign(
-    *,
-    election_id: int,
-    center_ids: Iterable[int] | None = None,
-    mode: str = AssignmentMode.BALANCED,
-) -> AssignmentResult:
-    """Replace the stations of an election's centers (all of them, or ``center_ids``)."""
+def stations_assign(*, run_id: int, center_ids: Iterable[int] | None = None) -> AssignmentResult:
+    """Split the run's centers (all of its election's, or ``center_ids``) into the run's own
+    stations, with the election's station maximum and the run's assignment mode.
+
+    Only this run's stations of those centers are replaced (a redelivered task assigns
+    again); every other run's split stays exactly as it was.
+    """
     started = time.perf_counter()
+    run = Run.objects.select_related("election").filter(pk=run_id).first()
+    if run is None:
+        raise AssignmentError(f"Run {run_id} does not exist")
     try:
-        mode = AssignmentMode.checked(mode)
+        mode = AssignmentMode.checked(run.assignment_mode)
     except ValueError as exc:
         raise AssignmentError(str(exc)) from None
-    election = Election.objects.filter(pk=election_id).first()
-    if election is None:
-        raise AssignmentError(f"Election {election_id} does not exist")
+    election = run.election
+    maximum = election.max_voters_per_station
 
     with transaction.atomic():
         centers_qs = PollingCenter.objects.for_election(election).order_by("id")
@@ -141,23 +145,21 @@ def stations_assign(
         ids = [c.id for c in centers]
         counts = _registration_counts(election, ids, whole=center_ids is None)
 
-        Station.objects.filter(center_id__in=ids).delete()
+        Station.objects.filter(run=run, center_id__in=ids).delete()
         new_stations = Station.objects.bulk_create(
-            Station(election=election, center_id=cid, number=number, voter_count=size)
+            Station(run=run, election=election, center_id=cid, number=number, voter_count=size)
             for cid in ids
-            for number, size in enumerate(
-                station_sizes(counts.get(cid, 0), election.max_voters_per_station, mode), 1
-            )
+            for number, size in enumerate(station_sizes(counts.get(cid, 0), maximum, mode), 1)
         )
         if new_stations:
             if center_ids is None:
                 scope, params = "r.election_id = %s", [election.pk]
             else:
                 scope = f"r.center_id IN ({', '.join(['%s'] * len(ids))})"
-                params = ids
+                params = list(ids)
             with connection.cursor() as cursor:
-                cursor.execute(_assign_sql(mode, election.max_voters_per_station, scope), params)
-            _record_name_ranges(new_stations, scope, params)
+                cursor.execute(_assign_sql(mode, maximum, scope), [*params, run.pk])
+            _record_name_ranges(run, new_stations)
 
     return AssignmentResult(
         election_id=election.pk,
@@ -178,35 +180,38 @@ def _registration_counts(election: Election, ids: list[int], *, whole: bool) -> 
 
 
 _ENDS_SQL = """
-SELECT r.station_id, r.station_position, v.voter_number, v.family_name, v.given_name
-FROM {registration} r
-JOIN {station} s ON s.id = r.station_id
-JOIN {voter} v ON v.id = r.voter_id
-WHERE {scope} AND (r.station_position = 1 OR r.station_position = s.voter_count)
+SELECT p.station_id, p.position, v.voter_number, v.family_name, v.given_name
+FROM {station} s
+JOIN {placement} p ON p.station_id = s.id AND (p.position = 1 OR p.position = s.voter_count)
+JOIN {voter} v ON v.id = p.voter_id
+WHERE s.id IN ({ids})
 """
 
 
-def _record_name_ranges(stations: list[Station], scope: str, params: list) -> None:
+def _record_name_ranges(run: Run, stations: list[Station]) -> None:
     """Store each station's first and last voter: the range posted at the station's door.
 
-    One pass over the same registrations the assignment just wrote (2 rows a station).
+    Two rows a station, found through the (station, row) index the split just filled.
     """
     by_id = {s.id: s for s in stations}
-    sql = _ENDS_SQL.format(
-        registration=Registration._meta.db_table,
-        station=Station._meta.db_table,
-        voter=Voter._meta.db_table,
-        scope=scope,
-    )
+    ids = list(by_id)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for station_id, position, number, family, given in cursor.fetchall():
-            station = by_id[station_id]
-            name = f"{family}, {given}"
-            if position == 1:
-                station.first_voter_number, station.first_voter_name = number, name
-            if position == station.voter_count:
-                station.last_voter_number, station.last_voter_name = number, name
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            sql = _ENDS_SQL.format(
+                station=Station._meta.db_table,
+                placement=Placement._meta.db_table,
+                voter=Voter._meta.db_table,
+                ids=", ".join(["%s"] * len(chunk)),
+            )
+            cursor.execute(sql, chunk)
+            for station_id, position, number, family, given in cursor.fetchall():
+                station = by_id[station_id]
+                name = f"{family}, {given}"
+                if position == 1:
+                    station.first_voter_number, station.first_voter_name = number, name
+                if position == station.voter_count:
+                    station.last_voter_number, station.last_voter_name = number, name
     Station.objects.bulk_update(
         stations,
         ["first_voter_number", "first_voter_name", "last_voter_number", "last_voter_name"],

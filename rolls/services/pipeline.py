@@ -14,9 +14,7 @@ def center_assign_for_run(*, run: Run, center_id: int) -> dict:
     done = run.run_centers.filter(center_id=center_id).first()
     if done is not None:
         return {"stations": done.stations, "voters": done.voters, "repeat": True}
-    result = stations_assign(
-        election_id=run.election_id, center_ids=[center_id], mode=run.assignment_mode
-    )
+    result = stations_assign(run_id=run.pk, center_ids=[center_id])
     run_services.run_record_center(
         run_id=run.pk, center_id=center_id, stations=result.stations, voters=result.voters
     )
@@ -27,9 +25,7 @@ def election_assign_for_run(*, run: Run) -> int:
     """Assign all of the run's centers in one set-based statement (once per run)."""
     center_ids = run_services.run_center_ids(run)
     if not run.run_centers.exists():
-        stations_assign(
-            election_id=run.election_id, center_ids=run.center_ids, mode=run.assignment_mode
-        )
+        stations_assign(run_id=run.pk, center_ids=run.center_ids)
         run_services.run_record_assigned_centers(run=run, center_ids=center_ids)
     return len(center_ids)
 
@@ -37,7 +33,7 @@ def election_assign_for_run(*, run: Run) -> int:
 def stations_of_run(run: Run) -> list[tuple[int, int, int]]:
     """(center id, station number, voters) of every station the run's centers now have."""
     return list(
-        Station.objects.filter(center_id__in=run_services.run_center_ids(run))
+        Station.objects.filter(run=run)
         .order_by("center_id", "number")
         .values_list("center_id", "number", "voter_count")
     )
@@ -45,7 +41,7 @@ def stations_of_run(run: Run) -> list[tuple[int, int, int]]:
 
 def center_render_for_run(*, run: Run, center_id: int, task_id: str = "") -> int:
     """Render every station of a center, one after another; returns the pages written."""
-    numbers = Station.objects.filter(center_id=center_id).order_by("number")
+    numbers = Station.objects.filter(run=run, center_id=center_id).order_by("number")
     return sum(
         station_render(run=run, center_id=center_id, station_number=n, task_id=task_id).pages
         for n in numbers.values_list("number", flat=True)

@@ -132,7 +132,7 @@ def run_resume_plan(run: Run) -> ResumePlan:
     rendered = set(RollFile.objects.filter(run=run).values_list("center_id", "station_number"))
     stations = [
         (center_id, number, voters)
-        for center_id, number, voters in Station.objects.filter(center_id__in=assigned)
+        for center_id, number, voters in Station.objects.filter(run=run, center_id__in=assigned)
         .order_by("center_id", "number")
         .values_list("center_id", "number", "voter_count")
         if (center_id, number) not in rendered
@@ -145,8 +145,8 @@ def run_reactivate(*, run_id: int, started_by: str) -> Run:
     :func:`rolls.launch.run_resume`, once the transaction commits).
 
     Refused (:class:`RunRefused`, nothing changed) when the run does not exist, is not failed,
-    a later run of the election exists (it may have re-split the stations the finished rolls
-    were made from), or another run of the election is active.
+    or another run of the election is active. Later runs do not matter: each run has its own
+    split, so the stations its finished rolls were made from are still there.
     """
     run = Run.objects.select_related("election").filter(pk=run_id).first()
     if run is None:
@@ -154,12 +154,6 @@ def run_reactivate(*, run_id: int, started_by: str) -> Run:
     if run.status != RunStatus.FAILED:
         why = "it is still active (mark it stale first)" if run.is_active else "it succeeded"
         raise RunRefused(f"Run {run_id} cannot be resumed: {why}")
-    later = Run.objects.filter(election_id=run.election_id, pk__gt=run.pk).order_by("pk").first()
-    if later is not None:
-        raise RunRefused(
-            f"Run {run_id} cannot be resumed: run {later.pk} was started on "
-            f"{run.election.name} since and may have re-split its stations; start a new run"
-        )
     who = f"{run.started_by}; resumed by {started_by}"[:200]
     try:
         with transaction.atomic():

@@ -6,8 +6,7 @@ import hashlib
 import time
 from dataclasses import dataclass
 
-from elections.models import Registration
-from rolls.models import Run, Station
+from rolls.models import Placement, Run, Station
 from rolls.pdf import RollHeader, RollVoter, render_station_roll
 from rolls.services.runs import run_record_station
 from rolls.services.storage import roll_path, write_whole
@@ -35,24 +34,20 @@ def station_render(
     started = time.perf_counter()
     station = (
         Station.objects.select_related("center", "election")
-        .filter(center_id=center_id, number=station_number)
+        .filter(run=run, center_id=center_id, number=station_number)
         .first()
     )
     if station is None:
         raise RenderError(
-            f"Station {station_number} of center {center_id} does not exist"
+            f"Station {station_number} of center {center_id} does not exist in run {run.pk}"
             " (was the center assigned?)"
         )
     voters = [
         RollVoter(position=position, voter_number=number, family_name=family, given_name=given)
-        # Through the center: its index serves this; station_id is deliberately unindexed.
-        for position, number, family, given in Registration.objects.filter(
-            center_id=station.center_id, station=station
-        )
-        .order_by("station_position")
-        .values_list(
-            "station_position", "voter__voter_number", "voter__family_name", "voter__given_name"
-        )
+        # The (station, row) unique index serves this in roll order.
+        for position, number, family, given in Placement.objects.filter(station=station)
+        .order_by("position")
+        .values_list("position", "voter__voter_number", "voter__family_name", "voter__given_name")
         .iterator(chunk_size=2000)
     ]
     if len(voters) != station.voter_count:

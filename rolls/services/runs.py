@@ -330,7 +330,7 @@ def run_fail(*, run_id: int, error: str) -> bool:
 def run_record_assigned_centers(*, run: Run, center_ids: list[int]) -> None:
     """Count centers assigned together in one statement (each still counted once)."""
     stations = dict(
-        Station.objects.filter(center_id__in=center_ids)
+        Station.objects.filter(run=run, center_id__in=center_ids)
         .order_by()
         .values_list("center_id")
         .annotate(n=Count("id"))

@@ -5,7 +5,8 @@ was counted while one center's files overwrote another's: the run succeeded with
 no PDF, others printed twice, and recorded SHA-256s that no longer matched the files. So the
 run is checked against what is really stored before it is marked succeeded:
 
-- every center of the run was assigned, and (for rendering runs)
+- every center of the run was assigned, and every voter its split counted has a place,
+- (for rendering runs)
 - each assigned center has exactly the stations 1..N its split made, one file each,
 - the voters in a center's files add up to the registrations its split assigned,
 - no two stations recorded the same file, and
@@ -20,7 +21,7 @@ from collections import Counter, defaultdict
 from django.core.files.storage import default_storage
 
 from elections.models import PollingCenter
-from rolls.models import RollFile, Run, RunCenter
+from rolls.models import Placement, RollFile, Run, RunCenter
 
 MAX_LISTED = 20
 CHUNK = 1024 * 1024
@@ -44,7 +45,8 @@ def run_problems(run: Run) -> list[str]:
     """Why ``run`` is not a complete, intact set of rolls; empty when it is."""
     problems: list[str] = []
     assigned = {
-        rc.center_id: rc for rc in RunCenter.objects.filter(run=run).only("center", "stations")
+        rc.center_id: rc
+        for rc in RunCenter.objects.filter(run=run).only("center", "stations", "voters")
     }
     planned = run.planned_center_ids()
     codes = dict(
@@ -53,6 +55,10 @@ def run_problems(run: Run) -> list[str]:
     missing = [codes.get(c, str(c)) for c in planned if c not in assigned]
     if missing:
         problems.append(f"{len(missing)} center(s) never assigned: {_listed(missing)}")
+    placed = Placement.objects.filter(run=run).count()
+    split = sum(center.voters for center in assigned.values())
+    if placed != split:
+        problems.append(f"{placed} voters placed in stations but the split counted {split}")
     if not run.renders:
         return problems
 

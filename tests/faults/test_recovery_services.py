@@ -172,7 +172,7 @@ def test_resume_reactivates_the_same_run_and_keeps_what_was_done(
     [
         ("running", r"cannot be resumed: it is still active \(mark it stale first\)"),
         ("succeeded", "cannot be resumed: it succeeded"),
-        ("later", r"cannot be resumed: run \d+ was started on .* since"),
+        ("later", r"already has a run in progress \(run \d+"),
         ("missing", "does not exist"),
     ],
 )
@@ -187,6 +187,19 @@ def test_resume_is_refused_with_a_reason(half_done, election, state, message):
         run_id = 987654
     with pytest.raises(RunRefused, match=message):
         run_resume(run_id=run_id, started_by="admin:bob", launch=no_launch)
+
+
+def test_a_later_finished_run_does_not_stop_a_resume(half_done, election):
+    """Each run owns its split: a later run cannot have changed this run's stations."""
+    run_mark_stale(run_id=half_done.pk)
+    later = queued_run(election)
+    run_fail(run_id=later.pk, error="stopped by test")
+    stations_before = list(half_done.stations.values_list("id", "voter_count"))
+
+    resumed = run_resume(run_id=half_done.pk, started_by="admin:bob", launch=no_launch)
+
+    assert resumed.is_active
+    assert list(half_done.stations.values_list("id", "voter_count")) == stations_before
 
 
 def test_resume_with_nothing_missing_finishes_or_says_why_not(

@@ -27,7 +27,7 @@ STAFF = "Election staff"
 OBSERVER = "Observer"
 CENTER_SIZES = {"A": 45, "B": 130}  # 50 voters a station at most -> 1 + 3 stations
 
-roles_migration = importlib.import_module("rolls.migrations.0003_roles")
+roles_migration = importlib.import_module("rolls.migrations.0002_roles")
 
 
 def ensure_roles() -> None:
@@ -116,7 +116,7 @@ def make_finished_run(election, strategy: str = "all_in_one") -> Run:
         election_id=election.pk, strategy=strategy, started_by="admin:someone", launch=no_launch
     )
     tasks.assign_election.apply(args=(run.pk,)).get()
-    for station in Station.objects.filter(election=election).select_related("center"):
+    for station in Station.objects.filter(run=run).select_related("center"):
         store_sample_roll(run, station)
     run.refresh_from_db()
     # The in-process task above stored no result row: forget it, keep the worker-like ones.

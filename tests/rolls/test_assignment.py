@@ -6,14 +6,31 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from elections.models import Registration
-from rolls.models import Station
+from rolls.models import Placement, Run, RunStatus, Station
 from rolls.services.assignment import (
     AssignmentError,
     AssignmentMode,
     station_sizes,
     stations_assign,
 )
+from rolls.services.runs import RunRefused, run_create
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
+
+
+def split(election_id: int, mode: str = AssignmentMode.BALANCED, center_ids=None):
+    """Assign through a run of its own, as every run does, and end that run so the next
+    split can start one. Returns the assignment's result and the run."""
+    run = run_create(
+        election_id=election_id,
+        strategy="assign_all_stations_in_parallel",
+        renders=False,
+        started_by="test",
+        center_ids=center_ids,
+        mode=mode,
+    )
+    result = stations_assign(run_id=run.pk, center_ids=center_ids)
+    Run.objects.filter(pk=run.pk).update(status=RunStatus.SUCCEEDED)
+    return result, run
 
 
 def names(count: int, prefix: str = "") -> list[tuple[str, str]]:
@@ -21,9 +38,10 @@ def names(count: int, prefix: str = "") -> list[tuple[str, str]]:
     return [(f"{prefix}Fam{(i * 7919) % count:05d}", f"Given{i % 3}") for i in range(count)]
 
 
-def sizes_in_db(center) -> list[int]:
+def sizes_in_db(center, run=None) -> list[int]:
+    run = run or Run.objects.order_by("-pk").first()
     return list(
-        Station.objects.filter(center=center)
+        Station.objects.filter(run=run, center=center)
         .order_by("number")
         .values_list("voter_count", flat=True)
     )
@@ -61,14 +79,17 @@ def test_database_split_matches_the_planned_sizes_and_places_everyone_once(mode,
     center = PollingCenterFactory(election=ElectionFactory(max_voters_per_station=maximum))
     register_voters(center, names(voters))
 
-    result = stations_assign(election_id=center.election_id, mode=mode)
+    result, run = split(center.election_id, mode=mode)
 
     assert sizes_in_db(center) == station_sizes(voters, maximum, mode)
     assert (result.voters, result.stations) == (voters, len(station_sizes(voters, maximum, mode)))
-    regs = Registration.objects.filter(center=center)
-    assert not regs.filter(station__isnull=True).exists()
-    for station in Station.objects.filter(center=center):
-        positions = sorted(regs.filter(station=station).values_list("station_position", flat=True))
+    placed = Placement.objects.filter(run=run)
+    assert placed.count() == voters
+    assert set(placed.values_list("voter_id", flat=True)) == set(
+        Registration.objects.filter(center=center).values_list("voter_id", flat=True)
+    )
+    for station in Station.objects.filter(run=run, center=center):
+        positions = sorted(placed.filter(station=station).values_list("position", flat=True))
         assert positions == list(range(1, station.voter_count + 1))
 
 
@@ -77,18 +98,20 @@ def test_stations_follow_roll_order_and_record_the_name_range_for_the_door():
     center = PollingCenterFactory(election=ElectionFactory(max_voters_per_station=4))
     register_voters(center, names(10))
 
-    stations_assign(election_id=center.election_id)
+    _, run = split(center.election_id)
 
     expected = list(
-        Registration.objects.filter(center=center).in_roll_order().values_list("id", flat=True)
+        Registration.objects.filter(center=center)
+        .in_roll_order()
+        .values_list("voter_id", flat=True)
     )
     actual = list(
-        Registration.objects.filter(center=center)
-        .order_by("station__number", "station_position")
-        .values_list("id", flat=True)
+        Placement.objects.filter(run=run)
+        .order_by("station__number", "position")
+        .values_list("voter_id", flat=True)
     )
     assert actual == expected
-    first, second, third = Station.objects.filter(center=center).order_by("number")
+    first, second, third = Station.objects.filter(run=run, center=center).order_by("number")
     assert [first.voter_count, second.voter_count, third.voter_count] == [4, 3, 3]
     ordered = list(
         Registration.objects.filter(center=center)
@@ -103,22 +126,46 @@ def test_stations_follow_roll_order_and_record_the_name_range_for_the_door():
 
 
 @pytest.mark.django_db
-def test_reassignment_replaces_the_previous_split():
+def test_a_later_run_splits_anew_and_never_changes_the_earlier_runs_split():
     election = ElectionFactory(max_voters_per_station=100)
     center = PollingCenterFactory(election=election)
     register_voters(center, names(250))
-    stations_assign(election_id=election.pk, mode=AssignmentMode.SEQUENTIAL)
-    old_ids = set(Station.objects.values_list("id", flat=True))
-    assert sizes_in_db(center) == [100, 100, 50]
+    _, first = split(election.pk, mode=AssignmentMode.SEQUENTIAL)
+    first_split = list(
+        Placement.objects.filter(run=first).values_list("voter_id", "station__number", "position")
+    )
+    assert sizes_in_db(center, first) == [100, 100, 50]
 
     election.max_voters_per_station = 125
     election.save()
-    stations_assign(election_id=election.pk, mode=AssignmentMode.BALANCED)
+    _, second = split(election.pk, mode=AssignmentMode.BALANCED)
 
-    assert sizes_in_db(center) == [125, 125]
-    assert not Station.objects.filter(id__in=old_ids).exists()
-    per_station = Counter(Registration.objects.values_list("station_id", flat=True))
+    assert sizes_in_db(center, second) == [125, 125]
+    per_station = Counter(Placement.objects.filter(run=second).values_list("station_id", flat=True))
     assert sorted(per_station.values()) == [125, 125]
+    assert sizes_in_db(center, first) == [100, 100, 50]
+    assert sorted(
+        Placement.objects.filter(run=first).values_list("voter_id", "station__number", "position")
+    ) == sorted(first_split)
+
+
+@pytest.mark.django_db
+def test_assigning_again_within_one_run_replaces_only_that_runs_split():
+    """A redelivered assignment task splits its center again, inside its own run."""
+    election = ElectionFactory(max_voters_per_station=10)
+    center = PollingCenterFactory(election=election)
+    register_voters(center, names(25))
+    _, other = split(election.pk)
+    run = run_create(
+        election_id=election.pk, strategy="all_in_one", renders=True, started_by="test"
+    )
+    stations_assign(run_id=run.pk)
+    stations_assign(run_id=run.pk)
+
+    assert sizes_in_db(center, run) == [9, 8, 8]
+    assert Placement.objects.filter(run=run).count() == 25
+    assert sizes_in_db(center, other) == [9, 8, 8]
+    assert Placement.objects.filter(run=other).count() == 25
 
 
 @pytest.mark.django_db
@@ -127,14 +174,16 @@ def test_a_chosen_set_of_centers_leaves_the_others_alone():
     north, south = PollingCenterFactory(election=election), PollingCenterFactory(election=election)
     register_voters(north, names(25, "N"))
     register_voters(south, names(15, "S"))
-    stations_assign(election_id=election.pk)
+    _, whole = split(election.pk)
     south_before = list(Station.objects.filter(center=south).values_list("id", flat=True))
 
-    result = stations_assign(election_id=election.pk, center_ids=[north.pk])
+    result, partial = split(election.pk, center_ids=[north.pk])
 
     assert result.centers == 1 and result.voters == 25
     assert list(Station.objects.filter(center=south).values_list("id", flat=True)) == south_before
-    assert sizes_in_db(north) == [9, 8, 8]
+    assert not Station.objects.filter(run=partial, center=south).exists()
+    assert sizes_in_db(north, partial) == [9, 8, 8]
+    assert sizes_in_db(north, whole) == [9, 8, 8]
 
 
 @pytest.mark.django_db
@@ -144,7 +193,7 @@ def test_an_empty_center_gets_no_stations_and_is_reported_without_failing():
     PollingCenterFactory(election=election, code="EMPTY")
     register_voters(full, names(3))
 
-    result = stations_assign(election_id=election.pk)
+    result, _ = split(election.pk)
 
     assert result.empty_center_codes == ["EMPTY"]
     assert result.stations == 1
@@ -157,15 +206,18 @@ def test_bad_requests_are_refused_and_change_nothing():
     center = PollingCenterFactory(election=election)
     stranger = PollingCenterFactory()
     register_voters(center, names(12))
-    stations_assign(election_id=election.pk)
+    _, run = split(election.pk)
     before = list(Station.objects.values_list("id", "voter_count"))
 
-    with pytest.raises(AssignmentError, match="Unknown assignment mode 'random'"):
-        stations_assign(election_id=election.pk, mode="random")
+    with pytest.raises(RunRefused, match="Unknown assignment mode 'random'"):
+        split(election.pk, mode="random")
     with pytest.raises(AssignmentError, match="does not exist"):
-        stations_assign(election_id=999_999)
+        stations_assign(run_id=999_999)
     with pytest.raises(AssignmentError, match="are not centers of"):
-        stations_assign(election_id=election.pk, center_ids=[center.pk, stranger.pk])
+        stations_assign(run_id=run.pk, center_ids=[center.pk, stranger.pk])
+    Run.objects.filter(pk=run.pk).update(assignment_mode="random")  # a hand-edited row
+    with pytest.raises(AssignmentError, match="Unknown assignment mode 'random'"):
+        stations_assign(run_id=run.pk)
 
     assert list(Station.objects.values_list("id", "voter_count")) == before
 
@@ -175,9 +227,12 @@ def test_each_registration_is_in_exactly_one_station_across_many_centers():
     election = ElectionFactory(max_voters_per_station=30)
     for size in (0, 1, 29, 30, 31, 95):
         register_voters(PollingCenterFactory(election=election), names(size, f"c{size}"))
-    stations_assign(election_id=election.pk)
-    assert not Registration.objects.filter(station__isnull=True).exists()
-    station_totals = Station.objects.aggregate(total=Count("registrations"))["total"]
+    _, run = split(election.pk)
+    placed = Placement.objects.filter(run=run)
+    assert set(placed.values_list("voter_id", flat=True)) == set(
+        Registration.objects.values_list("voter_id", flat=True)
+    )
+    station_totals = Station.objects.filter(run=run).aggregate(total=Count("placements"))["total"]
     assert station_totals == Registration.objects.count() == 186
-    for station in Station.objects.annotate(n=Count("registrations")):
+    for station in Station.objects.filter(run=run).annotate(n=Count("placements")):
         assert station.n == station.voter_count

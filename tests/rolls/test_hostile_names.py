@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from elections.models import Registration, Voter
 from rolls.launch import run_start
-from rolls.models import RollFile
+from rolls.models import Placement, RollFile
 from rolls.pdf import expected_pages
 from rolls.services.assignment import stations_assign
 from rolls.services.rendering import station_render
@@ -61,13 +61,13 @@ def test_hostile_names_render_and_every_voter_appears_exactly_once(people):
     Registration.objects.bulk_create(
         Registration(election=election, center=center, voter=v) for v in voters
     )
-    result = stations_assign(election_id=election.pk)
     run = run_start(
         election_id=election.pk, strategy="all_in_one", started_by="t", launch=lambda run: None
     )
+    result = stations_assign(run_id=run.pk)
 
     seen: list[str] = []
-    for station in center.stations.order_by("number"):
+    for station in center.stations.filter(run=run).order_by("number"):
         rendered = station_render(run=run, center_id=center.pk, station_number=station.number)
         assert rendered.pages == expected_pages(station.voter_count)
         reader = read_pdf(RollFile.objects.get(run=run, station_number=station.number).path)
@@ -77,8 +77,8 @@ def test_hostile_names_render_and_every_voter_appears_exactly_once(people):
 
     assert result.voters == len(people)
     in_roll_order = list(
-        Registration.objects.filter(center=center)
-        .order_by("station__number", "station_position")
+        Placement.objects.filter(run=run)
+        .order_by("station__number", "position")
         .values_list("voter__voter_number", flat=True)
     )
     assert seen == in_roll_order  # each voter once, in the station's order

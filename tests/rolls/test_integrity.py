@@ -88,7 +88,7 @@ def assigned_run(election) -> tuple[Run, list[Station]]:
         election_id=election.pk, strategy="all_in_one", started_by="test", launch=no_launch
     )
     tasks.assign_election.apply(args=(run.pk,)).get()
-    stations = list(Station.objects.filter(election=election).select_related("center"))
+    stations = list(Station.objects.filter(run=run).select_related("center"))
     return run, stations
 
 

@@ -21,12 +21,14 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from config.celery import all_queue_names
 from elections.models import Election
 from elections.services.fake_data import create_fake_voter_data
-from rolls.models import Run
+from rolls.models import Run, RunStatus
 from rolls.services.assignment import stations_assign
+from rolls.services.runs import run_create
 
 ROOT = Path(settings.BASE_DIR)
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/elections_bench")
@@ -249,7 +251,14 @@ def part_fake(voters: int) -> dict:
 
 
 def part_assign(_: int) -> dict:
-    result = stations_assign(election_id=Election.objects.get(name="Bench").pk)
+    run = run_create(
+        election_id=Election.objects.get(name="Bench").pk,
+        strategy="assign_all_stations_in_parallel",
+        renders=False,
+        started_by="bench",
+    )
+    result = stations_assign(run_id=run.pk)
+    Run.objects.filter(pk=run.pk).update(status=RunStatus.SUCCEEDED, finished_at=timezone.now())
     return {"seconds": result.seconds, "stations": result.stations}
 
 

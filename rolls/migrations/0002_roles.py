@@ -69,8 +69,7 @@ def remove_roles(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("rolls", "0002_run_rollfile_runcenter_runtask_and_more"),
-        ("elections", "0002_initial"),
+        ("rolls", "0001_console"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("django_celery_results", "0014_alter_taskresult_status"),

@@ -5,7 +5,7 @@ from django.db import migrations
 # serve: its count was a full scan of a million voters (294 ms p50). With these expression
 # indexes it is a BitmapOr of three index scans.
 # text_pattern_ops makes LIKE 'prefix%' indexable whatever the database collation. The
-# voter table is not touched by station assignment, so these cost nothing there.
+# voter table is not written by station assignment, so these cost nothing there.
 INDEXES = {
     "voter_number_upper": "voter_number",
     "voter_family_name_upper_prefix": "family_name",
@@ -31,6 +31,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("elections", "0003_registration_station_unindexed")]
+    dependencies = [("elections", "0001_register")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]

@@ -1,0 +1,50 @@
+"""A database made by the console's migrations before they were started afresh.
+
+On 2026-12-01 the migrations of ``elections`` and ``rolls`` were started again from one
+initial migration each (``0001_register``, ``0001_console``), so that a new database builds
+the register first and the console after it: the old history interleaved the two apps
+because registrations once pointed at stations. A database migrated under the old names
+cannot be upgraded in place; this check says so before ``migrate`` touches it, instead of
+failing halfway with "table already exists".
+"""
+
+from __future__ import annotations
+
+from django.core.checks import Error
+from django.db import connections
+from django.db.migrations.loader import MigrationLoader
+
+APPS = ("elections", "rolls")
+
+
+def migration_history_check(app_configs, databases=None, **kwargs) -> list[Error]:
+    errors = []
+    for alias in databases or []:
+        connection = connections[alias]
+        if "django_migrations" not in connection.introspection.table_names():
+            continue
+        loader = MigrationLoader(connection, ignore_no_migrations=True)
+        unknown = sorted(
+            (app, name)
+            for app, name in loader.applied_migrations
+            if app in APPS and (app, name) not in loader.disk_migrations
+        )
+        if unknown:
+            listed = ", ".join(f"{app}.{name}" for app, name in unknown[:4])
+            errors.append(
+                Error(
+                    f"Database {alias!r} was migrated with the console's earlier migration "
+                    f"history ({listed}...), which was started afresh on 2026-12-01.",
+                    hint=(
+                        "Keep its data by exporting it with the previous release "
+                        "(`manage.py dumpdata elections --natural-foreign > register.json`), "
+                        "then migrate a new database and "
+                        "`manage.py loaddata --ignorenonexistent register.json` (the old "
+                        "station columns are dropped). "
+                        "For a development database, delete it (var/db.sqlite3) and run "
+                        "`make run` again."
+                    ),
+                    id="rolls.E001",
+                )
+            )
+    return errors
