@@ -14,6 +14,8 @@ import os
 from celery import Celery
 from kombu import Queue
 
+from config.env import env_str
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 QUEUE_KINDS = ("default", "db", "render")
@@ -47,5 +49,5 @@ def use_queue_namespace(namespace: str) -> None:
 
 
 app.conf.task_routes = (route_by_kind,)
-use_queue_namespace(os.environ.get("CELERY_QUEUE_NAMESPACE", ""))
+use_queue_namespace(env_str("CELERY_QUEUE_NAMESPACE", ""))
 app.autodiscover_tasks()

@@ -3,7 +3,7 @@
 With no environment at all it runs the embedded default (SQLite under ``var/`` and the
 kombu filesystem broker), which is what ``make run`` and ``make test`` use. Production sets
 ``DATABASE_URL``, ``CELERY_BROKER_URL``, ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DEBUG=0``
-(see README, "Production").
+(see README, "Production"); each may instead come from a file named by ``NAME_FILE``.
 """
 
 from __future__ import annotations
