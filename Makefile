@@ -45,10 +45,16 @@ $(STAMP): requirements.lock
 
 install: system-packages $(STAMP)
 
-# Regenerate the lock file after editing pyproject.toml dependencies.
+# Regenerate both lock files after editing pyproject.toml dependencies: requirements.lock
+# (everything, with the dev extra: make install, make test) and requirements.prod.lock (the
+# image: no test tools). The production lock is constrained by the full one, so the image
+# runs exactly the versions the tests ran.
+PIP_COMPILE = $(VENV)/bin/pip-compile --quiet --generate-hashes --no-emit-index-url \
+              --no-emit-find-links --strip-extras --allow-unsafe
+
 lock: $(STAMP)
-	$(VENV)/bin/pip-compile --quiet --extra dev --generate-hashes --no-emit-index-url \
-	  --no-emit-find-links --strip-extras --allow-unsafe -o requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra dev -o requirements.lock pyproject.toml
+	$(PIP_COMPILE) -c requirements.lock -o requirements.prod.lock pyproject.toml
 
 # --- running (embedded default: SQLite + filesystem broker under var/) ----------------------
 migrate: install
