@@ -68,7 +68,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the container healthcheck calls /healthz over plain HTTP on the loopback, which
+    # the HTTPS redirect and the host check below would refuse.
+    "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight after the security headers, before sessions touch the database.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -123,7 +128,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+# WhiteNoise indexes this folder when the web process starts; before the first collectstatic
+# (development, tests) an empty one is all it needs.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Voter rolls are personal data: they are served only through authenticated views, so
 # MEDIA_URL is deliberately not routed by config/urls.py.
@@ -139,7 +147,14 @@ STORAGES = {
         if _STORAGE_BACKEND.endswith("FileSystemStorage")
         else {},
     },
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Production serves collected files with WhiteNoise under hashed names (cached for a year,
+    # compressed once by collectstatic). Development keeps the plain backend: it needs no
+    # collectstatic, and the test run (which turns DEBUG off) renders pages without one.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
 }
 
 # --- Security (production values come from the environment; see README) -------------------
@@ -191,7 +206,9 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60, minimum=1)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60, minimum=1)
 CELERY_RESULT_EXPIRES = timedelta(days=env_int("CELERY_RESULT_EXPIRES_DAYS", 30, minimum=1))
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "config.beat:HeartbeatScheduler"
+# Touched by beat on every loop; the container healthcheck reads its age (config/health.py).
+BEAT_HEARTBEAT_FILE = VAR_DIR / "beat-heartbeat"
 CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_WORKER_PREFETCH_MULTIPLIER", 1, minimum=0)
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True

@@ -232,6 +232,9 @@ def test_celery_is_configured_for_comparable_timings():
     assert settings.CELERY_RESULT_EXTENDED is True
     assert settings.CELERY_TASK_TRACK_STARTED is True
     assert settings.CELERY_TASK_SERIALIZER == "json"
-    assert settings.CELERY_BEAT_SCHEDULER == "django_celery_beat.schedulers:DatabaseScheduler"
+    from celery.utils.imports import symbol_by_name
+    from django_celery_beat.schedulers import DatabaseScheduler
+
+    assert issubclass(symbol_by_name(settings.CELERY_BEAT_SCHEDULER), DatabaseScheduler)
     assert 0 < settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT
     assert settings.CELERY_RESULT_EXPIRES.total_seconds() > 0
