@@ -1,18 +1,27 @@
-"""The healthchecks compose.yaml runs for web and beat (Flower's: tests/security/test_flower.py)."""
+"""The healthchecks compose.yaml runs for web, worker and beat, run here as compose would run
+them (Flower's: tests/security/test_flower.py)."""
 
 from __future__ import annotations
 
 import os
+import re
+import shlex
+import socket
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
+import yaml
 from django.db import DatabaseError
 from django.test import Client, override_settings
 
 from config.beat import HEARTBEAT_MAX_AGE
 from tests.conftest import database_url_for_current_connection
-from tests.processes import healthcheck, running, wait_for_log
+from tests.processes import ROOT, healthcheck, running, wait_for_log
+
+WORKER = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]["worker"]
 
 
 @pytest.mark.django_db
@@ -73,3 +82,34 @@ def test_beat_keeps_its_heartbeat_fresh_and_a_stale_one_is_unhealthy(tmp_path):
     stale = time.time() - HEARTBEAT_MAX_AGE - 1
     os.utime(heartbeat, (stale, stale))
     assert healthcheck("beat", env=env) == 1
+
+
+def test_the_worker_healthcheck_pings_the_node_the_worker_command_names(tmp_path):
+    # compose.yaml's own worker command and healthcheck, on a broker folder of this test's
+    # own (no DATABASE_URL, no CELERY_BROKER_URL): the node name is fixed, so a shared
+    # broker could hold another node of that name.
+    inherited = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CELERY_"))
+    }
+    env = {
+        **inherited,
+        "VAR_DIR": str(tmp_path),
+        "HOSTNAME": socket.gethostname(),  # as a container's shell has it
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
+        "PYTHONUNBUFFERED": "1",
+    }
+    _, check = WORKER["healthcheck"]["test"]
+    check = check.replace("$$", "$")  # compose's escape for a literal $
+
+    def ping(command: str) -> int:
+        return subprocess.run(
+            ["sh", "-c", command], cwd=ROOT, env=env, capture_output=True, timeout=120
+        ).returncode
+
+    # Where no answer is the expected outcome, waiting the full timeout proves nothing more.
+    impatient = re.sub(r"--timeout \d+", "--timeout 2", check)
+    assert ping(impatient) != 0  # no worker yet
+    with running(shlex.split(WORKER["command"]), env, tmp_path / "worker.log") as worker:
+        wait_for_log(worker, tmp_path / "worker.log", r" ready\.")
+        assert ping(check) == 0
+        assert ping(impatient.replace("$HOSTNAME", "elsewhere")) != 0  # its own node only
