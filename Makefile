@@ -22,7 +22,7 @@ TEST_SYSTEM_PACKAGES := chromium poppler-utils
 
 .PHONY: help install system-packages test-system-packages run web worker beat demo migrate \
         test test-embedded test-services lint format bench run-pg worker-pg beat-pg web-pg \
-        lock check-services clean screenshots
+        lock check-services clean screenshots compose-secrets
 
 help:
 	@echo "make run    install, prepare and run the console (web + worker + beat) on SQLite"
@@ -30,6 +30,7 @@ help:
 	@echo "make web | worker | beat        one process alone (embedded default)"
 	@echo "make run-pg | web-pg | worker-pg | beat-pg   the same on PostgreSQL + RabbitMQ"
 	@echo "make bench | lint | format | lock"
+	@echo "make compose-secrets   random passwords and keys under secrets/ for compose.yaml"
 
 # --- installation --------------------------------------------------------------------------
 system-packages:
@@ -45,10 +46,16 @@ $(STAMP): requirements.lock
 
 install: system-packages $(STAMP)
 
-# Regenerate the lock file after editing pyproject.toml dependencies.
+# Regenerate both lock files after editing pyproject.toml dependencies: requirements.lock
+# (everything, with the dev extra: make install, make test) and requirements.prod.lock (the
+# image: no test tools). The production lock is constrained by the full one, so the image
+# runs exactly the versions the tests ran.
+PIP_COMPILE = $(VENV)/bin/pip-compile --quiet --generate-hashes --no-emit-index-url \
+              --no-emit-find-links --strip-extras --allow-unsafe
+
 lock: $(STAMP)
-	$(VENV)/bin/pip-compile --quiet --extra dev --generate-hashes --no-emit-index-url \
-	  --no-emit-find-links --strip-extras --allow-unsafe -o requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra dev -o requirements.lock pyproject.toml
+	$(PIP_COMPILE) -c requirements.lock -o requirements.prod.lock pyproject.toml
 
 # --- running (embedded default: SQLite + filesystem broker under var/) ----------------------
 migrate: install
@@ -125,6 +132,11 @@ bench: install
 
 clean:
 	rm -rf var/test var/bench
+
+# --- production (compose.yaml) ------------------------------------------------------------------
+# Standard library only, so the machine that runs compose needs no virtualenv.
+compose-secrets:
+	python3 deploy/compose_secrets.py secrets
 
 # Refresh the README's screenshots from the browser test.
 screenshots: test-system-packages $(STAMP)

@@ -14,6 +14,8 @@ import os
 from celery import Celery
 from kombu import Queue
 
+from config.env import env_str
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 QUEUE_KINDS = ("default", "db", "render")
@@ -55,7 +57,7 @@ app.conf.beat_schedule = {
         "schedule": 15.0,
     },
 }
-use_queue_namespace(os.environ.get("CELERY_QUEUE_NAMESPACE", ""))
+use_queue_namespace(env_str("CELERY_QUEUE_NAMESPACE", ""))
 app.autodiscover_tasks()
 # Beat's entry point lives outside rolls.tasks (it starts runs through rolls.launch).
 app.conf.imports = ("rolls.scheduled",)

@@ -3,6 +3,11 @@
 Every setting has a default that works on a fresh machine; a value that is present but
 malformed stops start-up with ``ImproperlyConfigured`` naming the variable, instead of
 failing later in some worker with a confusing traceback.
+
+Every reader also accepts ``NAME_FILE``: the path of a file holding the value (compose and
+orchestrator secrets are mounted as files, which keeps passwords out of the process
+environment, ``docker inspect`` and crash reports). Setting both ``NAME`` and ``NAME_FILE``
+is refused: silently preferring one would hide a stale secret.
 """
 
 from __future__ import annotations
@@ -21,12 +26,30 @@ SUPPORTED_DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql", "pgsql")
 SUPPORTED_BROKER_SCHEMES = ("filesystem", "amqp", "amqps", "pyamqp", "redis", "rediss", "memory")
 
 
+def env_raw(name: str) -> str | None:
+    """The value of ``name`` from the environment or from the file ``NAME_FILE`` names."""
+    file_variable = f"{name}_FILE"
+    path = os.environ.get(file_variable)
+    if path is None:
+        return os.environ.get(name)
+    if name in os.environ:
+        raise ImproperlyConfigured(f"set {name} or {file_variable}, not both")
+    try:
+        text = Path(path).read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ImproperlyConfigured(f"{file_variable}: cannot read {path!r} ({reason})") from None
+    # Editors and `echo` end the file with a newline that is not part of the secret.
+    return text.rstrip("\r\n")
+
+
 def env_str(name: str, default: str) -> str:
-    return os.environ.get(name, default)
+    raw = env_raw(name)
+    return default if raw is None else raw
 
 
 def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
+    raw = env_raw(name)
     if raw is None:
         return default
     value = raw.strip().lower()
@@ -38,7 +61,7 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
-    raw = os.environ.get(name)
+    raw = env_raw(name)
     if raw is None:
         return default
     try:
@@ -51,7 +74,7 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
+    raw = env_raw(name)
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
@@ -115,10 +138,23 @@ def broker_url(url: str | None, *, default_folder: Path) -> str:
         try:
             parts.port  # noqa: B018 - raises ValueError on a non-numeric port
         except ValueError:
-            raise ImproperlyConfigured(f"CELERY_BROKER_URL has an invalid port: {url!r}") from None
+            raise ImproperlyConfigured(
+                f"CELERY_BROKER_URL has an invalid port: {without_password(url)!r}"
+            ) from None
         if not parts.hostname:
-            raise ImproperlyConfigured(f"CELERY_BROKER_URL names no host: {url!r}")
+            raise ImproperlyConfigured(
+                f"CELERY_BROKER_URL names no host: {without_password(url)!r}"
+            )
     return url
+
+
+def without_password(url: str) -> str:
+    """``url`` with its password masked: start-up errors end up in logs, secrets must not."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user, _, host = parts.netloc.rpartition("@")
+    return parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{host}").geturl()
 
 
 def filesystem_broker_options(folder: Path) -> dict:

@@ -3,7 +3,7 @@
 With no environment at all it runs the embedded default (SQLite under ``var/`` and the
 kombu filesystem broker), which is what ``make run`` and ``make test`` use. Production sets
 ``DATABASE_URL``, ``CELERY_BROKER_URL``, ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DEBUG=0``
-(see README, "Production").
+(see README, "Production"); each may instead come from a file named by ``NAME_FILE``.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "django_celery_beat",
     "django_celery_results",
     "elections",
@@ -67,13 +68,27 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the container healthcheck calls /healthz over plain HTTP on the loopback, which
+    # the HTTPS redirect and the host check below would refuse.
+    "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight after the security headers, before sessions touch the database.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses any login while its username and address are locked out, before the password
+    # is even checked, so a locked-out guesser learns nothing.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -113,7 +128,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+# WhiteNoise indexes this folder when the web process starts; before the first collectstatic
+# (development, tests) an empty one is all it needs.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Voter rolls are personal data: they are served only through authenticated views, so
 # MEDIA_URL is deliberately not routed by config/urls.py.
@@ -129,7 +147,14 @@ STORAGES = {
         if _STORAGE_BACKEND.endswith("FileSystemStorage")
         else {},
     },
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Production serves collected files with WhiteNoise under hashed names (cached for a year,
+    # compressed once by collectstatic). Development keeps the plain backend: it needs no
+    # collectstatic, and the test run (which turns DEBUG off) renders pages without one.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
 }
 
 # --- Security (production values come from the environment; see README) -------------------
@@ -139,9 +164,25 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
-if env_bool("BEHIND_TLS_PROXY", False):
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+
+# --- Login throttling (django-axes; attempts are kept in the database, shared by every web
+# process). A username is locked out from one address after AXES_FAILURE_LIMIT wrong
+# passwords, until AXES_COOLOFF_MINUTES pass or `manage.py axes_reset_username NAME`. The
+# pair, not the address alone, so one colleague's typos do not lock out a whole polling
+# office behind one NAT, and not the username alone, so nobody can lock a staff member out
+# from elsewhere on election day.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+if BEHIND_TLS_PROXY:
+    # Behind the proxy every request comes from the proxy's address.
+    AXES_CLIENT_IP_CALLABLE = "config.security.forwarded_client_ip"
 
 # --- Celery --------------------------------------------------------------------------------
 CELERY_BROKER_DIR = VAR_DIR / "broker"
@@ -165,7 +206,9 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60, minimum=1)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60, minimum=1)
 CELERY_RESULT_EXPIRES = timedelta(days=env_int("CELERY_RESULT_EXPIRES_DAYS", 30, minimum=1))
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "config.beat:HeartbeatScheduler"
+# Touched by beat on every loop; the container healthcheck reads its age (config/health.py).
+BEAT_HEARTBEAT_FILE = VAR_DIR / "beat-heartbeat"
 CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_WORKER_PREFETCH_MULTIPLIER", 1, minimum=0)
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True

@@ -1,0 +1,73 @@
+"""Write the secret files compose.yaml mounts, with fresh random values: `make compose-secrets`.
+
+    python3 deploy/compose_secrets.py secrets
+
+Each password is written once and then kept: PostgreSQL and RabbitMQ take theirs only when
+their volume is first created, so a new password later would lock the console out. The URL
+files are built from the same passwords, so the two sides always agree. Standard library
+only: the machine that runs compose needs no virtualenv.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+
+# The names compose.yaml gives PostgreSQL (POSTGRES_USER, POSTGRES_DB) and RabbitMQ.
+DATABASE_USER = DATABASE_NAME = BROKER_USER = "elections"
+MONITORING_USER = "monitor"
+
+
+def write_secrets(folder: Path) -> list[str]:
+    """Create the missing files in ``folder``; returns the names written."""
+    # Only the operator may enter the folder. The files themselves are world-readable
+    # because compose bind-mounts them into containers that run as other users (postgres,
+    # rabbitmq, console); the folder's mode keeps other users of this machine out.
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    written: list[str] = []
+
+    def kept_or_new(name: str, make) -> str:
+        path = folder / name
+        if path.exists():
+            return path.read_text().rstrip("\r\n")
+        value = make()
+        path.write_text(value + "\n")
+        path.chmod(0o644)
+        written.append(name)
+        return value
+
+    def token() -> str:
+        # URL-safe characters only: the passwords go into URLs unescaped.
+        return secrets.token_urlsafe(32)
+
+    kept_or_new("secret_key", lambda: secrets.token_urlsafe(64))
+    db_password = kept_or_new("postgres_password", token)
+    kept_or_new(
+        "database_url",
+        lambda: f"postgresql://{DATABASE_USER}:{db_password}@postgres:5432/{DATABASE_NAME}",
+    )
+    broker_password = kept_or_new("rabbitmq_password", token)
+    kept_or_new(
+        "rabbitmq.conf",
+        lambda: f"default_user = {BROKER_USER}\ndefault_pass = {broker_password}",
+    )
+    kept_or_new("broker_url", lambda: f"amqp://{BROKER_USER}:{broker_password}@rabbitmq:5672//")
+    kept_or_new("monitoring_basic_auth", lambda: f"{MONITORING_USER}:{token()}")
+    return written
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: compose_secrets.py FOLDER", file=sys.stderr)
+        return 2
+    folder = Path(argv[0])
+    written = write_secrets(folder)
+    # Names only: a secret printed here would end up in a terminal log or CI output.
+    print(f"{folder}/: wrote {', '.join(written) or 'nothing'} (existing files are kept)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
