@@ -2,8 +2,9 @@
 
 Each roll page is a single text box of 40 lines over a repeated SVG tile that draws the zebra
 stripes and signature boxes: about ten times faster than an HTML table, which costs about
-five boxes a voter to cascade and lay out (`python -m rolls.pdf.bench` measures it). rows.py makes the lines; this module checks the input, fills the template and
-runs WeasyPrint.
+five boxes a voter to cascade and lay out (`python -m rolls.pdf.bench` measures it).
+rows.py makes the lines; this module checks the input, fills the template and runs
+WeasyPrint.
 """
 
 from __future__ import annotations
