@@ -121,10 +121,6 @@ class RegistrationQuerySet(models.QuerySet):
             .values_list("center_id", "n")
         )
 
-    def in_roll_order(self) -> RegistrationQuerySet:
-        """The order every roll uses: family name, given name, then voter number."""
-        return self.order_by("voter__family_name", "voter__given_name", "voter__voter_number")
-
 
 class Registration(models.Model):
     """A voter registered at one center of an election. Which station and row a voter gets
