@@ -19,8 +19,10 @@ from rolls.models import AssignmentMode, Run
 from rolls.pdf import expected_pages
 from rolls.services import recovery
 from rolls.services.batching import BATCHES_PER_RUN, balanced_batches
+from rolls.services.carry_over import run_carry_over_unchanged
 from rolls.services.runs import (
     RunRefused,
+    run_center_ids,
     run_create,
     run_fail,
     run_finish_if_complete,
@@ -41,10 +43,13 @@ def run_start(
     started_by: str,
     center_ids: Iterable[int] | None = None,
     mode: str = AssignmentMode.BALANCED,
+    changed_only: bool = False,
     launch: Launcher | None = None,
 ) -> Run:
     """Create a queued run and queue its strategy's canvas once the transaction commits.
 
+    ``changed_only``: first carry every center that is unchanged since the official set over
+    from it (see :mod:`rolls.services.carry_over`); the canvas then covers the others only.
     ``launch`` replaces queuing the canvas (tests that apply tasks in-process)."""
     try:
         chosen = strategy_get(strategy)
@@ -57,10 +62,32 @@ def run_start(
         started_by=started_by,
         center_ids=center_ids,
         mode=mode,
+        changed_only=changed_only,
     )
     launcher = launch or canvases.strategy_launch
+    if changed_only:
+        launcher = carrying_over_first(launcher)
     transaction.on_commit(lambda: launch_or_fail(run, launcher))
     return run
+
+
+def carrying_over_first(launcher: Launcher) -> Launcher:
+    def launch(run: Run) -> None:
+        outcome = run_carry_over_unchanged(run=run)
+        logger.info(
+            "run %s: %s centers carried over from run %s (%s files), %s to split and render",
+            run.pk,
+            outcome.carried,
+            outcome.official_run_id,
+            outcome.files,
+            outcome.changed,
+        )
+        if run_center_ids(run):
+            launcher(run)
+        else:
+            run_finish_if_complete(run_id=run.pk)  # nothing changed: the set is complete
+
+    return launch
 
 
 def run_resume(*, run_id: int, started_by: str, launch: Launcher | None = None) -> Run:

@@ -21,7 +21,7 @@ class ScheduleError(ValueError):
 
 @shared_task(name=SCHEDULE_TASK, bind=True, queue_kind="db")
 def start_scheduled_run(
-    self, election: str = "", strategy: str = "", mode: str = "balanced"
+    self, election: str = "", strategy: str = "", mode: str = "balanced", changed_only=False
 ) -> dict:
     """What django-celery-beat schedules call. Bad kwargs (hand-edited in the admin) fail
     this one task with a clear message in its TaskResult; beat itself keeps running."""
@@ -31,12 +31,20 @@ def start_scheduled_run(
         or headers.get("periodic_task_name")
         or "unnamed schedule"
     )
+    if not isinstance(changed_only, bool):
+        raise ScheduleError(
+            f"Schedule {schedule!r}: changed_only must be true or false, not {changed_only!r}"
+        )
     target = Election.objects.find(election)
     if target is None:
         raise ScheduleError(f"Schedule {schedule!r}: no election {election!r} (use its slug)")
     try:
         run = run_start(
-            election_id=target.pk, strategy=strategy, started_by=f"schedule:{schedule}", mode=mode
+            election_id=target.pk,
+            strategy=strategy,
+            started_by=f"schedule:{schedule}",
+            mode=mode,
+            changed_only=changed_only,
         )
     except RunRefused as exc:
         raise ScheduleError(f"Schedule {schedule!r}: {exc}") from None

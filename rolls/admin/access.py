@@ -14,6 +14,7 @@ VIEW_RUNS = "rolls.view_run"
 GENERATE_ROLLS = "rolls.generate_rolls"
 SCHEDULE_ROLLS = "rolls.schedule_rolls"
 DOWNLOAD_ROLLS = "rolls.download_rolls"
+PUBLISH_ROLLS = "rolls.publish_rolls"
 VIEW_RESULTS = "django_celery_results.view_taskresult"
 
 
@@ -32,3 +33,6 @@ class RollActionPermissions:
 
     def has_schedule_rolls_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(SCHEDULE_ROLLS)
+
+    def has_publish_rolls_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(PUBLISH_ROLLS)

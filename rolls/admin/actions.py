@@ -74,6 +74,7 @@ def _start_runs(
                 mode=mode,
                 started_by=started_by,
                 center_ids=plan.center_ids,
+                changed_only=form.cleaned_data.get("changed_only", False),
             )
         except RunRefused as exc:
             modeladmin.message_user(
@@ -176,6 +177,7 @@ def schedule_roll_generation(modeladmin, request: HttpRequest, queryset: QuerySe
                     at=data["at"],
                     every_minutes=data["every_minutes"],
                     enabled=data["enabled"],
+                    changed_only=data.get("changed_only", False),
                 )
             except ScheduleRefused as exc:
                 modeladmin.message_user(

@@ -26,8 +26,18 @@ class RunChoiceForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
+    changed_only = forms.BooleanField(
+        label="Changed centers only",
+        required=False,
+        help_text=(
+            "Compare each center with the official roll set and re-assign and re-render only "
+            "the centers whose voters, names or station settings changed; the others are "
+            "carried over as they are. Needs an official set; covers the whole election."
+        ),
+    )
 
-GenerateRollsForm = RunChoiceForm  # Generate rolls asks for nothing more than these two
+
+GenerateRollsForm = RunChoiceForm
 
 
 class ScheduleRollsForm(RunChoiceForm):

@@ -14,12 +14,19 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from rolls import views
-from rolls.admin.access import DOWNLOAD_ROLLS, VIEW_RESULTS, RollActionPermissions
+from rolls.admin.access import (
+    DOWNLOAD_ROLLS,
+    PUBLISH_ROLLS,
+    VIEW_RESULTS,
+    RollActionPermissions,
+    require,
+)
 from rolls.admin.run_page import elapsed_seconds, run_page_context, wrappable
 from rolls.formatting import format_duration
 from rolls.launch import run_resume
 from rolls.models import Run, RunStatus, Station
 from rolls.services import recovery
+from rolls.services.publication import PublishRefused, run_publish
 from rolls.services.runs import RunRefused
 from rolls.strategies import STRATEGIES
 
@@ -43,6 +50,16 @@ def status_badge(run: Run) -> str:
     )
 
 
+def set_badge(run: Run) -> str:
+    """Official / superseded / draft / incomplete / in progress: what the set is to the
+    election, said the same way on the list, the run's page and every download."""
+    return format_html(
+        '<span class="rolls-set rolls-set-{}">{}</span>',
+        run.set_status.value.replace(" ", "-"),
+        run.set_status.label,
+    )
+
+
 def results_url(run_id: int) -> str:
     changelist = reverse("admin:django_celery_results_taskresult_changelist")
     return f"{changelist}?{urlencode({'run': run_id})}"
@@ -50,10 +67,11 @@ def results_url(run_id: int) -> str:
 
 @admin.register(Run)
 class RunAdmin(RollActionPermissions, admin.ModelAdmin):
-    actions = ["mark_stale_failed", "resume_runs"]
+    actions = ["publish_runs", "mark_stale_failed", "resume_runs"]
     list_display = [
         "run_label",
         "status_and_results",
+        "roll_set",
         "election",
         "strategy_label",
         "queued_by",
@@ -70,6 +88,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
     list_per_page = 50
     fieldsets = [
         ("Run", {"fields": ["election_link", "strategy", "assignment_mode", "status_label"]}),
+        ("Roll set", {"fields": ["roll_set", "published_label", "superseded_label"]}),
         (
             "Who and when",
             {"fields": ["started_by_label", "queued_label", "started_label", "finished_label"]},
@@ -81,6 +100,9 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
         ("Celery", {"fields": ["root_task_id"]}),
     ]
     readonly_fields = [
+        "roll_set",
+        "published_label",
+        "superseded_label",
         "election_link",
         "started_by_label",
         "queued_label",
@@ -109,10 +131,43 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
 
     def get_deleted_objects(self, objs, request):
         """A run's stations go with the run: nobody may delete them one by one (the station
-        admin refuses), but that must not stop a superuser deleting the whole run."""
+        admin refuses), but that must not stop a superuser deleting the whole run. An
+        official or superseded set is a record and cannot be deleted by anyone."""
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         perms_needed.discard(Station._meta.verbose_name)
+        protected = list(protected) + [
+            format_html("{} ({} roll set: a record)", run, run.set_status.label.lower())
+            for run in objs
+            if run.is_published
+        ]
         return deleted, counts, perms_needed, protected
+
+    # --- the official set ------------------------------------------------------------------
+    @admin.action(
+        description="Publish as the election's official roll set", permissions=["publish_rolls"]
+    )
+    def publish_runs(self, request: HttpRequest, queryset) -> None:
+        require(request, PUBLISH_ROLLS)
+        runs = list(queryset.select_related("election").order_by("pk"))
+        elections = [run.election_id for run in runs]
+        if len(set(elections)) != len(elections):
+            self.message_user(
+                request,
+                "Choose one run per election: an election has one official roll set.",
+                messages.ERROR,
+            )
+            return
+        for run in runs:
+            try:
+                run_publish(run_id=run.pk, published_by=f"admin:{request.user.get_username()}")
+            except PublishRefused as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"Run {run.pk} is now the official roll set of {run.election.name}.",
+                    messages.SUCCESS,
+                )
 
     # --- recovery: a worker that vanished for good ------------------------------------------
     @admin.action(
@@ -199,7 +254,28 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
             run.centers_total,
         )
 
+    @admin.display(description="roll set")
+    def roll_set(self, run: Run) -> str:
+        return set_badge(run)
+
     # --- read-only fields on the run's page ----------------------------------------------
+    @admin.display(description="published")
+    def published_label(self, run: Run) -> str:
+        if not run.published_at:
+            return "—"
+        return f"{timezone.localtime(run.published_at):%Y-%m-%d %H:%M:%S} by {run.published_by}"
+
+    @admin.display(description="superseded")
+    def superseded_label(self, run: Run) -> str:
+        if not run.superseded_at:
+            return "—"
+        return format_html(
+            '{} by <a href="{}">run {}</a>',
+            f"{timezone.localtime(run.superseded_at):%Y-%m-%d %H:%M:%S}",
+            reverse("admin:rolls_run_change", args=[run.superseded_by_id]),
+            run.superseded_by_id,
+        )
+
     @admin.display(description="election")
     def election_link(self, run: Run) -> str:
         return format_html(

@@ -6,6 +6,7 @@ from rolls.models.run import (
     RunCenter,
     RunStatus,
     RunTask,
+    SetStatus,
 )
 from rolls.models.station import Placement, Station
 
@@ -18,5 +19,6 @@ __all__ = [
     "RunCenter",
     "RunStatus",
     "RunTask",
+    "SetStatus",
     "Station",
 ]

@@ -33,9 +33,26 @@ class AssignmentMode(models.TextChoices):
             ) from None
 
 
+class SetStatus(models.TextChoices):
+    """What a run's roll set is to the election: what every page, list and download says."""
+
+    OFFICIAL = "official", "Official"
+    SUPERSEDED = "superseded", "Superseded"
+    DRAFT = "draft", "Draft"
+    INCOMPLETE = "incomplete", "Incomplete"
+    IN_PROGRESS = "in progress", "In progress"
+
+
 class RunQuerySet(models.QuerySet):
     def active(self) -> RunQuerySet:
         return self.filter(status__in=ACTIVE_STATUSES)
+
+    def published(self) -> RunQuerySet:
+        """Official and superseded sets: records nothing may change or delete."""
+        return self.filter(published_at__isnull=False)
+
+    def official(self) -> RunQuerySet:
+        return self.filter(published_at__isnull=False, superseded_at__isnull=True)
 
     def finished(self) -> RunQuerySet:
         return self.filter(status__in=(RunStatus.SUCCEEDED, RunStatus.FAILED))
@@ -78,6 +95,17 @@ class Run(models.Model):
     # Set when the run is created or resumed and cleared once its tasks are in the broker.
     # Still set a minute later means the process queuing them died first: nothing will ever
     # run, so the run is failed instead of blocking its election until it looks stale.
+    changed_only = models.BooleanField(
+        default=False,
+        help_text="Re-assign and re-render only the centers that differ from the official set; "
+        "carry the others over from it.",
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.CharField(max_length=200, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     launch_pending_since = models.DateTimeField(
         null=True,
         blank=True,
@@ -96,11 +124,22 @@ class Run(models.Model):
                 name="one_active_run_per_election",
                 violation_error_message="This election already has a run in progress.",
             ),
+            models.UniqueConstraint(
+                fields=["election"],
+                condition=Q(published_at__isnull=False, superseded_at__isnull=True),
+                name="one_official_set_per_election",
+                violation_error_message="This election already has an official roll set.",
+            ),
+            models.CheckConstraint(
+                condition=Q(superseded_at__isnull=True) | Q(published_at__isnull=False),
+                name="only_a_published_set_is_superseded",
+            ),
         ]
         permissions = [
             ("generate_rolls", "Can start roll generation runs"),
             ("schedule_rolls", "Can schedule roll generation"),
             ("download_rolls", "Can download voter roll PDFs"),
+            ("publish_rolls", "Can publish a run as the official roll set"),
         ]
         indexes = [models.Index(fields=["election", "strategy", "-finished_at"])]
 
@@ -125,6 +164,20 @@ class Run(models.Model):
         return self.status in ACTIVE_STATUSES
 
     @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def set_status(self) -> SetStatus:
+        if self.published_at is not None:
+            return SetStatus.SUPERSEDED if self.superseded_at else SetStatus.OFFICIAL
+        if self.is_active:
+            return SetStatus.IN_PROGRESS
+        if self.status == RunStatus.SUCCEEDED and self.renders and not self.center_ids:
+            return SetStatus.DRAFT
+        return SetStatus.INCOMPLETE
+
+    @property
     def progress(self) -> float:
         """0..1: centers assigned count for assignment-only runs, stations rendered otherwise."""
         if not self.renders:
@@ -133,12 +186,20 @@ class Run(models.Model):
 
 
 class RunCenter(models.Model):
-    """A center assigned within a run (once, however often its task is delivered)."""
+    """A center assigned within a run (once, however often its task is delivered), or
+    carried over unchanged from the official set by a changed-only run."""
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="run_centers")
     center = models.ForeignKey("elections.PollingCenter", on_delete=models.CASCADE)
     stations = models.PositiveIntegerField()
     voters = models.PositiveIntegerField()
+    # What the center's split was made from (template, mode, maximum, and each voter's
+    # number and names in roll order): equal fingerprints mean equal rolls.
+    fingerprint = models.CharField(max_length=64, blank=True)
+    # The run whose split and files this center carries (None: split and rendered here).
+    source_run = models.ForeignKey(
+        Run, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     assigned_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -148,6 +209,11 @@ class RunCenter(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.run_id} center {self.center_id}: {self.stations} stations"
+
+    @property
+    def split_run_id(self) -> int:
+        """The run whose stations and placements are this center's split."""
+        return self.source_run_id or self.run_id
 
 
 class RollFile(models.Model):
@@ -162,6 +228,10 @@ class RollFile(models.Model):
     bytes = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     task_id = models.CharField(max_length=255, blank=True)
+    # Carried over from this run's file (the path is that run's): never deleted with this run.
+    source_run = models.ForeignKey(
+        Run, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     rendered_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

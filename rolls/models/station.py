@@ -65,6 +65,11 @@ class Placement(models.Model):
         "elections.Voter", on_delete=models.PROTECT, related_name="placements", db_index=False
     )
     position = models.PositiveIntegerField(help_text="Row number on the station's roll.")
+    # What the roll printed, as it was when the run split the center: a later rename in the
+    # register changes neither this run's record nor a reprint of its rolls.
+    voter_number = models.CharField(max_length=20)
+    family_name = models.CharField(max_length=500)
+    given_name = models.CharField(max_length=500)
 
     class Meta:
         constraints = [

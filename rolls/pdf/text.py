@@ -20,6 +20,12 @@ FSI, PDI = "\u2068", "\u2069"  # first strong isolate / pop directional isolate
 # formatting, or it could escape its isolate and reorder the columns beside it.
 # U+206A-U+206F are the deprecated shaping and symmetric-swapping controls.
 BIDI_CONTROLS = frozenset([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x2070)])
+# Prepended concatenation marks (Arabic number sign, Kaithi number sign, ...) extend over the
+# characters that follow them: at the end of a center name they swallow the voter number
+# printed next, in the drawing and in the text a search reads back. No name needs one.
+PREPENDED_CONCATENATION_MARKS = frozenset(
+    [*range(0x0600, 0x0606), 0x06DD, 0x070F, 0x0890, 0x0891, 0x08E2, 0x110BD, 0x110CD]
+)
 RTL_CLASSES = frozenset(["R", "AL", "AN"])
 # More combining marks than any orthography stacks on one letter ("Zalgo" text) would be
 # drawn over the rows above and below.
@@ -34,7 +40,7 @@ def clean(text: str) -> str:
     marks = 0
     for char in unicodedata.normalize("NFC", text):
         code = ord(char)
-        if code in BIDI_CONTROLS:
+        if code in BIDI_CONTROLS or code in PREPENDED_CONCATENATION_MARKS:
             continue
         category = unicodedata.category(char)
         if category in ("Cc", "Zl", "Zp"):

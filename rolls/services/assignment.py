@@ -39,6 +39,7 @@ class AssignmentResult:
     stations: int
     voters: int
     seconds: float
+    maximum: int = 0
     empty_center_codes: list[str] = field(default_factory=list)
 
 
@@ -76,6 +77,7 @@ _SHAPE_SQL = {
 _ASSIGN_SQL = """
 WITH ranked AS (
     SELECT r.voter_id AS vid, r.center_id AS cid,
+           v.voter_number AS vnum, v.family_name AS fam, v.given_name AS giv,
            ROW_NUMBER() OVER (
                PARTITION BY r.center_id
                ORDER BY v.family_name, v.given_name, v.voter_number
@@ -84,17 +86,18 @@ WITH ranked AS (
     FROM {registration} r JOIN {voter} v ON v.id = r.voter_id
     WHERE {scope}
 ), shaped AS (
-    SELECT vid, cid, idx, {base} AS base, {extra} AS extra FROM ranked
+    SELECT vid, cid, vnum, fam, giv, idx, {base} AS base, {extra} AS extra FROM ranked
 ), placed AS (
-    SELECT vid, cid,
+    SELECT vid, cid, vnum, fam, giv,
            CASE WHEN idx < extra * (base + 1) THEN idx / (base + 1) + 1
                 ELSE extra + (idx - extra * (base + 1)) / base + 1 END AS station_number,
            CASE WHEN idx < extra * (base + 1) THEN idx %% (base + 1) + 1
                 ELSE (idx - extra * (base + 1)) %% base + 1 END AS position
     FROM shaped
 )
-INSERT INTO {placement} (run_id, station_id, voter_id, position)
-SELECT s.run_id, s.id, p.vid, p.position
+INSERT INTO {placement}
+    (run_id, station_id, voter_id, position, voter_number, family_name, given_name)
+SELECT s.run_id, s.id, p.vid, p.position, p.vnum, p.fam, p.giv
 FROM placed p JOIN {station} s
   ON s.run_id = %s AND s.center_id = p.cid AND s.number = p.station_number
 """
@@ -168,6 +171,7 @@ def stations_assign(*, run_id: int, center_ids: Iterable[int] | None = None) -> 
         stations=len(new_stations),
         voters=sum(counts.values()),
         seconds=time.perf_counter() - started,
+        maximum=maximum,
         empty_center_codes=[c.code for c in centers if not counts.get(c.id)],
     )
 
@@ -180,10 +184,9 @@ def _registration_counts(election: Election, ids: list[int], *, whole: bool) -> 
 
 
 _ENDS_SQL = """
-SELECT p.station_id, p.position, v.voter_number, v.family_name, v.given_name
+SELECT p.station_id, p.position, p.voter_number, p.family_name, p.given_name
 FROM {station} s
 JOIN {placement} p ON p.station_id = s.id AND (p.position = 1 OR p.position = s.voter_count)
-JOIN {voter} v ON v.id = p.voter_id
 WHERE s.id IN ({ids})
 """
 
@@ -201,7 +204,6 @@ def _record_name_ranges(run: Run, stations: list[Station]) -> None:
             sql = _ENDS_SQL.format(
                 station=Station._meta.db_table,
                 placement=Placement._meta.db_table,
-                voter=Voter._meta.db_table,
                 ids=", ".join(["%s"] * len(chunk)),
             )
             cursor.execute(sql, chunk)

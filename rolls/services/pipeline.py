@@ -5,6 +5,7 @@ from __future__ import annotations
 from rolls.models import Run, Station
 from rolls.services import runs as run_services
 from rolls.services.assignment import stations_assign
+from rolls.services.fingerprints import split_fingerprints
 from rolls.services.rendering import station_render
 
 
@@ -15,19 +16,34 @@ def center_assign_for_run(*, run: Run, center_id: int) -> dict:
     if done is not None:
         return {"stations": done.stations, "voters": done.voters, "repeat": True}
     result = stations_assign(run_id=run.pk, center_ids=[center_id])
+    fingerprints = split_fingerprints(
+        run_id=run.pk, center_ids=[center_id], mode=result.mode, maximum=result.maximum
+    )
     run_services.run_record_center(
-        run_id=run.pk, center_id=center_id, stations=result.stations, voters=result.voters
+        run_id=run.pk,
+        center_id=center_id,
+        stations=result.stations,
+        voters=result.voters,
+        fingerprint=fingerprints[center_id],
     )
     return {"stations": result.stations, "voters": result.voters}
 
 
 def election_assign_for_run(*, run: Run) -> int:
-    """Assign all of the run's centers in one set-based statement (once per run)."""
-    center_ids = run_services.run_center_ids(run)
-    if not run.run_centers.exists():
-        stations_assign(run_id=run.pk, center_ids=run.center_ids)
-        run_services.run_record_assigned_centers(run=run, center_ids=center_ids)
-    return len(center_ids)
+    """Assign all of the run's centers still to do in one set-based statement (once per
+    run; a changed-only run has carried the unchanged ones over already)."""
+    to_do = run_services.run_center_ids(run)
+    if to_do and not run.run_centers.filter(source_run__isnull=True).exists():
+        carried = run.run_centers.exists()
+        whole = run.center_ids is None and not carried
+        result = stations_assign(run_id=run.pk, center_ids=None if whole else to_do)
+        fingerprints = split_fingerprints(
+            run_id=run.pk, center_ids=to_do, mode=result.mode, maximum=result.maximum, whole=whole
+        )
+        run_services.run_record_assigned_centers(
+            run=run, center_ids=to_do, fingerprints=fingerprints
+        )
+    return len(to_do)
 
 
 def stations_of_run(run: Run) -> list[tuple[int, int, int]]:

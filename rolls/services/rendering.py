@@ -6,7 +6,7 @@ import hashlib
 import time
 from dataclasses import dataclass
 
-from rolls.models import Placement, Run, Station
+from rolls.models import Placement, Run, RunStatus, Station
 from rolls.pdf import RollHeader, RollVoter, render_station_roll
 from rolls.services.runs import run_record_station
 from rolls.services.storage import roll_path, write_whole
@@ -32,6 +32,10 @@ def station_render(
     *, run: Run, center_id: int, station_number: int, task_id: str = ""
 ) -> RenderedStation:
     started = time.perf_counter()
+    if Run.objects.filter(pk=run.pk, status=RunStatus.SUCCEEDED).exists():
+        # A late redelivery after the run succeeded: its files were verified and may be
+        # published; writing them again could only change what was checked and printed.
+        raise RenderError(f"Run {run.pk} has succeeded; its rolls are not rendered again")
     station = (
         Station.objects.select_related("center", "election")
         .filter(run=run, center_id=center_id, number=station_number)
@@ -47,7 +51,7 @@ def station_render(
         # The (station, row) unique index serves this in roll order.
         for position, number, family, given in Placement.objects.filter(station=station)
         .order_by("position")
-        .values_list("position", "voter__voter_number", "voter__family_name", "voter__given_name")
+        .values_list("position", "voter_number", "family_name", "given_name")
         .iterator(chunk_size=2000)
     ]
     if len(voters) != station.voter_count:

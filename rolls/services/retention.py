@@ -26,15 +26,22 @@ class PurgeResult:
 def runs_purge(*, older_than: timedelta, dry_run: bool = False) -> PurgeResult:
     """Delete finished runs that ended before ``now - older_than`` and their files.
 
-    Active runs are never touched. Files go first: a crash midway leaves run rows whose
-    files are gone (and are removed on the next pass), never orphaned personal data.
+    Active runs and published sets (official or superseded) are never touched. Files go
+    first: a crash midway leaves run rows whose files are gone (and are removed on the next
+    pass), never orphaned personal data.
     """
     if older_than < timedelta(0):
         raise ValueError("older_than must not be negative")
     cutoff = timezone.now() - older_than
-    runs = Run.objects.finished().filter(finished_at__lt=cutoff)
+    # Official and superseded sets are records: never purged.
+    runs = Run.objects.finished().filter(finished_at__lt=cutoff, published_at__isnull=True)
     run_ids = list(runs.values_list("pk", flat=True))
-    paths = list(RollFile.objects.filter(run_id__in=run_ids).values_list("path", flat=True))
+    # Files a run carried over belong to the official set they came from: left alone.
+    paths = list(
+        RollFile.objects.filter(run_id__in=run_ids, source_run__isnull=True).values_list(
+            "path", flat=True
+        )
+    )
     missing = sum(1 for path in paths if not default_storage.exists(path))
     if dry_run:
         return PurgeResult(runs=len(run_ids), files=len(paths) - missing, missing_files=missing)

@@ -47,6 +47,7 @@ def run_create(
     started_by: str,
     center_ids: Iterable[int] | None = None,
     mode: str = AssignmentMode.BALANCED,
+    changed_only: bool = False,
 ) -> Run:
     """Create a queued run (refusing a second active one). Queuing its tasks is the
     launcher's (:mod:`rolls.launch`); the ledger never sees a strategy, only its name."""
@@ -57,6 +58,16 @@ def run_create(
     election = Election.objects.filter(pk=election_id).first()
     if election is None:
         raise RunRefused(f"Election {election_id} does not exist")
+    if changed_only:
+        if center_ids is not None:
+            raise RunRefused("A changed-only run covers the whole election; choose no centers")
+        if not renders:
+            raise RunRefused(f"A changed-only run renders rolls; {strategy} does not")
+        if not Run.objects.official().filter(election=election).exists():
+            raise RunRefused(
+                f"{election.name} has no official roll set yet: a changed-only run compares "
+                "with it. Publish a complete run first, or start a full run."
+            )
     centers = PollingCenter.objects.for_election(election)
     if center_ids is not None:
         wanted = sorted(set(center_ids))
@@ -78,6 +89,7 @@ def run_create(
         "assignment_mode": mode,
         "center_ids": wanted if center_ids is not None else None,
         "renders": renders,
+        "changed_only": changed_only,
         "started_by": started_by[:200],
         "centers_total": center_total,
         "stations_total": planned,
@@ -148,7 +160,14 @@ def run_set_root_task(*, run_id: int, task_id: str) -> None:
 
 
 def run_center_ids(run: Run) -> list[int]:
-    return run.planned_center_ids()
+    """The centers the run's tasks work on: all it covers but those a changed-only run
+    carried over from the official set (recorded before anything is queued)."""
+    carried = set(
+        RunCenter.objects.filter(run=run, source_run__isnull=False).values_list(
+            "center_id", flat=True
+        )
+    )
+    return [center_id for center_id in run.planned_center_ids() if center_id not in carried]
 
 
 def run_link_task(*, run_id: int, task_id: str, task_name: str, center_id=None, station=None):
@@ -215,7 +234,9 @@ def run_mark_started(*, run_id: int) -> None:
     )
 
 
-def run_record_center(*, run_id: int, center_id: int, stations: int, voters: int) -> bool:
+def run_record_center(
+    *, run_id: int, center_id: int, stations: int, voters: int, fingerprint: str = ""
+) -> bool:
     """Count a center's assignment once. Returns False for a repeat.
 
     Until every center is assigned, ``stations_total`` is the plan made from registration
@@ -224,7 +245,9 @@ def run_record_center(*, run_id: int, center_id: int, stations: int, voters: int
     """
     with transaction.atomic():
         _, created = RunCenter.objects.get_or_create(
-            run_id=run_id, center_id=center_id, defaults={"stations": stations, "voters": voters}
+            run_id=run_id,
+            center_id=center_id,
+            defaults={"stations": stations, "voters": voters, "fingerprint": fingerprint},
         )
         if not created:
             return False
@@ -327,7 +350,9 @@ def run_fail(*, run_id: int, error: str) -> bool:
     return bool(changed)
 
 
-def run_record_assigned_centers(*, run: Run, center_ids: list[int]) -> None:
+def run_record_assigned_centers(
+    *, run: Run, center_ids: list[int], fingerprints: dict[int, str] | None = None
+) -> None:
     """Count centers assigned together in one statement (each still counted once)."""
     stations = dict(
         Station.objects.filter(run=run, center_id__in=center_ids)
@@ -342,4 +367,5 @@ def run_record_assigned_centers(*, run: Run, center_ids: list[int]) -> None:
             center_id=center_id,
             stations=stations.get(center_id, 0),
             voters=voters.get(center_id, 0),
+            fingerprint=(fingerprints or {}).get(center_id, ""),
         )

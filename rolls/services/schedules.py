@@ -45,11 +45,13 @@ def schedule_name(election: Election) -> str:
 
 def schedule_kwargs_validate(kwargs: dict) -> None:
     """The checks ``start_scheduled_run`` would make, made before anything is saved."""
-    unknown = set(kwargs) - {"election", "strategy", "mode"}
+    unknown = set(kwargs) - {"election", "strategy", "mode", "changed_only"}
     if unknown:
         raise ScheduleRefused(f"Unknown arguments {sorted(unknown)}")
     if not Election.objects.filter(slug=kwargs.get("election", "")).exists():
         raise ScheduleRefused(f"No election {kwargs.get('election')!r} (use its slug)")
+    if not isinstance(kwargs.get("changed_only", False), bool):
+        raise ScheduleRefused(f"changed_only must be true or false, not {kwargs['changed_only']!r}")
     try:
         strategy_get(kwargs.get("strategy"))
         AssignmentMode.checked(kwargs.get("mode", AssignmentMode.BALANCED))
@@ -98,9 +100,12 @@ def roll_schedule_save(
     at: datetime.time | None = None,
     every_minutes: int | None = None,
     enabled: bool = True,
+    changed_only: bool = False,
 ) -> SavedSchedule:
     """Create or update the election's schedule ("Generate rolls: <slug>")."""
     kwargs = {"election": election.slug, "strategy": strategy, "mode": mode}
+    if changed_only:
+        kwargs["changed_only"] = True
     schedule_kwargs_validate(kwargs)
     time_zone = _time_zone(election)
     crontab = interval = None
@@ -139,7 +144,8 @@ def roll_schedule_save(
                 "enabled": enabled,
                 "description": (
                     f"Roll generation for {election.name}: {description}, strategy {strategy}, "
-                    f"{mode} assignment. Set up from the console."
+                    f"{mode} assignment{', changed centers only' if changed_only else ''}. "
+                    "Set up from the console."
                 ),
             },
         )

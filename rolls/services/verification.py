@@ -46,7 +46,9 @@ def run_problems(run: Run) -> list[str]:
     problems: list[str] = []
     assigned = {
         rc.center_id: rc
-        for rc in RunCenter.objects.filter(run=run).only("center", "stations", "voters")
+        for rc in RunCenter.objects.filter(run=run).only(
+            "center", "stations", "voters", "source_run"
+        )
     }
     planned = run.planned_center_ids()
     codes = dict(
@@ -55,7 +57,14 @@ def run_problems(run: Run) -> list[str]:
     missing = [codes.get(c, str(c)) for c in planned if c not in assigned]
     if missing:
         problems.append(f"{len(missing)} center(s) never assigned: {_listed(missing)}")
+    # Carried-over centers' voters are placed in the run whose split they carry.
     placed = Placement.objects.filter(run=run).count()
+    carried: dict[int, list[int]] = defaultdict(list)
+    for center_id, center in assigned.items():
+        if center.source_run_id:
+            carried[center.source_run_id].append(center_id)
+    for source, center_ids in carried.items():
+        placed += Placement.objects.filter(run_id=source, station__center_id__in=center_ids).count()
     split = sum(center.voters for center in assigned.values())
     if placed != split:
         problems.append(f"{placed} voters placed in stations but the split counted {split}")

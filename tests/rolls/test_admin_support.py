@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django_celery_results.models import TaskResult
 from pypdf import PdfWriter
 
@@ -35,6 +35,10 @@ def ensure_roles() -> None:
     it ends (permissions come back through post_migrate, the groups do not): recreate them."""
     if Group.objects.filter(name__in=[STAFF, OBSERVER]).count() < 2:
         roles_migration.assign_roles(django_apps)
+        # What rolls 0003 adds to the staff role.
+        Group.objects.get(name=STAFF).permissions.add(
+            Permission.objects.get(content_type__app_label="rolls", codename="publish_rolls")
+        )
 
 
 def make_user(

@@ -470,3 +470,12 @@ def test_harfbuzz_subset_availability_is_reported():
     from weasyprint.text import ffi
 
     assert harfbuzz_subset_available() is (getattr(ffi, "harfbuzz_subset", None) is not None)
+
+
+def test_a_prepended_concatenation_mark_cannot_swallow_the_voter_number():
+    """Found by the property test above: U+110CD (Kaithi number sign) as the center name
+    extended over the first voter number, which then no longer read back."""
+    voters = voters_named([("", "")])
+    reader, _ = render(voters, election_name="", first_voter="\U000110cd", center_name="\U000110cd")
+    assert numbers_on_roll_pages(reader) == [voter.voter_number for voter in voters]
+    assert clean("\u0600123\U000110cd") == "123"

@@ -32,10 +32,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--mode", default=AssignmentMode.BALANCED, help="balanced or sequential"
         )
+        parser.add_argument(
+            "--changed-only",
+            action="store_true",
+            help="re-render only the centers that differ from the official set",
+        )
         parser.add_argument("--wait", action="store_true", help="wait and print the summary")
         parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait")
 
-    def handle(self, *args, strategy, election, centers, mode, wait, timeout, **options):
+    def handle(
+        self, *args, strategy, election, centers, mode, changed_only, wait, timeout, **options
+    ):
         try:
             strategy_get(strategy)
         except UnknownStrategy:
@@ -60,6 +67,7 @@ class Command(BaseCommand):
                 started_by="cli",
                 center_ids=center_ids,
                 mode=mode,
+                changed_only=changed_only,
             )
         except RunRefused as exc:
             raise CommandError(str(exc)) from None

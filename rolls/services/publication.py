@@ -1,0 +1,76 @@
+"""The official roll set: publishing a finished, complete run, and superseding the last one.
+
+Published and superseded sets are records: nothing may change or delete them (purge skips
+them, the admin refuses to delete them, their files are never written again). One official
+set per election is a database constraint.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from elections.models import PollingCenter
+from rolls.models import Run, RunCenter, RunStatus
+from rolls.services.verification import run_problems
+
+logger = logging.getLogger(__name__)
+
+
+class PublishRefused(Exception):
+    """The run cannot be published; nothing was changed."""
+
+
+def run_publish_problems(run: Run) -> list[str]:
+    """Why ``run`` cannot become its election's official set; empty when it can."""
+    if run.is_published:
+        return [f"run {run.pk} is already {run.set_status.label.lower()}"]
+    if run.status != RunStatus.SUCCEEDED:
+        return [f"run {run.pk} is {run.get_status_display().lower()}, not succeeded"]
+    if not run.renders:
+        return [f"run {run.pk} ({run.strategy}) assigned stations but printed no rolls"]
+    covered = set(RunCenter.objects.filter(run=run).values_list("center_id", flat=True))
+    missing = list(
+        PollingCenter.objects.for_election(run.election_id)
+        .exclude(pk__in=covered)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    if missing:
+        shown = ", ".join(missing[:10]) + (
+            f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        )
+        return [f"run {run.pk} does not cover every center of the election (missing {shown})"]
+    return run_problems(run)
+
+
+def run_publish(*, run_id: int, published_by: str) -> Run:
+    """Make ``run_id`` its election's official roll set; the previous one is superseded."""
+    run = Run.objects.select_related("election").filter(pk=run_id).first()
+    if run is None:
+        raise PublishRefused(f"Run {run_id} does not exist")
+    problems = run_publish_problems(run)
+    if problems:
+        raise PublishRefused(f"Run {run.pk} cannot be published: " + "; ".join(problems))
+    now = timezone.now()
+    with transaction.atomic():
+        # Locks the election's current official set, so two publications queue up.
+        current = Run.objects.select_for_update().official().filter(election=run.election).first()
+        if current is not None:
+            Run.objects.filter(pk=current.pk).update(superseded_at=now, superseded_by=run)
+        published = Run.objects.filter(pk=run.pk, published_at__isnull=True).update(
+            published_at=now, published_by=published_by[:200]
+        )
+        if not published:
+            raise PublishRefused(f"Run {run.pk} was published meanwhile")
+    logger.info(
+        "run %s published as the official set of election %s by %s (supersedes %s)",
+        run.pk,
+        run.election_id,
+        published_by,
+        current.pk if current else "none",
+    )
+    run.refresh_from_db()
+    return run
