@@ -31,6 +31,7 @@ class RollHeader:
     run_id: int | None = None
     generated_at: datetime.datetime | None = None  # timezone-aware; printed in UTC
     fingerprint: str = ""  # hex digest of the station's split; its first characters print
+    set_status: str = ""  # cover only, e.g. "Draft: run 12, not the official roll set"
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,7 @@ def _header_context(header: RollHeader) -> dict:
         "run_election": _fit(election, 130, 8.5),
         "run_center": _fit(f"{code}{SEPARATOR}{center}", 130, 8.5),
         "provenance": _provenance(header),
+        "set_status": _fit(clean(header.set_status), 165, 12, lines=2),
     }
 
 

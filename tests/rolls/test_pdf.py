@@ -63,6 +63,7 @@ GENERATED_AT = datetime.datetime(
 FINGERPRINT = "3f9a1b2c4d5e7d00c0ffee" + "0" * 42
 PROVENANCE_FIELDS = ("run_id", "generated_at", "fingerprint")
 PROVENANCE = ("Run 12", "generated 2026-12-01 10:05 UTC", "split 3f9a1b2c4d5e")
+STATUS = "Draft: run 12, not the official roll set"
 
 
 def header_for(voters: list[RollVoter], **changes) -> RollHeader:
@@ -78,6 +79,7 @@ def header_for(voters: list[RollVoter], **changes) -> RollHeader:
         "run_id": 12,
         "generated_at": GENERATED_AT,
         "fingerprint": FINGERPRINT,
+        "set_status": STATUS,
     }
     values.update(changes)
     return RollHeader(**values)
@@ -212,6 +214,12 @@ def test_every_page_says_which_run_made_it_when_and_from_which_split(station_of_
     assert all("3f9a1b2c4d5e7" not in footer for footer in pages)  # 12 characters, no more
 
 
+def test_cover_says_the_roll_sets_status_and_the_roll_pages_do_not(station_of_500):
+    cover, *roll = texts(station_of_500[1])
+    assert STATUS in cover
+    assert not any("Draft" in text for text in roll)
+
+
 @pytest.mark.parametrize(
     "missing",
     [
@@ -235,13 +243,15 @@ def test_missing_provenance_prints_no_stray_separator(missing):
 def test_the_existing_caller_without_provenance_still_gets_its_roll():
     voters = voters_named(LATIN_NAMES, 41)
     given = dataclasses.asdict(header_for(voters))
-    for name in PROVENANCE_FIELDS:
+    for name in (*PROVENANCE_FIELDS, "set_status"):
         del given[name]
     legacy = RollHeader(**given)
+    # No empty status box on the cover, no empty string setter.
     html = render_html(legacy, voters)
-    assert "run-provenance" not in html  # no empty string setter
+    assert 'class="status"' not in html and "run-provenance" not in html
     reader = PdfReader(io.BytesIO(render_station_roll(legacy, voters).pdf))
     assert footers(reader) == ["", "", ""]
+    assert "Draft" not in texts(reader)[0]
 
 
 def test_a_naive_generated_time_is_refused():
@@ -351,6 +361,19 @@ def test_markup_in_names_is_printed_literally_and_hides_nobody():
     assert "<i>Election</i> & </title>" in texts(reader)[0]
 
 
+def test_markup_and_controls_in_the_status_and_fingerprint_are_printed_inertly():
+    status = '<b>Official</b> & </p><p class="kicker">\u202eroll\nset</title>'
+    fingerprint = "<i>3f</i>\u202e\n9a1b2c4d5e"
+    voters = voters_named(LATIN_NAMES, 41)
+    reader, _ = render(voters, set_status=status, fingerprint=fingerprint)
+    cover = texts(reader)[0]
+    assert '<b>Official</b> & </p><p class="kicker">roll set</title>' in cover
+    # Cleaned first (override and newline gone), then cut to 12 characters.
+    assert all(footer.endswith("split <i>3f</i> 9a") for footer in footers(reader))
+    assert not any("\u202e" in text for text in texts(reader))
+    assert numbers_on_roll_pages(reader) == [voter.voter_number for voter in voters]
+
+
 def test_control_and_bidi_characters_are_neutralised():
     names = [
         ("Line\nBreak", "Carriage\rReturn"),
@@ -403,6 +426,7 @@ def test_absurdly_long_header_values_keep_the_cover_on_one_page():
             center_code=text[:50],
             first_voter=text,
             last_voter=text,
+            set_status=text,
             fingerprint=text,
         )
         assert "Station 3" in texts(reader)[0]
@@ -516,6 +540,7 @@ def test_any_names_render_every_voter_exactly_once(names, election, first):
         election_name=election,
         first_voter=first,
         center_name=first,
+        set_status=election,
         fingerprint=first,
     )
     assert len(reader.pages) == expected_pages(len(voters))
