@@ -26,6 +26,12 @@ class RollHeader:
     voter_count: int
     first_voter: str  # display text, e.g. "Abbott, Anne": the name range posted at the door
     last_voter: str
+    # Provenance, printed on every page so a loose sheet can be traced to the run that made
+    # it. Each is optional: an empty one prints nothing.
+    run_id: int | None = None
+    generated_at: datetime.datetime | None = None  # timezone-aware; printed in UTC
+    fingerprint: str = ""  # hex digest of the station's split; its first characters print
+    set_status: str = ""  # cover only, e.g. "Draft: run 12, not the official roll set"
 
 
 @dataclass(frozen=True)

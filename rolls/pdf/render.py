@@ -10,6 +10,7 @@ WeasyPrint.
 from __future__ import annotations
 
 import atexit
+import datetime
 import gc
 import logging
 import threading
@@ -29,6 +30,10 @@ TEMPLATE = "rolls/roll.html"
 STYLESHEET = "rolls/roll.css"
 # The registry allows 20; much longer would leave no room for the name.
 MAX_VOTER_NUMBER_LENGTH = 24
+# Enough of a split's digest to tell two runs' sheets apart at a glance, short enough to read
+# out over the phone.
+FINGERPRINT_CHARS = 12
+SEPARATOR = " \u00b7 "
 
 
 class RollLayoutError(RuntimeError):
@@ -53,6 +58,24 @@ def _fit(text: str, width_mm: float, size_pt: float, *, lines: int = 1) -> str:
     return isolate(truncate(text, lines * width_mm / em))
 
 
+def _provenance(header: RollHeader) -> str:
+    """Run, time and split fingerprint as one footer line; a missing part leaves no separator."""
+    parts = []
+    if header.run_id is not None:
+        parts.append(f"Run {header.run_id}")
+    if header.generated_at is not None:
+        # A naive time would be printed as if it were UTC, silently wrong by the server's offset.
+        if header.generated_at.utcoffset() is None:
+            raise ValueError("generated_at must be timezone-aware")
+        generated = header.generated_at.astimezone(datetime.UTC)
+        parts.append(f"generated {generated:%Y-%m-%d %H:%M} UTC")
+    fingerprint = clean(header.fingerprint)[:FINGERPRINT_CHARS].rstrip()
+    if fingerprint:
+        parts.append(f"split {isolate(fingerprint)}")
+    # One line, 8 pt, in a 120 mm margin box; only an absurd run number would need the cut.
+    return _fit(SEPARATOR.join(parts), 118, 8)
+
+
 def _header_context(header: RollHeader) -> dict:
     # Generous cuts: they only stop absurd values from pushing the cover onto a second page
     # or the running header over the rows.
@@ -70,7 +93,9 @@ def _header_context(header: RollHeader) -> dict:
         "last_voter": _fit(clean(header.last_voter), 145, 16, lines=2),
         # The running header: one line each, 8.5 pt, in a 135 mm margin box.
         "run_election": _fit(election, 130, 8.5),
-        "run_center": _fit(f"{code} \u00b7 {center}", 130, 8.5),
+        "run_center": _fit(f"{code}{SEPARATOR}{center}", 130, 8.5),
+        "provenance": _provenance(header),
+        "set_status": _fit(clean(header.set_status), 165, 12, lines=2),
     }
 
 

@@ -3,6 +3,7 @@ positions and from pixels rendered by pdftoppm."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import itertools
@@ -29,6 +30,7 @@ from rolls.pdf import (
     render_station_roll,
 )
 from rolls.pdf.metrics import text_width
+from rolls.pdf.render import render_html
 from rolls.pdf.text import clean, truncate
 
 NUMBER = re.compile(r"V\d{9}")
@@ -54,6 +56,16 @@ def voters_named(names: list[tuple[str, str]], count: int | None = None) -> list
     return [RollVoter(i, number(i), *names[(i - 1) % len(names)]) for i in range(1, count + 1)]
 
 
+# Two hours east of UTC: the footer must print the same instant in UTC (10:05).
+GENERATED_AT = datetime.datetime(
+    2026, 12, 1, 12, 5, 59, tzinfo=datetime.timezone(datetime.timedelta(hours=2))
+)
+FINGERPRINT = "3f9a1b2c4d5e7d00c0ffee" + "0" * 42
+PROVENANCE_FIELDS = ("run_id", "generated_at", "fingerprint")
+PROVENANCE = ("Run 12", "generated 2026-12-01 10:05 UTC", "split 3f9a1b2c4d5e")
+STATUS = "Draft: run 12, not the official roll set"
+
+
 def header_for(voters: list[RollVoter], **changes) -> RollHeader:
     values = {
         "election_name": "General Election 2026",
@@ -64,6 +76,10 @@ def header_for(voters: list[RollVoter], **changes) -> RollHeader:
         "voter_count": len(voters),
         "first_voter": "Abbott, Anne",
         "last_voter": "Zeller, Zoe",
+        "run_id": 12,
+        "generated_at": GENERATED_AT,
+        "fingerprint": FINGERPRINT,
+        "set_status": STATUS,
     }
     values.update(changes)
     return RollHeader(**values)
@@ -82,6 +98,16 @@ def texts(reader: PdfReader) -> list[str]:
 
 def numbers_on_roll_pages(reader: PdfReader) -> list[str]:
     return [found for text in texts(reader)[1:] for found in NUMBER.findall(text)]
+
+
+def footers(reader: PdfReader) -> list[str]:
+    """The bottom-left margin box of each page: the text left of "Page X of Y" on its line."""
+    out = []
+    for index, text in enumerate(texts(reader), start=1):
+        page_of = f"Page {index} of {len(reader.pages)}"
+        (line,) = [line for line in text.splitlines() if line.endswith(page_of)]
+        out.append(line.removesuffix(page_of).strip())
+    return out
 
 
 def row_line(text: str, voter_number: str) -> str:
@@ -179,6 +205,61 @@ def test_roll_pages_carry_header_and_every_page_a_page_x_of_y_footer(station_of_
             assert "General Election 2026" in text
             assert "C-0042 · Riverside Primary School" in text
             assert "Station 3" in text
+
+
+def test_every_page_says_which_run_made_it_when_and_from_which_split(station_of_500):
+    # A loose sheet, the cover included, must be traceable to its run and split.
+    pages = footers(station_of_500[1])
+    assert pages == [" \u00b7 ".join(PROVENANCE)] * 14
+    assert all("3f9a1b2c4d5e7" not in footer for footer in pages)  # 12 characters, no more
+
+
+def test_cover_says_the_roll_sets_status_and_the_roll_pages_do_not(station_of_500):
+    cover, *roll = texts(station_of_500[1])
+    assert STATUS in cover
+    assert not any("Draft" in text for text in roll)
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [
+        {"run_id": None},
+        {"generated_at": None},
+        {"fingerprint": ""},
+        {"fingerprint": " \n\u202e "},  # nothing left once cleaned
+        {"run_id": None, "generated_at": None, "fingerprint": ""},
+    ],
+)
+def test_missing_provenance_prints_no_stray_separator(missing):
+    voters = voters_named(LATIN_NAMES, 41)
+    reader, _ = render(voters, **missing)
+    present = [
+        part for part, key in zip(PROVENANCE, PROVENANCE_FIELDS, strict=True) if key not in missing
+    ]
+    assert footers(reader) == [" \u00b7 ".join(present)] * 3
+    assert numbers_on_roll_pages(reader) == [voter.voter_number for voter in voters]
+
+
+def test_the_existing_caller_without_provenance_still_gets_its_roll():
+    voters = voters_named(LATIN_NAMES, 41)
+    given = dataclasses.asdict(header_for(voters))
+    for name in (*PROVENANCE_FIELDS, "set_status"):
+        del given[name]
+    legacy = RollHeader(**given)
+    # No empty status box on the cover, no empty string setter.
+    html = render_html(legacy, voters)
+    assert 'class="status"' not in html and "run-provenance" not in html
+    reader = PdfReader(io.BytesIO(render_station_roll(legacy, voters).pdf))
+    assert footers(reader) == ["", "", ""]
+    assert "Draft" not in texts(reader)[0]
+
+
+def test_a_naive_generated_time_is_refused():
+    # It would be printed as UTC whatever the server's zone: wrong without anyone noticing.
+    voters = voters_named(LATIN_NAMES)
+    header = header_for(voters, generated_at=datetime.datetime(2026, 12, 1, 10, 5))
+    with pytest.raises(ValueError):
+        render_station_roll(header, voters)
 
 
 def test_rows_sit_exactly_on_the_background_rows_even_in_fallback_fonts():
@@ -280,6 +361,19 @@ def test_markup_in_names_is_printed_literally_and_hides_nobody():
     assert "<i>Election</i> & </title>" in texts(reader)[0]
 
 
+def test_markup_and_controls_in_the_status_and_fingerprint_are_printed_inertly():
+    status = '<b>Official</b> & </p><p class="kicker">\u202eroll\nset</title>'
+    fingerprint = "<i>3f</i>\u202e\n9a1b2c4d5e"
+    voters = voters_named(LATIN_NAMES, 41)
+    reader, _ = render(voters, set_status=status, fingerprint=fingerprint)
+    cover = texts(reader)[0]
+    assert '<b>Official</b> & </p><p class="kicker">roll set</title>' in cover
+    # Cleaned first (override and newline gone), then cut to 12 characters.
+    assert all(footer.endswith("split <i>3f</i> 9a") for footer in footers(reader))
+    assert not any("\u202e" in text for text in texts(reader))
+    assert numbers_on_roll_pages(reader) == [voter.voter_number for voter in voters]
+
+
 def test_control_and_bidi_characters_are_neutralised():
     names = [
         ("Line\nBreak", "Carriage\rReturn"),
@@ -332,8 +426,11 @@ def test_absurdly_long_header_values_keep_the_cover_on_one_page():
             center_code=text[:50],
             first_voter=text,
             last_voter=text,
+            set_status=text,
+            fingerprint=text,
         )
         assert "Station 3" in texts(reader)[0]
+        assert all(footer.startswith("Run 12 \u00b7 generated") for footer in footers(reader))
         assert numbers_on_roll_pages(reader) == [voter.voter_number for voter in voters]
 
 
@@ -438,7 +535,14 @@ NAMES = st.text(st.one_of(st.characters(), st.sampled_from(SPECIAL)), max_size=5
 )
 def test_any_names_render_every_voter_exactly_once(names, election, first):
     voters = voters_named(names)
-    reader, _ = render(voters, election_name=election, first_voter=first, center_name=first)
+    reader, _ = render(
+        voters,
+        election_name=election,
+        first_voter=first,
+        center_name=first,
+        set_status=election,
+        fingerprint=first,
+    )
     assert len(reader.pages) == expected_pages(len(voters))
     assert numbers_on_roll_pages(reader) == [voter.voter_number for voter in voters]
 
