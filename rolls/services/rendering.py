@@ -6,7 +6,7 @@ import hashlib
 import time
 from dataclasses import dataclass
 
-from rolls.models import Placement, Run, RunStatus, Station
+from rolls.models import Placement, Run, RunCenter, RunStatus, Station
 from rolls.pdf import RollHeader, RollVoter, render_station_roll
 from rolls.services.runs import run_record_station
 from rolls.services.storage import roll_path, write_whole
@@ -59,6 +59,8 @@ def station_render(
             f"Station {station_number} of center {station.center.code} lists {station.voter_count} "
             f"voters but {len(voters)} are assigned to it"
         )
+    split = RunCenter.objects.filter(run=run, center_id=center_id).first()
+    run_row = Run.objects.only("started_at", "queued_at").get(pk=run.pk)
     header = RollHeader(
         election_name=station.election.name,
         polling_date=station.election.polling_date,
@@ -68,6 +70,15 @@ def station_render(
         voter_count=station.voter_count,
         first_voter=station.first_voter_name,
         last_voter=station.last_voter_name,
+        # Every page says which run and split it comes from. The run's start, not the
+        # moment of this render: a redelivered station renders to the same bytes.
+        run_id=run.pk,
+        generated_at=run_row.started_at or run_row.queued_at,
+        fingerprint=split.fingerprint if split else "",
+        set_status=(
+            f"Draft roll set: run {run.pk}, not the official set of "
+            f"{station.election.name} when printed"
+        ),
     )
     # Slow I/O (rendering, writing) happens outside any transaction.
     rendered = render_station_roll(header, voters)

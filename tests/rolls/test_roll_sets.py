@@ -299,3 +299,18 @@ def test_changed_only_needs_an_official_set_and_the_whole_election(election):
             launch=no_launch,
         )
     assert not Run.objects.exists()
+
+
+def test_every_page_names_its_run_time_and_split_and_the_cover_its_status(election):
+    run = full_run(election)
+    roll = RollFile.objects.filter(run=run, center__code="B").first()
+    split = RunCenter.objects.get(run=run, center=roll.center).fingerprint
+    reader = read_pdf(roll.path)
+
+    pages = [page.extract_text() or "" for page in reader.pages]
+    assert len(pages) == roll.pages
+    for text in pages:
+        assert f"Run {run.pk}" in text
+        assert f"split {split[:12]}" in text
+        assert f"generated {run.started_at or run.queued_at:%Y-%m-%d %H:%M} UTC" in text
+    assert f"Draft roll set: run {run.pk}" in pages[0].replace("\n", " ")
