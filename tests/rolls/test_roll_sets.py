@@ -4,6 +4,7 @@ the centers that changed."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from datetime import timedelta
 
@@ -14,15 +15,17 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from elections.models import Voter
+from elections.models import Registration, Voter
 from rolls.launch import run_start
 from rolls.models import Placement, RollFile, Run, RunCenter, RunStatus, SetStatus, Station
+from rolls.selectors.changes import run_changes
 from rolls.services import pipeline
 from rolls.services.publication import PublishRefused, run_publish
 from rolls.services.rendering import RenderError, station_render
 from rolls.services.retention import runs_purge
 from rolls.services.runs import RunRefused, run_fail
 from rolls.services.storage import write_whole
+from tests.factories import register_voters
 from tests.rolls.helpers import read_pdf, roll_page_texts
 from tests.rolls.test_admin_support import make_election, make_user, no_launch
 
@@ -314,3 +317,45 @@ def test_every_page_names_its_run_time_and_split_and_the_cover_its_status(electi
         assert f"split {split[:12]}" in text
         assert f"generated {run.started_at or run.queued_at:%Y-%m-%d %H:%M} UTC" in text
     assert f"Draft roll set: run {run.pk}" in pages[0].replace("\n", " ")
+
+
+# --- what changed ----------------------------------------------------------------------------
+
+
+def test_changes_between_two_runs_are_counted_and_listed(
+    election, official, django_capture_on_commit_callbacks, tmp_path, capsys
+):
+    center_a, center_b = election.centers.get(code="A"), election.centers.get(code="B")
+    in_a = list(Registration.objects.filter(center=center_a).order_by("pk")[:3])
+    Voter.objects.filter(pk=in_a[0].voter_id).update(given_name="Renamed")
+    Registration.objects.filter(pk=in_a[1].pk).update(center=center_b)  # moved
+    Registration.objects.filter(pk=in_a[2].pk).delete()  # removed
+    (added,) = register_voters(center_b, [("Newcomer", "Ann")])
+
+    run = full_run(election, changed_only=True, callbacks=django_capture_on_commit_callbacks)
+    changes = run_changes(official, run)
+
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    # B grew from 130 to 132: its station boundaries shift, so some of its voters move to
+    # the next station too (a real reprint), besides the one moved from A.
+    assert {k: v for k, v in changes.counts.items() if k != "moved"} == {
+        "added": 1,
+        "removed": 1,
+        "renamed": 1,
+        "moved and renamed": 0,
+    }
+    assert changes.counts["moved"] >= 1
+    new_b = Placement.objects.get(run=run, voter_id=added.voter_id).station.number
+    assert ("B", new_b) in changes.stations_to_reprint
+
+    path = tmp_path / "changes.csv"
+    call_command("run_changes", str(run.pk), "--csv", str(path))
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    assert len(rows) == changes.total
+    by_kind = {row["change"]: row for row in rows if row["change"] != "moved"}
+    assert set(by_kind) == {"added", "removed", "renamed"}
+    assert by_kind["renamed"]["given_name_after"] == "Renamed"
+    across = [r for r in rows if r["change"] == "moved" and r["center_before"] != r["center_after"]]
+    assert [(r["center_before"], r["center_after"]) for r in across] == [("A", "B")]
+    assert by_kind["added"]["family_name_after"] == "Newcomer"
+    assert "added: 1" in capsys.readouterr().out
