@@ -2,6 +2,6 @@
 center admins with the console's actions (Generate rolls, Schedule roll generation) on them
 (``rolls.admin.elections``); the console's own pages are in ``rolls.views``."""
 
-from rolls.admin import elections, results, runs, stations
+from rolls.admin import downloads, elections, results, runs, stations
 
-__all__ = ["elections", "results", "runs", "stations"]
+__all__ = ["downloads", "elections", "results", "runs", "stations"]

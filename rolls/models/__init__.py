@@ -1,3 +1,4 @@
+from rolls.models.download import Download, DownloadKind
 from rolls.models.run import (
     ACTIVE_STATUSES,
     AssignmentMode,
@@ -13,6 +14,8 @@ from rolls.models.station import Placement, Station
 __all__ = [
     "ACTIVE_STATUSES",
     "AssignmentMode",
+    "Download",
+    "DownloadKind",
     "Placement",
     "RollFile",
     "Run",

@@ -35,9 +35,11 @@ def ensure_roles() -> None:
     it ends (permissions come back through post_migrate, the groups do not): recreate them."""
     if Group.objects.filter(name__in=[STAFF, OBSERVER]).count() < 2:
         roles_migration.assign_roles(django_apps)
-        # What rolls 0003 adds to the staff role.
+        # What rolls 0003 and 0004 add to the staff role.
         Group.objects.get(name=STAFF).permissions.add(
-            Permission.objects.get(content_type__app_label="rolls", codename="publish_rolls")
+            *Permission.objects.filter(
+                content_type__app_label="rolls", codename__in=["publish_rolls", "view_download"]
+            )
         )
 
 

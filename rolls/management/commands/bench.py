@@ -24,10 +24,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.celery import all_queue_names
-from elections.models import Election
+from elections.models import Election, Registration, Voter
 from elections.services.fake_data import create_fake_voter_data
-from rolls.models import Run, RunStatus
+from rolls.models import RollFile, Run, RunStatus
+from rolls.selectors import run_metrics
 from rolls.services.assignment import stations_assign
+from rolls.services.publication import run_publish
 from rolls.services.runs import run_create
 
 ROOT = Path(settings.BASE_DIR)
@@ -190,8 +192,12 @@ class Command(BaseCommand):
                     timeout=4000,
                 )  # fmt: skip
                 peaks[size] = w.peak_rss_mb()
-            row = out.split("Comparison on Bench:")[-1].strip().splitlines()[-1]
-            self.stdout.write(f"{size:>9,} voters: fake data {fake['seconds']:.1f} s; run: {row}")
+                row = out.split("Comparison on Bench:")[-1].strip().splitlines()[-1]
+                self.stdout.write(
+                    f"{size:>9,} voters: fake data {fake['seconds']:.1f} s; run: {row}"
+                )
+                if size == voters:
+                    self.changed_only(env)
         for size, mb in peaks.items():
             self.stdout.write(
                 f"peak RSS per worker process, {size:>9,} voters: "
@@ -203,6 +209,25 @@ class Command(BaseCommand):
         )
         for page, (p50, p95) in admin["pages"].items():
             self.stdout.write(f"  {page:<36} p50 {p50:7.1f}  p95 {p95:7.1f}")
+
+    def changed_only(self, env) -> None:
+        """Publish the full run, change one voter's name in each of 10 centers, and time the
+        changed-only run of the same strategy against the full one."""
+        full = last_json(manage("bench", "--part", "publish", env=env))
+        changed = last_json(manage("bench", "--part", "change", "--voters", "10", env=env))
+        out = manage(
+            "queue_task", "assign_in_database_then_balanced_batches", "--election", "Bench",
+            "--changed-only", "--wait", "--timeout", "3600", env=env, timeout=4000,
+        )  # fmt: skip
+        rerun = last_json(manage("bench", "--part", "latest", env=env))
+        self.stdout.write(
+            f"changed-only after {changed['centers']} of {changed['of']} centers changed: "
+            f"wall {rerun['wall']:.2f} s vs the full run's {full['wall']:.2f} s "
+            f"({rerun['wall'] / full['wall']:.1%}); {rerun['rendered']} rolls rendered, "
+            f"{rerun['carried']} carried over, status {rerun['status']}"
+        )
+        if rerun["status"] != "succeeded":
+            self.stdout.write(out)
 
 
 class worker:
@@ -293,4 +318,47 @@ def part_admin(_: int) -> dict:
     return {"requests": requests, "pages": figures}
 
 
-PARTS = {"fake": part_fake, "assign": part_assign, "admin": part_admin}
+def _run_figures(run: Run) -> dict:
+    return {
+        "run": run.pk,
+        "status": run.status,
+        "wall": run_metrics(run).wall_seconds or 0.0,
+        "rendered": RollFile.objects.filter(run=run, source_run__isnull=True).count(),
+        "carried": RollFile.objects.filter(run=run, source_run__isnull=False).count(),
+    }
+
+
+def part_publish(_: int) -> dict:
+    """Publish the latest succeeded run as the official set."""
+    run = Run.objects.filter(status=RunStatus.SUCCEEDED).order_by("-pk").first()
+    run_publish(run_id=run.pk, published_by="bench")
+    return _run_figures(run)
+
+
+def part_change(centers: int) -> dict:
+    """Rename the first voter of ``centers`` centers (by id) of the Bench election."""
+    election = Election.objects.get(name="Bench")
+    chosen = list(election.centers.order_by("pk").values_list("pk", flat=True)[:centers])
+    for center_id in chosen:
+        voter_id = (
+            Registration.objects.filter(center_id=center_id)
+            .order_by("pk")
+            .values_list("voter_id", flat=True)
+            .first()
+        )
+        Voter.objects.filter(pk=voter_id).update(family_name="Changedname")
+    return {"centers": len(chosen), "of": election.centers.count()}
+
+
+def part_latest(_: int) -> dict:
+    return _run_figures(Run.objects.order_by("-pk").first())
+
+
+PARTS = {
+    "fake": part_fake,
+    "assign": part_assign,
+    "admin": part_admin,
+    "publish": part_publish,
+    "change": part_change,
+    "latest": part_latest,
+}

@@ -1,0 +1,27 @@
+"""The download trail: read-only for everyone, superusers included (it is evidence)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from rolls.models import Download
+
+
+@admin.register(Download)
+class DownloadAdmin(admin.ModelAdmin):
+    list_display = ["at", "username", "kind", "name", "run_number", "ip_address"]
+    list_filter = ["kind"]
+    search_fields = ["=username", "=run_number", "name"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+    list_per_page = 100
+    readonly_fields = [f.name for f in Download._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class DownloadKind(models.TextChoices):
+    ROLL = "roll", "Station roll"
+    RUN_ZIP = "run zip", "Zip of the run"
+    CENTER_ZIP = "center zip", "Zip of a center"
+    MANIFEST = "manifest", "Manifest"
+    CHANGES = "changes", "What changed (CSV)"
+
+
+class Download(models.Model):
+    """Who downloaded which roll or zip, when, from where: the trail an auditor asks for.
+
+    Written by the download views before the first byte is sent; never edited (the admin
+    offers no change or delete). The username and run number are kept as values too, so the
+    record outlives the account and a purged run.
+    """
+
+    # The trail outlives a purged run: the link goes, the run's number stays.
+    run = models.ForeignKey(
+        "rolls.Run", null=True, on_delete=models.SET_NULL, related_name="downloads"
+    )
+    run_number = models.PositiveIntegerField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150)
+    kind = models.CharField(max_length=20, choices=DownloadKind.choices)
+    roll_file = models.ForeignKey(
+        "rolls.RollFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    name = models.CharField(max_length=500, help_text="The file name the browser was given.")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["run", "-at"], name="download_run_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.username} downloaded {self.name}"
