@@ -204,3 +204,21 @@ def test_election_staff_generate_watch_compare_and_download_in_a_browser(
     expect(page.locator(".messagelist")).to_contain_text(
         "Generate rolls: municipal-2026 created: every night at 02:00 (Europe/Paris)"
     )
+
+    # Publish an earlier run, then this one: the earlier set is superseded, this one official.
+    earlier = Run.objects.filter(election=election, strategy="all_in_one").get()
+    for target in (earlier.pk, run_id):
+        page.goto(f"{live_server.url}/admin/rolls/run/")
+        page.check(f'input[name="_selected_action"][value="{target}"]')
+        page.select_option('select[name="action"]', "publish_runs")
+        page.click('button[name="index"]')
+        expect(page.locator(".messagelist")).to_contain_text(
+            f"Run {target} is now the official roll set"
+        )
+    row = page.locator(f"#result_list tr:has(a[href$='/run/{run_id}/change/'])")
+    expect(row.locator(".rolls-set-official")).to_have_text("Official")
+    earlier_row = page.locator(f"#result_list tr:has(a[href$='/run/{earlier.pk}/change/'])")
+    expect(earlier_row.locator(".rolls-set-superseded")).to_have_text("Superseded")
+    shoot(page, "official-set")
+    page.goto(f"{live_server.url}/admin/rolls/run/{earlier.pk}/change/")
+    expect(page.locator(".field-superseded_label")).to_contain_text(f"run {run_id}")
