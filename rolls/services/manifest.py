@@ -8,14 +8,36 @@ spreadsheets would otherwise evaluate it on opening.
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
+import json
+import stat
 import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
 
-from rolls.models import RollFile, Run
+from stream_zip import NO_COMPRESSION_64, stream_zip
+
+from elections.models import PollingCenter
+from rolls.models import RollFile, Run, RunCenter, RunStatus
 from rolls.services.storage import check_relative_name
+
+CHUNK = 1024 * 1024
+FILE_MODE = stat.S_IFREG | 0o644
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 UNSAFE_IN_FILE_NAMES = set('/\\:*?"<>|')
-MANIFEST_HEADER = ["center", "station", "voters", "pages", "bytes", "sha256", "file"]
+MANIFEST_HEADER = [
+    "center",
+    "station",
+    "voters",
+    "pages",
+    "bytes",
+    "sha256",
+    "file",
+    "carried_from_run",
+]
 
 
 def spreadsheet_safe(value: object) -> object:
@@ -55,18 +77,133 @@ def roll_download_name(run: Run, roll: RollFile) -> str:
     return file_name_safe(f"{run.election.slug}-run-{run.pk}-{roll.center.code}-{file_name}")
 
 
-def manifest_row(run: Run, roll: RollFile) -> list[object]:
-    """One manifest line; ``roll.center`` must be loaded."""
-    entry = zip_entry_name(run, roll).split("/", 1)[1]
+def manifest_values(run: Run, roll: RollFile) -> list[object]:
+    """One manifest entry, as stored; ``roll.center`` must be loaded."""
     return [
-        spreadsheet_safe(value)
-        for value in (
-            roll.center.code,
-            roll.station_number,
-            roll.voters,
-            roll.pages,
-            roll.bytes,
-            roll.sha256,
-            entry,
-        )
+        roll.center.code,
+        roll.station_number,
+        roll.voters,
+        roll.pages,
+        roll.bytes,
+        roll.sha256,
+        zip_entry_name(run, roll).split("/", 1)[1],
+        roll.source_run_id or "",
     ]
+
+
+def manifest_row(run: Run, roll: RollFile) -> list[object]:
+    """One manifest CSV line, safe to open in a spreadsheet."""
+    return [spreadsheet_safe(value) for value in manifest_values(run, roll)]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A run's manifest as CSV and JSON, each with its own SHA-256: print the digest with the
+    set, and anyone can check a copy of the manifest (and through it every PDF) against it."""
+
+    csv: bytes
+    json: bytes
+    complete: bool
+    missing: list[str]
+
+    @property
+    def csv_sha256(self) -> str:
+        return hashlib.sha256(self.csv).hexdigest()
+
+    @property
+    def json_sha256(self) -> str:
+        return hashlib.sha256(self.json).hexdigest()
+
+
+def run_rolls(run: Run, center_id: int | None = None) -> list[RollFile]:
+    rolls = RollFile.objects.filter(run=run).select_related("center")
+    if center_id is not None:
+        rolls = rolls.filter(center_id=center_id)
+    return list(rolls.order_by("center__code", "center_id", "station_number"))
+
+
+def run_missing(run: Run, rolls: list[RollFile], center_id: int | None = None) -> list[str]:
+    """The stations (and centers) the run should hold and does not: "C012 station 3"."""
+    have = {(roll.center_id, roll.station_number) for roll in rolls}
+    planned = run.planned_center_ids() if center_id is None else [center_id]
+    assigned = {
+        rc.center_id: rc.stations for rc in RunCenter.objects.filter(run=run, center_id__in=planned)
+    }
+    codes = dict(PollingCenter.objects.filter(pk__in=planned).values_list("pk", "code"))
+    missing = []
+    for center in sorted(planned, key=lambda c: (codes.get(c, ""), c)):
+        if center not in assigned:
+            missing.append(f"{codes.get(center, center)} (never assigned)")
+            continue
+        missing.extend(
+            f"{codes.get(center, center)} station {number}"
+            for number in range(1, assigned[center] + 1)
+            if (center, number) not in have
+        )
+    return missing
+
+
+def run_manifest(run: Run, rolls: list[RollFile], center_id: int | None = None) -> Manifest:
+    """The manifest of ``rolls`` (the run's, or one center's): deterministic, so the same
+    set always has the same digest."""
+    missing = run_missing(run, rolls, center_id)
+    complete = run.status == RunStatus.SUCCEEDED and not missing
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(MANIFEST_HEADER)
+    writer.writerows(manifest_row(run, roll) for roll in rolls)
+    document = {
+        "election": {"id": run.election_id, "name": run.election.name, "slug": run.election.slug},
+        "run": run.pk,
+        "strategy": run.strategy,
+        "status": run.status,
+        "roll_set": run.set_status.value,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "center": center_id,
+        "complete": complete,
+        "missing": missing,
+        "files": [
+            dict(zip(MANIFEST_HEADER, manifest_values(run, roll), strict=True)) for roll in rolls
+        ],
+    }
+    return Manifest(
+        csv=text.getvalue().encode(),
+        json=json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True).encode(),
+        complete=complete,
+        missing=missing,
+    )
+
+
+def zip_name(run: Run, manifest: Manifest, center: PollingCenter | None = None) -> str:
+    scope = f"-center-{center.pk}-{center.code}" if center is not None else ""
+    state = "" if manifest.complete else "-INCOMPLETE"
+    return file_name_safe(f"{zip_folder(run)}{scope}{state}") + ".zip"
+
+
+def run_zip_chunks(
+    run: Run, rolls: list[RollFile], manifest: Manifest, open_file
+) -> Iterator[bytes]:
+    """The zip of ``rolls`` with its manifest, produced as it is read: each PDF is copied
+    from storage into the stream in turn (``open_file(path)`` opens it), so the first bytes
+    leave at once and memory holds one PDF at a time (stored, not deflated again: PDFs are
+    compressed already)."""
+    folder = zip_folder(run)
+    moment = run.finished_at or run.queued_at
+
+    def read(path: str) -> Iterator[bytes]:
+        with open_file(path) as handle:
+            while chunk := handle.read(CHUNK):
+                yield chunk
+
+    def members():
+        for roll in rolls:
+            yield zip_entry_name(run, roll), moment, FILE_MODE, NO_COMPRESSION_64, read(roll.path)
+        yield f"{folder}/manifest.csv", moment, FILE_MODE, NO_COMPRESSION_64, [manifest.csv]
+        yield f"{folder}/manifest.json", moment, FILE_MODE, NO_COMPRESSION_64, [manifest.json]
+        if not manifest.complete:
+            note = "INCOMPLETE: this zip is not a complete roll set. Missing:\n" + "\n".join(
+                manifest.missing or [f"(run {run.pk} is {run.status})"]
+            )
+            yield f"{folder}/INCOMPLETE.txt", moment, FILE_MODE, NO_COMPRESSION_64, [note.encode()]
+
+    return stream_zip(members(), chunk_size=CHUNK)
