@@ -12,11 +12,9 @@ import logging
 from collections.abc import Iterable
 from datetime import timedelta
 
-from celery import states
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
-from django_celery_results.models import TaskResult
 
 from elections.models import Election, PollingCenter, Registration
 from rolls.models import (
@@ -258,14 +256,6 @@ def run_link_result_tree(*, run_id: int, result) -> None:
         ],
         ignore_conflicts=True,
     )
-
-
-def run_is_drained(run: Run) -> bool:
-    """True when every task known to belong to the run has ended: nothing still queued or
-    running that could write to it (e.g. the subtasks of a run that already failed)."""
-    ids = RunTask.objects.filter(run=run).values("task_id")
-    ended = TaskResult.objects.filter(task_id__in=ids, status__in=states.READY_STATES).count()
-    return ended >= RunTask.objects.filter(run=run).count()
 
 
 def run_mark_started(*, run_id: int) -> None:

@@ -107,9 +107,8 @@ def wait_for_started(run: Run, task_name: str, *, running_for: float = 0.0) -> T
 
 
 def started_pid(row: TaskResult) -> int:
-    import json
-
-    return int(json.loads(row.result)["pid"])
+    """The worker process running (or that last ran) the task, as the run's task table says."""
+    return RunTask.objects.get(task_id=row.task_id).pid
 
 
 def messages_waiting(namespace: str) -> int:
