@@ -14,6 +14,7 @@ import socket
 
 from billiard.exceptions import WorkerLostError
 from celery import Task, current_app, signals
+from celery.canvas import maybe_signature
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.db import connections
 
@@ -117,6 +118,11 @@ class RunBoundTask(Task):
             message = f"{self.name} [{task_id}] failed: {type(exc).__name__}: {exc}"
         run_services.run_fail(run_id=run_id, error=message)
         run_services.run_task_end(task_id=task_id, state=TaskState.FAILED)
+        # A failed header task dooms its chord: the callback is failed unrun. (In the main
+        # process, after a hard time limit, the task's request and so its chord are unknown.)
+        callback = maybe_signature(getattr(self.request, "chord", None), app=self.app)
+        if callback is not None and callback.id:
+            run_services.run_task_abandon(task_id=callback.id, task_name=callback.task or "")
 
 
 # What the hooks above cannot see. Celery's own canvas tasks (``celery.starmap``, which a

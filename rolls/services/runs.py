@@ -212,6 +212,14 @@ def run_task_end(*, task_id: str, state: TaskState) -> None:
     RunTask.objects.filter(task_id=task_id).update(state=state, ended_at=timezone.now())
 
 
+def run_task_abandon(*, task_id: str, task_name: str) -> None:
+    """A queued task that will never run ends failed: the callback of a chord whose header
+    failed, which Celery fails in its result without running it."""
+    RunTask.objects.filter(task_id=task_id, state=TaskState.QUEUED).update(
+        task_name=task_name[:255], state=TaskState.FAILED, ended_at=timezone.now()
+    )
+
+
 def run_task_retry(*, task_id: str) -> None:
     """The task will run again later. Only a started attempt turns into a retry: the next one
     may already have ended (a retry can be due at once), and that outcome stands."""

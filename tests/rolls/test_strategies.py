@@ -119,6 +119,10 @@ def test_error_in_a_sub_task_runs_the_on_error_handler_and_names_the_task(shared
         .filter(task_name="rolls.tasks.finalize_run", status=states.SUCCESS)
         .exists()
     )
+    # The run's record agrees, and nothing of the run is left waiting.
+    callback = run.tasks.get(task_name="rolls.tasks.finalize_run")
+    assert callback.state == TaskState.FAILED and callback.started_at is None
+    assert run.tasks.drained()
 
 
 def test_task_results_carry_what_comparing_strategies_needs(shared_worker, election):

@@ -64,6 +64,22 @@ def test_a_task_that_fails_records_its_end_and_fails_the_run(run, election):
     assert run.status == RunStatus.FAILED and result.id in run.error
 
 
+def test_a_failed_chord_header_task_fails_the_callback_that_will_never_run(run, election):
+    center = election.centers.get(code="A")
+    RunTask.objects.create(run=run, task_id="callback", task_name="queued")
+    callback = tasks.finalize_run.s(run_id=run.pk).set(task_id="callback")
+    header = tasks.fail_on_purpose
+    header.push_request(id="header", chord=dict(callback))
+    try:
+        header.on_failure(ValueError("x"), "header", (run.pk, center.pk), {}, None)
+    finally:
+        header.pop_request()
+
+    task = RunTask.objects.get(task_id="callback")
+    assert task.state == TaskState.FAILED and task.ended_at is not None
+    assert (task.task_name, task.started_at) == ("rolls.tasks.finalize_run", None)
+
+
 def _started(run: Run, task_id: str, **fields) -> RunTask:
     return RunTask.objects.create(
         run=run,
