@@ -1,22 +1,19 @@
 """Celery tasks: thin wrappers that take ids, call one service, return a small dict.
 
-Each result says run, center/station, pages, seconds and the worker process, so the runs
-can be compared from django-celery-results alone. ``run_id`` is always the first argument
-or a keyword; the base class links every task to its run and fails the run on an error.
-Assignment and rendering are idempotent, so they acknowledge late and are redelivered if
-the worker process dies (``reject_on_worker_lost``).
+``run_id`` is always the first argument or a keyword: the base class
+(:mod:`rolls.task_base`) records each task in its run's task table and fails the run on an
+error. Results say run, center/station, pages, seconds and the worker process, for
+django-celery-results, the audit log of every task. Assignment and rendering are idempotent,
+so they acknowledge late and are redelivered if the worker process dies
+(``reject_on_worker_lost``).
 """
 
 from __future__ import annotations
 
-import inspect
-import os
-import socket
 import time
 
-from celery import Task, chord, current_app, group, shared_task
-from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
-from django.db import InterfaceError, OperationalError, connections
+from celery import chord, group, shared_task
+from django.db import InterfaceError, OperationalError
 
 from rolls.models import Run
 from rolls.pdf import expected_pages
@@ -24,6 +21,7 @@ from rolls.services import pipeline
 from rolls.services import runs as run_services
 from rolls.services.batching import BATCHES_PER_RUN, balanced_batches
 from rolls.services.rendering import station_render
+from rolls.task_base import RunBoundTask, where
 
 IDEMPOTENT = {
     "acks_late": True,
@@ -35,87 +33,6 @@ IDEMPOTENT = {
     "retry_backoff_max": 30,
     "max_retries": 3,
 }
-
-
-def close_broken_connections() -> None:
-    """Drop database connections an error left unusable, so that what follows the error in
-    this process (storing the retry or failure, failing the run) reconnects instead of failing
-    again. Celery's Django fixup does the same, but only when the next task starts."""
-    for conn in connections.all(initialized_only=True):
-        if not conn.in_atomic_block:
-            conn.close_if_unusable_or_obsolete()
-
-
-class RunGone(LookupError):
-    """The task's run was deleted (with its election) after the task was queued."""
-
-
-class RunBoundTask(Task):
-    """Links each execution to its run (for the run's task list and timings) and marks the
-    run failed, with the task's name and error, when the task fails."""
-
-    queue_kind = "db"
-
-    def arguments(self, args, kwargs) -> dict:
-        """The call's arguments by name (positional ones included, e.g. from starmap)."""
-        try:
-            return inspect.signature(self.run).bind_partial(*args, **kwargs).arguments
-        except TypeError:
-            return dict(kwargs)
-
-    def run_id_of(self, args, kwargs) -> int | None:
-        run_id = self.arguments(args, kwargs).get("run_id")
-        return run_id if isinstance(run_id, int) else None
-
-    def before_start(self, task_id, args, kwargs):
-        arguments = self.arguments(args, kwargs)
-        run_id = arguments.get("run_id")
-        if not isinstance(run_id, int):
-            return
-        if not Run.objects.filter(pk=run_id).exists():
-            raise RunGone(
-                f"Run {run_id} no longer exists (its election was deleted?); nothing to do"
-            )
-        run_services.run_link_task(
-            run_id=run_id,
-            task_id=task_id,
-            task_name=self.name,
-            center_id=arguments.get("center_id"),
-            station=arguments.get("station_number"),
-        )
-        run_services.run_mark_started(run_id=run_id)
-
-    def retry(self, *args, **kwargs):
-        close_broken_connections()
-        return super().retry(*args, **kwargs)
-
-    def on_failure(self, exc, task_id, args, kwargs, einfo):
-        """Also runs in the worker's main process, with TimeLimitExceeded, when the hard time
-        limit killed the task's process (Celery 5.7, celery/celery#10226)."""
-        run_id = self.run_id_of(args, kwargs)
-        if run_id is None:
-            return
-        close_broken_connections()
-        if isinstance(exc, SoftTimeLimitExceeded):
-            message = f"{self.name} [{task_id}] exceeded its time limit and was stopped"
-        elif isinstance(exc, TimeLimitExceeded):
-            seconds = exc.args[0] if exc.args else "?"
-            message = (
-                f"{self.name} [{task_id}] exceeded its hard time limit ({seconds} s)"
-                " and its worker process was killed"
-            )
-        else:
-            message = f"{self.name} [{task_id}] failed: {type(exc).__name__}: {exc}"
-        run_services.run_fail(run_id=run_id, error=message)
-
-
-def where() -> dict:
-    """Which worker process ran a task, for the per-process timeline."""
-    return {
-        "pid": os.getpid(),
-        "host": socket.gethostname(),
-        "processes": current_app.conf.worker_concurrency or os.cpu_count() or 1,
-    }
 
 
 def _timed(started: float, **values) -> dict:
@@ -221,8 +138,12 @@ def _fan_out(run: Run, layout: str) -> int:
         return 0
     if layout == "starmap":
         canvas = render_station.starmap([(run.pk, c, n) for c, n, _ in stations])
-        queued = 1
-    elif layout == "chord":
+        # Celery's starmap task is not of our class: it cannot link itself to the run when
+        # it starts, so it is linked before it can (freezing fixes its id).
+        run_services.run_link_result_tree(run_id=run.pk, result=canvas.freeze())
+        canvas.apply_async()
+        return 1
+    if layout == "chord":
         header = group(render_station.si(run.pk, c, n) for c, n, _ in stations)
         canvas = chord(header, finalize_run.s(run_id=run.pk))
         queued = len(stations)

@@ -1,7 +1,7 @@
 """What a run's page shows: progress, its tasks, their timeline, and its roll files.
 
-Reads only; the figures come from the run row (kept by the run services) and from
-django-celery-results, through ``rolls.selectors``.
+Formatting only: the figures come from the run row (kept by the run services) and from the
+run's own task table, with tracebacks from django-celery-results, through the selectors.
 """
 
 from __future__ import annotations
@@ -9,16 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from celery import states
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from elections.models import PollingCenter
 from rolls.admin.charts import Bar, timeline_svg
 from rolls.formatting import format_duration
-from rolls.models import RollFile, Run, RunStatus, RunTask
-from rolls.selectors import parse_result, run_metrics, run_task_results
+from rolls.models import Run, RunStatus, TaskState
+from rolls.selectors import run_metrics
+from rolls.selectors.runs import TaskEntry, run_roll_files, run_task_entries, run_task_tally
 
 TASK_ROWS_SHOWN = 300
 
@@ -41,9 +40,7 @@ def run_progress(run: Run) -> dict:
         unit, done, total = "centers", run.centers_assigned, run.centers_total
     percent = 100 if run.status == RunStatus.SUCCEEDED else int(run.progress * 100)
     elapsed = elapsed_seconds(run)
-    known = RunTask.objects.filter(run=run)
-    ended = run_task_results(run).filter(status__in=states.READY_STATES).count()
-    tasks = known.count()
+    tally = run_task_tally(run)
     return {
         "id": run.pk,
         "status": run.status,
@@ -61,9 +58,9 @@ def run_progress(run: Run) -> dict:
         "stations_total": run.stations_total,
         "elapsed_seconds": round(elapsed, 2),
         "elapsed": format_duration(elapsed),
-        "tasks_total": tasks,
-        "tasks_ended": ended,
-        "drained": ended >= tasks,
+        "tasks_total": tally.total,
+        "tasks_ended": tally.ended,
+        "drained": tally.drained,
         "error": run.error.splitlines()[0] if run.error else "",
         "summary": progress_summary(unit, done, total, percent, run.pages, run.renders),
     }
@@ -72,6 +69,14 @@ def run_progress(run: Run) -> dict:
 def progress_summary(unit: str, done: int, total: int, percent: int, pages: int, renders: bool):
     text = f"{done} / {total} {unit} · {percent}%"
     return f"{text} · {pages} pages" if renders else f"{text} · assignment only, no PDFs"
+
+
+STATE_CLASSES = {
+    TaskState.SUCCEEDED: "succeeded",
+    TaskState.FAILED: "failed",
+    TaskState.STARTED: "running",
+    TaskState.RETRY: "running",
+}
 
 
 @dataclass(frozen=True)
@@ -84,116 +89,72 @@ class TaskRow:
     started: datetime | None
     runtime: str
     state: str
+    state_class: str
+    failed: bool
     traceback: str
     result_pk: int | None
 
-    @property
-    def failed(self) -> bool:
-        return self.state == states.FAILURE
 
-    @property
-    def state_class(self) -> str:
-        return {
-            states.SUCCESS: "succeeded",
-            states.FAILURE: "failed",
-            states.STARTED: "running",
-            states.RETRY: "running",
-        }.get(self.state, "queued")
-
-
-def _where(link: RunTask | None, result: dict, codes: dict[int, str]) -> str:
-    if link is not None and link.center_id:
-        code = codes.get(link.center_id, f"center {link.center_id}")
-        if link.station_number:
-            return f"{code} · station {link.station_number}"
+def _where(task: TaskEntry) -> str:
+    if task.center_id:
+        code = task.center_code or f"center {task.center_id}"
+        if task.station_number:
+            return f"{code} · station {task.station_number}"
         return code
     for key, noun in [("stations", "station"), ("centers", "center")]:
-        count = result.get(key)
-        if isinstance(count, int):
+        count = task.covered.get(key)
+        if count is not None:
             return f"{count} {noun}{'' if count == 1 else 's'}"
     return "—"
 
 
-def _short(task_name: str) -> str:
-    return (task_name or "?").rsplit(".", 1)[-1]
-
-
 def run_page_context(run: Run) -> dict:
-    links = {link.task_id: link for link in RunTask.objects.filter(run=run)}
-    results = list(run_task_results(run))
-    codes = dict(
-        PollingCenter.objects.filter(
-            id__in={link.center_id for link in links.values() if link.center_id}
-        ).values_list("id", "code")
-    )
     now = timezone.now()
     rows: list[TaskRow] = []
     bars: list[Bar] = []
-    for row in results:
-        link = links.get(row.task_id)
-        value = parse_result(row)
-        where = _where(link, value, codes)
-        name = _short(row.task_name or (link.task_name if link else ""))
-        pid = value.get("pid") if isinstance(value.get("pid"), int) else None
+    for task in run_task_entries(run):
+        where = _where(task)
         seconds = None
-        if row.date_started:
-            seconds = ((row.date_done or now) - row.date_started).total_seconds()
+        if task.started:
+            seconds = ((task.ended or now) - task.started).total_seconds()
+        runtime = format_duration(seconds)
         rows.append(
             TaskRow(
-                task_id=row.task_id,
-                name=name,
+                task_id=task.task_id,
+                name=task.name,
                 where=where,
-                worker=row.worker or "",
-                pid=pid,
-                started=row.date_started,
-                runtime=format_duration(seconds),
-                state=row.status,
-                traceback=row.traceback or "",
-                result_pk=row.pk,
+                worker=task.worker,
+                pid=task.pid,
+                started=task.started,
+                runtime=runtime,
+                state=task.state_label,
+                state_class=STATE_CLASSES.get(task.state, "queued"),
+                failed=task.failed,
+                traceback=task.traceback,
+                result_pk=task.result_pk,
             )
         )
-        if row.date_started:
-            running = row.status not in states.READY_STATES
-            start = (row.date_started - run.queued_at).total_seconds()
-            end = ((row.date_done if not running else now) - run.queued_at).total_seconds()
+        if task.started:
+            running = not task.has_ended
+            end = now if running or task.ended is None else task.ended
             bars.append(
                 Bar(
-                    row=f"{row.worker or 'unknown worker'} · " + (f"pid {pid}" if pid else "pid ?"),
-                    name=name,
-                    start=start,
-                    end=end,
-                    failed=row.status == states.FAILURE,
+                    row=f"{task.worker or 'unknown worker'} · "
+                    + (f"pid {task.pid}" if task.pid else "pid ?"),
+                    name=task.name,
+                    start=(task.started - run.queued_at).total_seconds(),
+                    end=(end - run.queued_at).total_seconds(),
+                    failed=task.failed,
                     running=running,
-                    title=f"{name} · {where} · {format_duration(seconds)} · {row.status}",
+                    title=f"{task.name} · {where} · {runtime} · {task.state_label}",
                 )
             )
-    seen = {row.task_id for row in results}
-    waiting = [link for task_id, link in links.items() if task_id not in seen]
-    for link in sorted(waiting, key=lambda link: link.first_seen):
-        rows.append(
-            TaskRow(
-                task_id=link.task_id,
-                name=_short(link.task_name),
-                where=_where(link, {}, codes),
-                worker="",
-                pid=None,
-                started=None,
-                runtime="—",
-                state="QUEUED",
-                traceback="",
-                result_pk=None,
-            )
-        )
     first_start = min((bar.start for bar in bars), default=None)
     finished = (run.finished_at - run.queued_at).total_seconds() if run.finished_at else None
     failures = [row for row in rows if row.failed]
     shown = rows[:TASK_ROWS_SHOWN]
     shown += [row for row in failures if row not in shown]
-    files = list(
-        RollFile.objects.filter(run=run)
-        .select_related("center")
-        .order_by("center__code", "station_number")
-    )
+    files = run_roll_files(run)
     return {
         "progress": run_progress(run),
         "metrics": metrics_display(run_metrics(run)) if not run.is_active else {},

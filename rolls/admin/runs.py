@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
-from rolls import views
+from rolls.admin import views
 from rolls.admin.access import (
     DOWNLOAD_ROLLS,
     PUBLISH_ROLLS,

@@ -6,13 +6,14 @@ from rolls.models.run import (
     Run,
     RunCenter,
     RunStatus,
-    RunTask,
     SetStatus,
 )
 from rolls.models.station import Placement, Station
+from rolls.models.task import ENDED_TASK_STATES, RunTask, TaskState
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "ENDED_TASK_STATES",
     "AssignmentMode",
     "Download",
     "DownloadKind",
@@ -24,4 +25,5 @@ __all__ = [
     "RunTask",
     "SetStatus",
     "Station",
+    "TaskState",
 ]

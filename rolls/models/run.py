@@ -244,20 +244,3 @@ class RollFile(models.Model):
 
     def __str__(self) -> str:
         return self.path
-
-
-class RunTask(models.Model):
-    """Links a run to the django-celery-results rows of its tasks (by task id)."""
-
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="tasks")
-    task_id = models.CharField(max_length=255, unique=True)
-    task_name = models.CharField(max_length=255)
-    center_id = models.BigIntegerField(null=True, blank=True)
-    station_number = models.PositiveIntegerField(null=True, blank=True)
-    first_seen = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["run", "first_seen"])]
-
-    def __str__(self) -> str:
-        return f"{self.task_name} {self.task_id}"

@@ -1,9 +1,11 @@
-"""Reads that span runs and django-celery-results: a run's tasks and its timing figures."""
+"""Reads that span runs, their tasks and django-celery-results: the audit-log rows of a run's
+tasks and its timing figures (from the run's own task table). What the console's pages read
+is in :mod:`rolls.selectors.runs`; what a run would produce, in :mod:`rolls.selectors.plans`.
+"""
 
 from __future__ import annotations
 
 import itertools
-import json
 import statistics
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,30 +16,27 @@ from rolls.models import Run, RunTask
 
 
 def run_task_results(run: Run):
-    """The TaskResult rows of a run's tasks (linked by task id when each task started)."""
+    """The django-celery-results rows of a run's tasks (the audit log), by task id."""
     ids = RunTask.objects.filter(run=run).values("task_id")
     return TaskResult.objects.filter(task_id__in=ids).order_by("date_started", "date_done")
 
 
-def parse_result(row: TaskResult) -> dict:
-    try:
-        value = json.loads(row.result) if row.result else None
-    except (TypeError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
+def short_task_name(task_name: str) -> str:
+    """``rolls.tasks.render_station`` -> ``render_station``."""
+    return (task_name or "?").rsplit(".", 1)[-1]
 
 
 @dataclass(frozen=True)
 class TaskSpan:
     task_id: str
     name: str
-    status: str
+    state: str
     worker: str
     pid: int | None
+    processes: int | None
     started: datetime
     finished: datetime
     seconds: float
-    result: dict
 
 
 @dataclass(frozen=True)
@@ -61,25 +60,24 @@ def _process_key(span: TaskSpan) -> tuple[str, int | None]:
 
 
 def run_spans(run: Run) -> list[TaskSpan]:
-    spans = []
-    for row in run_task_results(run):
-        if row.date_started is None or row.date_done is None:
-            continue
-        result = parse_result(row)
-        spans.append(
-            TaskSpan(
-                task_id=row.task_id,
-                name=(row.task_name or "").rsplit(".", 1)[-1],
-                status=row.status,
-                worker=row.worker or "?",
-                pid=result.get("pid"),
-                started=row.date_started,
-                finished=row.date_done,
-                seconds=(row.date_done - row.date_started).total_seconds(),
-                result=result,
-            )
+    """The run's tasks that started and ended, as their worker processes recorded them."""
+    tasks = RunTask.objects.filter(
+        run=run, started_at__isnull=False, ended_at__isnull=False
+    ).order_by("started_at", "ended_at")
+    return [
+        TaskSpan(
+            task_id=task.task_id,
+            name=short_task_name(task.task_name),
+            state=task.state,
+            worker=task.worker or "?",
+            pid=task.pid,
+            processes=task.processes,
+            started=task.started_at,
+            finished=task.ended_at,
+            seconds=(task.ended_at - task.started_at).total_seconds(),
         )
-    return spans
+        for task in tasks
+    ]
 
 
 def run_metrics(run: Run) -> RunMetrics:
@@ -102,9 +100,7 @@ def run_metrics(run: Run) -> RunMetrics:
     longest = max(work, key=lambda s: s.seconds, default=None)
     processes: dict[str, int] = {}
     for span in spans:
-        processes[span.worker] = max(
-            processes.get(span.worker, 0), int(span.result.get("processes") or 1)
-        )
+        processes[span.worker] = max(processes.get(span.worker, 0), span.processes or 1)
     worker_processes = sum(processes.values())
     gaps = _gaps_between_tasks(spans)
     efficiency = task_seconds / (wall * worker_processes) if wall and worker_processes else None

@@ -1,7 +1,7 @@
 """Runs whose workers vanished: find them, fail them, and resume them where they stopped.
 
 A run is *stale* when it is still active (queued or running) but nothing of it has moved for
-a while: no task linked, started, retried or ended, no center assigned, no station rendered.
+a while: no task linked, started or ended, no center assigned, no station rendered.
 That is what a run looks like once its tasks are lost for good: a worker killed while running
 a task that acknowledges early (the starmap task, the chord callback, ``all_in_one``), every
 worker gone for good, messages lost by the filesystem broker, a purged queue. RabbitMQ hands
@@ -19,21 +19,25 @@ once more by a late task of the first attempt is still counted once.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from celery import current_app, states
+from celery import current_app
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
-from django_celery_results.models import TaskResult
 
 from rolls.formatting import format_duration
 from rolls.models import RollFile, Run, RunCenter, RunStatus, RunTask, Station
-from rolls.services.runs import RunRefused, run_center_ids, run_fail, run_refused_active
+from rolls.services.runs import (
+    RunRefused,
+    run_center_ids,
+    run_fail,
+    run_refused_active,
+    run_tasks_revoke,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,19 +52,16 @@ def _latest(queryset: QuerySet, name: str) -> Subquery:
 
 def runs_with_last_activity(runs: QuerySet | None = None) -> QuerySet:
     """Annotate ``last_activity``: the latest moment anything of the run moved (queued,
-    started, a task linked or its result row changed, a center assigned, a station
-    rendered)."""
+    started, a task linked, started or ended, a center assigned, a station rendered)."""
     runs = Run.objects.all() if runs is None else runs
     run = OuterRef("pk")
-    results = TaskResult.objects.filter(
-        task_id__in=RunTask.objects.filter(run_id=OuterRef(OuterRef("pk"))).values("task_id")
-    )
+    tasks = RunTask.objects.filter(run=run)
     moments = [
-        _latest(RunTask.objects.filter(run=run), "first_seen"),
+        _latest(tasks, "first_seen"),
+        _latest(tasks, "started_at"),
+        _latest(tasks, "ended_at"),
         _latest(RunCenter.objects.filter(run=run), "assigned_at"),
         _latest(RollFile.objects.filter(run=run), "rendered_at"),
-        # date_done is django-celery-results' "last saved": STARTED and RETRY rows move it too.
-        _latest(results, "date_done"),
         F("started_at"),
     ]
     # GREATEST skips NULLs on PostgreSQL but not on SQLite: coalesce each to queued_at.
@@ -176,41 +177,15 @@ def run_reactivate(*, run_id: int, started_by: str) -> Run:
 
 
 def _revoke_unfinished_tasks(run: Run, *, reason: str) -> list[str]:
-    """Mark the run's tasks that never ended as REVOKED in the result table (so the run is
-    drained) and broadcast a revoke, which workers connected now honour if the task reaches
-    them. A task that is really still running goes on and records its own result."""
-    names = dict(RunTask.objects.filter(run=run).values_list("task_id", "task_name"))
-    ended = set(
-        TaskResult.objects.filter(task_id__in=names, status__in=states.READY_STATES).values_list(
-            "task_id", flat=True
-        )
-    )
-    unfinished = [task_id for task_id in names if task_id not in ended]
+    """Mark the run's tasks that never ended revoked (so the run is drained) and broadcast a
+    revoke, which workers connected now honour if the task reaches them."""
+    unfinished = run_tasks_revoke(run_id=run.pk)
     if not unfinished:
         return []
-    result = json.dumps(
-        {"exc_type": "TaskRevokedError", "exc_message": [reason], "exc_module": "celery.exceptions"}
-    )
-    TaskResult.objects.filter(task_id__in=unfinished).update(
-        status=states.REVOKED, result=result, date_done=timezone.now()
-    )
-    TaskResult.objects.bulk_create(
-        [
-            TaskResult(
-                task_id=task_id,
-                task_name=names[task_id],
-                status=states.REVOKED,
-                result=result,
-                content_type="application/json",
-                content_encoding="utf-8",
-            )
-            for task_id in unfinished
-        ],
-        ignore_conflicts=True,
-    )
+    logger.info("run %s: %s unfinished tasks revoked (%s)", run.pk, len(unfinished), reason)
     try:
         current_app.control.revoke(unfinished)
-    except Exception as exc:  # the broker may be what is down; the result rows are enough
+    except Exception as exc:  # the broker may be what is down; the run's own record is enough
         logger.warning("run %s: could not broadcast the revoke: %s", run.pk, exc)
     return unfinished
 

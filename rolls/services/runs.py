@@ -12,11 +12,9 @@ import logging
 from collections.abc import Iterable
 from datetime import timedelta
 
-from celery import states
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
-from django_celery_results.models import TaskResult
 
 from elections.models import Election, PollingCenter, Registration
 from rolls.models import (
@@ -28,6 +26,7 @@ from rolls.models import (
     RunStatus,
     RunTask,
     Station,
+    TaskState,
 )
 from rolls.services.assignment import station_sizes
 from rolls.services.verification import run_problems
@@ -170,26 +169,73 @@ def run_center_ids(run: Run) -> list[int]:
     return [center_id for center_id in run.planned_center_ids() if center_id not in carried]
 
 
-def run_link_task(*, run_id: int, task_id: str, task_name: str, center_id=None, station=None):
-    """Remember that ``task_id`` belongs to the run: at queue time when the canvas is known,
-    and again when the task starts (filling in its center and station)."""
-    link, created = RunTask.objects.get_or_create(
-        task_id=task_id,
-        defaults={
-            "run_id": run_id,
-            "task_name": task_name,
-            "center_id": center_id,
-            "station_number": station,
-        },
+def run_task_start(
+    *,
+    task_id: str,
+    task_name: str,
+    worker: str,
+    pid: int,
+    processes: int,
+    run_id: int | None = None,
+    center_id: int | None = None,
+    station: int | None = None,
+) -> None:
+    """A worker process starts the task (again, for a retry or a redelivery): record where it
+    runs and since when, with its center and station.
+
+    One UPDATE when the run linked the task as it queued it. A task it did not link (queued
+    by another task) is linked here, given ``run_id``; without one (Celery's own canvas
+    tasks) an unlinked task is none of a run's business.
+    """
+    fields = {
+        "task_name": task_name[:255],
+        "state": TaskState.STARTED,
+        "started_at": timezone.now(),
+        "ended_at": None,
+        "worker": worker[:255],
+        "pid": pid,
+        "processes": processes,
+    }
+    if run_id is not None:
+        fields.update(center_id=center_id, station_number=station)
+    if RunTask.objects.filter(task_id=task_id).update(**fields) or run_id is None:
+        return
+    try:
+        with transaction.atomic():
+            RunTask.objects.create(run_id=run_id, task_id=task_id, **fields)
+    except IntegrityError:  # the queuing process linked it in the meantime
+        RunTask.objects.filter(task_id=task_id).update(**fields)
+
+
+def run_task_end(*, task_id: str, state: TaskState) -> None:
+    """The task's attempt ended: it succeeded or failed (revoking is :func:`run_tasks_revoke`'s)."""
+    RunTask.objects.filter(task_id=task_id).update(state=state, ended_at=timezone.now())
+
+
+def run_task_abandon(*, task_id: str, task_name: str) -> None:
+    """A queued task that will never run ends failed: the callback of a chord whose header
+    failed, which Celery fails in its result without running it."""
+    RunTask.objects.filter(task_id=task_id, state=TaskState.QUEUED).update(
+        task_name=task_name[:255], state=TaskState.FAILED, ended_at=timezone.now()
     )
-    if not created and (task_name, center_id, station) != (
-        link.task_name,
-        link.center_id,
-        link.station_number,
-    ):
-        RunTask.objects.filter(pk=link.pk).update(
-            task_name=task_name, center_id=center_id, station_number=station
+
+
+def run_task_retry(*, task_id: str) -> None:
+    """The task will run again later. Only a started attempt turns into a retry: the next one
+    may already have ended (a retry can be due at once), and that outcome stands."""
+    RunTask.objects.filter(task_id=task_id, state=TaskState.STARTED).update(state=TaskState.RETRY)
+
+
+def run_tasks_revoke(*, run_id: int) -> list[str]:
+    """Mark the run's tasks that never ended revoked, so the run is drained; returns their
+    ids. A task that is really still running goes on and records its own end."""
+    tasks = RunTask.objects.filter(run_id=run_id)
+    unended = list(tasks.unended().values_list("task_id", flat=True))
+    if unended:
+        tasks.filter(task_id__in=unended).unended().update(
+            state=TaskState.REVOKED, ended_at=timezone.now()
         )
+    return unended
 
 
 def run_link_result_tree(*, run_id: int, result) -> None:
@@ -218,14 +264,6 @@ def run_link_result_tree(*, run_id: int, result) -> None:
         ],
         ignore_conflicts=True,
     )
-
-
-def run_is_drained(run: Run) -> bool:
-    """True when every task known to belong to the run has ended: nothing still queued or
-    running that could write to it (e.g. the subtasks of a run that already failed)."""
-    ids = RunTask.objects.filter(run=run).values("task_id")
-    ended = TaskResult.objects.filter(task_id__in=ids, status__in=states.READY_STATES).count()
-    return ended >= RunTask.objects.filter(run=run).count()
 
 
 def run_mark_started(*, run_id: int) -> None:

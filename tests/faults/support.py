@@ -20,7 +20,7 @@ from pypdf import PdfReader
 
 from config.celery import all_queue_names, app
 from elections.models import Election, Registration
-from rolls.models import RollFile, Run, RunStatus, RunTask
+from rolls.models import RollFile, Run, RunStatus, RunTask, TaskState
 from rolls.pdf import expected_pages
 from rolls.services.assignment import station_sizes
 from rolls.services.storage import run_folder as storage_run_folder
@@ -107,9 +107,8 @@ def wait_for_started(run: Run, task_name: str, *, running_for: float = 0.0) -> T
 
 
 def started_pid(row: TaskResult) -> int:
-    import json
-
-    return int(json.loads(row.result)["pid"])
+    """The worker process running (or that last ran) the task, as the run's task table says."""
+    return RunTask.objects.get(task_id=row.task_id).pid
 
 
 def messages_waiting(namespace: str) -> int:
@@ -147,7 +146,9 @@ def wait_settled(run: Run, namespace: str, *, timeout: float = TIMEOUT) -> Run:
     wait_for_run(run, timeout=timeout)
 
     def quiet():
-        busy = run_results(run).filter(status__in=[states.STARTED, states.RETRY]).exists()
+        # The run's own record: a task lost with its worker stays STARTED in the audit log,
+        # but is revoked in the run's record once the run is marked stale.
+        busy = run.tasks.filter(state__in=[TaskState.STARTED, TaskState.RETRY]).exists()
         return not busy and messages_waiting(namespace) == 0
 
     wait_until(quiet, timeout=timeout, what=f"run {run.pk}'s tasks to settle", every=0.2)

@@ -14,10 +14,10 @@ from django_celery_results.models import TaskResult
 from config.celery import app
 from rolls import launch
 from rolls.launch import resume_signatures, run_resume, run_start
-from rolls.models import RollFile, Run, RunStatus, RunTask
+from rolls.models import RollFile, Run, RunStatus, RunTask, TaskState
 from rolls.services import pipeline
 from rolls.services.recovery import ResumePlan, run_mark_stale, run_resume_plan, runs_find_stale
-from rolls.services.runs import RunRefused, run_fail, run_is_drained
+from rolls.services.runs import RunRefused, run_fail
 from tests.faults.support import build_election
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +48,8 @@ def age(run: Run, minutes: float) -> None:
     then = timezone.now() - timedelta(minutes=minutes)
     Run.objects.filter(pk=run.pk).update(queued_at=then, started_at=then)
     RunTask.objects.filter(run=run).update(first_seen=then)
+    RunTask.objects.filter(run=run, started_at__isnull=False).update(started_at=then)
+    RunTask.objects.filter(run=run, ended_at__isnull=False).update(ended_at=then)
     RollFile.objects.filter(run=run).update(rendered_at=then)
     run.run_centers.update(assigned_at=then)
     TaskResult.objects.filter(task_id__in=RunTask.objects.filter(run=run).values("task_id")).update(
@@ -90,9 +92,12 @@ def test_any_recent_progress_keeps_a_run_from_being_stale(half_done):
     assert not runs_find_stale(older_than=QUIET).exists()
     age(half_done, minutes=30)
     RunTask.objects.create(run=half_done, task_id="t-late", task_name="rolls.tasks.x")
-    TaskResult.objects.create(task_id="t-late", status=states.STARTED)
-    RunTask.objects.filter(task_id="t-late").update(first_seen=timezone.now() - QUIET * 3)
-    assert not runs_find_stale(older_than=QUIET).exists()  # the result row just moved
+    RunTask.objects.filter(task_id="t-late").update(
+        first_seen=timezone.now() - QUIET * 3,
+        state=TaskState.STARTED,
+        started_at=timezone.now(),
+    )
+    assert not runs_find_stale(older_than=QUIET).exists()  # the task just started
 
 
 def test_finished_runs_are_never_stale(election):
@@ -103,13 +108,25 @@ def test_finished_runs_are_never_stale(election):
 
 
 def test_marking_a_run_stale_fails_it_clearly_and_revokes_its_unfinished_tasks(half_done, revokes):
-    RunTask.objects.create(run=half_done, task_id="started", task_name="rolls.tasks.render_station")
-    RunTask.objects.create(run=half_done, task_id="never-ran", task_name="rolls.tasks.finalize_run")
-    RunTask.objects.create(run=half_done, task_id="done", task_name="rolls.tasks.assign_center")
+    now = timezone.now()
+    for task_id, name, state, ended in [
+        ("started", "render_station", TaskState.STARTED, None),
+        ("never-ran", "finalize_run", TaskState.QUEUED, None),
+        ("done", "assign_center", TaskState.SUCCEEDED, now),
+    ]:
+        RunTask.objects.create(
+            run=half_done,
+            task_id=task_id,
+            task_name=f"rolls.tasks.{name}",
+            state=state,
+            started_at=now if state != TaskState.QUEUED else None,
+            ended_at=ended,
+        )
+    # The audit log as Celery wrote it: nothing for the task that never ran.
     TaskResult.objects.create(task_id="started", status=states.STARTED)
     TaskResult.objects.create(task_id="done", status=states.SUCCESS, result="{}")
     age(half_done, minutes=15)
-    assert not run_is_drained(half_done)
+    assert not half_done.tasks.drained()
 
     assert run_mark_stale(run_id=half_done.pk, older_than=QUIET)
 
@@ -118,11 +135,14 @@ def test_marking_a_run_stale_fails_it_clearly_and_revokes_its_unfinished_tasks(h
     assert half_done.error.startswith("Stale: no task progress for 15 min (last activity ")
     assert "1/4 stations rendered" in half_done.error
     assert "Resume it to do only what is missing" in half_done.error
+    tasks = {task.task_id: task for task in half_done.tasks.all()}
+    assert tasks["started"].state == tasks["never-ran"].state == TaskState.REVOKED
+    assert tasks["started"].ended_at >= now and tasks["never-ran"].ended_at >= now
+    assert tasks["done"].state == TaskState.SUCCEEDED
+    assert tasks["done"].ended_at < now  # aged, and left alone
     statuses = dict(TaskResult.objects.values_list("task_id", "status"))
-    assert statuses["started"] == statuses["never-ran"] == states.REVOKED
-    assert statuses["done"] == states.SUCCESS
-    assert TaskResult.objects.get(task_id="never-ran").task_name == "rolls.tasks.finalize_run"
-    assert run_is_drained(half_done)
+    assert statuses == {"started": states.STARTED, "done": states.SUCCESS}  # audit log untouched
+    assert half_done.tasks.drained()
     assert [sorted(ids) for ids in revokes] == [["never-ran", "started"]]
     assert not run_mark_stale(run_id=half_done.pk)  # already failed
 

@@ -13,7 +13,6 @@ import pytest
 from rolls.launch import run_resume, run_start
 from rolls.models import RollFile, RunStatus
 from rolls.services.recovery import run_mark_stale, runs_find_stale
-from rolls.services.runs import run_is_drained
 from tests.faults.support import (
     assert_run_output_exact,
     build_election,
@@ -81,7 +80,7 @@ def test_a_run_whose_worker_vanished_is_failed_as_stale_and_resumed_without_rere
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED
     assert run.error.startswith("Stale: no task progress for ")
-    assert run_is_drained(run)  # its lost tasks are marked revoked
+    assert run.tasks.drained()  # its lost tasks are marked revoked
 
     workers.start(concurrency=2, node="rescuer")
     resumed = run_resume(run_id=run.pk, started_by="admin:bob")
@@ -89,7 +88,7 @@ def test_a_run_whose_worker_vanished_is_failed_as_stale_and_resumed_without_rere
 
     wait_settled(run, workers.namespace)
     assert_run_output_exact(run, election)
-    assert run_is_drained(run)
+    assert run.tasks.drained()
     after = snapshot(run, media_root)
     assert {key: after[key] for key in before} == before  # finished stations untouched
     assert len(after) == 12

@@ -8,7 +8,7 @@ import pytest
 from django_celery_results.models import TaskResult
 
 from rolls.launch import run_start
-from rolls.models import RollFile, RunStatus
+from rolls.models import RollFile, RunStatus, TaskState
 from tests.faults.support import build_election, requires_services, wait_for_run, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True), requires_services]
@@ -91,6 +91,9 @@ def test_a_task_killed_at_its_hard_time_limit_fails_the_run_and_names_the_task(
         "was killed"
     )
     assert f"Hard time limit (1s) exceeded for {RENDER}[{row.task_id}]" in worker.log()
+    # Recorded by on_failure in the worker's main process, the pool process being gone.
+    task = run.tasks.get(task_id=row.task_id)
+    assert task.state == TaskState.FAILED and task.ended_at >= task.started_at
     assert not RollFile.objects.filter(run=run).exists()
     # The main process replaced the killed child and the worker still takes tasks.
     wait_until(lambda: len(worker.child_pids()) == 1, timeout=30, what="a replacement process")

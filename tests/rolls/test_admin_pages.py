@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from rolls.admin.charts import Bar, BarRow, bar_chart_svg, nice_step, timeline_svg
 from rolls.launch import run_start
-from rolls.models import RollFile, Run, RunStatus
+from rolls.models import RollFile, Run, RunStatus, RunTask, TaskState
 from rolls.services.runs import run_fail
 from rolls.strategies import FASTEST, STRATEGIES
 from tests.rolls.test_admin_support import (
@@ -174,6 +174,23 @@ def test_progress_of_a_finished_run_says_it_ended(staff_client, run):
     data = response.json()
     assert (data["active"], data["status"], data["percent"]) == (False, "succeeded", 100)
     assert {"private", "no-store"} <= set(response["Cache-Control"].split(", "))
+
+
+def test_progress_says_drained_once_every_task_of_the_run_has_ended(staff_client, election):
+    run = run_start(
+        election_id=election.pk, strategy="all_in_one", started_by="admin:x", launch=no_launch
+    )
+    url = reverse("admin:rolls_run_progress", args=[run.pk])
+    record_result(run, "t-done", "assign_center", "w1@host", 101, 0.1, 0.2)
+    waiting = RunTask.objects.create(run=run, task_id="t-waiting", task_name="queued")
+
+    first = staff_client.get(url).json()
+    waiting.state, waiting.ended_at = TaskState.REVOKED, timezone.now()
+    waiting.save()
+    then = staff_client.get(url).json()
+
+    assert (first["tasks_ended"], first["tasks_total"], first["drained"]) == (1, 2, False)
+    assert (then["tasks_ended"], then["tasks_total"], then["drained"]) == (2, 2, True)
 
 
 # --- downloads -----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import io
 import json
 from datetime import timedelta
 
+from celery import states
 from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -17,7 +18,7 @@ from pypdf import PdfWriter
 
 from rolls import tasks
 from rolls.launch import run_start
-from rolls.models import Run, RunTask, Station
+from rolls.models import Run, RunTask, Station, TaskState
 from rolls.pdf import expected_pages
 from rolls.services.runs import run_record_station
 from rolls.services.storage import roll_path, write_whole
@@ -115,8 +116,8 @@ def store_sample_roll(
 
 
 def make_finished_run(election, strategy: str = "all_in_one") -> Run:
-    """A succeeded run: real station assignment, a stored PDF per station, and result rows
-    as a worker would have stored them (two processes, and one failed task with a traceback).
+    """A succeeded run: real station assignment, a stored PDF per station, and its tasks as
+    a worker would have recorded them (two processes, and one failed task with a traceback).
     """
     run = run_start(
         election_id=election.pk, strategy=strategy, started_by="admin:someone", launch=no_launch
@@ -146,10 +147,13 @@ def make_finished_run(election, strategy: str = "all_in_one") -> Run:
         0.3,
         center_ids[1],
         3,
-        status="FAILURE",
+        state=TaskState.FAILED,
         traceback='Traceback (most recent call last):\n  File "x.py"\nValueError: <disk full>',
     )
     return run
+
+
+AUDIT_STATUS = {TaskState.SUCCEEDED: states.SUCCESS, TaskState.FAILED: states.FAILURE}
 
 
 def record_result(
@@ -163,9 +167,14 @@ def record_result(
     center: int | None = None,
     station: int | None = None,
     *,
-    status: str = "SUCCESS",
+    state: TaskState = TaskState.SUCCEEDED,
     traceback: str = "",
 ) -> TaskResult:
+    """A task of ``run`` as a worker records it: the run's task row (state, times, worker
+    process, written by the task's hooks) and its django-celery-results row (the audit log,
+    where the pages find tracebacks; its result names no process)."""
+    started = run.queued_at + timedelta(seconds=start)
+    ended = started + timedelta(seconds=seconds)
     RunTask.objects.update_or_create(
         task_id=task_id,
         defaults={
@@ -173,24 +182,29 @@ def record_result(
             "task_name": f"rolls.tasks.{name}",
             "center_id": center,
             "station_number": station,
+            "state": state,
+            "started_at": started,
+            "ended_at": ended,
+            "worker": worker,
+            "pid": pid,
+            "processes": 2,
         },
     )
-    started = run.queued_at + timedelta(seconds=start)
     result = (
         {"exc_type": "ValueError", "exc_message": ["disk full"]}
-        if status == "FAILURE"
-        else {"run": run.pk, "pages": 2, "pid": pid, "processes": 2}
+        if state == TaskState.FAILED
+        else {"run": run.pk, "pages": 2}
     )
     row = TaskResult.objects.create(
         task_id=task_id,
         task_name=f"rolls.tasks.{name}",
-        status=status,
+        status=AUDIT_STATUS[state],
         worker=worker,
         result=json.dumps(result),
         traceback=traceback or None,
         date_started=started,
     )
     # date_done is auto_now: set it afterwards.
-    TaskResult.objects.filter(pk=row.pk).update(date_done=started + timedelta(seconds=seconds))
+    TaskResult.objects.filter(pk=row.pk).update(date_done=ended)
     row.refresh_from_db()
     return row

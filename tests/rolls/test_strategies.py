@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 from celery import states
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 from elections.models import Registration
 from rolls.launch import run_start
 from rolls.management.commands._common import wait_for
-from rolls.models import Placement, RollFile, Run, RunStatus
+from rolls.models import Placement, RollFile, Run, RunStatus, TaskState
 from rolls.pdf import expected_pages
 from rolls.selectors import run_metrics, run_task_results
 from rolls.strategies import STRATEGIES
@@ -118,6 +119,10 @@ def test_error_in_a_sub_task_runs_the_on_error_handler_and_names_the_task(shared
         .filter(task_name="rolls.tasks.finalize_run", status=states.SUCCESS)
         .exists()
     )
+    # The run's record agrees, and nothing of the run is left waiting.
+    callback = run.tasks.get(task_name="rolls.tasks.finalize_run")
+    assert callback.state == TaskState.FAILED and callback.started_at is None
+    assert run.tasks.drained()
 
 
 def test_task_results_carry_what_comparing_strategies_needs(shared_worker, election):
@@ -145,6 +150,27 @@ def test_task_results_carry_what_comparing_strategies_needs(shared_worker, elect
     assert metrics.longest_task_seconds == max(
         s.seconds for s in metrics.spans if s.name != "finalize_run"
     )
+
+
+def test_each_task_records_its_state_times_and_worker_process(shared_worker, election):
+    """Celery's own starmap task included: it is one of the run's tasks but not of our class."""
+    run = run_to_the_end(election, "assign_stations_and_generate_lists_with_starmap")
+
+    tasks = list(run.tasks.all())
+    names = sorted(task.task_name for task in tasks)
+    assert names == ["celery.starmap"] + ["rolls.tasks.assign_center"] * len(CENTER_SIZES) + [
+        "rolls.tasks.fan_out_renders"
+    ]
+    pids = set(shared_worker.child_pids())
+    for task in tasks:
+        assert task.state == TaskState.SUCCEEDED, task
+        assert run.queued_at <= task.started_at <= task.ended_at <= timezone.now()
+        assert task.worker.startswith("shared.") and task.pid in pids
+        assert task.processes >= 1
+    # The audit log agrees on where each task ran.
+    reported = {r.task_id: r.worker for r in run_task_results(run)}
+    assert reported == {task.task_id: task.worker for task in tasks}
+    assert run.tasks.drained()
 
 
 def test_every_task_of_the_run_is_linked_to_its_result_row(shared_worker, election):

@@ -9,7 +9,6 @@ from django.core.management.base import CommandError
 from elections.models import Election
 from rolls.models import Run
 from rolls.selectors import run_metrics
-from rolls.services.runs import run_is_drained
 
 
 def find_election(reference: str | None) -> Election:
@@ -44,7 +43,7 @@ def wait_for(run: Run, *, timeout: float, drained: bool = False) -> Run:
         run.refresh_from_db()
         if not run.is_active:
             finished_seen = finished_seen or time.monotonic()
-            if not drained or run_is_drained(run):
+            if not drained or run.tasks.drained():
                 return run
             if time.monotonic() - finished_seen > DRAIN_GRACE_SECONDS:
                 return run

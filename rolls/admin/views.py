@@ -1,8 +1,9 @@
 """The console's own pages, mounted under the admin by ``RunAdmin.get_urls``.
 
 Each is wrapped in ``AdminSite.admin_view`` there (anonymous -> the login page, never
-cached) and checks its permission here (-> 403). Voter rolls are personal data: PDFs are
-streamed from Django's default storage by these views only, never from a public media URL.
+cached) and checks its permission here (-> 403). Their reads are selectors; these format and
+render. Voter rolls are personal data: PDFs are streamed from Django's default storage by
+these views only, never from a public media URL.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from elections.models import Election
 from rolls.admin.access import DOWNLOAD_ROLLS, VIEW_RESULTS, VIEW_RUNS, require
 from rolls.admin.charts import BarRow, bar_chart_svg
 from rolls.admin.run_page import metrics_display, run_progress, wrappable
-from rolls.models import RollFile, Run
+from rolls.models import Run
 from rolls.selectors import run_metrics
+from rolls.selectors.runs import latest_finished_runs, run_roll_file, run_roll_files
 from rolls.services.manifest import (
     MANIFEST_HEADER,
     manifest_row,
@@ -51,9 +53,9 @@ def roll_download_view(
 ) -> FileResponse:
     """One station's PDF, streamed from storage as an attachment."""
     require(request, DOWNLOAD_ROLLS)
-    roll = get_object_or_404(
-        RollFile.objects.select_related("run__election", "center"), pk=file_id, run_id=run_id
-    )
+    roll = run_roll_file(run_id=run_id, file_id=file_id)
+    if roll is None:
+        raise Http404("No such roll file in this run")
     try:
         handle = default_storage.open(roll.path, "rb")
     except FileNotFoundError:
@@ -75,11 +77,7 @@ def run_zip_view(request: HttpRequest, run_id: int, *, model_admin) -> FileRespo
     """
     require(request, DOWNLOAD_ROLLS)
     run = get_object_or_404(Run.objects.select_related("election"), pk=run_id)
-    rolls = list(
-        RollFile.objects.filter(run=run)
-        .select_related("center")
-        .order_by("center__code", "station_number")
-    )
+    rolls = run_roll_files(run)
     if not rolls:
         raise Http404("This run has no roll files")
     folder = zip_folder(run)
@@ -117,19 +115,13 @@ def strategy_comparison_view(
     require(request, VIEW_RUNS)
     election = get_object_or_404(Election, pk=election_id)
     rows = []
-    for name, strategy in STRATEGIES.items():
-        run = (
-            Run.objects.finished()
-            .filter(election=election, strategy=name)
-            .order_by("-finished_at")
-            .first()
-        )
+    for name, run in latest_finished_runs(election, STRATEGIES).items():
         metrics = run_metrics(run) if run else None
         rows.append(
             {
                 "name": name,
                 "name_html": wrappable(name),
-                "strategy": strategy,
+                "strategy": STRATEGIES[name],
                 "run": run,
                 "metrics": metrics,
                 "shown": metrics_display(metrics),

@@ -1,0 +1,161 @@
+"""The base class of the run's tasks, and the hooks that keep the run's own task table.
+
+Every execution of a run's task is recorded in ``RunTask`` as it happens: started (with its
+worker and process), retrying, succeeded or failed. The run's page, its progress and its
+timing figures read that table; django-celery-results stays the audit log of every task
+(results and tracebacks). Each hook is one cheap write: tasks can be milliseconds apart.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import socket
+
+from billiard.exceptions import WorkerLostError
+from celery import Task, current_app, signals
+from celery.canvas import maybe_signature
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+from django.db import connections
+
+from rolls.models import Run, TaskState
+from rolls.services import runs as run_services
+
+
+def close_broken_connections() -> None:
+    """Drop database connections an error left unusable, so that what follows the error in
+    this process (storing the retry or failure, failing the run) reconnects instead of failing
+    again. Celery's Django fixup does the same, but only when the next task starts."""
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:
+            conn.close_if_unusable_or_obsolete()
+
+
+class RunGone(LookupError):
+    """The task's run was deleted (with its election) after the task was queued."""
+
+
+def worker_process() -> dict:
+    """The process running this code and the pool size of its worker."""
+    return {
+        "pid": os.getpid(),
+        "processes": current_app.conf.worker_concurrency or os.cpu_count() or 1,
+    }
+
+
+def where() -> dict:
+    """Which worker process ran a task, as its result reports it."""
+    process = worker_process()
+    return {"pid": process["pid"], "host": socket.gethostname(), "processes": process["processes"]}
+
+
+class RunBoundTask(Task):
+    """Keeps the run's record of each execution (linked to its run, with its state, times and
+    worker process) and marks the run failed, with the task's name and error, when the task
+    fails. Each hook is one cheap write: tasks can be milliseconds apart."""
+
+    queue_kind = "db"
+
+    def arguments(self, args, kwargs) -> dict:
+        """The call's arguments by name (positional ones included, e.g. from starmap)."""
+        try:
+            return inspect.signature(self.run).bind_partial(*args, **kwargs).arguments
+        except TypeError:
+            return dict(kwargs)
+
+    def run_id_of(self, args, kwargs) -> int | None:
+        run_id = self.arguments(args, kwargs).get("run_id")
+        return run_id if isinstance(run_id, int) else None
+
+    def before_start(self, task_id, args, kwargs):
+        arguments = self.arguments(args, kwargs)
+        run_id = arguments.get("run_id")
+        if not isinstance(run_id, int):
+            return
+        if not Run.objects.filter(pk=run_id).exists():
+            raise RunGone(
+                f"Run {run_id} no longer exists (its election was deleted?); nothing to do"
+            )
+        run_services.run_task_start(
+            run_id=run_id,
+            task_id=task_id,
+            task_name=self.name,
+            center_id=arguments.get("center_id"),
+            station=arguments.get("station_number"),
+            worker=self.request.hostname or "",
+            **worker_process(),
+        )
+        run_services.run_mark_started(run_id=run_id)
+
+    def on_success(self, retval, task_id, args, kwargs):
+        if self.run_id_of(args, kwargs) is not None:
+            run_services.run_task_end(task_id=task_id, state=TaskState.SUCCEEDED)
+
+    def retry(self, *args, **kwargs):
+        close_broken_connections()
+        return super().retry(*args, **kwargs)
+
+    def on_retry(self, exc, task_id, args, kwargs, einfo):
+        if self.run_id_of(args, kwargs) is not None:
+            run_services.run_task_retry(task_id=task_id)
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        """Also runs in the worker's main process, with TimeLimitExceeded, when the hard time
+        limit killed the task's process (Celery 5.7, celery/celery#10226)."""
+        run_id = self.run_id_of(args, kwargs)
+        if run_id is None:
+            return
+        close_broken_connections()
+        if isinstance(exc, SoftTimeLimitExceeded):
+            message = f"{self.name} [{task_id}] exceeded its time limit and was stopped"
+        elif isinstance(exc, TimeLimitExceeded):
+            seconds = exc.args[0] if exc.args else "?"
+            message = (
+                f"{self.name} [{task_id}] exceeded its hard time limit ({seconds} s)"
+                " and its worker process was killed"
+            )
+        else:
+            message = f"{self.name} [{task_id}] failed: {type(exc).__name__}: {exc}"
+        run_services.run_fail(run_id=run_id, error=message)
+        run_services.run_task_end(task_id=task_id, state=TaskState.FAILED)
+        # A failed header task dooms its chord: the callback is failed unrun. (In the main
+        # process, after a hard time limit, the task's request and so its chord are unknown.)
+        callback = maybe_signature(getattr(self.request, "chord", None), app=self.app)
+        if callback is not None and callback.id:
+            run_services.run_task_abandon(task_id=callback.id, task_name=callback.task or "")
+
+
+# What the hooks above cannot see. Celery's own canvas tasks (``celery.starmap``, which a
+# run queues and links) take Celery's base class, not ours; and when a worker process dies
+# under a task that is not redelivered, only the worker's main process learns of it, through
+# the ``task_failure`` signal, without calling the task's ``on_failure``.
+
+
+def _celery_canvas_task(task) -> bool:
+    return not isinstance(task, RunBoundTask) and task.name.startswith("celery.")
+
+
+@signals.task_prerun.connect
+def _canvas_task_started(sender=None, task_id=None, task=None, **kwargs):
+    if task is not None and _celery_canvas_task(task):
+        run_services.run_task_start(
+            task_id=task_id,
+            task_name=task.name,
+            worker=task.request.hostname or "",
+            **worker_process(),
+        )
+
+
+@signals.task_success.connect
+def _canvas_task_succeeded(sender=None, **kwargs):
+    if sender is not None and _celery_canvas_task(sender) and sender.request.id:
+        run_services.run_task_end(task_id=sender.request.id, state=TaskState.SUCCEEDED)
+
+
+@signals.task_failure.connect
+def _task_failed_unseen(sender=None, task_id=None, exception=None, **kwargs):
+    if sender is None or task_id is None:
+        return
+    if _celery_canvas_task(sender) or isinstance(exception, WorkerLostError):
+        close_broken_connections()
+        run_services.run_task_end(task_id=task_id, state=TaskState.FAILED)
