@@ -25,7 +25,10 @@ from rolls.admin.run_page import elapsed_seconds, run_page_context, wrappable
 from rolls.formatting import format_duration
 from rolls.launch import run_resume
 from rolls.models import Run, RunStatus, Station
+from rolls.selectors.changes import official_run, run_changes
+from rolls.selectors.runs import run_downloads
 from rolls.services import recovery
+from rolls.services.manifest import run_manifest
 from rolls.services.publication import PublishRefused, run_publish
 from rolls.services.runs import RunRefused
 from rolls.strategies import STRATEGIES
@@ -342,9 +345,30 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
                     "progress_url": reverse("admin:rolls_run_progress", args=[run.pk]),
                     "zip_url": reverse("admin:rolls_run_zip", args=[run.pk]),
                     "finished_status": run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED),
+                    "set_badge": set_badge(run),
+                    "can_see_downloads": request.user.has_perm("rolls.view_download"),
                 }
             )
+            if request.user.has_perm(DOWNLOAD_ROLLS) and run.renders:
+                context.update(self.record_context(request, run, context["roll_files"]))
         return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def record_context(self, request: HttpRequest, run: Run, files) -> dict:
+        """The set as a record: its manifest digests, what changed since the official set
+        (counted only when asked: it reads both splits), and who downloaded what."""
+        manifest = run_manifest(run, files)
+        official = official_run(run.election_id)
+        compare = official if official is not None and official.pk != run.pk else None
+        changes = run_changes(compare, run) if compare and request.GET.get("changes") else None
+        return {
+            "manifest": manifest,
+            "manifest_csv_url": reverse("admin:rolls_run_manifest", args=[run.pk, "csv"]),
+            "manifest_json_url": reverse("admin:rolls_run_manifest", args=[run.pk, "json"]),
+            "official_run": compare,
+            "changes": changes,
+            "changes_csv_url": reverse("admin:rolls_run_changes", args=[run.pk]),
+            "downloads": run_downloads(run) if request.user.has_perm("rolls.view_download") else [],
+        }
 
     def get_urls(self):
         def wrap(view):
@@ -368,5 +392,18 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
                 name="rolls_run_roll_download",
             ),
             path("<int:run_id>/download.zip", wrap(views.run_zip_view), name="rolls_run_zip"),
+            path(
+                "<int:run_id>/centers/<int:center_id>/download.zip",
+                wrap(views.run_zip_view),
+                name="rolls_run_center_zip",
+            ),
+            path(
+                "<int:run_id>/manifest.<str:fmt>",
+                wrap(views.run_manifest_view),
+                name="rolls_run_manifest",
+            ),
+            path(
+                "<int:run_id>/changes.csv", wrap(views.run_changes_view), name="rolls_run_changes"
+            ),
             *super().get_urls(),
         ]

@@ -8,32 +8,37 @@ these views only, never from a public media URL.
 
 from __future__ import annotations
 
-import csv
 import io
-import shutil
-import tempfile
-import zipfile
 
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import content_disposition_header, urlencode
 
-from elections.models import Election
+from elections.models import Election, PollingCenter
 from rolls.admin.access import DOWNLOAD_ROLLS, VIEW_RESULTS, VIEW_RUNS, require
 from rolls.admin.charts import BarRow, bar_chart_svg
 from rolls.admin.run_page import metrics_display, run_progress, wrappable
-from rolls.models import Run
+from rolls.models import DownloadKind, Run
 from rolls.selectors import run_metrics
+from rolls.selectors.changes import official_run, write_changes_csv
 from rolls.selectors.runs import latest_finished_runs, run_roll_file, run_roll_files
+from rolls.services.downloads import download_record
 from rolls.services.manifest import (
-    MANIFEST_HEADER,
-    manifest_row,
     roll_download_name,
-    zip_entry_name,
+    run_manifest,
+    run_zip_chunks,
     zip_folder,
+    zip_name,
 )
 from rolls.strategies import FASTEST, STRATEGIES
 
@@ -51,7 +56,7 @@ def run_progress_view(request: HttpRequest, run_id: int, *, model_admin) -> Json
 def roll_download_view(
     request: HttpRequest, run_id: int, file_id: int, *, model_admin
 ) -> FileResponse:
-    """One station's PDF, streamed from storage as an attachment."""
+    """One station's PDF, streamed from storage as an attachment (and recorded)."""
     require(request, DOWNLOAD_ROLLS)
     roll = run_roll_file(run_id=run_id, file_id=file_id)
     if roll is None:
@@ -61,49 +66,90 @@ def roll_download_view(
     except FileNotFoundError:
         raise Http404(f"The PDF {roll.path} is no longer in storage") from None
     filename = roll_download_name(roll.run, roll)
+    download_record(
+        request=request, run=roll.run, kind=DownloadKind.ROLL, name=filename, roll_file=roll
+    )
     response = FileResponse(
         handle, as_attachment=True, filename=filename, content_type="application/pdf"
     )
     response["Cache-Control"] = PRIVATE
+    response["X-Roll-Set"] = roll.run.set_status.value
     return response
 
 
-def run_zip_view(request: HttpRequest, run_id: int, *, model_admin) -> FileResponse:
-    """Every PDF of the run in one zip, plus a manifest (sizes and SHA-256 of each file).
-
-    The zip is written to an anonymous temporary file (deleted when the response closes)
-    while each PDF is copied from storage in chunks, so memory stays flat at any run size.
-    PDFs are already compressed: they are stored, not deflated again.
-    """
+def run_zip_view(
+    request: HttpRequest, run_id: int, center_id: int | None = None, *, model_admin
+) -> StreamingHttpResponse:
+    """Every PDF of the run (or of one center) with its manifest, streamed as it is read:
+    the first bytes leave at once and memory holds one PDF at a time. A failed or incomplete
+    run's zip says so in its name, its manifest and an INCOMPLETE.txt listing what is
+    missing."""
     require(request, DOWNLOAD_ROLLS)
     run = get_object_or_404(Run.objects.select_related("election"), pk=run_id)
-    rolls = run_roll_files(run)
+    center = None
+    if center_id is not None:
+        center = get_object_or_404(PollingCenter, pk=center_id, election_id=run.election_id)
+    rolls = run_roll_files(run, center_id)
     if not rolls:
-        raise Http404("This run has no roll files")
-    folder = zip_folder(run)
-    manifest = io.StringIO()
-    writer = csv.writer(manifest)
-    writer.writerow(MANIFEST_HEADER)
-    archive_file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by FileResponse
-    try:
-        with zipfile.ZipFile(archive_file, "w", compression=zipfile.ZIP_STORED) as archive:
-            for roll in rolls:
-                try:
-                    source = default_storage.open(roll.path, "rb")
-                except FileNotFoundError:
-                    raise Http404(f"The PDF {roll.path} is no longer in storage") from None
-                entry = zip_entry_name(run, roll)
-                with source, archive.open(entry, "w", force_zip64=True) as target:
-                    shutil.copyfileobj(source, target, 1024 * 1024)
-                writer.writerow(manifest_row(run, roll))
-            archive.writestr(f"{folder}/manifest.csv", manifest.getvalue())
-        archive_file.seek(0)
-    except BaseException:
-        archive_file.close()
-        raise
-    response = FileResponse(
-        archive_file, as_attachment=True, filename=f"{folder}.zip", content_type="application/zip"
+        raise Http404("This run has no roll files" + (" for that center" if center else ""))
+    missing_files = [roll.path for roll in rolls if not default_storage.exists(roll.path)]
+    if missing_files:
+        raise Http404(f"The PDF {missing_files[0]} is no longer in storage")
+    manifest = run_manifest(run, rolls, center_id)
+    filename = zip_name(run, manifest, center)
+    download_record(
+        request=request,
+        run=run,
+        kind=DownloadKind.CENTER_ZIP if center else DownloadKind.RUN_ZIP,
+        name=filename,
     )
+    response = StreamingHttpResponse(
+        run_zip_chunks(run, rolls, manifest, lambda path: default_storage.open(path, "rb")),
+        content_type="application/zip",
+    )
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = PRIVATE
+    response["X-Roll-Set"] = run.set_status.value if manifest.complete else "incomplete"
+    return response
+
+
+def run_manifest_view(request: HttpRequest, run_id: int, fmt: str, *, model_admin) -> HttpResponse:
+    """The run's manifest alone, as CSV or JSON (the digests the run page shows)."""
+    require(request, DOWNLOAD_ROLLS)
+    if fmt not in ("csv", "json"):
+        raise Http404("The manifest is manifest.csv or manifest.json")
+    run = get_object_or_404(Run.objects.select_related("election"), pk=run_id)
+    manifest = run_manifest(run, run_roll_files(run))
+    body, content_type = (
+        (manifest.json, "application/json") if fmt == "json" else (manifest.csv, "text/csv")
+    )
+    suffix = "" if manifest.complete else "-INCOMPLETE"
+    filename = f"{zip_folder(run)}{suffix}-manifest.{fmt}"
+    download_record(request=request, run=run, kind=DownloadKind.MANIFEST, name=filename)
+    response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = PRIVATE
+    return response
+
+
+def run_changes_view(request: HttpRequest, run_id: int, *, model_admin) -> HttpResponse:
+    """What changed from the official set (or ``?against=RUN``) to this run, as CSV."""
+    require(request, DOWNLOAD_ROLLS)
+    run = get_object_or_404(Run.objects.select_related("election"), pk=run_id)
+    against = request.GET.get("against")
+    before = (
+        Run.objects.filter(pk=int(against), election_id=run.election_id).first()
+        if against and against.isdigit()
+        else official_run(run.election_id)
+    )
+    if before is None:
+        raise Http404("Nothing to compare with: no official set, and no ?against=RUN_ID")
+    filename = f"{zip_folder(run)}-changes-since-run-{before.pk}.csv"
+    download_record(request=request, run=run, kind=DownloadKind.CHANGES, name=filename)
+    text = io.StringIO()
+    write_changes_csv(before, run, text)
+    response = HttpResponse(text.getvalue().encode(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Cache-Control"] = PRIVATE
     return response
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from django.db.models import F
 
 from elections.models import Election, PollingCenter
-from rolls.models import ENDED_TASK_STATES, RollFile, Run, RunTask, TaskState
+from rolls.models import ENDED_TASK_STATES, Download, RollFile, Run, RunTask, TaskState
 from rolls.selectors import run_task_results, short_task_name
 
 
@@ -112,13 +112,18 @@ def run_task_tally(run: Run) -> TaskTally:
     return TaskTally(total=tasks.count(), ended=tasks.ended().count(), drained=tasks.drained())
 
 
-def run_roll_files(run: Run) -> list[RollFile]:
-    """The run's station PDFs with their centers, in center and station order."""
-    return list(
-        RollFile.objects.filter(run=run)
-        .select_related("center")
-        .order_by("center__code", "station_number")
-    )
+def run_roll_files(run: Run, center_id: int | None = None) -> list[RollFile]:
+    """The run's station PDFs (or one center's) with their centers, in center and station
+    order."""
+    rolls = RollFile.objects.filter(run=run).select_related("center")
+    if center_id is not None:
+        rolls = rolls.filter(center_id=center_id)
+    return list(rolls.order_by("center__code", "center_id", "station_number"))
+
+
+def run_downloads(run: Run, limit: int = 50) -> list[Download]:
+    """The latest downloads of the run's rolls and zips (the audit trail)."""
+    return list(Download.objects.filter(run=run).order_by("-at")[:limit])
 
 
 def run_roll_file(*, run_id: int, file_id: int) -> RollFile | None:

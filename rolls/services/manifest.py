@@ -115,13 +115,6 @@ class Manifest:
         return hashlib.sha256(self.json).hexdigest()
 
 
-def run_rolls(run: Run, center_id: int | None = None) -> list[RollFile]:
-    rolls = RollFile.objects.filter(run=run).select_related("center")
-    if center_id is not None:
-        rolls = rolls.filter(center_id=center_id)
-    return list(rolls.order_by("center__code", "center_id", "station_number"))
-
-
 def run_missing(run: Run, rolls: list[RollFile], center_id: int | None = None) -> list[str]:
     """The stations (and centers) the run should hold and does not: "C012 station 3"."""
     have = {(roll.center_id, roll.station_number) for roll in rolls}

@@ -246,7 +246,7 @@ def test_the_run_zip_holds_every_pdf_and_a_manifest(staff_client, run):
 
     names = sorted(archive.namelist())
     assert names == sorted(
-        [f"{folder}/manifest.csv"]
+        [f"{folder}/manifest.csv", f"{folder}/manifest.json"]
         + [f"{folder}/center-{center('A')}-A/station-001.pdf"]
         + [f"{folder}/center-{center('B')}-B/station-00{n}.pdf" for n in (1, 2, 3)]
     )

@@ -76,7 +76,7 @@ def test_look_alike_center_codes_each_get_their_own_complete_rolls(
     response = staff_client.get(reverse("admin:rolls_run_zip", args=[run.pk]))
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     names = archive.namelist()
-    assert len(names) == len(set(names)) == len(files) + 1
+    assert len(names) == len(set(names)) == len(files) + 2  # and manifest.csv, manifest.json
     assert not any(name.startswith("/") or ".." in name.split("/") for name in names)
 
 
