@@ -37,6 +37,7 @@ from rolls.services.manifest import (
     roll_download_name,
     run_manifest,
     run_zip_chunks,
+    set_label,
     zip_folder,
     zip_name,
 )
@@ -123,8 +124,8 @@ def run_manifest_view(request: HttpRequest, run_id: int, fmt: str, *, model_admi
     body, content_type = (
         (manifest.json, "application/json") if fmt == "json" else (manifest.csv, "text/csv")
     )
-    suffix = "" if manifest.complete else "-INCOMPLETE"
-    filename = f"{zip_folder(run)}{suffix}-manifest.{fmt}"
+    state = set_label(run) if manifest.complete else "INCOMPLETE"
+    filename = f"{zip_folder(run)}-{state}-manifest.{fmt}"
     download_record(request=request, run=run, kind=DownloadKind.MANIFEST, name=filename)
     response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, filename)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from stream_zip import NO_COMPRESSION_64, stream_zip
 
 from elections.models import PollingCenter
-from rolls.models import RollFile, Run, RunCenter, RunStatus
+from rolls.models import RollFile, Run, RunCenter, RunStatus, SetStatus
 from rolls.services.storage import check_relative_name
 
 CHUNK = 1024 * 1024
@@ -71,10 +71,20 @@ def zip_entry_name(run: Run, roll: RollFile) -> str:
     )
 
 
+def set_label(run: Run) -> str:
+    """What a downloaded file's name says of its set: official, superseded, draft or
+    INCOMPLETE (capitals: a file named so must not be taken for a set to print)."""
+    status = run.set_status
+    return "INCOMPLETE" if status in (SetStatus.INCOMPLETE, SetStatus.IN_PROGRESS) else status.value
+
+
 def roll_download_name(run: Run, roll: RollFile) -> str:
-    """For people: the center's own code (need not be unique: one file per download)."""
+    """For people: the set's status and the center's own code (need not be unique: one file
+    per download)."""
     file_name = roll.path.rsplit("/", 1)[-1]
-    return file_name_safe(f"{run.election.slug}-run-{run.pk}-{roll.center.code}-{file_name}")
+    return file_name_safe(
+        f"{run.election.slug}-{set_label(run)}-run-{run.pk}-{roll.center.code}-{file_name}"
+    )
 
 
 def manifest_values(run: Run, roll: RollFile) -> list[object]:
@@ -169,8 +179,8 @@ def run_manifest(run: Run, rolls: list[RollFile], center_id: int | None = None) 
 
 def zip_name(run: Run, manifest: Manifest, center: PollingCenter | None = None) -> str:
     scope = f"-center-{center.pk}-{center.code}" if center is not None else ""
-    state = "" if manifest.complete else "-INCOMPLETE"
-    return file_name_safe(f"{zip_folder(run)}{scope}{state}") + ".zip"
+    state = set_label(run) if manifest.complete else "INCOMPLETE"
+    return file_name_safe(f"{zip_folder(run)}{scope}-{state}") + ".zip"
 
 
 def run_zip_chunks(

@@ -34,7 +34,7 @@ def test_the_run_zip_streams_and_its_manifests_match_the_digests_on_the_run_page
     response = staff_client.get(reverse("admin:rolls_run_zip", args=[run.pk]))
 
     assert isinstance(response, StreamingHttpResponse)  # no temporary copy first
-    assert response["Content-Disposition"].endswith(f'-run-{run.pk}.zip"')
+    assert response["Content-Disposition"].endswith(f'-run-{run.pk}-draft.zip"')
     archive = unzip(response)
     assert archive.testzip() is None
     folder = f"{run.election.slug}-run-{run.pk}"
@@ -59,7 +59,7 @@ def test_a_center_zip_holds_that_center_only(staff_client, run, election):
     pdfs = [name for name in archive.namelist() if name.endswith(".pdf")]
     assert len(pdfs) == RollFile.objects.filter(run=run, center=center).count() == 3
     assert all(f"/center-{center.pk}-B/" in name for name in pdfs)
-    assert f"-center-{center.pk}-B.zip" in response["Content-Disposition"]
+    assert f"-center-{center.pk}-B-draft.zip" in response["Content-Disposition"]
     stranger = make_election("Other election")
     assert (
         staff_client.get(
@@ -133,3 +133,19 @@ def test_the_changes_csv_compares_with_the_official_set(staff_client, run, elect
     assert f"What changed since the official set (run {official.pk})" in page
     assert "0 stations to reprint" in page
     assert Download.objects.filter(kind=DownloadKind.CHANGES).count() == 1
+
+
+def test_every_download_name_says_what_the_set_is(staff_client, run, election):
+    roll = RollFile.objects.filter(run=run).first()
+
+    def names() -> tuple[str, str]:
+        pdf = staff_client.get(reverse("admin:rolls_run_roll_download", args=[run.pk, roll.pk]))
+        archive = staff_client.get(reverse("admin:rolls_run_zip", args=[run.pk]))
+        return pdf["Content-Disposition"], archive["Content-Disposition"]
+
+    assert all("-draft" in name for name in names())
+    run_publish(run_id=run.pk, published_by="t")
+    assert all("-official" in name for name in names())
+    later = make_finished_run(election)
+    run_publish(run_id=later.pk, published_by="t")
+    assert all("-superseded" in name for name in names())

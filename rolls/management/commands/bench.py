@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -209,6 +210,12 @@ class Command(BaseCommand):
         )
         for page, (p50, p95) in admin["pages"].items():
             self.stdout.write(f"  {page:<36} p50 {p50:7.1f}  p95 {p95:7.1f}")
+        z = admin["zip"]
+        self.stdout.write(
+            f"  run zip ({z['files']:,} PDFs, {z['megabytes']:,.0f} MB): first byte "
+            f"{z['first_byte_ms']:.0f} ms, all of it {z['seconds']:.1f} s, peak memory "
+            f"+{z['peak_growth_mb']:.0f} MB"
+        )
 
     def changed_only(self, env) -> None:
         """Publish the full run, change one voter's name in each of 10 centers, and time the
@@ -315,7 +322,27 @@ def part_admin(_: int) -> dict:
                 raise RuntimeError(f"{url} answered {response.status_code}")
         times.sort()
         figures[name] = (statistics.median(times), times[int(0.95 * (len(times) - 1))])
-    return {"requests": requests, "pages": figures}
+    return {"requests": requests, "pages": figures, "zip": zip_figures(client, run)}
+
+
+def zip_figures(client: Client, run: Run) -> dict:
+    """The run's zip as staff download it: time to the first byte, time to the last, its
+    size, and how much this process's peak memory grew while streaming it."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    response = client.get(reverse("admin:rolls_run_zip", args=[run.pk]))
+    chunks = iter(response.streaming_content)
+    size = len(next(chunks))
+    first = time.perf_counter() - started
+    for chunk in chunks:
+        size += len(chunk)
+    return {
+        "first_byte_ms": first * 1000,
+        "seconds": time.perf_counter() - started,
+        "megabytes": size / 1e6,
+        "files": run.roll_files.count(),
+        "peak_growth_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024,
+    }
 
 
 def _run_figures(run: Run) -> dict:
