@@ -346,6 +346,11 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
                     "zip_url": reverse("admin:rolls_run_zip", args=[run.pk]),
                     "finished_status": run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED),
                     "set_badge": set_badge(run),
+                    "can_publish": request.user.has_perm(PUBLISH_ROLLS)
+                    and run.status == RunStatus.SUCCEEDED
+                    and run.renders
+                    and not run.is_published,
+                    "publish_url": reverse("admin:rolls_run_publish", args=[run.pk]),
                     "can_see_downloads": request.user.has_perm("rolls.view_download"),
                 }
             )
@@ -405,5 +410,6 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
             path(
                 "<int:run_id>/changes.csv", wrap(views.run_changes_view), name="rolls_run_changes"
             ),
+            path("<int:run_id>/publish/", wrap(views.run_publish_view), name="rolls_run_publish"),
             *super().get_urls(),
         ]

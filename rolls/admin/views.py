@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import io
 
+from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import (
     FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseRedirect,
     JsonResponse,
     StreamingHttpResponse,
 )
@@ -23,9 +25,10 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
+from django.views.decorators.http import require_POST
 
 from elections.models import Election, PollingCenter
-from rolls.admin.access import DOWNLOAD_ROLLS, VIEW_RESULTS, VIEW_RUNS, require
+from rolls.admin.access import DOWNLOAD_ROLLS, PUBLISH_ROLLS, VIEW_RESULTS, VIEW_RUNS, require
 from rolls.admin.charts import BarRow, bar_chart_svg
 from rolls.admin.run_page import metrics_display, run_progress, wrappable
 from rolls.models import DownloadKind, Run
@@ -41,6 +44,7 @@ from rolls.services.manifest import (
     zip_folder,
     zip_name,
 )
+from rolls.services.publication import PublishRefused, run_publish
 from rolls.strategies import FASTEST, STRATEGIES
 
 PRIVATE = "private, no-store"
@@ -153,6 +157,23 @@ def run_changes_view(request: HttpRequest, run_id: int, *, model_admin) -> HttpR
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Cache-Control"] = PRIVATE
     return response
+
+
+@require_POST
+def run_publish_view(request: HttpRequest, run_id: int, *, model_admin) -> HttpResponseRedirect:
+    """The run page's Publish button: a POST under CSRF protection, then back to the page."""
+    require(request, PUBLISH_ROLLS)
+    try:
+        run = run_publish(run_id=run_id, published_by=f"admin:{request.user.get_username()}")
+    except PublishRefused as exc:
+        model_admin.message_user(request, str(exc), messages.ERROR)
+    else:
+        model_admin.message_user(
+            request,
+            f"Run {run.pk} is now the official roll set of {run.election.name}.",
+            messages.SUCCESS,
+        )
+    return HttpResponseRedirect(reverse("admin:rolls_run_change", args=[run_id]))
 
 
 def strategy_comparison_view(

@@ -54,6 +54,9 @@ def urls(run: Run) -> dict[str, str]:
         "task results": reverse("admin:django_celery_results_taskresult_changelist"),
         "roll pdf": reverse("admin:rolls_run_roll_download", args=[run.pk, roll.pk]),
         "roll zip": reverse("admin:rolls_run_zip", args=[run.pk]),
+        "center zip": reverse("admin:rolls_run_center_zip", args=[run.pk, roll.center_id]),
+        "manifest": reverse("admin:rolls_run_manifest", args=[run.pk, "json"]),
+        "downloads": reverse("admin:rolls_download_changelist"),
         "elections": reverse("admin:elections_election_changelist"),
         "voters": reverse("admin:elections_voter_changelist"),
         "registrations": reverse("admin:elections_registration_changelist"),
@@ -82,6 +85,9 @@ ALLOWED = {
         "task result",
         "roll pdf",
         "roll zip",
+        "center zip",
+        "manifest",
+        "downloads",
         "elections",
         "voters",
         "registrations",
@@ -273,3 +279,14 @@ def test_roles_migration_gives_each_group_its_permissions():
     }
     assert not observer & forbidden
     assert not any(code.split(".")[1].startswith(("add_", "delete_")) for code in staff | observer)
+
+
+@pytest.mark.parametrize("kind", ["anonymous", "observer", "no_role"])
+def test_only_election_staff_may_publish(as_user, run, kind):
+    response = as_user(kind).post(reverse("admin:rolls_run_publish", args=[run.pk]))
+
+    assert response.status_code in (302, 403)
+    if response.status_code == 302:
+        assert response.url.startswith(reverse("admin:login"))
+    run.refresh_from_db()
+    assert not run.is_published

@@ -359,3 +359,21 @@ def test_changes_between_two_runs_are_counted_and_listed(
     assert [(r["center_before"], r["center_after"]) for r in across] == [("A", "B")]
     assert by_kind["added"]["family_name_after"] == "Newcomer"
     assert "added: 1" in capsys.readouterr().out
+
+
+def test_the_run_page_publish_button(client, election):
+    run = full_run(election)
+    client.force_login(make_user("chief", "Election staff"))
+    page = client.get(reverse("admin:rolls_run_change", args=[run.pk])).content.decode()
+    assert 'id="publish-form"' in page
+    assert client.get(reverse("admin:rolls_run_publish", args=[run.pk])).status_code == 405
+
+    response = client.post(reverse("admin:rolls_run_publish", args=[run.pk]), follow=True)
+
+    run.refresh_from_db()
+    assert run.set_status == SetStatus.OFFICIAL
+    assert "is now the official roll set" in response.content.decode()
+    assert 'id="publish-form"' not in response.content.decode()  # published: no button
+    client.force_login(make_user("watcher", "Observer"))
+    other = full_run(election)
+    assert client.post(reverse("admin:rolls_run_publish", args=[other.pk])).status_code == 403
