@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import os
 import socket
+import time
 
 from billiard.exceptions import WorkerLostError
 from celery import Task, current_app, signals
@@ -67,7 +68,23 @@ class RunBoundTask(Task):
         run_id = self.arguments(args, kwargs).get("run_id")
         return run_id if isinstance(run_id, int) else None
 
+    def check_soft_time_limit(self) -> None:
+        """Raise SoftTimeLimitExceeded if this execution is past its soft time limit.
+
+        The soft limit is a signal raised wherever the task happens to be; inside a library
+        that catches broad exceptions (WeasyPrint does, in places) it is swallowed and the
+        task goes on past its limit, to be stopped only by the hard limit, or not at all if
+        it ends before it. Renders call this before storing a roll, so a task past its limit
+        never writes or counts one."""
+        started = getattr(self.request, "started_monotonic", None)
+        limits = self.request.timelimit or (None, None)
+        soft = limits[1] if limits[1] is not None else self.soft_time_limit
+        soft = soft if soft is not None else current_app.conf.task_soft_time_limit
+        if started is not None and soft and time.monotonic() - started > soft:
+            raise SoftTimeLimitExceeded(f"past the soft time limit of {soft} s")
+
     def before_start(self, task_id, args, kwargs):
+        self.request.started_monotonic = time.monotonic()
         arguments = self.arguments(args, kwargs)
         run_id = arguments.get("run_id")
         if not isinstance(run_id, int):

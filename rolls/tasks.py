@@ -61,6 +61,7 @@ def render_station(self, run_id: int, center_id: int, station_number: int) -> di
         center_id=center_id,
         station_number=station_number,
         task_id=self.request.id or "",
+        before_storing=self.check_soft_time_limit,
     )
     return {
         "run": run_id,
@@ -78,7 +79,10 @@ def render_stations(self, run_id: int, stations: list[list[int]]) -> dict:
     """Ours: a batch of stations balanced by page count, rendered one after another."""
     started = time.perf_counter()
     pages = pipeline.stations_render_for_run(
-        run=Run.objects.get(pk=run_id), stations=stations, task_id=self.request.id or ""
+        run=Run.objects.get(pk=run_id),
+        stations=stations,
+        task_id=self.request.id or "",
+        before_storing=self.check_soft_time_limit,
     )
     return _timed(started, run=run_id, stations=len(stations), pages=pages)
 
@@ -88,7 +92,12 @@ def assign_and_render_center(self, run_id: int, center_id: int) -> dict:
     started = time.perf_counter()
     run = Run.objects.get(pk=run_id)
     pipeline.center_assign_for_run(run=run, center_id=center_id)
-    pages = pipeline.center_render_for_run(run=run, center_id=center_id, task_id=self.request.id)
+    pages = pipeline.center_render_for_run(
+        run=run,
+        center_id=center_id,
+        task_id=self.request.id,
+        before_storing=self.check_soft_time_limit,
+    )
     return _timed(started, run=run_id, center=center_id, pages=pages)
 
 
@@ -100,7 +109,10 @@ def all_in_one(self, run_id: int) -> dict:
     for center_id in run_services.run_center_ids(run):
         pipeline.center_assign_for_run(run=run, center_id=center_id)
         pages += pipeline.center_render_for_run(
-            run=run, center_id=center_id, task_id=self.request.id
+            run=run,
+            center_id=center_id,
+            task_id=self.request.id,
+            before_storing=self.check_soft_time_limit,
         )
     return _timed(started, run=run_id, pages=pages)
 

@@ -6,7 +6,7 @@ from rolls.models import Run, Station
 from rolls.services import runs as run_services
 from rolls.services.assignment import stations_assign
 from rolls.services.fingerprints import split_fingerprints
-from rolls.services.rendering import station_render
+from rolls.services.rendering import Check, station_render
 
 
 def center_assign_for_run(*, run: Run, center_id: int) -> dict:
@@ -55,17 +55,29 @@ def stations_of_run(run: Run) -> list[tuple[int, int, int]]:
     )
 
 
-def center_render_for_run(*, run: Run, center_id: int, task_id: str = "") -> int:
+def center_render_for_run(
+    *, run: Run, center_id: int, task_id: str = "", before_storing: Check | None = None
+) -> int:
     """Render every station of a center, one after another; returns the pages written."""
     numbers = Station.objects.filter(run=run, center_id=center_id).order_by("number")
     return sum(
-        station_render(run=run, center_id=center_id, station_number=n, task_id=task_id).pages
+        station_render(
+            run=run,
+            center_id=center_id,
+            station_number=n,
+            task_id=task_id,
+            before_storing=before_storing,
+        ).pages
         for n in numbers.values_list("number", flat=True)
     )
 
 
-def stations_render_for_run(*, run: Run, stations: list[list[int]], task_id: str = "") -> int:
+def stations_render_for_run(
+    *, run: Run, stations: list[list[int]], task_id: str = "", before_storing: Check | None = None
+) -> int:
     return sum(
-        station_render(run=run, center_id=c, station_number=n, task_id=task_id).pages
+        station_render(
+            run=run, center_id=c, station_number=n, task_id=task_id, before_storing=before_storing
+        ).pages
         for c, n in stations
     )

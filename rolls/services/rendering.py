@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rolls.models import Placement, Run, RunCenter, RunStatus, Station
@@ -28,8 +29,18 @@ class RenderedStation:
     counted: bool
 
 
+# Called after a roll is rendered and before it is stored and counted: raising there (e.g.
+# the task is past its time limit) leaves nothing written.
+Check = Callable[[], None]
+
+
 def station_render(
-    *, run: Run, center_id: int, station_number: int, task_id: str = ""
+    *,
+    run: Run,
+    center_id: int,
+    station_number: int,
+    task_id: str = "",
+    before_storing: Check | None = None,
 ) -> RenderedStation:
     started = time.perf_counter()
     if Run.objects.filter(pk=run.pk, status=RunStatus.SUCCEEDED).exists():
@@ -82,6 +93,8 @@ def station_render(
     )
     # Slow I/O (rendering, writing) happens outside any transaction.
     rendered = render_station_roll(header, voters)
+    if before_storing is not None:
+        before_storing()
     path = roll_path(
         election_id=station.election_id,
         run_id=run.pk,

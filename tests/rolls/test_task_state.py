@@ -7,11 +7,13 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import time
 from datetime import timedelta
 
 import pytest
 from billiard.exceptions import WorkerLostError
 from celery import signals, states
+from celery.exceptions import SoftTimeLimitExceeded
 from celery.utils.nodenames import gethostname
 from django.apps import apps as django_apps
 from django.utils import timezone
@@ -151,3 +153,19 @@ def test_existing_tasks_are_filled_from_their_result_rows(run):
     assert (running.state, running.pid, running.ended_at) == ("started", 202, None)
     assert (broke.state, broke.pid) == ("failed", None)
     assert (waiting.state, waiting.started_at, waiting.worker) == ("queued", None, "")
+
+
+def test_a_render_past_its_soft_time_limit_is_stopped_before_it_stores_anything():
+    """The soft limit's signal can be swallowed by library code mid-render; the check
+    renders call before storing a roll raises it then, so nothing is written or counted."""
+    tasks.render_station.push_request(timelimit=(10, 1), started_monotonic=time.monotonic() - 2)
+    try:
+        with pytest.raises(SoftTimeLimitExceeded, match="soft time limit of 1 s"):
+            tasks.render_station.check_soft_time_limit()
+    finally:
+        tasks.render_station.pop_request()
+    tasks.render_station.push_request(timelimit=(10, 5), started_monotonic=time.monotonic())
+    try:
+        tasks.render_station.check_soft_time_limit()  # within its limit: goes on
+    finally:
+        tasks.render_station.pop_request()
