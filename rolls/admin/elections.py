@@ -8,16 +8,31 @@ keeps the dependency one way: rolls knows elections, elections does not know rol
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.html import format_html
 
 from elections.admin import ElectionAdmin, PollingCenterAdmin
 from elections.models import Election, PollingCenter
 from rolls.admin.access import RollActionPermissions
 from rolls.admin.actions import generate_rolls, generate_rolls_for_centers, schedule_roll_generation
+from rolls.models import Run, Station
 
 
 @admin.register(Election)
 class ElectionConsoleAdmin(RollActionPermissions, ElectionAdmin):
     actions = [generate_rolls, schedule_roll_generation]
+
+    def get_deleted_objects(self, objs, request):
+        """An election whose rolls were published cannot be deleted: its official and
+        superseded sets are records (delete would take them with it)."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # Stations go with their runs (the station admin refuses one-by-one deletes).
+        perms_needed.discard(Station._meta.verbose_name)
+        published = Run.objects.published().filter(election__in=list(objs))
+        protected = list(protected) + [
+            format_html("{} ({} roll set: a record)", run, run.set_status.label.lower())
+            for run in published
+        ]
+        return deleted, counts, perms_needed, protected
 
 
 @admin.register(PollingCenter)

@@ -377,3 +377,13 @@ def test_the_run_page_publish_button(client, election):
     client.force_login(make_user("watcher", "Observer"))
     other = full_run(election)
     assert client.post(reverse("admin:rolls_run_publish", args=[other.pk])).status_code == 403
+
+
+def test_an_election_with_a_published_set_cannot_be_deleted_from_the_admin(client, official):
+    client.force_login(make_user("root", superuser=True))
+    url = reverse("admin:elections_election_delete", args=[official.election_id])
+
+    response = client.post(url, {"post": "yes"})
+
+    assert response.status_code == 200 and "roll set: a record" in response.content.decode()
+    assert Run.objects.filter(pk=official.pk).exists()
