@@ -3,6 +3,7 @@ embedded default, RabbitMQ in the services run) and stores its result in django-
 
 import pytest
 from django.conf import settings
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django_celery_results.models import TaskResult
 
@@ -29,3 +30,17 @@ def test_worker_round_trip_reads_the_database_and_records_timings(worker):
     assert '"registrations": 1234' in row.result
     scheme = settings.CELERY_BROKER_URL.split(":")[0]
     assert f".> transport:   {scheme}:" in worker.log()
+
+
+def test_check_worker_says_a_worker_answered_from_the_same_database(worker, capsys):
+    create_fake_voter_data(voters=321, election_name="Check", seed=2)
+
+    call_command("check_worker", "--timeout", "60")
+
+    out = capsys.readouterr().out
+    assert f"from the same {connection.vendor} database: 321 registrations in Check." in out
+
+
+def test_check_worker_fails_clearly_when_no_worker_answers():
+    with pytest.raises(CommandError, match="No worker answered within 1 s"):
+        call_command("check_worker", "--timeout", "1")
