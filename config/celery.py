@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.worker.control import control_command
 from kombu import Queue
 
 from config.env import env_str
@@ -46,6 +47,19 @@ def use_queue_namespace(namespace: str) -> None:
     app.conf.queue_namespace = namespace
     app.conf.task_default_queue = queue_name("default", namespace)
     app.conf.task_queues = [Queue(name) for name in all_queue_names(namespace)]
+
+
+@control_command()
+def worker_setup(state) -> dict:
+    """What a run records of each node when it starts, in one round trip: ``inspect stats``
+    (pool, processes, prefetch) plus this machine's CPU count, which stats do not carry
+    (8 processes on 2 CPUs are not 8 processes on 8)."""
+    stats = state.consumer.controller.stats()
+    return {
+        "pool": stats.get("pool", {}),
+        "prefetch_count": stats.get("prefetch_count"),
+        "cpus": os.cpu_count(),
+    }
 
 
 app.conf.task_routes = (route_by_kind,)

@@ -20,6 +20,7 @@ from rolls.pdf import expected_pages
 from rolls.services import recovery
 from rolls.services.batching import BATCHES_PER_RUN, balanced_batches
 from rolls.services.carry_over import run_carry_over_unchanged
+from rolls.services.fingerprints import template_version
 from rolls.services.runs import (
     RunRefused,
     run_center_ids,
@@ -29,6 +30,7 @@ from rolls.services.runs import (
     run_link_result_tree,
     run_mark_launched,
 )
+from rolls.services.workers import worker_setup_in_process, worker_setup_probe
 from rolls.strategies import UnknownStrategy, canvases, strategy_get
 
 logger = logging.getLogger(__name__)
@@ -45,8 +47,14 @@ def run_start(
     mode: str = AssignmentMode.BALANCED,
     changed_only: bool = False,
     launch: Launcher | None = None,
+    benchmark_id: int | None = None,
+    benchmark_position: int | None = None,
 ) -> Run:
     """Create a queued run and queue its strategy's canvas once the transaction commits.
+
+    The run records the worker setup it will be measured on, asked of the workers before
+    the run is written (a second's wait at most, outside the run's row); a run launched in
+    process (``launch``) records that instead, its tasks never reach a worker.
 
     ``changed_only``: first carry every center that is unchanged since the official set over
     from it (see :mod:`rolls.services.carry_over`); the canvas then covers the others only.
@@ -55,6 +63,7 @@ def run_start(
         chosen = strategy_get(strategy)
     except UnknownStrategy as exc:
         raise RunRefused(str(exc)) from None
+    setup = worker_setup_probe() if launch is None else worker_setup_in_process()
     run = run_create(
         election_id=election_id,
         strategy=chosen.name,
@@ -63,6 +72,10 @@ def run_start(
         center_ids=center_ids,
         mode=mode,
         changed_only=changed_only,
+        template_version=template_version(),
+        worker_setup=setup,
+        benchmark_id=benchmark_id,
+        benchmark_position=benchmark_position,
     )
     launcher = launch or canvases.strategy_launch
     if changed_only:

@@ -47,6 +47,10 @@ def run_create(
     center_ids: Iterable[int] | None = None,
     mode: str = AssignmentMode.BALANCED,
     changed_only: bool = False,
+    template_version: str = "",
+    worker_setup: dict | None = None,
+    benchmark_id: int | None = None,
+    benchmark_position: int | None = None,
 ) -> Run:
     """Create a queued run (refusing a second active one). Queuing its tasks is the
     launcher's (:mod:`rolls.launch`); the ledger never sees a strategy, only its name."""
@@ -92,6 +96,10 @@ def run_create(
         "started_by": started_by[:200],
         "centers_total": center_total,
         "stations_total": planned,
+        "template_version": template_version,
+        "worker_setup": worker_setup or {},
+        "benchmark_id": benchmark_id,
+        "benchmark_position": benchmark_position,
     }
     try:
         run = _create_run(fields)
