@@ -70,8 +70,13 @@ app.conf.beat_schedule = {
         "task": "rolls.tasks.fail_unlaunched_runs",
         "schedule": 15.0,
     },
+    "advance benchmarks whose step was lost": {
+        "task": "rolls.benchmark_tasks.advance_benchmarks",
+        "schedule": 30.0,
+    },
 }
 use_queue_namespace(env_str("CELERY_QUEUE_NAMESPACE", ""))
 app.autodiscover_tasks()
-# Beat's entry point lives outside rolls.tasks (it starts runs through rolls.launch).
-app.conf.imports = ("rolls.scheduled",)
+# Beat's entry point and the benchmark step live outside rolls.tasks (they start runs
+# through rolls.launch).
+app.conf.imports = ("rolls.scheduled", "rolls.benchmark_tasks")

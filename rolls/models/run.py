@@ -111,6 +111,7 @@ class Run(models.Model):
     # processes, pool, prefetch, Celery version, CPUs). Runs are only ranked against runs
     # that did the same work on the same setup.
     template_version = models.CharField(max_length=32, blank=True)
+    voters_total = models.PositiveIntegerField(default=0)
     worker_setup = models.JSONField(default=dict, blank=True)
     benchmark = models.ForeignKey(
         "rolls.Benchmark", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"

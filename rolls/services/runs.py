@@ -29,6 +29,7 @@ from rolls.models import (
     TaskState,
 )
 from rolls.services.assignment import station_sizes
+from rolls.services.benchmarks import benchmark_queue_step
 from rolls.services.verification import run_problems
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ def run_create(
         "started_by": started_by[:200],
         "centers_total": center_total,
         "stations_total": planned,
+        "voters_total": sum(counts.values()),
         "template_version": template_version,
         "worker_setup": worker_setup or {},
         "benchmark_id": benchmark_id,
@@ -377,6 +379,7 @@ def run_finish_if_complete(*, run_id: int) -> bool:
     )
     if finished:
         logger.info("run %s succeeded", run_id)
+        _next_benchmark_step(run_id)
     return bool(finished)
 
 
@@ -393,7 +396,16 @@ def run_fail(*, run_id: int, error: str) -> bool:
                 run.save(update_fields=["error"])
     else:
         logger.warning("run %s failed: %s", run_id, error.splitlines()[0] if error else "")
+        _next_benchmark_step(run_id)
     return bool(changed)
+
+
+def _next_benchmark_step(run_id: int) -> None:
+    """A benchmark's run has ended: its next run is started by a step task (never by waiting
+    on a result inside a task)."""
+    benchmark_id = Run.objects.filter(pk=run_id).values_list("benchmark_id", flat=True).first()
+    if benchmark_id:
+        benchmark_queue_step(benchmark_id=benchmark_id)
 
 
 def run_record_assigned_centers(

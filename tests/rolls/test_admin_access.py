@@ -10,7 +10,7 @@ from django_celery_beat.models import PeriodicTask
 from django_celery_results.models import TaskResult
 
 from rolls.models import Run
-from rolls.strategies import FASTEST
+from rolls.strategies import DEFAULT_STRATEGY
 from tests.rolls.test_admin_support import (
     OBSERVER,
     STAFF,
@@ -186,7 +186,7 @@ def test_observer_cannot_post_generate_rolls_even_by_hand(as_user, election):
             "action": "generate_rolls",
             "_selected_action": [election.pk],
             "post": "yes",
-            "strategy": FASTEST,
+            "strategy": DEFAULT_STRATEGY,
             "mode": "balanced",
         },
         follow=True,
@@ -204,7 +204,7 @@ def test_observer_cannot_post_a_schedule_even_by_hand(as_user, election):
             "_selected_action": [election.pk],
             "post": "yes",
             "preset": "hourly",
-            "strategy": FASTEST,
+            "strategy": DEFAULT_STRATEGY,
             "mode": "balanced",
         },
     )
@@ -220,7 +220,7 @@ def test_staff_without_the_generate_permission_are_refused_by_the_action_itself(
     from elections.models import Election
     from rolls.admin.actions import generate_rolls
 
-    request = rf.post("/", {"post": "yes", "strategy": FASTEST, "mode": "balanced"})
+    request = rf.post("/", {"post": "yes", "strategy": DEFAULT_STRATEGY, "mode": "balanced"})
     request.user = make_user("watcher", OBSERVER)
     with pytest.raises(PermissionDenied):
         generate_rolls(admin.site._registry[Election], request, Election.objects.all())
