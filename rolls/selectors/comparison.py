@@ -13,7 +13,7 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from elections.models import Election
+from elections.models import Election, PollingCenter
 from rolls.models import AssignmentMode, Benchmark, Run, RunStatus
 from rolls.selectors import RunMetrics, run_metrics
 from rolls.strategies import STRATEGIES
@@ -203,9 +203,12 @@ def explain(result: StrategyResult) -> str:
             f"{result.name} used {used} of {available} processes: efficiency {m.efficiency:.0%}"
         )
     if m.wall_seconds and m.longest_task_seconds >= 0.5 * m.wall_seconds:
+        center = PollingCenter.objects.filter(pk=m.longest_task_center_id).first()
+        where = f" on center {center.code}" if center else ""
         parts.append(
-            f"its longest task ({m.longest_task_name}) took {m.longest_task_seconds:.1f} s of "
-            f"{m.wall_seconds:.1f} s wall time: everything else waited on it"
+            f"its longest task ({m.longest_task_name}{where}) took "
+            f"{m.longest_task_seconds:.1f} s of {m.wall_seconds:.1f} s wall time: the run "
+            "waited on it"
         )
     if m.overhead_ms is not None and m.tasks > 2:
         parts.append(f"{m.tasks} tasks, {m.overhead_ms:.0f} ms median gap between two")

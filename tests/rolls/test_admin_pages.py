@@ -383,7 +383,9 @@ def test_comparison_shows_the_latest_finished_run_of_each_strategy(staff_client,
     assert "No finished run of this strategy" in page
     assert "Wall time per strategy" in page and "Pages rendered per second" in page
     # Two workers of two processes ran its tasks, two of them did: the sentence says so.
-    assert "all_in_one used 2 of 4 processes: efficiency 35%" in rows["all_in_one"]["explanation"]
+    explanation = rows["all_in_one"]["explanation"]
+    assert "all_in_one used 2 of 4 processes: efficiency 35%" in explanation
+    assert "its longest task (render_station on center B) took 1.5 s of 2.5 s" in explanation
     assert STRATEGIES[DEFAULT_STRATEGY].lesson in page
     for column in ["Wall time", "Queued", "Task time", "Longest task", "Efficiency", "Pages / s"]:
         assert column in page
