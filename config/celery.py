@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.worker.control import control_command
 from kombu import Queue
 
 from config.env import env_str
@@ -48,6 +49,19 @@ def use_queue_namespace(namespace: str) -> None:
     app.conf.task_queues = [Queue(name) for name in all_queue_names(namespace)]
 
 
+@control_command()
+def worker_setup(state) -> dict:
+    """What a run records of each node when it starts, in one round trip: ``inspect stats``
+    (pool, processes, prefetch) plus this machine's CPU count, which stats do not carry
+    (8 processes on 2 CPUs are not 8 processes on 8)."""
+    stats = state.consumer.controller.stats()
+    return {
+        "pool": stats.get("pool", {}),
+        "prefetch_count": stats.get("prefetch_count"),
+        "cpus": os.cpu_count(),
+    }
+
+
 app.conf.task_routes = (route_by_kind,)
 # Installed into django-celery-beat's tables by its scheduler at start-up (like
 # ``celery.backend_cleanup``). Seconds as a plain number: settings must not import rolls.
@@ -56,8 +70,13 @@ app.conf.beat_schedule = {
         "task": "rolls.tasks.fail_unlaunched_runs",
         "schedule": 15.0,
     },
+    "advance benchmarks whose step was lost": {
+        "task": "rolls.benchmark_tasks.advance_benchmarks",
+        "schedule": 30.0,
+    },
 }
 use_queue_namespace(env_str("CELERY_QUEUE_NAMESPACE", ""))
 app.autodiscover_tasks()
-# Beat's entry point lives outside rolls.tasks (it starts runs through rolls.launch).
-app.conf.imports = ("rolls.scheduled",)
+# Beat's entry point and the benchmark step live outside rolls.tasks (they start runs
+# through rolls.launch).
+app.conf.imports = ("rolls.scheduled", "rolls.benchmark_tasks")

@@ -22,23 +22,34 @@ from elections.models import Election, PollingCenter
 from rolls.admin.access import GENERATE_ROLLS, SCHEDULE_ROLLS, require
 from rolls.admin.forms import GenerateRollsForm, ScheduleRollsForm
 from rolls.launch import run_start
+from rolls.selectors.comparison import measured_fastest
 from rolls.selectors.plans import RunPlan, centers_plan, run_plans
 from rolls.services.runs import RunRefused
 from rolls.services.schedules import ScheduleRefused, roll_schedule_save, schedule_name
 from rolls.strategies import STRATEGIES
 
 
-def strategy_options() -> list[dict]:
+def strategy_options(elections: list[Election] | None = None) -> list[dict]:
+    """The strategy choices; "fastest" only where a benchmark measured it on this election's
+    work and setup (one election chosen), else "not measured yet"."""
+    fastest = measured_fastest(elections[0]) if elections and len(elections) == 1 else None
     return [
         {
             "name": name,
             "summary": s.summary,
             "lesson": s.lesson,
             "renders": s.renders,
-            "fastest": s.fastest,
+            "fastest": name == fastest,
+            "not_measured": fastest is None,
         }
         for name, s in STRATEGIES.items()
     ]
+
+
+def _elections_of(queryset: QuerySet) -> list[Election]:
+    if queryset.model is PollingCenter:
+        return list(Election.objects.filter(centers__in=queryset).distinct()[:2])
+    return list(queryset[:2])
 
 
 def _confirmation_page(
@@ -53,7 +64,7 @@ def _confirmation_page(
             "opts": opts,
             "queryset": queryset,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "strategies": strategy_options(),
+            "strategies": strategy_options(_elections_of(queryset)),
             "media": modeladmin.media,
             **context,
         },

@@ -1,4 +1,6 @@
-"""Server-side SVG charts for the console: a run's timeline and bar charts of strategies.
+"""Server-side SVG charts for the console: a run's timeline, and the spread of strategies'
+repeated runs (a line from the quickest to the slowest with a dot at the median, so two
+strategies whose lines overlap read as the tie they are; a single bar would hide that).
 
 Plain SVG strings (every text escaped), no JavaScript and no inline styles, so the pages stay
 CSP-friendly and render identically in the PDF-free browser test. Colours that follow the
@@ -178,21 +180,25 @@ def timeline_svg(
 
 
 @dataclass(frozen=True)
-class BarRow:
+class SpreadRow:
     label: str
-    value: float | None
+    low: float | None  # None: nothing to draw (failed, or not measured), ``text`` says why
+    median: float | None
+    high: float | None
     text: str
     highlight: bool = False
+    failed: bool = False
 
 
-def bar_chart_svg(rows: list[BarRow], *, title: str, unit: str, width: int = 960) -> SafeString:
-    """Horizontal bars, one per row; rows without a value are listed with their text only."""
+def spread_chart_svg(
+    rows: list[SpreadRow], *, title: str, unit: str, width: int = 960
+) -> SafeString:
     if not rows:
         return mark_safe("")
-    label_width, value_space, right = 340, 90, 16
+    label_width, value_space, right = 340, 170, 16
     plot_width = width - label_width - value_space - right
-    top, row_height, bar_height = 28, 26, 16
-    maximum = max([row.value for row in rows if row.value] + [0.001])
+    top, row_height = 28, 26
+    maximum = max([row.high for row in rows if row.high] + [0.001])
     step = nice_step(maximum, 6)
     axis_end = math.ceil(maximum / step) * step
     plot_bottom = top + row_height * len(rows)
@@ -202,33 +208,35 @@ def bar_chart_svg(rows: list[BarRow], *, title: str, unit: str, width: int = 960
         return label_width + plot_width * value / axis_end
 
     svg = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="rolls-chart rolls-bars" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="rolls-chart rolls-bars rolls-spread" '
         f'viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
         f'<text x="{label_width}" y="16" class="chart-text chart-heading">{escape(title)}</text>',
     ]
     svg.extend(_grid(x, top, plot_bottom, axis_end, step))
     for index, row in enumerate(rows):
-        y = top + index * row_height
+        middle = top + index * row_height + row_height / 2
         label_css = "chart-text chart-strong" if row.highlight else "chart-text"
         svg.append(
-            f'<text x="{label_width - 8}" y="{y + row_height / 2 + 4}" text-anchor="end" '
+            f'<text x="{label_width - 8}" y="{middle + 4}" text-anchor="end" '
             f'class="{label_css}"><title>{escape(row.label)}</title>'
             f"{escape(_fit(row.label, label_width - 12))}</text>"
         )
-        if row.value is None:
+        if row.low is None or row.high is None or row.median is None:
+            css = "chart-text chart-failed" if row.failed else "chart-text chart-quiet"
             svg.append(
-                f'<text x="{label_width + 6}" y="{y + row_height / 2 + 4}" '
-                f'class="chart-text chart-quiet">{escape(row.text)}</text>'
+                f'<text x="{label_width + 6}" y="{middle + 4}" class="{css}">'
+                f"{escape(row.text)}</text>"
             )
             continue
-        bar_end = x(row.value)
         css = "bar bar-best" if row.highlight else "bar"
+        left, right_end = x(row.low), max(x(row.high), x(row.low) + 1.5)
         svg.append(
-            f'<rect x="{label_width}" y="{y + (row_height - bar_height) / 2}" '
-            f'width="{max(1.5, bar_end - label_width):.1f}" height="{bar_height}" rx="2" '
-            f'class="{css}"><title>{escape(row.label)}: {escape(row.text)}</title></rect>'
-            f'<text x="{bar_end + 6:.1f}" y="{y + row_height / 2 + 4}" class="chart-text">'
+            f'<rect x="{left:.1f}" y="{middle - 3}" width="{right_end - left:.1f}" height="6" '
+            f'rx="3" class="{css}"><title>{escape(row.label)}: {escape(row.text)}</title></rect>'
+            f'<circle cx="{x(row.median):.1f}" cy="{middle}" r="6" class="{css}">'
+            f"<title>median {row.median:.2f}</title></circle>"
+            f'<text x="{right_end + 10:.1f}" y="{middle + 4}" class="chart-text">'
             f"{escape(row.text)}</text>"
         )
     svg.append(

@@ -1,8 +1,9 @@
 """The election and center admins, registered here with the console's actions on them.
 
 Their list, search and form settings are the register's own (``elections/admin.py``); the
-console adds Generate rolls and Schedule roll generation. Registering them from this side
-keeps the dependency one way: rolls knows elections, elections does not know rolls.
+console adds Generate rolls, Schedule roll generation and Benchmark strategies. Registering
+them from this side keeps the dependency one way: rolls knows elections, elections does not
+know rolls.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from elections.admin import ElectionAdmin, PollingCenterAdmin
 from elections.models import Election, PollingCenter
 from rolls.admin.access import RollActionPermissions
 from rolls.admin.actions import generate_rolls, generate_rolls_for_centers, schedule_roll_generation
+from rolls.admin.benchmarks import benchmark_strategies
 from rolls.models import Run, Station
 
 
 @admin.register(Election)
 class ElectionConsoleAdmin(RollActionPermissions, ElectionAdmin):
-    actions = [generate_rolls, schedule_roll_generation]
+    actions = [generate_rolls, schedule_roll_generation, benchmark_strategies]
 
     def get_deleted_objects(self, objs, request):
         """An election whose rolls were published cannot be deleted: its official and

@@ -8,7 +8,7 @@ from django import forms
 
 from rolls.models import AssignmentMode
 from rolls.services.schedules import SchedulePreset
-from rolls.strategies import FASTEST, STRATEGIES
+from rolls.strategies import DEFAULT_STRATEGY, STRATEGIES
 
 
 def strategy_choices() -> list[tuple[str, str]]:
@@ -18,7 +18,7 @@ def strategy_choices() -> list[tuple[str, str]]:
 class RunChoiceForm(forms.Form):
     """The choices every way of starting runs asks for: strategy and assignment mode."""
 
-    strategy = forms.ChoiceField(choices=strategy_choices, initial=FASTEST)
+    strategy = forms.ChoiceField(choices=strategy_choices, initial=DEFAULT_STRATEGY)
     mode = forms.ChoiceField(
         label="Assignment mode",
         choices=AssignmentMode.choices,

@@ -29,12 +29,12 @@ from django.views.decorators.http import require_POST
 
 from elections.models import Election, PollingCenter
 from rolls.admin.access import DOWNLOAD_ROLLS, PUBLISH_ROLLS, VIEW_RESULTS, VIEW_RUNS, require
-from rolls.admin.charts import BarRow, bar_chart_svg
-from rolls.admin.run_page import metrics_display, run_progress, wrappable
+from rolls.admin.comparison_page import result_row, spread_charts
+from rolls.admin.run_page import run_progress, wrappable
 from rolls.models import DownloadKind, Run
-from rolls.selectors import run_metrics
 from rolls.selectors.changes import official_run, write_changes_csv
-from rolls.selectors.runs import latest_finished_runs, run_roll_file, run_roll_files
+from rolls.selectors.comparison import election_benchmarks, election_comparison, setup_label
+from rolls.selectors.runs import run_roll_file, run_roll_files
 from rolls.services.downloads import download_record
 from rolls.services.manifest import (
     roll_download_name,
@@ -45,7 +45,7 @@ from rolls.services.manifest import (
     zip_name,
 )
 from rolls.services.publication import PublishRefused, run_publish
-from rolls.strategies import FASTEST, STRATEGIES
+from rolls.strategies import STRATEGIES
 
 PRIVATE = "private, no-store"
 
@@ -179,60 +179,25 @@ def run_publish_view(request: HttpRequest, run_id: int, *, model_admin) -> HttpR
 def strategy_comparison_view(
     request: HttpRequest, election_id: int, *, model_admin
 ) -> TemplateResponse:
-    """The latest finished run of each strategy on one election, side by side."""
+    """Each strategy's finished runs on one election that did the same work on the same
+    setup, side by side; other runs listed apart with what differs. The ranking (and the
+    fastest tag) come from benchmark runs of that work only."""
     require(request, VIEW_RUNS)
     election = get_object_or_404(Election, pk=election_id)
-    rows = []
-    for name, run in latest_finished_runs(election, STRATEGIES).items():
-        metrics = run_metrics(run) if run else None
-        rows.append(
-            {
-                "name": name,
-                "name_html": wrappable(name),
-                "strategy": STRATEGIES[name],
-                "run": run,
-                "metrics": metrics,
-                "shown": metrics_display(metrics),
-                "fastest": False,
-            }
-        )
-    timed = [row for row in rows if row["metrics"] and row["metrics"].wall_seconds]
-    succeeded = [row for row in timed if row["run"].status == "succeeded"]
-    if succeeded:
-        min(succeeded, key=lambda row: row["metrics"].wall_seconds)["fastest"] = True
-    wall_chart = bar_chart_svg(
-        [
-            BarRow(
-                label=row["name"],
-                value=row["metrics"].wall_seconds,
-                text=row["shown"]["wall"]
-                + ("" if row["run"].status == "succeeded" else " (failed)"),
-                highlight=row["fastest"],
-            )
-            for row in timed
-        ],
-        title="Wall time per strategy (queued → finished; shorter is better)",
-        unit="seconds",
-    )
-    rendering = [row for row in timed if row["metrics"].pages_per_second]
-    speed_chart = bar_chart_svg(
-        [
-            BarRow(
-                label=row["name"],
-                value=row["metrics"].pages_per_second,
-                text=f"{row['metrics'].pages_per_second:.1f} pages/s",
-                highlight=row["fastest"],
-            )
-            for row in rendering
-        ],
-        title="Pages rendered per second of wall time (longer is better)",
-        unit="pages per second",
-    )
+    comparison = election_comparison(election)
+    found = {result.name: result_row(result) for result in comparison.results}
+    rows = [
+        found.get(name)
+        or {"name": name, "name_html": wrappable(name), "strategy": strategy, "run": None}
+        for name, strategy in STRATEGIES.items()
+    ]
+    wall_chart, speed_chart = spread_charts(comparison.results)
     runs_url = (
         reverse("admin:rolls_run_changelist")
         + "?"
         + urlencode({"election__id__exact": election.pk})
     )
+    reference = comparison.reference
     return TemplateResponse(
         request,
         "admin/rolls/run/compare.html",
@@ -242,11 +207,15 @@ def strategy_comparison_view(
             "title": f"Compare strategies: {election.name}",
             "election": election,
             "rows": rows,
-            "finished_any": bool(timed),
+            "comparison": comparison,
+            "reference": reference,
+            "reference_setup": setup_label(reference.worker_setup) if reference else "",
+            "apart": comparison.apart,
+            "benchmarks": election_benchmarks(election),
+            "finished_any": bool(comparison.results),
             "wall_chart": wall_chart,
             "speed_chart": speed_chart,
             "runs_url": runs_url,
-            "fastest_name": FASTEST,
             "can_view_results": request.user.has_perm(VIEW_RESULTS),
         },
     )

@@ -1,3 +1,4 @@
+from rolls.models.benchmark import Benchmark, BenchmarkStatus, interleaved
 from rolls.models.download import Download, DownloadKind
 from rolls.models.run import (
     ACTIVE_STATUSES,
@@ -15,6 +16,8 @@ __all__ = [
     "ACTIVE_STATUSES",
     "ENDED_TASK_STATES",
     "AssignmentMode",
+    "Benchmark",
+    "BenchmarkStatus",
     "Download",
     "DownloadKind",
     "Placement",
@@ -26,4 +29,5 @@ __all__ = [
     "SetStatus",
     "Station",
     "TaskState",
+    "interleaved",
 ]

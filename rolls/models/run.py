@@ -106,6 +106,17 @@ class Run(models.Model):
     superseded_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # What the run's speed depends on besides its strategy, recorded when it starts: the
+    # roll template version and the workers that answered (broker, database, nodes,
+    # processes, pool, prefetch, Celery version, CPUs). Runs are only ranked against runs
+    # that did the same work on the same setup.
+    template_version = models.CharField(max_length=32, blank=True)
+    voters_total = models.PositiveIntegerField(default=0)
+    worker_setup = models.JSONField(default=dict, blank=True)
+    benchmark = models.ForeignKey(
+        "rolls.Benchmark", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
+    benchmark_position = models.PositiveIntegerField(null=True, blank=True)
     launch_pending_since = models.DateTimeField(
         null=True,
         blank=True,

@@ -37,6 +37,7 @@ class TaskSpan:
     started: datetime
     finished: datetime
     seconds: float
+    center_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class RunMetrics:
     task_seconds: float
     longest_task_seconds: float
     longest_task_name: str
+    longest_task_center_id: int | None
     worker_processes: int
     efficiency: float | None
     pages: int
@@ -75,6 +77,7 @@ def run_spans(run: Run) -> list[TaskSpan]:
             started=task.started_at,
             finished=task.ended_at,
             seconds=(task.ended_at - task.started_at).total_seconds(),
+            center_id=task.center_id,
         )
         for task in tasks
     ]
@@ -111,6 +114,7 @@ def run_metrics(run: Run) -> RunMetrics:
         task_seconds=task_seconds,
         longest_task_seconds=longest.seconds if longest else 0.0,
         longest_task_name=longest.name if longest else "",
+        longest_task_center_id=longest.center_id if longest else None,
         worker_processes=worker_processes,
         efficiency=efficiency,
         pages=run.pages,

@@ -1,17 +1,15 @@
 """What the console's run pages read: a run's tasks (its own record of them, with what only
-the audit log holds), how many have ended, its roll files, and the latest finished run of
-each strategy for the comparison."""
+the audit log holds), how many have ended, its roll files."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import F
 
-from elections.models import Election, PollingCenter
+from elections.models import PollingCenter
 from rolls.models import ENDED_TASK_STATES, Download, RollFile, Run, RunTask, TaskState
 from rolls.selectors import run_task_results, short_task_name
 
@@ -133,9 +131,3 @@ def run_roll_file(*, run_id: int, file_id: int) -> RollFile | None:
         .filter(pk=file_id, run_id=run_id)
         .first()
     )
-
-
-def latest_finished_runs(election: Election, strategies: Iterable[str]) -> dict[str, Run | None]:
-    """The latest finished run of each strategy on ``election`` (None where there is none)."""
-    finished = Run.objects.finished().filter(election=election).order_by("-finished_at")
-    return {name: finished.filter(strategy=name).first() for name in strategies}

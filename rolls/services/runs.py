@@ -29,6 +29,7 @@ from rolls.models import (
     TaskState,
 )
 from rolls.services.assignment import station_sizes
+from rolls.services.benchmarks import benchmark_queue_step
 from rolls.services.verification import run_problems
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,10 @@ def run_create(
     center_ids: Iterable[int] | None = None,
     mode: str = AssignmentMode.BALANCED,
     changed_only: bool = False,
+    template_version: str = "",
+    worker_setup: dict | None = None,
+    benchmark_id: int | None = None,
+    benchmark_position: int | None = None,
 ) -> Run:
     """Create a queued run (refusing a second active one). Queuing its tasks is the
     launcher's (:mod:`rolls.launch`); the ledger never sees a strategy, only its name."""
@@ -92,6 +97,11 @@ def run_create(
         "started_by": started_by[:200],
         "centers_total": center_total,
         "stations_total": planned,
+        "voters_total": sum(counts.values()),
+        "template_version": template_version,
+        "worker_setup": worker_setup or {},
+        "benchmark_id": benchmark_id,
+        "benchmark_position": benchmark_position,
     }
     try:
         run = _create_run(fields)
@@ -369,6 +379,7 @@ def run_finish_if_complete(*, run_id: int) -> bool:
     )
     if finished:
         logger.info("run %s succeeded", run_id)
+        _next_benchmark_step(run_id)
     return bool(finished)
 
 
@@ -385,7 +396,16 @@ def run_fail(*, run_id: int, error: str) -> bool:
                 run.save(update_fields=["error"])
     else:
         logger.warning("run %s failed: %s", run_id, error.splitlines()[0] if error else "")
+        _next_benchmark_step(run_id)
     return bool(changed)
+
+
+def _next_benchmark_step(run_id: int) -> None:
+    """A benchmark's run has ended: its next run is started by a step task (never by waiting
+    on a result inside a task)."""
+    benchmark_id = Run.objects.filter(pk=run_id).values_list("benchmark_id", flat=True).first()
+    if benchmark_id:
+        benchmark_queue_step(benchmark_id=benchmark_id)
 
 
 def run_record_assigned_centers(

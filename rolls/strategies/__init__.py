@@ -1,6 +1,12 @@
 """Strategies: the catalog (what each does and teaches) and, in ``canvases``, how each
 queues a run's tasks. Importing this package loads the catalog only."""
 
-from rolls.strategies.catalog import FASTEST, STRATEGIES, Strategy, UnknownStrategy, strategy_get
+from rolls.strategies.catalog import (
+    DEFAULT_STRATEGY,
+    STRATEGIES,
+    Strategy,
+    UnknownStrategy,
+    strategy_get,
+)
 
-__all__ = ["FASTEST", "STRATEGIES", "Strategy", "UnknownStrategy", "strategy_get"]
+__all__ = ["DEFAULT_STRATEGY", "STRATEGIES", "Strategy", "UnknownStrategy", "strategy_get"]

@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from rolls.launch import run_start
 from rolls.management.commands._common import wait_for
 from rolls.models import Run, RunStatus
-from rolls.strategies import FASTEST
+from rolls.strategies import DEFAULT_STRATEGY
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.rolls.test_admin_support import STAFF, make_user
 
@@ -140,12 +140,12 @@ def test_election_staff_generate_watch_compare_and_download_in_a_browser(
     page.select_option('select[name="action"]', "generate_rolls")
     page.click('button[name="index"]')
 
-    # The confirmation page: what will be generated, strategies explained, fastest preselected.
+    # The confirmation page: what will be generated, strategies explained, ours preselected.
     expect(page.locator("#run-plan")).to_contain_text("Municipal election 2026")
     expect(page.locator("#run-plan")).to_contain_text("300")
-    expect(page.locator(f'input[name="strategy"][value="{FASTEST}"]')).to_be_checked()
+    expect(page.locator(f'input[name="strategy"][value="{DEFAULT_STRATEGY}"]')).to_be_checked()
     shoot(page, "generate-rolls")
-    page.check(f'input[name="strategy"][value="{FASTEST}"]')
+    page.check(f'input[name="strategy"][value="{DEFAULT_STRATEGY}"]')
     page.check('input[name="mode"][value="balanced"]')
     page.click("#generate-rolls-form input[type=submit]")
 
@@ -163,7 +163,11 @@ def test_election_staff_generate_watch_compare_and_download_in_a_browser(
     expect(page.locator("#run-progress")).to_have_attribute("data-active", "false")
     expect(page.locator("#roll-files a.roll-download")).to_have_count(7)
     run = Run.objects.get(pk=run_id)
-    assert (run.status, run.strategy, run.started_by) == ("succeeded", FASTEST, "admin:maria")
+    assert (run.status, run.strategy, run.started_by) == (
+        "succeeded",
+        DEFAULT_STRATEGY,
+        "admin:maria",
+    )
     shoot(page, "run-page")
 
     # Download one station's roll.

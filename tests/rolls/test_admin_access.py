@@ -9,8 +9,8 @@ from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 from django_celery_results.models import TaskResult
 
-from rolls.models import Run
-from rolls.strategies import FASTEST
+from rolls.models import Benchmark, Run
+from rolls.strategies import DEFAULT_STRATEGY
 from tests.rolls.test_admin_support import (
     OBSERVER,
     STAFF,
@@ -23,7 +23,19 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
 @pytest.fixture
 def run(election):
-    return make_finished_run(election)
+    run = make_finished_run(election)
+    run.benchmark = Benchmark.objects.create(
+        election=election,
+        strategies=[run.strategy],
+        repeats=1,
+        plan=[run.strategy],
+        next_position=1,
+        status="finished",
+        started_by="test",
+    )
+    run.benchmark_position = 0
+    run.save(update_fields=["benchmark", "benchmark_position"])
+    return run
 
 
 @pytest.fixture
@@ -51,6 +63,8 @@ def urls(run: Run) -> dict[str, str]:
         "run page": reverse("admin:rolls_run_change", args=[run.pk]),
         "progress": reverse("admin:rolls_run_progress", args=[run.pk]),
         "comparison": reverse("admin:rolls_run_compare", args=[run.election_id]),
+        "benchmarks": reverse("admin:rolls_benchmark_changelist"),
+        "benchmark page": reverse("admin:rolls_benchmark_change", args=[run.benchmark_id]),
         "task results": reverse("admin:django_celery_results_taskresult_changelist"),
         "roll pdf": reverse("admin:rolls_run_roll_download", args=[run.pk, roll.pk]),
         "roll zip": reverse("admin:rolls_run_zip", args=[run.pk]),
@@ -72,6 +86,8 @@ ALLOWED = {
         "run page",
         "progress",
         "comparison",
+        "benchmarks",
+        "benchmark page",
         "task results",
         "task result",
         "elections",
@@ -81,6 +97,8 @@ ALLOWED = {
         "run page",
         "progress",
         "comparison",
+        "benchmarks",
+        "benchmark page",
         "task results",
         "task result",
         "roll pdf",
@@ -186,7 +204,7 @@ def test_observer_cannot_post_generate_rolls_even_by_hand(as_user, election):
             "action": "generate_rolls",
             "_selected_action": [election.pk],
             "post": "yes",
-            "strategy": FASTEST,
+            "strategy": DEFAULT_STRATEGY,
             "mode": "balanced",
         },
         follow=True,
@@ -204,7 +222,7 @@ def test_observer_cannot_post_a_schedule_even_by_hand(as_user, election):
             "_selected_action": [election.pk],
             "post": "yes",
             "preset": "hourly",
-            "strategy": FASTEST,
+            "strategy": DEFAULT_STRATEGY,
             "mode": "balanced",
         },
     )
@@ -220,7 +238,7 @@ def test_staff_without_the_generate_permission_are_refused_by_the_action_itself(
     from elections.models import Election
     from rolls.admin.actions import generate_rolls
 
-    request = rf.post("/", {"post": "yes", "strategy": FASTEST, "mode": "balanced"})
+    request = rf.post("/", {"post": "yes", "strategy": DEFAULT_STRATEGY, "mode": "balanced"})
     request.user = make_user("watcher", OBSERVER)
     with pytest.raises(PermissionDenied):
         generate_rolls(admin.site._registry[Election], request, Election.objects.all())

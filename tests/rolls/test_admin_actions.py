@@ -13,7 +13,7 @@ from rolls.launch import run_start
 from rolls.models import Run, RunStatus
 from rolls.pdf import expected_pages
 from rolls.services.schedules import ScheduleRefused, schedule_kwargs_validate
-from rolls.strategies import FASTEST, STRATEGIES, canvases
+from rolls.strategies import DEFAULT_STRATEGY, STRATEGIES, canvases
 from tests.factories import PollingCenterFactory
 from tests.rolls.test_admin_support import make_election, no_launch
 
@@ -49,7 +49,7 @@ def test_generate_rolls_shows_what_will_be_generated_before_queueing(staff_clien
     page = response.content.decode()
     for strategy in STRATEGIES.values():
         assert strategy.lesson.replace("'", "&#x27;") in page
-    assert re.search(rf'value="{FASTEST}"\s+checked', page), "the fastest is preselected"
+    assert re.search(rf'value="{DEFAULT_STRATEGY}"\s+checked', page), "the fastest is preselected"
     assert 'name="post" value="yes"' in page
     assert not Run.objects.exists()
 
@@ -93,7 +93,7 @@ def test_several_elections_queue_one_run_each_and_land_on_the_filtered_run_list(
             "action": "generate_rolls",
             "_selected_action": [first.pk, second.pk],
             "post": "yes",
-            "strategy": FASTEST,
+            "strategy": DEFAULT_STRATEGY,
             "mode": "balanced",
         },
         follow=True,
@@ -121,7 +121,7 @@ def test_a_refused_start_is_an_error_message_and_creates_no_run(staff_client, el
             "action": "generate_rolls",
             "_selected_action": [election.pk],
             "post": "yes",
-            "strategy": FASTEST,
+            "strategy": DEFAULT_STRATEGY,
             "mode": "balanced",
         },
         follow=True,
@@ -207,7 +207,7 @@ def schedule(client, election, **fields):
         "preset": "nightly",
         "at": "02:00",
         "every_minutes": "30",
-        "strategy": FASTEST,
+        "strategy": DEFAULT_STRATEGY,
         "mode": "balanced",
         "enabled": "on",
         **fields,
@@ -224,7 +224,7 @@ def test_schedule_page_offers_presets_and_strategies(staff_client, election):
     assert response.templates[0].name == "admin/rolls/schedule_rolls.html"
     assert "Every night at a fixed time" in page and "Every N minutes" in page
     assert f"Generate rolls: {election.slug}" in page
-    assert FASTEST in page
+    assert DEFAULT_STRATEGY in page
 
 
 def test_a_nightly_schedule_runs_at_two_in_the_elections_time_zone(staff_client):
@@ -236,7 +236,7 @@ def test_a_nightly_schedule_runs_at_two_in_the_elections_time_zone(staff_client)
     assert task.task == "rolls.tasks.start_scheduled_run"
     assert json.loads(task.kwargs) == {
         "election": election.slug,
-        "strategy": FASTEST,
+        "strategy": DEFAULT_STRATEGY,
         "mode": "balanced",
     }
     assert (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == (
@@ -299,10 +299,10 @@ def test_an_election_with_a_bad_time_zone_gets_a_clear_error_and_no_schedule(sta
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"election": "nope", "strategy": FASTEST}, "No election 'nope'"),
+        ({"election": "nope", "strategy": DEFAULT_STRATEGY}, "No election 'nope'"),
         ({"strategy": "fast"}, "Unknown strategy 'fast'"),
-        ({"strategy": FASTEST, "mode": "random"}, "Unknown assignment mode 'random'"),
-        ({"strategy": FASTEST, "extra": 1}, "Unknown arguments"),
+        ({"strategy": DEFAULT_STRATEGY, "mode": "random"}, "Unknown assignment mode 'random'"),
+        ({"strategy": DEFAULT_STRATEGY, "extra": 1}, "Unknown arguments"),
     ],
 )
 def test_schedule_kwargs_are_validated_before_saving(election, kwargs, message):

@@ -175,7 +175,7 @@ class Command(BaseCommand):
                         "--strategies", "assign_in_database_then_balanced_batches", env=env,
                     )  # fmt: skip
                     table = out.split("Comparison on Big:")[-1].rstrip()
-                    self.stdout.write(f"\n-- 100,000 voters, fastest strategy --{table}")
+                    self.stdout.write(f"\n-- 100,000 voters, our strategy --{table}")
 
     # --- load: one big election end to end -----------------------------------------------------
     def load(self, databases, voters: int) -> None:

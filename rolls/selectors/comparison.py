@@ -1,0 +1,365 @@
+"""Comparing strategies honestly: which runs did the same work on the same setup, each
+strategy's spread over its repeats, who wins (only when the spreads do not overlap), and
+what the numbers mean, in sentences made from the data.
+
+"The same work": election, centers, assignment mode, voters, stations and (for runs that
+succeeded) pages, roll template version, and the worker setup the run recorded when it
+started. Runs that differ in any of these are listed apart with what differs, never ranked.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from elections.models import Election, PollingCenter
+from rolls.models import AssignmentMode, Benchmark, Run, RunStatus
+from rolls.selectors import RunMetrics, run_metrics
+from rolls.strategies import STRATEGIES
+
+RECENT_RUNS = 200  # the comparison reads the election's latest finished runs, not all history
+
+
+def setup_signature(setup: dict) -> tuple:
+    """The parts of a recorded worker setup that change speed, comparable with ``==``."""
+    if not setup:
+        return ("not recorded",)
+    nodes = tuple(
+        (name, node.get("processes"), node.get("pool"), node.get("prefetch"), node.get("cpus"))
+        for name, node in sorted((setup.get("nodes") or {}).items())
+    )
+    return (
+        setup.get("broker"),
+        setup.get("database"),
+        setup.get("celery"),
+        setup.get("prefetch_multiplier"),
+        bool(setup.get("answered")),
+        nodes,
+    )
+
+
+def setup_label(setup: dict) -> str:
+    """``w1@host: 2 prefork processes, 4 CPUs, prefetch 2 · broker amqp, database ...``."""
+    if not setup:
+        return "worker setup not recorded"
+    nodes = setup.get("nodes") or {}
+    if not nodes:
+        where = "no worker answered when it started"
+    else:
+        where = "; ".join(
+            f"{name}: {node.get('processes')} {node.get('pool')} processes, "
+            f"{node.get('cpus')} CPUs, prefetch {node.get('prefetch')}"
+            for name, node in sorted(nodes.items())
+        )
+    return (
+        f"{where} · broker {setup.get('broker')}, database {setup.get('database')}, "
+        f"Celery {setup.get('celery')}"
+    )
+
+
+def _centers(run: Run) -> str:
+    return "whole election" if not run.center_ids else f"{len(run.center_ids)} chosen centers"
+
+
+def run_work(run: Run) -> dict[str, object]:
+    """What a run did and on what, field by field (see the module docstring)."""
+    return {
+        "election": run.election_id,
+        "centers": tuple(sorted(run.center_ids)) if run.center_ids else "whole election",
+        "assignment mode": run.assignment_mode,
+        "voters": run.voters_total,
+        "stations": run.stations_total,
+        "pages": run.pages if run.status == RunStatus.SUCCEEDED else None,
+        "roll template version": run.template_version or "not recorded",
+        "worker setup": setup_signature(run.worker_setup),
+    }
+
+
+def work_differences(run: Run, reference: Run) -> list[str]:
+    """What ``run`` did differently from ``reference``, in words (empty: the same work).
+    A failed run's pages are not a difference: it stopped before printing them."""
+    mine, theirs = run_work(run), run_work(reference)
+    differences = []
+    for key, value in mine.items():
+        other = theirs[key]
+        if value == other or (key == "pages" and None in (value, other)):
+            continue
+        if key == "centers":
+            differences.append(f"centers: {_centers(run)} (compared: {_centers(reference)})")
+        elif key == "worker setup":
+            differences.append(
+                f"worker setup: {setup_label(run.worker_setup)} "
+                f"(compared: {setup_label(reference.worker_setup)})"
+            )
+        else:
+            differences.append(f"{key}: {value} (compared: {other})")
+    return differences
+
+
+def reference_run(runs: list[Run]) -> Run | None:
+    """The run whose work the comparison is about: by default the latest finished run that
+    covered the whole election in balanced mode and succeeded (else the latest at all)."""
+    for run in runs:
+        if (
+            not run.center_ids
+            and run.assignment_mode == AssignmentMode.BALANCED
+            and run.status == RunStatus.SUCCEEDED
+        ):
+            return run
+    return runs[0] if runs else None
+
+
+@dataclass(frozen=True)
+class Spread:
+    median: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, values: Iterable[float | None]) -> Spread | None:
+        known = [v for v in values if v is not None]
+        if not known:
+            return None
+        return cls(median=statistics.median(known), low=min(known), high=max(known))
+
+
+@dataclass
+class StrategyResult:
+    """One strategy's runs of the same work: their spread, and what they teach."""
+
+    name: str
+    runs: list[Run]
+    metrics: dict[int, RunMetrics]
+    wall: Spread | None = None
+    pages_per_second: Spread | None = None
+    efficiency: Spread | None = None
+    overhead_ms: Spread | None = None
+    failed: int = 0
+    explanation: str = ""
+    fastest: bool = False
+    tied_with: list[str] = field(default_factory=list)
+
+    @property
+    def succeeded(self) -> list[Run]:
+        return [run for run in self.runs if run.status == RunStatus.SUCCEEDED]
+
+    @property
+    def lesson(self) -> str:
+        strategy = STRATEGIES.get(self.name)
+        return strategy.lesson if strategy else ""
+
+    @property
+    def only_failed(self) -> bool:
+        return bool(self.runs) and not self.succeeded
+
+
+def strategy_result(name: str, runs: list[Run]) -> StrategyResult:
+    """The spread of the strategy's succeeded runs (failed ones are counted, not timed)."""
+    metrics = {run.pk: run_metrics(run) for run in runs}
+    ok = [metrics[run.pk] for run in runs if run.status == RunStatus.SUCCEEDED]
+    result = StrategyResult(
+        name=name,
+        runs=runs,
+        metrics=metrics,
+        wall=Spread.of(m.wall_seconds for m in ok),
+        pages_per_second=Spread.of(m.pages_per_second for m in ok),
+        efficiency=Spread.of(m.efficiency for m in ok),
+        overhead_ms=Spread.of(m.overhead_ms for m in ok),
+        failed=len(runs) - len(ok),
+    )
+    result.explanation = explain(result)
+    return result
+
+
+def _median_run(result: StrategyResult) -> tuple[Run, RunMetrics] | None:
+    timed = [
+        (run, result.metrics[run.pk])
+        for run in result.succeeded
+        if result.metrics[run.pk].wall_seconds is not None
+    ]
+    if not timed:
+        return None
+    timed.sort(key=lambda pair: pair[1].wall_seconds)
+    return timed[(len(timed) - 1) // 2]
+
+
+def explain(result: StrategyResult) -> str:
+    """What the strategy's median run shows, from its own figures."""
+    if result.only_failed:
+        run = result.runs[0]
+        reason = (run.error or "").strip().splitlines()
+        return f"{result.name} failed ({reason[-1][:160] if reason else 'no error recorded'})."
+    median = _median_run(result)
+    if median is None:
+        return ""
+    _, m = median
+    used = len({(span.worker, span.pid) for span in m.spans if span.pid is not None})
+    # The processes of the workers that ran its tasks: what efficiency divides by.
+    available = m.worker_processes
+    parts = []
+    if m.efficiency is not None:
+        parts.append(
+            f"{result.name} used {used} of {available} processes: efficiency {m.efficiency:.0%}"
+        )
+    if m.wall_seconds and m.longest_task_seconds >= 0.5 * m.wall_seconds:
+        center = PollingCenter.objects.filter(pk=m.longest_task_center_id).first()
+        where = f" on center {center.code}" if center else ""
+        parts.append(
+            f"its longest task ({m.longest_task_name}{where}) took "
+            f"{m.longest_task_seconds:.1f} s of {m.wall_seconds:.1f} s wall time: the run "
+            "waited on it"
+        )
+    if m.overhead_ms is not None and m.tasks > 2:
+        parts.append(f"{m.tasks} tasks, {m.overhead_ms:.0f} ms median gap between two")
+    if result.failed:
+        parts.append(f"{result.failed} of {len(result.runs)} runs failed (not timed)")
+    return "; ".join(parts) + "." if parts else ""
+
+
+@dataclass(frozen=True)
+class Ranking:
+    winner: str | None
+    tied: list[str]
+    sentence: str
+
+
+def _range(spread: Spread) -> str:
+    return f"{spread.low:.2f}-{spread.high:.2f} s"
+
+
+def rank(results: list[StrategyResult]) -> Ranking:
+    """The fastest by median wall time wins only if its slowest run beat every other
+    strategy's quickest; strategies whose [min, max] overlap the leader's tie with it.
+    Failed runs never enter the ranking. Marks the results (``fastest``, ``tied_with``)."""
+    timed = sorted((r for r in results if r.wall), key=lambda r: r.wall.median)
+    if not timed:
+        return Ranking(None, [], "Nothing measured yet: no run of this work succeeded.")
+    leader = timed[0]
+    if len(timed) == 1:
+        leader.fastest = True
+        return Ranking(
+            leader.name,
+            [],
+            f"Only {leader.name} succeeded on this work ({_range(leader.wall)}): nothing to "
+            "rank it against.",
+        )
+    tied = [r for r in timed[1:] if r.wall.low <= leader.wall.high]
+    if tied:
+        names = [leader.name] + [r.name for r in tied]
+        for r in [leader, *tied]:
+            r.tied_with = [n for n in names if n != r.name]
+        spreads = ", ".join(f"{r.name} {_range(r.wall)}" for r in [leader, *tied])
+        return Ranking(
+            None,
+            names,
+            f"A tie between {', '.join(names)}: their wall-time ranges overlap ({spreads}), "
+            "so the difference is within the spread, not a win.",
+        )
+    leader.fastest = True
+    runner_up = timed[1]
+    return Ranking(
+        leader.name,
+        [],
+        f"{leader.name} is fastest: median {leader.wall.median:.2f} s, and even its slowest "
+        f"run ({leader.wall.high:.2f} s) beat the quickest run of the next, {runner_up.name} "
+        f"({runner_up.wall.low:.2f} s).",
+    )
+
+
+@dataclass
+class Comparison:
+    reference: Run | None
+    results: list[StrategyResult]
+    ranking: Ranking
+    apart: list[tuple[Run, list[str]]]
+    measured: bool  # the ranking comes from benchmark runs of this work
+
+
+def _finished_runs(election: Election) -> list[Run]:
+    return list(
+        Run.objects.finished()
+        .filter(election=election)
+        .select_related("election")
+        .order_by("-finished_at")[:RECENT_RUNS]
+    )
+
+
+def compare_runs(runs: list[Run], reference: Run | None) -> tuple[list, list]:
+    """(runs doing the reference's work, [(other run, what differs)])."""
+    if reference is None:
+        return [], []
+    alike, apart = [], []
+    for run in runs:
+        differences = work_differences(run, reference)
+        if differences:
+            apart.append((run, differences))
+        else:
+            alike.append(run)
+    return alike, apart
+
+
+def by_strategy(runs: Iterable[Run]) -> list[StrategyResult]:
+    grouped: dict[str, list[Run]] = {}
+    for run in runs:
+        grouped.setdefault(run.strategy, []).append(run)
+    order = [name for name in STRATEGIES if name in grouped] + [
+        name for name in grouped if name not in STRATEGIES
+    ]
+    return [strategy_result(name, grouped[name]) for name in order]
+
+
+def election_comparison(election: Election) -> Comparison:
+    """The comparison page: the election's finished runs doing the reference's work, each
+    strategy's spread over them, ranked only on benchmark runs (measured data); other runs
+    apart with what differs."""
+    runs = _finished_runs(election)
+    reference = reference_run(runs)
+    alike, apart = compare_runs(runs, reference)
+    results = by_strategy(alike)
+    benchmarked = [run for run in alike if run.benchmark_id]
+    ranking = rank(by_strategy(benchmarked)) if benchmarked else None
+    if ranking is None:
+        ranking = Ranking(
+            None, [], "Not measured yet: run “Benchmark strategies” on this election to rank them."
+        )
+    for result in results:
+        result.fastest = result.name == ranking.winner
+        result.tied_with = (
+            [n for n in ranking.tied if n != result.name] if result.name in ranking.tied else []
+        )
+    return Comparison(reference, results, ranking, apart, measured=bool(benchmarked))
+
+
+def measured_fastest(election: Election) -> str | None:
+    """The strategy benchmarks measured fastest on this election's usual work and setup
+    (None: not measured yet, or a tie)."""
+    runs = _finished_runs(election)
+    alike, _ = compare_runs(runs, reference_run(runs))
+    benchmarked = [run for run in alike if run.benchmark_id]
+    return rank(by_strategy(benchmarked)).winner if benchmarked else None
+
+
+@dataclass
+class BenchmarkReport:
+    benchmark: Benchmark
+    runs: list[Run]
+    results: list[StrategyResult]
+    ranking: Ranking
+    apart: list[tuple[Run, list[str]]]
+
+
+def benchmark_report(benchmark: Benchmark) -> BenchmarkReport:
+    """A benchmark's runs in the order they ran, each strategy's median, min and max, and
+    the ranking; a run whose work or setup differs from the first (a worker joined
+    half-way) is listed apart instead of skewing the spread."""
+    runs = list(benchmark.runs.select_related("election").order_by("benchmark_position"))
+    finished = [run for run in runs if not run.is_active]
+    reference = next((r for r in finished if r.status == RunStatus.SUCCEEDED), None)
+    alike, apart = compare_runs(finished, reference)
+    results = by_strategy(alike)
+    return BenchmarkReport(benchmark, runs, results, rank(results), apart)
+
+
+def election_benchmarks(election: Election, limit: int = 20) -> list[Benchmark]:
+    return list(Benchmark.objects.filter(election=election).order_by("-created_at")[:limit])
