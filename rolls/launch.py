@@ -31,13 +31,13 @@ from rolls.services.benchmarks import (
 )
 from rolls.services.carry_over import run_carry_over_unchanged
 from rolls.services.fingerprints import template_version
+from rolls.services.run_tasks import run_link_result_tree
 from rolls.services.runs import (
     RunRefused,
     run_center_ids,
     run_create,
     run_fail,
     run_finish_if_complete,
-    run_link_result_tree,
     run_mark_launched,
 )
 from rolls.services.workers import worker_setup_in_process, worker_setup_probe

@@ -20,6 +20,7 @@ from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.db import connections
 
 from rolls.models import Run, TaskState
+from rolls.services import run_tasks
 from rolls.services import runs as run_services
 
 
@@ -93,7 +94,7 @@ class RunBoundTask(Task):
             raise RunGone(
                 f"Run {run_id} no longer exists (its election was deleted?); nothing to do"
             )
-        run_services.run_task_start(
+        run_tasks.run_task_start(
             run_id=run_id,
             task_id=task_id,
             task_name=self.name,
@@ -106,7 +107,7 @@ class RunBoundTask(Task):
 
     def on_success(self, retval, task_id, args, kwargs):
         if self.run_id_of(args, kwargs) is not None:
-            run_services.run_task_end(task_id=task_id, state=TaskState.SUCCEEDED)
+            run_tasks.run_task_end(task_id=task_id, state=TaskState.SUCCEEDED)
 
     def retry(self, *args, **kwargs):
         close_broken_connections()
@@ -114,7 +115,7 @@ class RunBoundTask(Task):
 
     def on_retry(self, exc, task_id, args, kwargs, einfo):
         if self.run_id_of(args, kwargs) is not None:
-            run_services.run_task_retry(task_id=task_id)
+            run_tasks.run_task_retry(task_id=task_id)
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         """Also runs in the worker's main process, with TimeLimitExceeded, when the hard time
@@ -134,12 +135,12 @@ class RunBoundTask(Task):
         else:
             message = f"{self.name} [{task_id}] failed: {type(exc).__name__}: {exc}"
         run_services.run_fail(run_id=run_id, error=message)
-        run_services.run_task_end(task_id=task_id, state=TaskState.FAILED)
+        run_tasks.run_task_end(task_id=task_id, state=TaskState.FAILED)
         # A failed header task dooms its chord: the callback is failed unrun. (In the main
         # process, after a hard time limit, the task's request and so its chord are unknown.)
         callback = maybe_signature(getattr(self.request, "chord", None), app=self.app)
         if callback is not None and callback.id:
-            run_services.run_task_abandon(task_id=callback.id, task_name=callback.task or "")
+            run_tasks.run_task_abandon(task_id=callback.id, task_name=callback.task or "")
 
 
 # What the hooks above cannot see. Celery's own canvas tasks (``celery.starmap``, which a
@@ -155,7 +156,7 @@ def _celery_canvas_task(task) -> bool:
 @signals.task_prerun.connect
 def _canvas_task_started(sender=None, task_id=None, task=None, **kwargs):
     if task is not None and _celery_canvas_task(task):
-        run_services.run_task_start(
+        run_tasks.run_task_start(
             task_id=task_id,
             task_name=task.name,
             worker=task.request.hostname or "",
@@ -166,7 +167,7 @@ def _canvas_task_started(sender=None, task_id=None, task=None, **kwargs):
 @signals.task_success.connect
 def _canvas_task_succeeded(sender=None, **kwargs):
     if sender is not None and _celery_canvas_task(sender) and sender.request.id:
-        run_services.run_task_end(task_id=sender.request.id, state=TaskState.SUCCEEDED)
+        run_tasks.run_task_end(task_id=sender.request.id, state=TaskState.SUCCEEDED)
 
 
 @signals.task_failure.connect
@@ -175,4 +176,4 @@ def _task_failed_unseen(sender=None, task_id=None, exception=None, **kwargs):
         return
     if _celery_canvas_task(sender) or isinstance(exception, WorkerLostError):
         close_broken_connections()
-        run_services.run_task_end(task_id=task_id, state=TaskState.FAILED)
+        run_tasks.run_task_end(task_id=task_id, state=TaskState.FAILED)

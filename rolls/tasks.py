@@ -17,7 +17,7 @@ from django.db import InterfaceError, OperationalError
 
 from rolls.models import Run
 from rolls.pdf import expected_pages
-from rolls.services import pipeline
+from rolls.services import pipeline, run_tasks
 from rolls.services import runs as run_services
 from rolls.services.batching import BATCHES_PER_RUN, balanced_batches
 from rolls.services.rendering import station_render
@@ -130,7 +130,7 @@ def by_center_with_join(self, run_id: int) -> dict:
         assign_and_render_center.s(run_id, c) for c in run_services.run_center_ids(run)
     )
     result = subtasks.apply_async()
-    run_services.run_link_result_tree(run_id=run_id, result=result)
+    run_tasks.run_link_result_tree(run_id=run_id, result=result)
     pages = sum(r["pages"] for r in result.get())  # raises RuntimeError inside a worker
     return {"run": run_id, "pages": pages}
 
@@ -152,7 +152,7 @@ def _fan_out(run: Run, layout: str) -> int:
         canvas = render_station.starmap([(run.pk, c, n) for c, n, _ in stations])
         # Celery's starmap task is not of our class: it cannot link itself to the run when
         # it starts, so it is linked before it can (freezing fixes its id).
-        run_services.run_link_result_tree(run_id=run.pk, result=canvas.freeze())
+        run_tasks.run_link_result_tree(run_id=run.pk, result=canvas.freeze())
         canvas.apply_async()
         return 1
     if layout == "chord":
@@ -168,7 +168,7 @@ def _fan_out(run: Run, layout: str) -> int:
         queued = len(batches)
     else:
         raise ValueError(f"unknown fan-out layout {layout!r}")
-    run_services.run_link_result_tree(run_id=run.pk, result=canvas.apply_async())
+    run_tasks.run_link_result_tree(run_id=run.pk, result=canvas.apply_async())
     return queued
 
 

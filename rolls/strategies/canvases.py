@@ -12,7 +12,8 @@ from celery import chord, group
 
 from rolls import tasks as t
 from rolls.models import Run
-from rolls.services.runs import run_center_ids, run_link_result_tree, run_set_root_task
+from rolls.services.run_tasks import run_link_result_tree
+from rolls.services.runs import run_center_ids, run_set_root_task
 
 
 def build_all_in_one(run: Run):

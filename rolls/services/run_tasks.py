@@ -1,0 +1,109 @@
+"""The run's own record of its tasks: each task's state, start, end and worker process,
+written from the task base class's hooks (one UPDATE each: tasks are ~14 ms apart), and the
+tasks of a canvas linked to the run when it is queued. django-celery-results stays the audit
+log of every task; nothing here writes to it.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from rolls.models import RunTask, TaskState
+
+
+def run_task_start(
+    *,
+    task_id: str,
+    task_name: str,
+    worker: str,
+    pid: int,
+    processes: int,
+    run_id: int | None = None,
+    center_id: int | None = None,
+    station: int | None = None,
+) -> None:
+    """A worker process starts the task (again, for a retry or a redelivery): record where it
+    runs and since when, with its center and station.
+
+    One UPDATE when the run linked the task as it queued it. A task it did not link (queued
+    by another task) is linked here, given ``run_id``; without one (Celery's own canvas
+    tasks) an unlinked task is none of a run's business.
+    """
+    fields = {
+        "task_name": task_name[:255],
+        "state": TaskState.STARTED,
+        "started_at": timezone.now(),
+        "ended_at": None,
+        "worker": worker[:255],
+        "pid": pid,
+        "processes": processes,
+    }
+    if run_id is not None:
+        fields.update(center_id=center_id, station_number=station)
+    if RunTask.objects.filter(task_id=task_id).update(**fields) or run_id is None:
+        return
+    try:
+        with transaction.atomic():
+            RunTask.objects.create(run_id=run_id, task_id=task_id, **fields)
+    except IntegrityError:  # the queuing process linked it in the meantime
+        RunTask.objects.filter(task_id=task_id).update(**fields)
+
+
+def run_task_end(*, task_id: str, state: TaskState) -> None:
+    """The task's attempt ended: it succeeded or failed (revoking is :func:`run_tasks_revoke`'s)."""
+    RunTask.objects.filter(task_id=task_id).update(state=state, ended_at=timezone.now())
+
+
+def run_task_abandon(*, task_id: str, task_name: str) -> None:
+    """A queued task that will never run ends failed: the callback of a chord whose header
+    failed, which Celery fails in its result without running it."""
+    RunTask.objects.filter(task_id=task_id, state=TaskState.QUEUED).update(
+        task_name=task_name[:255], state=TaskState.FAILED, ended_at=timezone.now()
+    )
+
+
+def run_task_retry(*, task_id: str) -> None:
+    """The task will run again later. Only a started attempt turns into a retry: the next one
+    may already have ended (a retry can be due at once), and that outcome stands."""
+    RunTask.objects.filter(task_id=task_id, state=TaskState.STARTED).update(state=TaskState.RETRY)
+
+
+def run_tasks_revoke(*, run_id: int) -> list[str]:
+    """Mark the run's tasks that never ended revoked, so the run is drained; returns their
+    ids. A task that is really still running goes on and records its own end."""
+    tasks = RunTask.objects.filter(run_id=run_id)
+    unended = list(tasks.unended().values_list("task_id", flat=True))
+    if unended:
+        tasks.filter(task_id__in=unended).unended().update(
+            state=TaskState.REVOKED, ended_at=timezone.now()
+        )
+    return unended
+
+
+def run_link_result_tree(*, run_id: int, result) -> None:
+    """Link every task of a just-queued canvas (chord header and body, chain, group members).
+
+    Group ids are skipped: they never get a result row of their own.
+    """
+    found: dict[str, str] = {}
+    stack = [result]
+    while stack:
+        node = stack.pop()
+        if node is None:
+            continue
+        members = getattr(node, "results", None)
+        if members is not None:
+            stack.extend(members)
+        elif node.id not in found:
+            found[node.id] = getattr(node, "name", None) or "queued"
+        stack.append(getattr(node, "parent", None))
+    existing = set(RunTask.objects.filter(task_id__in=found).values_list("task_id", flat=True))
+    RunTask.objects.bulk_create(
+        [
+            RunTask(run_id=run_id, task_id=task_id, task_name=name)
+            for task_id, name in found.items()
+            if task_id not in existing
+        ],
+        ignore_conflicts=True,
+    )
