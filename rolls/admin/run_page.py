@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from rolls.admin.charts import Bar, timeline_svg
 from rolls.formatting import format_duration
 from rolls.models import Run, RunStatus, TaskState
-from rolls.selectors import run_metrics
+from rolls.selectors import run_metrics, run_wall_seconds
 from rolls.selectors.runs import TaskEntry, run_roll_files, run_task_entries, run_task_tally
 
 TASK_ROWS_SHOWN = 300
@@ -27,11 +27,6 @@ def wrappable(name: str) -> SafeString:
     return mark_safe(escape(name).replace("_", "_<wbr>"))  # noqa: S308 - escaped first
 
 
-def elapsed_seconds(run: Run, now: datetime | None = None) -> float:
-    end = run.finished_at or now or timezone.now()
-    return max(0.0, (end - run.queued_at).total_seconds())
-
-
 def run_progress(run: Run) -> dict:
     """The progress figures the page shows and the JSON endpoint returns."""
     if run.renders:
@@ -39,7 +34,7 @@ def run_progress(run: Run) -> dict:
     else:
         unit, done, total = "centers", run.centers_assigned, run.centers_total
     percent = 100 if run.status == RunStatus.SUCCEEDED else int(run.progress * 100)
-    elapsed = elapsed_seconds(run)
+    elapsed = run_wall_seconds(run)
     tally = run_task_tally(run)
     return {
         "id": run.pk,
@@ -150,7 +145,8 @@ def run_page_context(run: Run) -> dict:
                 )
             )
     first_start = min((bar.start for bar in bars), default=None)
-    finished = (run.finished_at - run.queued_at).total_seconds() if run.finished_at else None
+    # The end line is the run's duration, the figure its header and the run list print.
+    finished = run_wall_seconds(run, now) if run.finished_at else None
     failures = [row for row in rows if row.failed]
     shown = rows[:TASK_ROWS_SHOWN]
     shown += [row for row in failures if row not in shown]

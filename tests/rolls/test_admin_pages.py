@@ -130,6 +130,34 @@ def test_a_failed_run_page_shows_its_error(staff_client, election):
     assert "OSError: disk full" in page
 
 
+def test_a_failed_runs_duration_is_the_same_number_on_every_surface(staff_client, election):
+    """Marked failed 0.1 s after it was queued while a subtask ran until 3.0 s: the header,
+    the run list, the wall time and the timeline's end line all say 3.0 s."""
+    run = run_start(
+        election_id=election.pk, strategy="all_in_one", started_by="admin:x", launch=no_launch
+    )
+    run_fail(run_id=run.pk, error="RuntimeError: on purpose")
+    run.refresh_from_db()
+    Run.objects.filter(pk=run.pk).update(finished_at=run.queued_at + timedelta(seconds=0.1))
+    run.refresh_from_db()
+    center = election.centers.order_by("code").first()
+    record_result(
+        run, f"run{run.pk}-sub", "assign_and_render_center", "w1@h", 7, 0.5, 2.5, center.pk
+    )
+
+    page = page_of(staff_client, run)
+    header = re.search(r'data-field="elapsed">([^<]+)<', page).group(1)
+    wall = re.search(r"<dt>Wall time</dt><dd>([^<]+)</dd>", page).group(1)
+    line = re.search(r"run ended after ([^<]+)</title>", page).group(1)
+    listing = staff_client.get(reverse("admin:rolls_run_changelist")).content.decode()
+    progress = staff_client.get(reverse("admin:rolls_run_progress", args=[run.pk])).json()
+
+    assert header == wall == line == progress["elapsed"] == "3.0 s"
+    assert '<td class="field-wall_time">3.0 s</td>' in listing
+    # The end line is at the end of the last bar, not before it.
+    assert progress["elapsed_seconds"] == 3.0
+
+
 # --- progress endpoint -------------------------------------------------------------------------
 
 
