@@ -90,12 +90,48 @@ class TaskRow:
     result_pk: int | None
 
 
+CENTERS_NAMED = 8  # past this many, a task's place says "and N more centers"
+
+
+def _numbers(numbers: list[int]) -> str:
+    """``1-3, 5``: consecutive station numbers as ranges."""
+    spans: list[list[int]] = []
+    for number in sorted(set(numbers)):
+        if spans and number == spans[-1][1] + 1:
+            spans[-1][1] = number
+        else:
+            spans.append([number, number])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+
+
+def _more(named: list[str], total: int) -> str:
+    extra = total - len(named)
+    return "; ".join(named) + (
+        f"; and {extra} more center{'s' if extra > 1 else ''}" if extra else ""
+    )
+
+
 def _where(task: TaskEntry) -> str:
+    """Which centers and stations the task covered, by code and number."""
     if task.center_id:
         code = task.center_code or f"center {task.center_id}"
         if task.station_number:
             return f"{code} · station {task.station_number}"
         return code
+    if task.covered_stations:
+        by_center: dict[str, list[int]] = {}
+        for code, number in task.covered_stations:
+            by_center.setdefault(code, []).append(number)
+        named = [
+            f"{code} · station{'s' if len(numbers) > 1 else ''} {_numbers(numbers)}"
+            for code, numbers in list(by_center.items())[:CENTERS_NAMED]
+        ]
+        return _more(named, len(by_center))
+    if task.covered_centers:
+        centers = list(task.covered_centers)
+        label = _more(centers[:CENTERS_NAMED], len(centers))
+        plural = "s" if len(centers) > 1 else ""
+        return f"{label} (the run's {len(centers)} center{plural})"
     for key, noun in [("stations", "station"), ("centers", "center")]:
         count = task.covered.get(key)
         if count is not None:

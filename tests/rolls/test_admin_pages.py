@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import re
 import zipfile
 from datetime import timedelta
@@ -73,6 +74,24 @@ def test_run_page_lists_tasks_with_worker_runtime_state_and_the_traceback(staff_
     assert "rolls-failed" in tasks
     assert "ValueError: &lt;disk full&gt;" in tasks, "traceback shown, escaped"
     assert "Tasks (4, 1 failed)" in page
+
+
+def test_each_task_says_which_centers_and_stations_it_covered(staff_client, election):
+    run = run_start(
+        election_id=election.pk, strategy=FASTEST, started_by="admin:x", launch=no_launch
+    )
+    a, b = election.centers.order_by("code").values_list("id", flat=True)[:2]
+    batch = record_result(run, "batch", "render_stations", "w1@h", 1, 0.1, 0.2)
+    # As django-celery-results stores them: Celery's repr of the arguments, JSON-encoded.
+    batch.task_args = json.dumps(repr((run.pk, [[a, 1], [a, 2], [a, 3], [b, 2]])))
+    batch.save()
+    record_result(run, "whole", "assign_election", "w1@h", 1, 0.0, 0.1)
+
+    tasks = page_of(staff_client, run).split('id="task-list"')[1].split("</table>")[0]
+
+    assert "A · stations 1-3; B · station 2" in tasks
+    codes = "; ".join(election.centers.order_by("code").values_list("code", flat=True))
+    assert f"{codes} (the run&#x27;s {election.centers.count()} centers)" in tasks
 
 
 def test_run_page_timeline_has_a_row_per_worker_process_and_a_bar_per_task(staff_client, run):
