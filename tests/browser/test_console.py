@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,10 +20,10 @@ from pypdf import PdfReader
 
 from rolls.launch import run_start
 from rolls.management.commands._common import wait_for
-from rolls.models import Run, RunStatus
+from rolls.models import Run, RunStatus, RunTask, TaskState
 from rolls.strategies import FASTEST
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
-from tests.rolls.test_admin_support import STAFF, make_user
+from tests.rolls.test_admin_support import STAFF, make_user, no_launch
 
 
 @pytest.fixture(autouse=True)
@@ -222,3 +223,34 @@ def test_election_staff_generate_watch_compare_and_download_in_a_browser(
     shoot(page, "official-set")
     page.goto(f"{live_server.url}/admin/rolls/run/{earlier.pk}/change/")
     expect(page.locator(".field-superseded_label")).to_contain_text(f"run {run_id}")
+
+
+def test_a_running_runs_task_table_and_details_follow_its_header_without_a_reload(
+    browser, live_server, election
+):
+    from playwright.sync_api import expect
+
+    run = run_start(election_id=election.pk, strategy=FASTEST, started_by="cli", launch=no_launch)
+    Run.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, launch_pending_since=None)
+    RunTask.objects.create(run=run, task_id="t-1", task_name="rolls.tasks.assign_election")
+    make_user("maria", STAFF, password=PASSWORD)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(20_000)
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/rolls/run/{run.pk}/change/")
+    page.fill("#id_username", "maria")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    expect(page.locator("#task-list")).to_contain_text("QUEUED")
+    expect(page.locator(".field-started_label")).to_contain_text("—")
+
+    started = run.queued_at + timedelta(seconds=1)
+    RunTask.objects.filter(task_id="t-1").update(
+        state=TaskState.STARTED, started_at=started, worker="w1@host", pid=42
+    )
+    Run.objects.filter(pk=run.pk).update(started_at=started)
+
+    # No reload: the table, the details and the timeline follow the header.
+    expect(page.locator("#task-list")).to_contain_text("STARTED", timeout=15_000)
+    expect(page.locator("#task-list")).to_contain_text("w1@host")
+    expect(page.locator(".field-started_label")).to_contain_text("(+1.0 s)")
+    expect(page.locator("#run-timeline svg.rolls-timeline")).to_have_count(1)
