@@ -15,6 +15,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
+from django_celery_results.models import TaskResult
 from pypdf import PdfReader
 
 from rolls.admin.charts import Bar, BarRow, bar_chart_svg, nice_step, timeline_svg
@@ -367,6 +368,81 @@ def test_task_results_filter_by_run_and_link_back_to_it(staff_client, run, elect
     page = response.content.decode()
     assert reverse("admin:rolls_run_change", args=[run.pk]) in page
     assert "1.5 s" in page  # runtime column
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("strategy=all_in_one", {"assign", "render-1", "render-2", "render-3"}),
+        (f"strategy={FASTEST}", set()),
+        ("task_name=rolls.tasks.render_station", {"render-1", "render-2", "render-3"}),
+        ("status=FAILURE", {"render-3"}),
+        ("worker=w2@host", {"render-2", "render-3"}),
+        ("q=zx1", {"assign"}),
+        ("q=ZX2+2", {"render-2"}),
+        ("q=ZX2/3", {"render-3"}),
+        ("q=ZX2+station+1", {"render-1"}),
+    ],
+)
+def test_task_results_filter_by_strategy_task_state_worker_and_center(
+    staff_client, run, query, expected, election
+):
+    # Codes no task name or id contains, so that only the center search can find them.
+    for old, new in [("A", "ZX1"), ("B", "ZX2")]:
+        election.centers.filter(code=old).update(code=new)
+    changelist = reverse("admin:django_celery_results_taskresult_changelist")
+
+    response = staff_client.get(f"{changelist}?{query}")
+
+    assert response.status_code == 200
+    ids = {r.task_id.removeprefix(f"run{run.pk}-") for r in response.context["cl"].result_list}
+    assert ids == expected
+
+
+def test_task_results_sort_by_runtime_and_show_start_and_end_to_the_millisecond(staff_client, run):
+    changelist = reverse("admin:django_celery_results_taskresult_changelist")
+    runtime = staff_client.get(changelist).context["cl"].list_display.index("runtime")
+
+    response = staff_client.get(f"{changelist}?o=-{runtime}")
+
+    runtimes = [r.date_done - r.date_started for r in response.context["cl"].result_list]
+    assert runtimes == sorted(runtimes, reverse=True) and len(runtimes) == 4
+    started = timezone.localtime(RunTask.objects.get(task_id=f"run{run.pk}-render-1").started_at)
+    assert f"{started:%H:%M:%S}.{started.microsecond // 1000:03d}" in response.content.decode()
+
+
+def test_a_batch_result_is_found_by_a_station_it_rendered(staff_client, election):
+    run = run_start(election_id=election.pk, strategy=FASTEST, started_by="x", launch=no_launch)
+    b = election.centers.get(code="B")
+    election.centers.filter(pk=b.pk).update(code="ZX2")
+    batch = record_result(run, "batch", "render_stations", "w1@h", 1, 0.1, 0.2)
+    batch.task_args = json.dumps(repr((run.pk, [[b.pk, 1], [b.pk, 2]])))
+    batch.save()
+    changelist = reverse("admin:django_celery_results_taskresult_changelist")
+
+    found = staff_client.get(f"{changelist}?q=ZX2+2").context["cl"].result_list
+    missed = staff_client.get(f"{changelist}?q=ZX2+3").context["cl"].result_list
+
+    assert [r.task_id for r in found] == ["batch"] and list(missed) == []
+
+
+def test_a_task_result_is_read_only_and_its_traceback_keeps_its_indentation(client, run):
+    client.force_login(make_user("root", superuser=True))
+    result = TaskResult.objects.get(task_id=f"run{run.pk}-render-3")
+
+    page = client.get(
+        reverse("admin:django_celery_results_taskresult_change", args=[result.pk])
+    ).content.decode()
+
+    assert 'name="_save"' not in page and 'name="_continue"' not in page
+    assert '<pre class="rolls-traceback-text">Traceback (most recent call last):\n  File' in page
+    assert (
+        "add/"
+        not in client.get(reverse("admin:django_celery_results_taskresult_changelist"))
+        .content.decode()
+        .split('id="changelist"')[0]
+        .split("object-tools")[-1]
+    )
 
 
 def test_a_task_result_page_links_to_its_run(staff_client, run):
