@@ -308,3 +308,69 @@ def test_an_election_with_a_bad_time_zone_gets_a_clear_error_and_no_schedule(sta
 def test_schedule_kwargs_are_validated_before_saving(election, kwargs, message):
     with pytest.raises(ScheduleRefused, match=message):
         schedule_kwargs_validate({"election": election.slug, **kwargs})
+
+
+def schedule_page(client, *elections):
+    return client.post(
+        ELECTIONS,
+        {"action": "schedule_roll_generation", "_selected_action": [e.pk for e in elections]},
+    )
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"preset": "interval", "every_minutes": "1", "strategy": "all_in_one", "enabled": ""},
+        {"preset": "nightly", "at": "23:45", "mode": "sequential", "changed_only": "on"},
+        {"preset": "hourly", "strategy": "assign_all_stations_in_parallel"},
+    ],
+)
+def test_the_schedule_form_opens_with_the_saved_schedule_and_saving_it_changes_nothing(
+    staff_client, election, fields
+):
+    schedule(staff_client, election, **fields)
+    task = PeriodicTask.objects.get(name__startswith="Generate rolls")
+    before = (task.kwargs, task.args, task.crontab_id, task.interval_id, task.enabled)
+
+    form = schedule_page(staff_client, election).context["form"]
+    # Post back exactly what the form shows, as a browser would.
+    shown = {name: form[name].value() for name in form.fields}
+    data = {
+        name: ("on" if value else "") if isinstance(value, bool) else value
+        for name, value in shown.items()
+        if value is not None
+    }
+    if data.get("at"):
+        data["at"] = form["at"].value().strftime("%H:%M")
+    schedule(staff_client, election, **{"every_minutes": "", "at": "", **data})
+
+    task.refresh_from_db()
+    assert (task.kwargs, task.args, task.crontab_id, task.interval_id, task.enabled) == before
+    assert shown["preset"] == fields["preset"]
+
+
+def test_the_schedule_page_says_the_saved_schedule_in_words(staff_client, election):
+    response = schedule(staff_client, election, preset="interval", every_minutes="1")
+    ((_, text),) = messages_of(response)
+    assert "every minute," in text and "every 1 minutes" not in text
+
+    page = schedule_page(staff_client, election).content.decode()
+    targets = page.split('id="schedule-targets"')[1].split("</table>")[0]
+    assert f"every minute, strategy {FASTEST}, balanced assignment" in targets
+    assert "{&quot;" not in targets and '{"' not in targets, "no raw JSON"
+    assert 'id="schedule-prefilled"' in page
+
+
+@pytest.mark.parametrize(
+    "strategy", ["parallelize_tasks_by_center_with_join", "group_with_error_in_sub_task"]
+)
+def test_a_strategy_that_fails_on_purpose_cannot_be_scheduled(staff_client, election, strategy):
+    page = schedule_page(staff_client, election).content.decode()
+    assert f'value="{strategy}"' not in page.split('id="strategy-choices"')[1]
+
+    response = schedule(staff_client, election, strategy=strategy)
+
+    assert "is not one of the available choices" in response.content.decode()
+    assert not PeriodicTask.objects.filter(name__startswith="Generate rolls").exists()
+    with pytest.raises(ScheduleRefused, match="fails on purpose"):
+        schedule_kwargs_validate({"election": election.slug, "strategy": strategy})
