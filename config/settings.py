@@ -72,6 +72,7 @@ MIDDLEWARE = [
     # the HTTPS redirect and the host check below would refuse.
     "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.security.RefuseNulInQueryMiddleware",
     # Static files straight after the security headers, before sessions touch the database.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

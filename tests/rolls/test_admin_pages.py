@@ -539,3 +539,20 @@ def test_a_running_task_is_drawn_until_now():
     )
     assert 'class="task running"' in svg
     assert not re.search("finish-line", svg)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "admin:rolls_run_changelist",
+        "admin:django_celery_results_taskresult_changelist",
+        "admin:elections_voter_changelist",
+    ],
+)
+@pytest.mark.parametrize(
+    "query", ["strategy=%00", "status=%00", "task_name=%00", "worker=%00", "q=a%00b", "%00=1"]
+)
+def test_a_nul_character_in_a_list_filter_is_a_400_not_a_500(staff_client, address, query):
+    response = staff_client.get(f"{reverse(address)}?{query}")
+
+    assert response.status_code == 400
