@@ -49,6 +49,62 @@ def schedule_name(election: Election) -> str:
     return f"Generate rolls: {election.slug}"[:200]
 
 
+# Put before the description of a periodic task the console switched off, with the reason.
+SWITCHED_OFF = "Switched off by the console: "
+
+
+def _json_of(task: PeriodicTask, field: str, kind: type, default: str) -> object:
+    raw = getattr(task, field) or default
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ScheduleRefused(f"{field} is not valid JSON ({exc})") from None
+    if not isinstance(value, kind):
+        noun = "a list" if kind is list else "an object"
+        raise ScheduleRefused(f"{field} must be {noun} in JSON, not {raw!r}")
+    return value
+
+
+def periodic_task_problem(task: PeriodicTask) -> str | None:
+    """Why beat could not run this periodic task as stored, or None.
+
+    Beat drops a schedule whose kwargs are not JSON without a word, logs SchedulingError
+    every interval for kwargs that are not an object or too many positional arguments (with
+    nothing in the task results), and skips bad headers silently: checked when it is saved."""
+    try:
+        args = _json_of(task, "args", list, "[]")
+        kwargs = _json_of(task, "kwargs", dict, "{}")
+        _json_of(task, "headers", dict, "{}")
+        if task.task == SCHEDULE_TASK:
+            if len(args) > len(SCHEDULE_PARAMETERS):
+                raise ScheduleRefused(
+                    f"{SCHEDULE_TASK} takes at most {len(SCHEDULE_PARAMETERS)} arguments "
+                    f"({', '.join(SCHEDULE_PARAMETERS)}), not {len(args)}"
+                )
+            positional = dict(zip(SCHEDULE_PARAMETERS, args, strict=False))
+            twice = sorted(set(positional) & set(kwargs))
+            if twice:
+                raise ScheduleRefused(f"{', '.join(twice)} given both in args and in kwargs")
+            schedule_kwargs_validate({**positional, **kwargs})
+    except ScheduleRefused as exc:
+        return str(exc)
+    return None
+
+
+def periodic_task_check(task: PeriodicTask) -> None:
+    """Before a periodic task is saved (any save through the ORM): switch a broken one off,
+    with the reason at the head of its description where the admin shows it; a mended one
+    loses the reason (and is switched on again only by whoever mends it)."""
+    description = task.description or ""
+    if description.startswith(SWITCHED_OFF):
+        description = description.partition("\n")[2]
+    problem = periodic_task_problem(task)
+    if problem:
+        task.enabled = False
+        description = f"{SWITCHED_OFF}{problem}.\n{description}"
+    task.description = description
+
+
 def schedulable_strategies() -> list[str]:
     return [name for name in STRATEGIES if name not in FAILS_ON_PURPOSE]
 

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 
 import pytest
 from django.urls import reverse
-from django_celery_beat.models import CrontabSchedule, PeriodicTask
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from rolls.launch import run_start
 from rolls.models import Run, RunStatus
 from rolls.pdf import expected_pages
-from rolls.services.schedules import ScheduleRefused, schedule_kwargs_validate
+from rolls.scheduled import start_scheduled_run
+from rolls.services.schedules import SCHEDULE_PARAMETERS, ScheduleRefused, schedule_kwargs_validate
 from rolls.strategies import FASTEST, STRATEGIES, canvases
 from tests.factories import PollingCenterFactory
-from tests.rolls.test_admin_support import make_election, no_launch
+from tests.rolls.test_admin_support import make_election, make_user, no_launch
 
 pytestmark = pytest.mark.django_db
 
@@ -374,3 +376,126 @@ def test_a_strategy_that_fails_on_purpose_cannot_be_scheduled(staff_client, elec
     assert not PeriodicTask.objects.filter(name__startswith="Generate rolls").exists()
     with pytest.raises(ScheduleRefused, match="fails on purpose"):
         schedule_kwargs_validate({"election": election.slug, "strategy": strategy})
+
+
+# --- periodic tasks edited by hand ---------------------------------------------------------------
+
+
+def periodic_task(election, **fields) -> PeriodicTask:
+    values = {
+        "name": "by hand",
+        "task": "rolls.tasks.start_scheduled_run",
+        "interval": IntervalSchedule.objects.create(every=1, period=IntervalSchedule.MINUTES),
+        "kwargs": json.dumps({"election": election.slug, "strategy": FASTEST}),
+        **fields,
+    }
+    return PeriodicTask.objects.create(**values)
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"kwargs": '{"election": "x",'}, "kwargs is not valid JSON"),
+        ({"kwargs": "[1]"}, "kwargs must be an object in JSON"),
+        ({"args": json.dumps([1, 2, 3, 4, 5])}, "takes at most 4 arguments"),
+        ({"args": '["x"]'}, "given both in args and in kwargs"),
+        ({"headers": "not json"}, "headers is not valid JSON"),
+        ({"headers": "[]"}, "headers must be an object in JSON"),
+        ({"kwargs": '{"election": "nope", "strategy": "all_in_one"}'}, "No election 'nope'"),
+    ],
+)
+def test_a_periodic_task_saved_broken_is_switched_off_with_the_reason(election, fields, reason):
+    task = periodic_task(election, description="Mine.", **fields)
+
+    task.refresh_from_db()
+    assert task.enabled is False
+    assert task.description.startswith("Switched off by the console: ")
+    assert reason in task.description.splitlines()[0]
+    assert task.description.splitlines()[1] == "Mine."
+
+
+def test_a_mended_periodic_task_loses_the_reason_and_can_be_switched_on(election):
+    task = periodic_task(election, kwargs="[1]", description="Mine.")
+    task.kwargs = json.dumps({"election": election.slug, "strategy": FASTEST})
+    task.enabled = True
+    task.save()
+
+    task.refresh_from_db()
+    assert (task.enabled, task.description) == (True, "Mine.")
+
+
+def test_the_periodic_task_list_shows_why_a_task_was_switched_off(client, election):
+    client.force_login(make_user("root", superuser=True))
+    periodic_task(election, kwargs="[1]")
+
+    page = client.get(reverse("admin:django_celery_beat_periodictask_changelist")).content
+    assert "Switched off by the console: kwargs must be an object in JSON" in page.decode()
+
+
+def periodic_task_form(client, task: PeriodicTask | None = None, **fields):
+    url = (
+        reverse("admin:django_celery_beat_periodictask_change", args=[task.pk])
+        if task
+        else reverse("admin:django_celery_beat_periodictask_add")
+    )
+    data = {
+        "name": "by hand",
+        "regtask": "rolls.tasks.start_scheduled_run",
+        "task": "",
+        "enabled": "on",
+        "interval": IntervalSchedule.objects.get_or_create(
+            every=5, period=IntervalSchedule.MINUTES
+        )[0].pk,
+        "args": "[]",
+        "kwargs": "{}",
+        "headers": "{}",
+        "priority": "",
+        "expire_seconds": "",
+        **fields,
+    }
+    return client.post(url, data)
+
+
+def test_the_periodic_task_form_opens_with_its_registered_task(client, election):
+    client.force_login(make_user("root", superuser=True))
+    task = periodic_task(election)
+
+    form = (
+        client.get(reverse("admin:django_celery_beat_periodictask_change", args=[task.pk]))
+        .context["adminform"]
+        .form
+    )
+
+    assert form["regtask"].value() == "rolls.tasks.start_scheduled_run"
+
+
+def test_staff_may_schedule_only_the_consoles_roll_generation(client, election):
+    client.force_login(make_user("root", superuser=True))
+
+    response = periodic_task_form(client, regtask="rolls.tasks.fail_unlaunched_runs", kwargs="{}")
+
+    assert response.status_code == 200
+    assert "Only the console&#x27;s roll generation" in response.content.decode()
+    assert not PeriodicTask.objects.filter(name="by hand").exists()
+
+
+def test_the_periodic_task_form_refuses_arguments_beat_could_not_use(client, election):
+    client.force_login(make_user("root", superuser=True))
+
+    response = periodic_task_form(
+        client, kwargs=json.dumps({"election": election.slug}), args="[1, 2, 3, 4, 5]"
+    )
+
+    assert response.status_code == 200
+    assert "Beat could not run this schedule: rolls.tasks.start_scheduled_run takes at most 4" in (
+        response.content.decode()
+    )
+    assert not PeriodicTask.objects.filter(name="by hand").exists()
+    good = {"election": election.slug, "strategy": FASTEST}
+    assert periodic_task_form(client, kwargs=json.dumps(good)).status_code == 302
+    assert PeriodicTask.objects.get(name="by hand").enabled
+
+
+def test_the_schedule_parameters_are_start_scheduled_runs():
+    parameters = list(inspect.signature(start_scheduled_run.run).parameters)
+    assert tuple(parameters) == SCHEDULE_PARAMETERS
