@@ -74,6 +74,13 @@ def _start_runs(
     started_by = f"admin:{request.user.get_username()}"
     runs = []
     for plan in plans:
+        if plan.nothing_to_do:
+            modeladmin.message_user(
+                request,
+                f"{plan.election.name}: no run started. It has {plan.nothing_to_do}.",
+                messages.ERROR,
+            )
+            continue
         try:
             run = run_start(
                 election_id=plan.election.pk,
@@ -128,6 +135,7 @@ def generate_rolls(modeladmin, request: HttpRequest, queryset: QuerySet[Election
         title="Generate rolls",
         action_name="generate_rolls",
         plans=plans,
+        nothing_to_generate=sum(1 for plan in plans if plan.nothing_to_do),
         form=form,
         centers_selection=False,
     )
@@ -161,6 +169,7 @@ def generate_rolls_for_centers(modeladmin, request: HttpRequest, queryset: Query
         title=f"Generate rolls for {len(centers)} centers of {election.name}",
         action_name="generate_rolls_for_centers",
         plans=[plan],
+        nothing_to_generate=1 if plan.nothing_to_do else 0,
         form=form,
         centers_selection=True,
     )

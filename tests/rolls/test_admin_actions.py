@@ -16,7 +16,7 @@ from rolls.pdf import expected_pages
 from rolls.scheduled import start_scheduled_run
 from rolls.services.schedules import SCHEDULE_PARAMETERS, ScheduleRefused, schedule_kwargs_validate
 from rolls.strategies import FASTEST, STRATEGIES, canvases
-from tests.factories import PollingCenterFactory
+from tests.factories import ElectionFactory, PollingCenterFactory
 from tests.rolls.test_admin_support import make_election, make_user, no_launch
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +54,40 @@ def test_generate_rolls_shows_what_will_be_generated_before_queueing(staff_clien
     assert re.search(rf'value="{FASTEST}"\s+checked', page), "the fastest is preselected"
     assert 'name="post" value="yes"' in page
     assert not Run.objects.exists()
+
+
+def test_the_confirmation_flags_an_election_with_no_centers_or_no_voters(
+    staff_client, election, launched
+):
+    bare = ElectionFactory(name="No centers")
+    silent = ElectionFactory(name="No voters")
+    PollingCenterFactory(election=silent, code="E1")
+    selected = [election.pk, bare.pk, silent.pk]
+
+    page = staff_client.post(
+        ELECTIONS, {"action": "generate_rolls", "_selected_action": selected}
+    ).content.decode()
+
+    assert "Nothing to generate: no polling centers." in page
+    assert "Nothing to generate: no registered voters." in page
+    assert "2 of the selected elections have nothing to generate" in page
+    response = staff_client.post(
+        ELECTIONS,
+        {
+            "action": "generate_rolls",
+            "_selected_action": selected,
+            "post": "yes",
+            "strategy": FASTEST,
+            "mode": "balanced",
+        },
+        follow=True,
+    )
+    assert [r.election_id for r in Run.objects.all()] == [election.pk]
+    errors = [text for level, text in messages_of(response) if level == "error"]
+    assert errors == [
+        "No centers: no run started. It has no polling centers.",
+        "No voters: no run started. It has no registered voters.",
+    ]
 
 
 def test_confirming_queues_a_run_after_commit_and_lands_on_its_page(
