@@ -202,6 +202,18 @@ def test_election_staff_generate_watch_compare_and_download_in_a_browser(
     expect(page.locator(".field-superseded_label")).to_contain_text(f"run {run_id}")
 
 
+def staff_page(browser, live_server, width: int, address: str):
+    """A page of ``width`` pixels, logged in as election staff, at ``address``."""
+    make_user("maria", STAFF, password=PASSWORD)
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.set_default_timeout(20_000)
+    page.goto(f"{live_server.url}/admin/login/?next={address}")
+    page.fill("#id_username", "maria")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    return page
+
+
 def test_a_running_runs_task_table_and_details_follow_its_header_without_a_reload(
     browser, live_server, election
 ):
@@ -210,13 +222,7 @@ def test_a_running_runs_task_table_and_details_follow_its_header_without_a_reloa
     run = run_start(election_id=election.pk, strategy=FASTEST, started_by="cli", launch=no_launch)
     Run.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, launch_pending_since=None)
     RunTask.objects.create(run=run, task_id="t-1", task_name="rolls.tasks.assign_election")
-    make_user("maria", STAFF, password=PASSWORD)
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.set_default_timeout(20_000)
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/rolls/run/{run.pk}/change/")
-    page.fill("#id_username", "maria")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    page = staff_page(browser, live_server, 1280, f"/admin/rolls/run/{run.pk}/change/")
     expect(page.locator("#task-list")).to_contain_text("QUEUED")
     expect(page.locator(".field-started_label")).to_contain_text("—")
 
@@ -231,3 +237,38 @@ def test_a_running_runs_task_table_and_details_follow_its_header_without_a_reloa
     expect(page.locator("#task-list")).to_contain_text("w1@host")
     expect(page.locator(".field-started_label")).to_contain_text("(+1.0 s)")
     expect(page.locator("#run-timeline svg.rolls-timeline")).to_have_count(1)
+
+
+# Elements past the right edge that no scrolling box of the page holds: cut off for good.
+CUT_OFF = """(width) => [...document.querySelectorAll('#content *')].filter((e) => {
+  if (e.getBoundingClientRect().right <= width + 1) return false;
+  for (let p = e.parentElement; p; p = p.parentElement) {
+    const style = getComputedStyle(p);
+    const scrolls = ['auto', 'scroll'].includes(style.overflowX);
+    if (scrolls && p.getBoundingClientRect().right <= width + 1) return false;
+  }
+  return true;
+}).map((e) => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className).slice(0, 5)"""
+
+
+def test_the_run_and_comparison_pages_stay_readable_at_820_pixels(browser, live_server):
+    from tests.rolls.test_admin_support import make_election, make_finished_run
+
+    election = make_election("Municipal election with a rather long name 2026")
+    run = make_finished_run(election)
+    page = staff_page(browser, live_server, 820, "/admin/")
+
+    for address in [
+        f"/admin/rolls/run/{run.pk}/change/",
+        f"/admin/rolls/run/compare/{election.pk}/",
+    ]:
+        page.goto(live_server.url + address)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 820, address
+        assert page.evaluate(CUT_OFF, 820) == [], address
+        # The content gets the width (the sidebar gives way), and the title is not covered.
+        assert page.locator("#content").bounding_box()["width"] > 700, address
+        title, tools = page.locator("#content h1").first, page.locator(".object-tools")
+        assert title.bounding_box()["y"] + title.bounding_box()["height"] <= (
+            tools.bounding_box()["y"] + 1
+        ), address
+        shoot(page, f"narrow-{address.strip('/').split('/')[3]}")
