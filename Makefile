@@ -64,10 +64,12 @@ migrate: install
 demo: migrate
 	$(PY) manage.py prepare_demo
 
+# honcho (config/devrun.py) exits 130 after Ctrl-C: the way `make run` is meant to end,
+# not an error for make to report.
 run: demo
 	@echo "Console: http://$(HOST):$(PORT)/admin/   (Ctrl-C stops web, worker and beat)"
-	PY=$(PY) CELERY=$(CELERY) HOST=$(HOST) PORT=$(PORT) CONCURRENCY=$(CONCURRENCY) \
-	  $(VENV)/bin/honcho start -f Procfile
+	@PY=$(PY) CELERY=$(CELERY) HOST=$(HOST) PORT=$(PORT) CONCURRENCY=$(CONCURRENCY) \
+	  $(PY) -m config.devrun start -f Procfile; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 130 ]
 
 web: migrate
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -85,8 +87,9 @@ pg-database: install
 run-pg: pg-database
 	$(SERVICES_ENV) $(PY) manage.py migrate --no-input
 	$(SERVICES_ENV) $(PY) manage.py prepare_demo
-	$(SERVICES_ENV) PY=$(PY) CELERY=$(CELERY) HOST=$(HOST) PORT=$(PORT) \
-	  CONCURRENCY=$(CONCURRENCY) $(VENV)/bin/honcho start -f Procfile
+	@$(SERVICES_ENV) PY=$(PY) CELERY=$(CELERY) HOST=$(HOST) PORT=$(PORT) \
+	  CONCURRENCY=$(CONCURRENCY) $(PY) -m config.devrun start -f Procfile; \
+	  rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 130 ]
 
 web-pg: pg-database
 	$(SERVICES_ENV) $(PY) manage.py migrate --no-input

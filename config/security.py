@@ -1,10 +1,11 @@
-"""django-axes hooks: the client address behind the TLS proxy, and the lockout page."""
+"""django-axes hooks (the client address behind the TLS proxy, the lockout page), and the
+refusal of NUL characters in query strings."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.response import TemplateResponse
 
 
@@ -32,3 +33,20 @@ def lockout_response(
     }
     response = TemplateResponse(request, "admin/locked_out.html", context, status=429)
     return response.render()
+
+
+class RefuseNulInQueryMiddleware:
+    """400 for a query string holding a NUL character (``?strategy=%00``): PostgreSQL
+    refuses NUL in text, so a list filter or search passing it on answered 500. No page
+    of the console has a use for one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        if any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            return HttpResponseBadRequest("A query string may not hold a NUL character.")
+        return self.get_response(request)

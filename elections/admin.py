@@ -5,6 +5,9 @@ does not count), autocomplete instead of select boxes for foreign keys, joins in
 per-row queries, and searches that can use an index (exact voter number, name prefix).
 """
 
+import zoneinfo
+
+from django import forms
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connection
@@ -42,9 +45,39 @@ class LargeTableAdmin(admin.ModelAdmin):
     list_per_page = 50
 
 
+class ElectionForm(forms.ModelForm):
+    """What the database's constraint and the field type would say in their own words (a
+    raw constraint name for 0, "greater than or equal to 0" for -3), said once, clearly."""
+
+    max_voters_per_station = forms.IntegerField(
+        label="Max voters per station",
+        min_value=1,
+        error_messages={
+            "min_value": "A station holds at least one voter: give a whole number of 1 or more."
+        },
+        help_text=Election._meta.get_field("max_voters_per_station").help_text,
+    )
+
+    class Meta:
+        model = Election
+        fields = ["name", "slug", "polling_date", "max_voters_per_station", "time_zone"]
+
+    def clean_time_zone(self) -> str:
+        """Schedules run in it: an unknown zone (``Mars/Olympus``) would only fail the
+        night the schedule is saved or runs."""
+        value = self.cleaned_data["time_zone"].strip()
+        if value not in zoneinfo.available_timezones():
+            raise forms.ValidationError(
+                f"{value!r} is not a known IANA time zone: use a name such as Europe/Paris, "
+                "America/New_York or UTC."
+            )
+        return value
+
+
 # The election and center admins are registered by the console (rolls/admin/elections.py),
 # which adds its actions to them: the register knows nothing of rolls.
 class ElectionAdmin(admin.ModelAdmin):
+    form = ElectionForm
     list_display = ["name", "polling_date", "max_voters_per_station", "time_zone", "center_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}

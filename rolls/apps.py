@@ -10,3 +10,6 @@ class RollsConfig(AppConfig):
 
     def ready(self) -> None:
         register(migration_history_check, Tags.database)
+        # Receivers import models, which exist only once the apps are ready: Django's
+        # documented place for connecting them, not a way round an import circle.
+        from rolls import signals  # noqa: F401

@@ -223,10 +223,15 @@ def test_make_run_starts_web_worker_and_beat_together_through_honcho():
         if line and not line.startswith("#")
     )
     assert set(procfile) == {"web", "worker", "beat"}
-    assert "manage.py runserver" in procfile["web"]
+    # Each under config.devproc (a process group of its own: Ctrl-C stops it cleanly).
+    wrapper = "exec $PY -m config.devproc "
+    assert all(command.startswith(wrapper) for command in procfile.values()), procfile
+    commands = {name: command.removeprefix(wrapper) for name, command in procfile.items()}
+    assert "manage.py runserver" in commands["web"]
     assert (
-        procfile["worker"].startswith("$CELERY -A config worker") and "-Q" not in procfile["worker"]
+        commands["worker"].startswith("$CELERY -A config worker") and "-Q" not in commands["worker"]
     )
-    assert procfile["beat"].startswith("$CELERY -A config beat")
+    assert commands["beat"].startswith("$CELERY -A config beat")
     makefile = (ROOT / "Makefile").read_text()
-    assert "honcho start -f Procfile" in makefile.split("\nrun: demo")[1].split("\n\n")[0]
+    # honcho, through config.devrun (which gives the worker time for a warm shutdown).
+    assert "-m config.devrun start -f Procfile" in makefile.split("\nrun: demo")[1].split("\n\n")[0]

@@ -26,6 +26,9 @@ from faker import Faker
 from elections.models import Election, PollingCenter, Registration, Voter
 
 VOTERS_PER_CENTER = 1_000
+# The console is sized for a million voters an election: five million is a stress test,
+# more is a typo (a billion would fill the disk for hours before failing).
+MAX_VOTERS = 5_000_000
 VOTER_NUMBER_WIDTH = 10
 NAME_POOL_SIZE = 3_000
 BATCH_SIZE = 20_000
@@ -101,13 +104,26 @@ def _next_voter_number() -> int:
     return int(highest) + 1 if highest else 1
 
 
+def _election_name_check(name: str) -> None:
+    """What the database would refuse (PostgreSQL with a DataError traceback; SQLite does
+    not check lengths at all), said first."""
+    limit = Election._meta.get_field("name").max_length
+    if not name.strip():
+        raise FakeDataError("The election name is empty")
+    if len(name) > limit:
+        raise FakeDataError(
+            f"An election name holds at most {limit} characters; this one has {len(name)}"
+        )
+
+
 def _election(name: str | None, rng: random.Random) -> Election:
     if name is None:
         name = "Demo election"
     election = Election.objects.filter(name=name).first()
     if election is not None:
         return election
-    base = slugify(name) or "election"
+    # Room for a "-N" suffix within the slug's length.
+    base = (slugify(name) or "election")[: Election._meta.get_field("slug").max_length - 8]
     slug, n = base, 1
     while Election.objects.filter(slug=slug).exists():
         n += 1
@@ -179,6 +195,13 @@ def create_fake_voter_data(
     """Create ``voters`` voters registered over about ``voters / 1000`` new centers."""
     if isinstance(voters, bool) or not isinstance(voters, int) or voters <= 0:
         raise FakeDataError(f"The number of voters must be a positive integer, got {voters!r}")
+    if voters > MAX_VOTERS:
+        raise FakeDataError(
+            f"{voters:,} voters is more than this command makes ({MAX_VOTERS:,} at most): "
+            "the console is sized for about a million voters an election"
+        )
+    if election_name is not None:
+        _election_name_check(election_name)
     started = time.perf_counter()
     rng = random.Random(seed)
     fake = _faker(locale, seed)

@@ -25,7 +25,14 @@ from rolls.launch import run_start
 from rolls.selectors.comparison import measured_fastest
 from rolls.selectors.plans import RunPlan, centers_plan, run_plans
 from rolls.services.runs import RunRefused
-from rolls.services.schedules import ScheduleRefused, roll_schedule_save, schedule_name
+from rolls.services.schedules import (
+    ScheduleRefused,
+    roll_schedule_save,
+    schedulable_strategies,
+    schedule_describe,
+    schedule_name,
+    schedule_settings,
+)
 from rolls.strategies import STRATEGIES
 
 
@@ -78,6 +85,13 @@ def _start_runs(
     started_by = f"admin:{request.user.get_username()}"
     runs = []
     for plan in plans:
+        if plan.nothing_to_do:
+            modeladmin.message_user(
+                request,
+                f"{plan.election.name}: no run started. It has {plan.nothing_to_do}.",
+                messages.ERROR,
+            )
+            continue
         try:
             run = run_start(
                 election_id=plan.election.pk,
@@ -132,6 +146,7 @@ def generate_rolls(modeladmin, request: HttpRequest, queryset: QuerySet[Election
         title="Generate rolls",
         action_name="generate_rolls",
         plans=plans,
+        nothing_to_generate=sum(1 for plan in plans if plan.nothing_to_do),
         form=form,
         centers_selection=False,
     )
@@ -165,6 +180,7 @@ def generate_rolls_for_centers(modeladmin, request: HttpRequest, queryset: Query
         title=f"Generate rolls for {len(centers)} centers of {election.name}",
         action_name="generate_rolls_for_centers",
         plans=[plan],
+        nothing_to_generate=1 if plan.nothing_to_do else 0,
         form=form,
         centers_selection=True,
     )
@@ -175,7 +191,18 @@ def schedule_roll_generation(modeladmin, request: HttpRequest, queryset: QuerySe
     """Create or update one django-celery-beat schedule per selected election."""
     require(request, SCHEDULE_ROLLS)
     elections = list(queryset.order_by("name"))
-    form = ScheduleRollsForm(request.POST if request.POST.get("post") else None)
+    existing = {
+        task.name: task
+        for task in PeriodicTask.objects.filter(
+            name__in=[schedule_name(e) for e in elections]
+        ).select_related("crontab", "interval")
+    }
+    # The form opens with the schedule that is there, so that saving after changing one
+    # thing changes only that (it used to open as nightly 02:00 whatever was saved).
+    current = [schedule_settings(task) for task in existing.values()]
+    distinct = {tuple(sorted(c.items())) for c in current if c is not None}
+    initial = dict(next(iter(distinct))) if len(distinct) == 1 and None not in current else {}
+    form = ScheduleRollsForm(request.POST if request.POST.get("post") else None, initial=initial)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         for election in elections:
@@ -209,12 +236,6 @@ def schedule_roll_generation(modeladmin, request: HttpRequest, queryset: QuerySe
                 messages.SUCCESS,
             )
         return None
-    existing = {
-        task.name: task
-        for task in PeriodicTask.objects.filter(
-            name__in=[schedule_name(e) for e in elections]
-        ).select_related("crontab", "interval")
-    }
     return _confirmation_page(
         modeladmin,
         request,
@@ -222,6 +243,17 @@ def schedule_roll_generation(modeladmin, request: HttpRequest, queryset: QuerySe
         template="admin/rolls/schedule_rolls.html",
         title="Schedule roll generation",
         action_name="schedule_roll_generation",
-        rows=[(e, schedule_name(e), existing.get(schedule_name(e))) for e in elections],
+        rows=[
+            (
+                e,
+                schedule_name(e),
+                task := existing.get(schedule_name(e)),
+                schedule_describe(task) if task else "",
+            )
+            for e in elections
+        ],
         form=form,
+        prefilled=bool(initial),
+        differing=len(distinct) > 1 or (None in current and len(current) > 1),
+        strategies=[o for o in strategy_options() if o["name"] in schedulable_strategies()],
     )

@@ -16,6 +16,8 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
+from rolls.formatting import format_duration
+
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#8C6D31", "#999999"]
 FAILED_COLOUR = "#ba2121"  # the admin's own error red
 CHAR_WIDTH = 6.6  # average width of a 12px sans-serif character, for laying out labels
@@ -95,7 +97,7 @@ def timeline_svg(
     if queued_until:
         legend_items.append(("waiting in the queue", "", "queued-swatch"))
     if finished is not None:
-        legend_items.append(("run finished", "", "finish-line"))
+        legend_items.append(("run ended", "", "finish-line"))
     parts: list[str] = []
     legend_x, legend_y = float(label_width), 14.0
     for text, colour, css in legend_items:
@@ -173,7 +175,7 @@ def timeline_svg(
         fx = x(finished)
         svg.append(
             f'<line x1="{fx:.1f}" y1="{top - 4:.1f}" x2="{fx:.1f}" y2="{plot_bottom:.1f}" '
-            f'class="finish-line"><title>run finished after {finished:.2f} s</title></line>'
+            f'class="finish-line"><title>run ended after {format_duration(finished)}</title></line>'
         )
     svg.append("</svg>")
     return mark_safe("".join(svg))  # noqa: S308 - every text above is escaped

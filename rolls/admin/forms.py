@@ -7,7 +7,7 @@ import datetime
 from django import forms
 
 from rolls.models import AssignmentMode
-from rolls.services.schedules import SchedulePreset
+from rolls.services.schedules import SchedulePreset, schedulable_strategies
 from rolls.strategies import DEFAULT_STRATEGY, STRATEGIES
 
 
@@ -41,6 +41,11 @@ GenerateRollsForm = RunChoiceForm
 
 
 class ScheduleRollsForm(RunChoiceForm):
+    # Not the strategies that fail on purpose: a schedule of one would fail every time.
+    strategy = forms.ChoiceField(
+        choices=lambda: [(name, name) for name in schedulable_strategies()],
+        initial=DEFAULT_STRATEGY,
+    )
     preset = forms.ChoiceField(
         label="When",
         choices=SchedulePreset.choices,

@@ -1,23 +1,33 @@
-"""Task results (django-celery-results) linked to runs: filter by run, link back to it.
+"""Task results (django-celery-results) linked to runs, browsable as staff use Flower.
 
-Replaces the package's own TaskResultAdmin registration with a subclass: a runtime column,
-a "run" filter, and the run of each result, found through ``RunTask`` in the same query.
+Replaces the package's own TaskResultAdmin registration with a subclass: filters by run,
+strategy, task, state and worker; start and end to the millisecond and a sortable runtime;
+search by center code or station; a read-only page (the audit log is a record) whose
+traceback keeps its indentation; and the run of each result, found through ``RunTask`` in
+the same query.
 """
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import admin
-from django.db.models import OuterRef, Subquery
+from django.db.models import DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django_celery_results.admin import TaskResultAdmin
 from django_celery_results.models import TaskResult
 
+from elections.models import PollingCenter
+from rolls.admin import runs
 from rolls.admin.run_page import wrappable
 from rolls.formatting import format_duration
 from rolls.models import Run, RunTask
 
 RECENT_RUNS_IN_FILTER = 20
+# "C001 2", "C001/2", "C001 station 2", "C001-2": a center code and a station number.
+CENTER_AND_STATION = re.compile(r"^(?P<code>\S+?)(?:\s*[/\-]\s*|\s+(?:station\s+)?)(?P<n>\d+)$")
 
 
 class RunFilter(admin.SimpleListFilter):
@@ -46,6 +56,24 @@ class RunFilter(admin.SimpleListFilter):
         return queryset.filter(task_id__in=RunTask.objects.filter(run_id=value).values("task_id"))
 
 
+class StrategyFilter(runs.StrategyFilter):
+    """The results of every run of one strategy (the run list's filter, through RunTask)."""
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        tasks = RunTask.objects.filter(run__strategy=value).values("task_id")
+        return queryset.filter(task_id__in=tasks)
+
+
+def _millis(moment) -> str:
+    if moment is None:
+        return "—"
+    local = timezone.localtime(moment)
+    return f"{local:%Y-%m-%d %H:%M:%S}.{local.microsecond // 1000:03d}"
+
+
 admin.site.unregister(TaskResult)
 
 
@@ -57,24 +85,104 @@ class RunTaskResultAdmin(TaskResultAdmin):
         "run_link",
         "status",
         "worker",
-        "date_started",
+        "started_ms",
+        "ended_ms",
         "runtime",
         "periodic_task_name",
     )
     list_display_links = ("short_id",)
-    list_filter = (RunFilter, "status", "task_name", "worker", "periodic_task_name", "date_done")
+    list_filter = (
+        RunFilter,
+        StrategyFilter,
+        "task_name",
+        "status",
+        "worker",
+        "periodic_task_name",
+        "date_done",
+    )
+    search_fields = TaskResultAdmin.search_fields
+    search_help_text = (
+        "Task id or name, a center code (C001), or a center and station (C001 2, C001/2)."
+    )
     show_full_result_count = False
     fieldsets = (
-        ("Run", {"fields": ("run_link", "runtime")}),
-        *TaskResultAdmin.fieldsets,
+        ("Run", {"fields": ("run_link", "started_ms", "ended_ms", "runtime")}),
+        *(
+            (
+                title,
+                {
+                    **options,
+                    "fields": tuple(
+                        "traceback_text" if name == "traceback" else name
+                        for name in options["fields"]
+                    ),
+                },
+            )
+            for title, options in TaskResultAdmin.fieldsets
+        ),
     )
+
+    class Media:
+        css = {"all": ["rolls/console.css"]}
+
+    # --- the audit log is a record: nobody adds or edits a result -------------------------
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
     def get_queryset(self, request):
         run_of_task = RunTask.objects.filter(task_id=OuterRef("task_id")).values("run_id")[:1]
-        return super().get_queryset(request).annotate(_run_id=Subquery(run_of_task))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _run_id=Subquery(run_of_task),
+                _runtime=ExpressionWrapper(
+                    F("date_done") - F("date_started"), output_field=DurationField()
+                ),
+            )
+        )
 
     def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), "run_link", "runtime"]
+        return [
+            *super().get_readonly_fields(request, obj),
+            "run_link",
+            "runtime",
+            "started_ms",
+            "ended_ms",
+            "traceback_text",
+        ]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also a center code, or a center and station: the results of the tasks that worked
+        on it (one station's render, its center's tasks, a batch that held the station)."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if not term:
+            return found, may_have_duplicates
+        station = CENTER_AND_STATION.match(term)
+        code = station.group("code") if station else term
+        centers = list(PollingCenter.objects.filter(code__iexact=code).values_list("id", flat=True))
+        if not centers:
+            return found, may_have_duplicates
+        tasks = RunTask.objects.filter(center_id__in=centers)
+        # A batch's stations are in its arguments as [center id, station number] pairs.
+        if station:
+            number = int(station.group("n"))
+            tasks = tasks.filter(Q(station_number=number) | Q(station_number__isnull=True))
+            batch = Q()
+            for center in centers:
+                batch |= Q(task_args__contains=f"[{center}, {number}]")
+        else:
+            batch = Q()
+            for center in centers:
+                batch |= Q(task_args__contains=f"[{center}, ")
+        matching = Q(task_id__in=tasks.values("task_id")) | (
+            Q(task_name__endswith=".render_stations") & batch
+        )
+        return found | queryset.filter(matching), may_have_duplicates
 
     @admin.display(description="task id", ordering="task_id")
     def short_id(self, result: TaskResult) -> str:
@@ -96,8 +204,24 @@ class RunTaskResultAdmin(TaskResultAdmin):
             '<a href="{}">Run {}</a>', reverse("admin:rolls_run_change", args=[run_id]), run_id
         )
 
-    @admin.display(description="runtime")
+    @admin.display(description="started", ordering="date_started")
+    def started_ms(self, result: TaskResult) -> str:
+        return _millis(result.date_started)
+
+    @admin.display(description="ended", ordering="date_done")
+    def ended_ms(self, result: TaskResult) -> str:
+        return _millis(result.date_done)
+
+    @admin.display(description="runtime", ordering="_runtime")
     def runtime(self, result: TaskResult) -> str:
         if result.date_started is None or result.date_done is None:
             return "—"
         return format_duration((result.date_done - result.date_started).total_seconds())
+
+    @admin.display(description="traceback")
+    def traceback_text(self, result: TaskResult) -> str:
+        """As Python printed it: the admin's own read-only display joins lines with <br>
+        and drops the indentation that shows which frame is which."""
+        if not result.traceback:
+            return "—"
+        return format_html('<pre class="rolls-traceback-text">{}</pre>', result.traceback)

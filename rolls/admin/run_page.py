@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from rolls.admin.charts import Bar, timeline_svg
 from rolls.formatting import format_duration
 from rolls.models import Run, RunStatus, TaskState
-from rolls.selectors import run_metrics
+from rolls.selectors import run_metrics, run_wall_seconds
 from rolls.selectors.runs import TaskEntry, run_roll_files, run_task_entries, run_task_tally
 
 TASK_ROWS_SHOWN = 300
@@ -27,11 +27,6 @@ def wrappable(name: str) -> SafeString:
     return mark_safe(escape(name).replace("_", "_<wbr>"))  # noqa: S308 - escaped first
 
 
-def elapsed_seconds(run: Run, now: datetime | None = None) -> float:
-    end = run.finished_at or now or timezone.now()
-    return max(0.0, (end - run.queued_at).total_seconds())
-
-
 def run_progress(run: Run) -> dict:
     """The progress figures the page shows and the JSON endpoint returns."""
     if run.renders:
@@ -39,7 +34,7 @@ def run_progress(run: Run) -> dict:
     else:
         unit, done, total = "centers", run.centers_assigned, run.centers_total
     percent = 100 if run.status == RunStatus.SUCCEEDED else int(run.progress * 100)
-    elapsed = elapsed_seconds(run)
+    elapsed = run_wall_seconds(run)
     tally = run_task_tally(run)
     return {
         "id": run.pk,
@@ -95,12 +90,48 @@ class TaskRow:
     result_pk: int | None
 
 
+CENTERS_NAMED = 8  # past this many, a task's place says "and N more centers"
+
+
+def _numbers(numbers: list[int]) -> str:
+    """``1-3, 5``: consecutive station numbers as ranges."""
+    spans: list[list[int]] = []
+    for number in sorted(set(numbers)):
+        if spans and number == spans[-1][1] + 1:
+            spans[-1][1] = number
+        else:
+            spans.append([number, number])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+
+
+def _more(named: list[str], total: int) -> str:
+    extra = total - len(named)
+    return "; ".join(named) + (
+        f"; and {extra} more center{'s' if extra > 1 else ''}" if extra else ""
+    )
+
+
 def _where(task: TaskEntry) -> str:
+    """Which centers and stations the task covered, by code and number."""
     if task.center_id:
         code = task.center_code or f"center {task.center_id}"
         if task.station_number:
             return f"{code} · station {task.station_number}"
         return code
+    if task.covered_stations:
+        by_center: dict[str, list[int]] = {}
+        for code, number in task.covered_stations:
+            by_center.setdefault(code, []).append(number)
+        named = [
+            f"{code} · station{'s' if len(numbers) > 1 else ''} {_numbers(numbers)}"
+            for code, numbers in list(by_center.items())[:CENTERS_NAMED]
+        ]
+        return _more(named, len(by_center))
+    if task.covered_centers:
+        centers = list(task.covered_centers)
+        label = _more(centers[:CENTERS_NAMED], len(centers))
+        plural = "s" if len(centers) > 1 else ""
+        return f"{label} (the run's {len(centers)} center{plural})"
     for key, noun in [("stations", "station"), ("centers", "center")]:
         count = task.covered.get(key)
         if count is not None:
@@ -150,7 +181,8 @@ def run_page_context(run: Run) -> dict:
                 )
             )
     first_start = min((bar.start for bar in bars), default=None)
-    finished = (run.finished_at - run.queued_at).total_seconds() if run.finished_at else None
+    # The end line is the run's duration, the figure its header and the run list print.
+    finished = run_wall_seconds(run, now) if run.finished_at else None
     failures = [row for row in rows if row.failed]
     shown = rows[:TASK_ROWS_SHOWN]
     shown += [row for row in failures if row not in shown]

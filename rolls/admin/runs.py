@@ -21,10 +21,11 @@ from rolls.admin.access import (
     RollActionPermissions,
     require,
 )
-from rolls.admin.run_page import elapsed_seconds, run_page_context, wrappable
+from rolls.admin.run_page import run_page_context, wrappable
 from rolls.formatting import format_duration
 from rolls.launch import run_resume
 from rolls.models import Run, RunStatus, Station
+from rolls.selectors import run_wall_seconds
 from rolls.selectors.changes import official_run, run_changes
 from rolls.selectors.runs import run_downloads
 from rolls.services import recovery
@@ -236,9 +237,12 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
             run.started_by,
         )
 
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).with_last_task_end()
+
     @admin.display(description="wall time")
     def wall_time(self, run: Run) -> str:
-        seconds = elapsed_seconds(run, timezone.now())
+        seconds = run_wall_seconds(run, timezone.now())
         text = format_duration(seconds)
         return text if run.finished_at else f"{text} so far"
 

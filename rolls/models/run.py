@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -44,6 +44,10 @@ class SetStatus(models.TextChoices):
 
 
 class RunQuerySet(models.QuerySet):
+    def with_last_task_end(self) -> RunQuerySet:
+        """Each run with ``last_task_ended_at``, for its duration (``run_wall_seconds``)."""
+        return self.annotate(last_task_ended_at=Max("tasks__ended_at"))
+
     def active(self) -> RunQuerySet:
         return self.filter(status__in=ACTIVE_STATUSES)
 

@@ -10,6 +10,8 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Max
+from django.utils import timezone
 from django_celery_results.models import TaskResult
 
 from rolls.models import Run, RunTask
@@ -83,16 +85,34 @@ def run_spans(run: Run) -> list[TaskSpan]:
     ]
 
 
+def run_work_ended_at(run: Run) -> datetime | None:
+    """When the run's work ended: its finish or the end of its last task, whichever is later
+    (a failed run can have subtasks still finishing after it was marked failed, e.g. the join
+    strategy's). None while the run is in progress. The run list annotates
+    ``last_task_ended_at`` (:meth:`RunQuerySet.with_last_task_end`) to save a query a row."""
+    if run.finished_at is None:
+        return None
+    if hasattr(run, "last_task_ended_at"):
+        last_task = run.last_task_ended_at
+    else:
+        last_task = RunTask.objects.filter(run=run).aggregate(last=Max("ended_at"))["last"]
+    return max(run.finished_at, last_task) if last_task else run.finished_at
+
+
+def run_wall_seconds(run: Run, now: datetime | None = None) -> float:
+    """A run's duration, the one every surface prints (its page's header, the run list, the
+    wall time of its metrics and the comparison, the timeline's end line): queued -> the end
+    of its work, or -> now while it is in progress."""
+    end = run_work_ended_at(run) or now or timezone.now()
+    return max(0.0, (end - run.queued_at).total_seconds())
+
+
 def run_metrics(run: Run) -> RunMetrics:
-    """Wall time is queued -> the end of the run's last task or its finish, whichever is
-    later (what staff wait for); queued time is until the first task started; efficiency is
-    task time over wall time times the worker processes that ran the run's tasks."""
+    """Wall time is :func:`run_wall_seconds` of a finished run (what staff wait for);
+    queued time is until the first task started; efficiency is task time over wall time
+    times the worker processes that ran the run's tasks."""
     spans = run_spans(run)
-    # A failed run can still have tasks finishing (the join strategy's subtasks): the work
-    # ends with the last of them, not when the run was marked failed.
-    ends = [s.finished for s in spans] + ([run.finished_at] if run.finished_at else [])
-    end = max(ends) if run.finished_at else None
-    wall = (end - run.queued_at).total_seconds() if end else None
+    wall = run_wall_seconds(run) if run.finished_at else None
     first_start = min((s.started for s in spans), default=None)
     queued = (first_start - run.queued_at).total_seconds() if first_start else None
     # Orchestration tasks that only queue others (or wait) are not work.

@@ -30,6 +30,20 @@ class RunPlan:
     center_ids: list[int] | None = None
     center_codes: list[str] | None = None
 
+    @property
+    def nothing_to_do(self) -> str:
+        """Why a run of this plan would produce nothing ("" when it would): said on the
+        confirmation page, before anything is queued."""
+        if not self.centers:
+            return "no polling centers"
+        if not self.voters:
+            return (
+                "no registered voters in these centers"
+                if self.center_ids
+                else ("no registered voters")
+            )
+        return ""
+
 
 def _pages(counts: Iterable[int], maximum: int, mode: str) -> tuple[int, int]:
     stations = pages = 0

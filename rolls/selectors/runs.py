@@ -3,6 +3,7 @@ the audit log holds), how many have ended, its roll files."""
 
 from __future__ import annotations
 
+import ast
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +35,10 @@ class TaskEntry:
     result_pk: int | None
     traceback: str
     covered: dict[str, int]
+    # Which stations (center code, number) or centers a task without one center covered: a
+    # batch's stations from its arguments, the run's centers for a whole-election task.
+    covered_stations: tuple[tuple[str, int], ...] = ()
+    covered_centers: tuple[str, ...] = ()
 
     @property
     def has_ended(self) -> bool:
@@ -61,6 +66,42 @@ def _covered(result: str | None) -> dict[str, int]:
     return {key: value[key] for key in ("stations", "centers") if isinstance(value.get(key), int)}
 
 
+# Tasks that work on every center of the run in one go (their arguments name none).
+WHOLE_RUN_TASKS = {"assign_election", "all_in_one", "by_center_with_join"}
+
+
+def _task_args(raw: str | None) -> tuple:
+    """A task's positional arguments from the audit log, which keeps Celery's repr of them
+    JSON-encoded (``'"(5, [[1, 2]])"'``); () when absent or not plain literals."""
+    try:
+        value = json.loads(raw) if raw else None
+        if isinstance(value, str):
+            value = ast.literal_eval(value)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return ()
+    return tuple(value) if isinstance(value, list | tuple) else ()
+
+
+def _batch_stations(args: tuple) -> list[tuple[int, int]]:
+    """The (center id, station number) pairs of a ``render_stations(run_id, stations)``."""
+    if len(args) < 2 or not isinstance(args[1], list | tuple):
+        return []
+    return [
+        (pair[0], pair[1])
+        for pair in args[1]
+        if isinstance(pair, list | tuple)
+        and len(pair) == 2
+        and all(isinstance(n, int) for n in pair)
+    ]
+
+
+def _run_center_codes(run: Run) -> tuple[str, ...]:
+    centers = PollingCenter.objects.filter(election_id=run.election_id)
+    if run.center_ids:
+        centers = centers.filter(id__in=run.center_ids)
+    return tuple(centers.order_by("code").values_list("code", flat=True))
+
+
 def run_task_entries(run: Run) -> list[TaskEntry]:
     """Every task of the run: those that started in the order they did, then those still
     waiting in the order they were queued."""
@@ -70,23 +111,33 @@ def run_task_entries(run: Run) -> list[TaskEntry]:
         )
     )
     audit = {
-        task_id: (pk, traceback, result)
-        for task_id, pk, traceback, result in run_task_results(run).values_list(
-            "task_id", "pk", "traceback", "result"
+        task_id: (pk, traceback, result, args)
+        for task_id, pk, traceback, result, args in run_task_results(run).values_list(
+            "task_id", "pk", "traceback", "result", "task_args"
         )
     }
-    codes = dict(
-        PollingCenter.objects.filter(
-            id__in={task.center_id for task in tasks if task.center_id}
-        ).values_list("id", "code")
+    batch_ids = {t.task_id for t in tasks if short_task_name(t.task_name) == "render_stations"}
+    batches = {
+        task_id: _batch_stations(_task_args(args))
+        for task_id, (_, _, _, args) in audit.items()
+        if task_id in batch_ids
+    }
+    center_ids = {task.center_id for task in tasks if task.center_id}
+    center_ids |= {center for pairs in batches.values() for center, _ in pairs}
+    codes = dict(PollingCenter.objects.filter(id__in=center_ids).values_list("id", "code"))
+    whole_run = (
+        _run_center_codes(run)
+        if any(short_task_name(t.task_name) in WHOLE_RUN_TASKS for t in tasks)
+        else ()
     )
     entries = []
     for task in tasks:
-        result_pk, traceback, result = audit.get(task.task_id, (None, "", None))
+        result_pk, traceback, result, _ = audit.get(task.task_id, (None, "", None, None))
+        name = short_task_name(task.task_name)
         entries.append(
             TaskEntry(
                 task_id=task.task_id,
-                name=short_task_name(task.task_name),
+                name=name,
                 state=task.state,
                 state_label=task.get_state_display(),
                 worker=task.worker,
@@ -99,6 +150,11 @@ def run_task_entries(run: Run) -> list[TaskEntry]:
                 result_pk=result_pk,
                 traceback=traceback or "",
                 covered=_covered(result) if not task.center_id else {},
+                covered_stations=tuple(
+                    (codes.get(center, f"center {center}"), number)
+                    for center, number in batches.get(task.task_id, [])
+                ),
+                covered_centers=whole_run if name in WHOLE_RUN_TASKS else (),
             )
         )
     return entries

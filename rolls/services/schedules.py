@@ -17,9 +17,15 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 
 from elections.models import Election
 from rolls.models import AssignmentMode
-from rolls.strategies.catalog import strategy_get
+from rolls.strategies.catalog import STRATEGIES, strategy_get
 
 SCHEDULE_TASK = "rolls.tasks.start_scheduled_run"
+# start_scheduled_run's parameters in order (positional arguments bind to them in turn).
+SCHEDULE_PARAMETERS = ("election", "strategy", "mode", "changed_only")
+# The catalog's demonstrations of failure: a schedule of one would fail every night.
+FAILS_ON_PURPOSE = frozenset(
+    {"parallelize_tasks_by_center_with_join", "group_with_error_in_sub_task"}
+)
 
 
 class SchedulePreset(models.TextChoices):
@@ -43,11 +49,76 @@ def schedule_name(election: Election) -> str:
     return f"Generate rolls: {election.slug}"[:200]
 
 
+# Put before the description of a periodic task the console switched off, with the reason.
+SWITCHED_OFF = "Switched off by the console: "
+
+
+def _json_of(task: PeriodicTask, field: str, kind: type, default: str) -> object:
+    raw = getattr(task, field) or default
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ScheduleRefused(f"{field} is not valid JSON ({exc})") from None
+    if not isinstance(value, kind):
+        noun = "a list" if kind is list else "an object"
+        raise ScheduleRefused(f"{field} must be {noun} in JSON, not {raw!r}")
+    return value
+
+
+def periodic_task_problem(task: PeriodicTask) -> str | None:
+    """Why beat could not run this periodic task as stored, or None.
+
+    Beat drops a schedule whose kwargs are not JSON without a word, logs SchedulingError
+    every interval for kwargs that are not an object or too many positional arguments (with
+    nothing in the task results), and skips bad headers silently: checked when it is saved."""
+    try:
+        args = _json_of(task, "args", list, "[]")
+        kwargs = _json_of(task, "kwargs", dict, "{}")
+        _json_of(task, "headers", dict, "{}")
+        if task.task == SCHEDULE_TASK:
+            if len(args) > len(SCHEDULE_PARAMETERS):
+                raise ScheduleRefused(
+                    f"{SCHEDULE_TASK} takes at most {len(SCHEDULE_PARAMETERS)} arguments "
+                    f"({', '.join(SCHEDULE_PARAMETERS)}), not {len(args)}"
+                )
+            positional = dict(zip(SCHEDULE_PARAMETERS, args, strict=False))
+            twice = sorted(set(positional) & set(kwargs))
+            if twice:
+                raise ScheduleRefused(f"{', '.join(twice)} given both in args and in kwargs")
+            schedule_kwargs_validate({**positional, **kwargs})
+    except ScheduleRefused as exc:
+        return str(exc)
+    return None
+
+
+def periodic_task_check(task: PeriodicTask) -> None:
+    """Before a periodic task is saved (any save through the ORM): switch a broken one off,
+    with the reason at the head of its description where the admin shows it; a mended one
+    loses the reason (and is switched on again only by whoever mends it)."""
+    description = task.description or ""
+    if description.startswith(SWITCHED_OFF):
+        description = description.partition("\n")[2]
+    problem = periodic_task_problem(task)
+    if problem:
+        task.enabled = False
+        description = f"{SWITCHED_OFF}{problem}.\n{description}"
+    task.description = description
+
+
+def schedulable_strategies() -> list[str]:
+    return [name for name in STRATEGIES if name not in FAILS_ON_PURPOSE]
+
+
 def schedule_kwargs_validate(kwargs: dict) -> None:
     """The checks ``start_scheduled_run`` would make, made before anything is saved."""
-    unknown = set(kwargs) - {"election", "strategy", "mode", "changed_only"}
+    unknown = set(kwargs) - set(SCHEDULE_PARAMETERS)
     if unknown:
         raise ScheduleRefused(f"Unknown arguments {sorted(unknown)}")
+    if kwargs.get("strategy") in FAILS_ON_PURPOSE:
+        raise ScheduleRefused(
+            f"{kwargs['strategy']} fails on purpose (it demonstrates an error): it cannot be "
+            "scheduled"
+        )
     if not Election.objects.filter(slug=kwargs.get("election", "")).exists():
         raise ScheduleRefused(f"No election {kwargs.get('election')!r} (use its slug)")
     if not isinstance(kwargs.get("changed_only", False), bool):
@@ -91,6 +162,80 @@ def _interval(minutes: int) -> IntervalSchedule:
     )
 
 
+def every_minutes_description(minutes: int) -> str:
+    return "every minute" if minutes == 1 else f"every {minutes} minutes"
+
+
+def _when_description(
+    preset: str, *, at: datetime.time | None, every_minutes: int | None, time_zone: str
+) -> str:
+    if preset == SchedulePreset.NIGHTLY:
+        return f"every night at {at:%H:%M} ({time_zone})"
+    if preset == SchedulePreset.HOURLY:
+        return f"every hour on the hour ({time_zone})"
+    return every_minutes_description(every_minutes or 0)
+
+
+def _what_description(*, strategy: str, mode: str, changed_only: bool) -> str:
+    return f"strategy {strategy}, {mode} assignment" + (
+        ", changed centers only" if changed_only else ""
+    )
+
+
+def schedule_settings(task: PeriodicTask) -> dict | None:
+    """The settings of a schedule saved by :func:`roll_schedule_save`, as its form takes
+    them (the inverse of saving: the form opens with what is there); None when the row was
+    edited into something the form cannot say (another crontab, bad arguments)."""
+    try:
+        kwargs = json.loads(task.kwargs or "{}")
+        args = json.loads(task.args or "[]")
+    except ValueError:
+        return None
+    if not isinstance(kwargs, dict) or args not in ([], None):
+        return None
+    settings = {
+        "strategy": kwargs.get("strategy"),
+        "mode": kwargs.get("mode", AssignmentMode.BALANCED),
+        "changed_only": kwargs.get("changed_only", False) is True,
+        "enabled": task.enabled,
+        "at": None,
+        "every_minutes": None,
+    }
+    crontab, interval = task.crontab, task.interval
+    if crontab is not None:
+        daily = (crontab.day_of_week, crontab.day_of_month, crontab.month_of_year) == ("*",) * 3
+        if daily and crontab.minute == "0" and crontab.hour == "*":
+            return {**settings, "preset": SchedulePreset.HOURLY}
+        if daily and crontab.minute.isdigit() and crontab.hour.isdigit():
+            hour, minute = int(crontab.hour), int(crontab.minute)
+            if hour < 24 and minute < 60:
+                at = datetime.time(hour, minute)
+                return {**settings, "preset": SchedulePreset.NIGHTLY, "at": at}
+        return None
+    if interval is not None and interval.period == IntervalSchedule.MINUTES:
+        return {**settings, "preset": SchedulePreset.INTERVAL, "every_minutes": interval.every}
+    return None
+
+
+def schedule_describe(task: PeriodicTask) -> str:
+    """A schedule in words ("every night at 02:00 (Europe/Paris), strategy X, balanced
+    assignment"), not as the JSON it is stored as."""
+    settings = schedule_settings(task)
+    if settings is None:
+        return "edited by hand into something this form cannot show: see the schedule itself"
+    time_zone = task.crontab.timezone if task.crontab else ""
+    when = _when_description(
+        settings["preset"],
+        at=settings["at"],
+        every_minutes=settings["every_minutes"],
+        time_zone=str(time_zone),
+    )
+    what = _what_description(
+        strategy=settings["strategy"], mode=settings["mode"], changed_only=settings["changed_only"]
+    )
+    return f"{when}, {what}"
+
+
 def roll_schedule_save(
     *,
     election: Election,
@@ -113,17 +258,16 @@ def roll_schedule_save(
         if at is None:
             raise ScheduleRefused("A nightly schedule needs a time of day")
         crontab_fields = {"minute": str(at.minute), "hour": str(at.hour)}
-        description = f"every night at {at:%H:%M} ({time_zone})"
     elif preset == SchedulePreset.HOURLY:
         crontab_fields = {"minute": "0", "hour": "*"}
-        description = f"every hour on the hour ({time_zone})"
     elif preset == SchedulePreset.INTERVAL:
         if not every_minutes or every_minutes < 1:
             raise ScheduleRefused("An interval schedule needs a number of minutes of at least 1")
         crontab_fields = None
-        description = f"every {every_minutes} minutes"
     else:
         raise ScheduleRefused(f"Unknown schedule preset {preset!r}")
+    description = _when_description(preset, at=at, every_minutes=every_minutes, time_zone=time_zone)
+    what = _what_description(strategy=strategy, mode=mode, changed_only=changed_only)
     with transaction.atomic():
         if crontab_fields is not None:
             crontab = _crontab(**crontab_fields, time_zone=time_zone)
@@ -143,8 +287,7 @@ def roll_schedule_save(
                 "one_off": False,
                 "enabled": enabled,
                 "description": (
-                    f"Roll generation for {election.name}: {description}, strategy {strategy}, "
-                    f"{mode} assignment{', changed centers only' if changed_only else ''}. "
+                    f"Roll generation for {election.name}: {description}, {what}. "
                     "Set up from the console."
                 ),
             },

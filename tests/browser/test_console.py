@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,10 +20,10 @@ from pypdf import PdfReader
 
 from rolls.launch import run_start
 from rolls.management.commands._common import wait_for
-from rolls.models import Run, RunStatus
+from rolls.models import Run, RunStatus, RunTask, TaskState
 from rolls.strategies import DEFAULT_STRATEGY
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
-from tests.rolls.test_admin_support import STAFF, make_user
+from tests.rolls.test_admin_support import STAFF, make_user, no_launch
 
 
 @pytest.fixture(autouse=True)
@@ -33,15 +34,6 @@ def allow_database_access_beside_playwright(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Screenshots go under var/ on every run; `make screenshots` (UPDATE_SCREENSHOTS=1) writes
 # the README's copies in docs/, so a test run never dirties tracked files.
 SCREENSHOTS = (
@@ -58,20 +50,6 @@ pytestmark = [
     pytest.mark.integration,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture
-def browser():
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is not installed (apt-get install chromium): browser test skipped"
-        print(f"SKIP REASON: {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -226,3 +204,77 @@ def test_election_staff_generate_watch_compare_and_download_in_a_browser(
     shoot(page, "official-set")
     page.goto(f"{live_server.url}/admin/rolls/run/{earlier.pk}/change/")
     expect(page.locator(".field-superseded_label")).to_contain_text(f"run {run_id}")
+
+
+def staff_page(browser, live_server, width: int, address: str):
+    """A page of ``width`` pixels, logged in as election staff, at ``address``."""
+    make_user("maria", STAFF, password=PASSWORD)
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.set_default_timeout(20_000)
+    page.goto(f"{live_server.url}/admin/login/?next={address}")
+    page.fill("#id_username", "maria")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    return page
+
+
+def test_a_running_runs_task_table_and_details_follow_its_header_without_a_reload(
+    browser, live_server, election
+):
+    from playwright.sync_api import expect
+
+    run = run_start(
+        election_id=election.pk, strategy=DEFAULT_STRATEGY, started_by="cli", launch=no_launch
+    )
+    Run.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, launch_pending_since=None)
+    RunTask.objects.create(run=run, task_id="t-1", task_name="rolls.tasks.assign_election")
+    page = staff_page(browser, live_server, 1280, f"/admin/rolls/run/{run.pk}/change/")
+    expect(page.locator("#task-list")).to_contain_text("QUEUED")
+    expect(page.locator(".field-started_label")).to_contain_text("—")
+
+    started = run.queued_at + timedelta(seconds=1)
+    RunTask.objects.filter(task_id="t-1").update(
+        state=TaskState.STARTED, started_at=started, worker="w1@host", pid=42
+    )
+    Run.objects.filter(pk=run.pk).update(started_at=started)
+
+    # No reload: the table, the details and the timeline follow the header.
+    expect(page.locator("#task-list")).to_contain_text("STARTED", timeout=15_000)
+    expect(page.locator("#task-list")).to_contain_text("w1@host")
+    expect(page.locator(".field-started_label")).to_contain_text("(+1.0 s)")
+    expect(page.locator("#run-timeline svg.rolls-timeline")).to_have_count(1)
+
+
+# Elements past the right edge that no scrolling box of the page holds: cut off for good.
+CUT_OFF = """(width) => [...document.querySelectorAll('#content *')].filter((e) => {
+  if (e.getBoundingClientRect().right <= width + 1) return false;
+  for (let p = e.parentElement; p; p = p.parentElement) {
+    const style = getComputedStyle(p);
+    const scrolls = ['auto', 'scroll'].includes(style.overflowX);
+    if (scrolls && p.getBoundingClientRect().right <= width + 1) return false;
+  }
+  return true;
+}).map((e) => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className).slice(0, 5)"""
+
+
+def test_the_run_and_comparison_pages_stay_readable_at_820_pixels(browser, live_server):
+    from tests.rolls.test_admin_support import make_election, make_finished_run
+
+    election = make_election("Municipal election with a rather long name 2026")
+    run = make_finished_run(election)
+    page = staff_page(browser, live_server, 820, "/admin/")
+
+    for address in [
+        f"/admin/rolls/run/{run.pk}/change/",
+        f"/admin/rolls/run/compare/{election.pk}/",
+    ]:
+        page.goto(live_server.url + address)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 820, address
+        assert page.evaluate(CUT_OFF, 820) == [], address
+        # The content gets the width (the sidebar gives way), and the title is not covered.
+        assert page.locator("#content").bounding_box()["width"] > 700, address
+        title, tools = page.locator("#content h1").first, page.locator(".object-tools")
+        assert title.bounding_box()["y"] + title.bounding_box()["height"] <= (
+            tools.bounding_box()["y"] + 1
+        ), address
+        shoot(page, f"narrow-{address.strip('/').split('/')[3]}")

@@ -91,6 +91,28 @@ def test_command_refuses_bad_n_with_a_clear_error(arg, message):
     assert not Voter.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["5000001"], r"5,000,001 voters is more than this command makes \(5,000,000 at most\)"),
+        (["99999999999999999999999"], "more than this command makes"),
+        (["10", "--election", "x" * 300], "at most 200 characters; this one has 300"),
+        (["10", "--election", "   "], "The election name is empty"),
+    ],
+)
+def test_command_refuses_absurd_sizes_and_names_with_a_message(args, message):
+    """On PostgreSQL a 300-character name was a DataError traceback; SQLite saved it."""
+    with pytest.raises(CommandError, match=message):
+        call_command("create_fake_voter_data", *args)
+    assert not Election.objects.exists() and not Voter.objects.exists()
+
+
+def test_a_long_election_name_that_fits_gets_a_slug_that_fits():
+    name = "Élection " + "x" * 190
+    result = create_fake_voter_data(voters=5, election_name=name, seed=1)
+    assert result.election.name == name and len(result.election.slug) <= 200
+
+
 def test_unknown_locale_is_refused_and_nothing_is_written():
     with pytest.raises(CommandError, match="Unknown locale 'xx_XX'"):
         call_command("create_fake_voter_data", "10", "--locale", "xx_XX")

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 
 import pytest
 from django.urls import reverse
-from django_celery_beat.models import CrontabSchedule, PeriodicTask
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from rolls.launch import run_start
 from rolls.models import Run, RunStatus
 from rolls.pdf import expected_pages
-from rolls.services.schedules import ScheduleRefused, schedule_kwargs_validate
+from rolls.scheduled import start_scheduled_run
+from rolls.services.schedules import SCHEDULE_PARAMETERS, ScheduleRefused, schedule_kwargs_validate
 from rolls.strategies import DEFAULT_STRATEGY, STRATEGIES, canvases
-from tests.factories import PollingCenterFactory
-from tests.rolls.test_admin_support import make_election, no_launch
+from tests.factories import ElectionFactory, PollingCenterFactory
+from tests.rolls.test_admin_support import make_election, make_user, no_launch
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +54,40 @@ def test_generate_rolls_shows_what_will_be_generated_before_queueing(staff_clien
     assert re.search(rf'value="{DEFAULT_STRATEGY}"\s+checked', page), "the fastest is preselected"
     assert 'name="post" value="yes"' in page
     assert not Run.objects.exists()
+
+
+def test_the_confirmation_flags_an_election_with_no_centers_or_no_voters(
+    staff_client, election, launched
+):
+    bare = ElectionFactory(name="No centers")
+    silent = ElectionFactory(name="No voters")
+    PollingCenterFactory(election=silent, code="E1")
+    selected = [election.pk, bare.pk, silent.pk]
+
+    page = staff_client.post(
+        ELECTIONS, {"action": "generate_rolls", "_selected_action": selected}
+    ).content.decode()
+
+    assert "Nothing to generate: no polling centers." in page
+    assert "Nothing to generate: no registered voters." in page
+    assert "2 of the selected elections have nothing to generate" in page
+    response = staff_client.post(
+        ELECTIONS,
+        {
+            "action": "generate_rolls",
+            "_selected_action": selected,
+            "post": "yes",
+            "strategy": DEFAULT_STRATEGY,
+            "mode": "balanced",
+        },
+        follow=True,
+    )
+    assert [r.election_id for r in Run.objects.all()] == [election.pk]
+    errors = [text for level, text in messages_of(response) if level == "error"]
+    assert errors == [
+        "No centers: no run started. It has no polling centers.",
+        "No voters: no run started. It has no registered voters.",
+    ]
 
 
 def test_confirming_queues_a_run_after_commit_and_lands_on_its_page(
@@ -308,3 +344,192 @@ def test_an_election_with_a_bad_time_zone_gets_a_clear_error_and_no_schedule(sta
 def test_schedule_kwargs_are_validated_before_saving(election, kwargs, message):
     with pytest.raises(ScheduleRefused, match=message):
         schedule_kwargs_validate({"election": election.slug, **kwargs})
+
+
+def schedule_page(client, *elections):
+    return client.post(
+        ELECTIONS,
+        {"action": "schedule_roll_generation", "_selected_action": [e.pk for e in elections]},
+    )
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"preset": "interval", "every_minutes": "1", "strategy": "all_in_one", "enabled": ""},
+        {"preset": "nightly", "at": "23:45", "mode": "sequential", "changed_only": "on"},
+        {"preset": "hourly", "strategy": "assign_all_stations_in_parallel"},
+    ],
+)
+def test_the_schedule_form_opens_with_the_saved_schedule_and_saving_it_changes_nothing(
+    staff_client, election, fields
+):
+    schedule(staff_client, election, **fields)
+    task = PeriodicTask.objects.get(name__startswith="Generate rolls")
+    before = (task.kwargs, task.args, task.crontab_id, task.interval_id, task.enabled)
+
+    form = schedule_page(staff_client, election).context["form"]
+    # Post back exactly what the form shows, as a browser would.
+    shown = {name: form[name].value() for name in form.fields}
+    data = {
+        name: ("on" if value else "") if isinstance(value, bool) else value
+        for name, value in shown.items()
+        if value is not None
+    }
+    if data.get("at"):
+        data["at"] = form["at"].value().strftime("%H:%M")
+    schedule(staff_client, election, **{"every_minutes": "", "at": "", **data})
+
+    task.refresh_from_db()
+    assert (task.kwargs, task.args, task.crontab_id, task.interval_id, task.enabled) == before
+    assert shown["preset"] == fields["preset"]
+
+
+def test_the_schedule_page_says_the_saved_schedule_in_words(staff_client, election):
+    response = schedule(staff_client, election, preset="interval", every_minutes="1")
+    ((_, text),) = messages_of(response)
+    assert "every minute," in text and "every 1 minutes" not in text
+
+    page = schedule_page(staff_client, election).content.decode()
+    targets = page.split('id="schedule-targets"')[1].split("</table>")[0]
+    assert f"every minute, strategy {DEFAULT_STRATEGY}, balanced assignment" in targets
+    assert "{&quot;" not in targets and '{"' not in targets, "no raw JSON"
+    assert 'id="schedule-prefilled"' in page
+
+
+@pytest.mark.parametrize(
+    "strategy", ["parallelize_tasks_by_center_with_join", "group_with_error_in_sub_task"]
+)
+def test_a_strategy_that_fails_on_purpose_cannot_be_scheduled(staff_client, election, strategy):
+    page = schedule_page(staff_client, election).content.decode()
+    assert f'value="{strategy}"' not in page.split('id="strategy-choices"')[1]
+
+    response = schedule(staff_client, election, strategy=strategy)
+
+    assert "is not one of the available choices" in response.content.decode()
+    assert not PeriodicTask.objects.filter(name__startswith="Generate rolls").exists()
+    with pytest.raises(ScheduleRefused, match="fails on purpose"):
+        schedule_kwargs_validate({"election": election.slug, "strategy": strategy})
+
+
+# --- periodic tasks edited by hand ---------------------------------------------------------------
+
+
+def periodic_task(election, **fields) -> PeriodicTask:
+    values = {
+        "name": "by hand",
+        "task": "rolls.tasks.start_scheduled_run",
+        "interval": IntervalSchedule.objects.create(every=1, period=IntervalSchedule.MINUTES),
+        "kwargs": json.dumps({"election": election.slug, "strategy": DEFAULT_STRATEGY}),
+        **fields,
+    }
+    return PeriodicTask.objects.create(**values)
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"kwargs": '{"election": "x",'}, "kwargs is not valid JSON"),
+        ({"kwargs": "[1]"}, "kwargs must be an object in JSON"),
+        ({"args": json.dumps([1, 2, 3, 4, 5])}, "takes at most 4 arguments"),
+        ({"args": '["x"]'}, "given both in args and in kwargs"),
+        ({"headers": "not json"}, "headers is not valid JSON"),
+        ({"headers": "[]"}, "headers must be an object in JSON"),
+        ({"kwargs": '{"election": "nope", "strategy": "all_in_one"}'}, "No election 'nope'"),
+    ],
+)
+def test_a_periodic_task_saved_broken_is_switched_off_with_the_reason(election, fields, reason):
+    task = periodic_task(election, description="Mine.", **fields)
+
+    task.refresh_from_db()
+    assert task.enabled is False
+    assert task.description.startswith("Switched off by the console: ")
+    assert reason in task.description.splitlines()[0]
+    assert task.description.splitlines()[1] == "Mine."
+
+
+def test_a_mended_periodic_task_loses_the_reason_and_can_be_switched_on(election):
+    task = periodic_task(election, kwargs="[1]", description="Mine.")
+    task.kwargs = json.dumps({"election": election.slug, "strategy": DEFAULT_STRATEGY})
+    task.enabled = True
+    task.save()
+
+    task.refresh_from_db()
+    assert (task.enabled, task.description) == (True, "Mine.")
+
+
+def test_the_periodic_task_list_shows_why_a_task_was_switched_off(client, election):
+    client.force_login(make_user("root", superuser=True))
+    periodic_task(election, kwargs="[1]")
+
+    page = client.get(reverse("admin:django_celery_beat_periodictask_changelist")).content
+    assert "Switched off by the console: kwargs must be an object in JSON" in page.decode()
+
+
+def periodic_task_form(client, task: PeriodicTask | None = None, **fields):
+    url = (
+        reverse("admin:django_celery_beat_periodictask_change", args=[task.pk])
+        if task
+        else reverse("admin:django_celery_beat_periodictask_add")
+    )
+    data = {
+        "name": "by hand",
+        "regtask": "rolls.tasks.start_scheduled_run",
+        "task": "",
+        "enabled": "on",
+        "interval": IntervalSchedule.objects.get_or_create(
+            every=5, period=IntervalSchedule.MINUTES
+        )[0].pk,
+        "args": "[]",
+        "kwargs": "{}",
+        "headers": "{}",
+        "priority": "",
+        "expire_seconds": "",
+        **fields,
+    }
+    return client.post(url, data)
+
+
+def test_the_periodic_task_form_opens_with_its_registered_task(client, election):
+    client.force_login(make_user("root", superuser=True))
+    task = periodic_task(election)
+
+    form = (
+        client.get(reverse("admin:django_celery_beat_periodictask_change", args=[task.pk]))
+        .context["adminform"]
+        .form
+    )
+
+    assert form["regtask"].value() == "rolls.tasks.start_scheduled_run"
+
+
+def test_staff_may_schedule_only_the_consoles_roll_generation(client, election):
+    client.force_login(make_user("root", superuser=True))
+
+    response = periodic_task_form(client, regtask="rolls.tasks.fail_unlaunched_runs", kwargs="{}")
+
+    assert response.status_code == 200
+    assert "Only the console&#x27;s roll generation" in response.content.decode()
+    assert not PeriodicTask.objects.filter(name="by hand").exists()
+
+
+def test_the_periodic_task_form_refuses_arguments_beat_could_not_use(client, election):
+    client.force_login(make_user("root", superuser=True))
+
+    response = periodic_task_form(
+        client, kwargs=json.dumps({"election": election.slug}), args="[1, 2, 3, 4, 5]"
+    )
+
+    assert response.status_code == 200
+    assert "Beat could not run this schedule: rolls.tasks.start_scheduled_run takes at most 4" in (
+        response.content.decode()
+    )
+    assert not PeriodicTask.objects.filter(name="by hand").exists()
+    good = {"election": election.slug, "strategy": DEFAULT_STRATEGY}
+    assert periodic_task_form(client, kwargs=json.dumps(good)).status_code == 302
+    assert PeriodicTask.objects.get(name="by hand").enabled
+
+
+def test_the_schedule_parameters_are_start_scheduled_runs():
+    parameters = list(inspect.signature(start_scheduled_run.run).parameters)
+    assert tuple(parameters) == SCHEDULE_PARAMETERS

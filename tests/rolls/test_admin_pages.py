@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import re
 import zipfile
 from datetime import timedelta
@@ -14,6 +15,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
+from django_celery_results.models import TaskResult
 from pypdf import PdfReader
 
 from rolls.admin.charts import Bar, SpreadRow, nice_step, spread_chart_svg, timeline_svg
@@ -75,6 +77,24 @@ def test_run_page_lists_tasks_with_worker_runtime_state_and_the_traceback(staff_
     assert "Tasks (4, 1 failed)" in page
 
 
+def test_each_task_says_which_centers_and_stations_it_covered(staff_client, election):
+    run = run_start(
+        election_id=election.pk, strategy=DEFAULT_STRATEGY, started_by="admin:x", launch=no_launch
+    )
+    a, b = election.centers.order_by("code").values_list("id", flat=True)[:2]
+    batch = record_result(run, "batch", "render_stations", "w1@h", 1, 0.1, 0.2)
+    # As django-celery-results stores them: Celery's repr of the arguments, JSON-encoded.
+    batch.task_args = json.dumps(repr((run.pk, [[a, 1], [a, 2], [a, 3], [b, 2]])))
+    batch.save()
+    record_result(run, "whole", "assign_election", "w1@h", 1, 0.0, 0.1)
+
+    tasks = page_of(staff_client, run).split('id="task-list"')[1].split("</table>")[0]
+
+    assert "A · stations 1-3; B · station 2" in tasks
+    codes = "; ".join(election.centers.order_by("code").values_list("code", flat=True))
+    assert f"{codes} (the run&#x27;s {election.centers.count()} centers)" in tasks
+
+
 def test_run_page_timeline_has_a_row_per_worker_process_and_a_bar_per_task(staff_client, run):
     page = page_of(staff_client, run)
 
@@ -128,6 +148,34 @@ def test_a_failed_run_page_shows_its_error(staff_client, election):
 
     assert "rolls-status-failed" in page
     assert "OSError: disk full" in page
+
+
+def test_a_failed_runs_duration_is_the_same_number_on_every_surface(staff_client, election):
+    """Marked failed 0.1 s after it was queued while a subtask ran until 3.0 s: the header,
+    the run list, the wall time and the timeline's end line all say 3.0 s."""
+    run = run_start(
+        election_id=election.pk, strategy="all_in_one", started_by="admin:x", launch=no_launch
+    )
+    run_fail(run_id=run.pk, error="RuntimeError: on purpose")
+    run.refresh_from_db()
+    Run.objects.filter(pk=run.pk).update(finished_at=run.queued_at + timedelta(seconds=0.1))
+    run.refresh_from_db()
+    center = election.centers.order_by("code").first()
+    record_result(
+        run, f"run{run.pk}-sub", "assign_and_render_center", "w1@h", 7, 0.5, 2.5, center.pk
+    )
+
+    page = page_of(staff_client, run)
+    header = re.search(r'data-field="elapsed">([^<]+)<', page).group(1)
+    wall = re.search(r"<dt>Wall time</dt><dd>([^<]+)</dd>", page).group(1)
+    line = re.search(r"run ended after ([^<]+)</title>", page).group(1)
+    listing = staff_client.get(reverse("admin:rolls_run_changelist")).content.decode()
+    progress = staff_client.get(reverse("admin:rolls_run_progress", args=[run.pk])).json()
+
+    assert header == wall == line == progress["elapsed"] == "3.0 s"
+    assert '<td class="field-wall_time">3.0 s</td>' in listing
+    # The end line is at the end of the last bar, not before it.
+    assert progress["elapsed_seconds"] == 3.0
 
 
 # --- progress endpoint -------------------------------------------------------------------------
@@ -327,6 +375,83 @@ def test_task_results_filter_by_run_and_link_back_to_it(staff_client, run, elect
     assert "1.5 s" in page  # runtime column
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("strategy=all_in_one", {"assign", "render-1", "render-2", "render-3"}),
+        (f"strategy={DEFAULT_STRATEGY}", set()),
+        ("task_name=rolls.tasks.render_station", {"render-1", "render-2", "render-3"}),
+        ("status=FAILURE", {"render-3"}),
+        ("worker=w2@host", {"render-2", "render-3"}),
+        ("q=zx1", {"assign"}),
+        ("q=ZX2+2", {"render-2"}),
+        ("q=ZX2/3", {"render-3"}),
+        ("q=ZX2+station+1", {"render-1"}),
+    ],
+)
+def test_task_results_filter_by_strategy_task_state_worker_and_center(
+    staff_client, run, query, expected, election
+):
+    # Codes no task name or id contains, so that only the center search can find them.
+    for old, new in [("A", "ZX1"), ("B", "ZX2")]:
+        election.centers.filter(code=old).update(code=new)
+    changelist = reverse("admin:django_celery_results_taskresult_changelist")
+
+    response = staff_client.get(f"{changelist}?{query}")
+
+    assert response.status_code == 200
+    ids = {r.task_id.removeprefix(f"run{run.pk}-") for r in response.context["cl"].result_list}
+    assert ids == expected
+
+
+def test_task_results_sort_by_runtime_and_show_start_and_end_to_the_millisecond(staff_client, run):
+    changelist = reverse("admin:django_celery_results_taskresult_changelist")
+    runtime = staff_client.get(changelist).context["cl"].list_display.index("runtime")
+
+    response = staff_client.get(f"{changelist}?o=-{runtime}")
+
+    runtimes = [r.date_done - r.date_started for r in response.context["cl"].result_list]
+    assert runtimes == sorted(runtimes, reverse=True) and len(runtimes) == 4
+    started = timezone.localtime(RunTask.objects.get(task_id=f"run{run.pk}-render-1").started_at)
+    assert f"{started:%H:%M:%S}.{started.microsecond // 1000:03d}" in response.content.decode()
+
+
+def test_a_batch_result_is_found_by_a_station_it_rendered(staff_client, election):
+    run = run_start(
+        election_id=election.pk, strategy=DEFAULT_STRATEGY, started_by="x", launch=no_launch
+    )
+    b = election.centers.get(code="B")
+    election.centers.filter(pk=b.pk).update(code="ZX2")
+    batch = record_result(run, "batch", "render_stations", "w1@h", 1, 0.1, 0.2)
+    batch.task_args = json.dumps(repr((run.pk, [[b.pk, 1], [b.pk, 2]])))
+    batch.save()
+    changelist = reverse("admin:django_celery_results_taskresult_changelist")
+
+    found = staff_client.get(f"{changelist}?q=ZX2+2").context["cl"].result_list
+    missed = staff_client.get(f"{changelist}?q=ZX2+3").context["cl"].result_list
+
+    assert [r.task_id for r in found] == ["batch"] and list(missed) == []
+
+
+def test_a_task_result_is_read_only_and_its_traceback_keeps_its_indentation(client, run):
+    client.force_login(make_user("root", superuser=True))
+    result = TaskResult.objects.get(task_id=f"run{run.pk}-render-3")
+
+    page = client.get(
+        reverse("admin:django_celery_results_taskresult_change", args=[result.pk])
+    ).content.decode()
+
+    assert 'name="_save"' not in page and 'name="_continue"' not in page
+    assert '<pre class="rolls-traceback-text">Traceback (most recent call last):\n  File' in page
+    assert (
+        "add/"
+        not in client.get(reverse("admin:django_celery_results_taskresult_changelist"))
+        .content.decode()
+        .split('id="changelist"')[0]
+        .split("object-tools")[-1]
+    )
+
+
 def test_a_task_result_page_links_to_its_run(staff_client, run):
     from django_celery_results.models import TaskResult
 
@@ -432,3 +557,20 @@ def test_a_running_task_is_drawn_until_now():
     )
     assert 'class="task running"' in svg
     assert not re.search("finish-line", svg)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "admin:rolls_run_changelist",
+        "admin:django_celery_results_taskresult_changelist",
+        "admin:elections_voter_changelist",
+    ],
+)
+@pytest.mark.parametrize(
+    "query", ["strategy=%00", "status=%00", "task_name=%00", "worker=%00", "q=a%00b", "%00=1"]
+)
+def test_a_nul_character_in_a_list_filter_is_a_400_not_a_500(staff_client, address, query):
+    response = staff_client.get(f"{reverse(address)}?{query}")
+
+    assert response.status_code == 400
