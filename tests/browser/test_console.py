@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from pypdf import PdfReader
 
 from rolls.launch import run_start
 from rolls.management.commands._common import wait_for
-from rolls.models import Run, RunStatus, RunTask, TaskState
+from rolls.models import Benchmark, BenchmarkStatus, Run, RunStatus, RunTask, TaskState
 from rolls.strategies import DEFAULT_STRATEGY
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.rolls.test_admin_support import STAFF, make_user, no_launch
@@ -278,3 +279,41 @@ def test_the_run_and_comparison_pages_stay_readable_at_820_pixels(browser, live_
             tools.bounding_box()["y"] + 1
         ), address
         shoot(page, f"narrow-{address.strip('/').split('/')[3]}")
+
+
+def test_a_two_by_two_benchmark_from_the_admin_and_its_comparison(
+    browser, live_server, own_worker, election
+):
+    from playwright.sync_api import expect
+
+    pair = ["all_in_one", "queue_tasks_by_center_with_chord"]
+    page = staff_page(browser, live_server, 1440, "/admin/elections/election/")
+    page.check(f'input[name="_selected_action"][value="{election.pk}"]')
+    page.select_option('select[name="action"]', "benchmark_strategies")
+    page.click('button[name="index"]')
+    page.wait_for_selector("#benchmark-form")
+    for box in page.locator('#benchmark-strategies input[name="strategies"]').all():
+        box.set_checked(box.get_attribute("value") in pair)
+    page.fill('input[name="repeats"]', "2")
+    page.click("#benchmark-form input[type=submit]")
+
+    page.wait_for_url(re.compile(r"/admin/rolls/benchmark/\d+/"))
+    benchmark = Benchmark.objects.get(election=election)
+    deadline = time.monotonic() + RUN_TIMEOUT_MS / 1000
+    while benchmark.status == BenchmarkStatus.RUNNING and time.monotonic() < deadline:
+        time.sleep(0.5)
+        benchmark.refresh_from_db()
+    assert benchmark.status == BenchmarkStatus.FINISHED, benchmark.error
+    runs = list(Run.objects.filter(benchmark=benchmark).order_by("benchmark_position"))
+    assert [run.strategy for run in runs] == pair * 2  # interleaved: A B A B
+
+    page.reload()
+    expect(page.locator("#benchmark-runs tbody tr")).to_have_count(4)
+    for name in pair:
+        expect(page.locator("#benchmark-summary")).to_contain_text(name)
+    expect(page.locator("#ranking")).not_to_be_empty()
+    expect(page.locator("#benchmark-charts svg").first).to_be_visible()
+    page.click("text=Compare strategies on this election")
+    expect(page.locator("h1")).to_contain_text("Compare strategies")
+    for name in pair:
+        expect(page.locator("#comparison")).to_contain_text(name)
