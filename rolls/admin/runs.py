@@ -30,7 +30,6 @@ from rolls.selectors.changes import official_run, run_changes
 from rolls.selectors.runs import run_downloads
 from rolls.services import recovery
 from rolls.services.manifest import run_manifest
-from rolls.services.publication import PublishRefused, run_publish
 from rolls.services.runs import RunRefused
 from rolls.strategies import STRATEGIES
 
@@ -162,16 +161,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
             )
             return
         for run in runs:
-            try:
-                run_publish(run_id=run.pk, published_by=f"admin:{request.user.get_username()}")
-            except PublishRefused as exc:
-                self.message_user(request, str(exc), messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    f"Run {run.pk} is now the official roll set of {run.election.name}.",
-                    messages.SUCCESS,
-                )
+            views.publish_and_report(self, request, run.pk)
 
     # --- recovery: a worker that vanished for good ------------------------------------------
     @admin.action(

@@ -159,10 +159,8 @@ def run_changes_view(request: HttpRequest, run_id: int, *, model_admin) -> HttpR
     return response
 
 
-@require_POST
-def run_publish_view(request: HttpRequest, run_id: int, *, model_admin) -> HttpResponseRedirect:
-    """The run page's Publish button: a POST under CSRF protection, then back to the page."""
-    require(request, PUBLISH_ROLLS)
+def publish_and_report(model_admin, request: HttpRequest, run_id: int) -> None:
+    """Publish the run for the logged-in user and say how it went (list action and button)."""
     try:
         run = run_publish(run_id=run_id, published_by=f"admin:{request.user.get_username()}")
     except PublishRefused as exc:
@@ -173,6 +171,13 @@ def run_publish_view(request: HttpRequest, run_id: int, *, model_admin) -> HttpR
             f"Run {run.pk} is now the official roll set of {run.election.name}.",
             messages.SUCCESS,
         )
+
+
+@require_POST
+def run_publish_view(request: HttpRequest, run_id: int, *, model_admin) -> HttpResponseRedirect:
+    """The run page's Publish button: a POST under CSRF protection, then back to the page."""
+    require(request, PUBLISH_ROLLS)
+    publish_and_report(model_admin, request, run_id)
     return HttpResponseRedirect(reverse("admin:rolls_run_change", args=[run_id]))
 
 
