@@ -58,6 +58,16 @@ def assign_roles(apps) -> None:
         group.permissions.set(permissions)
 
 
+def grant(apps, codename: str, groups: list[str]) -> None:
+    """Add the console permission ``codename`` to ``groups`` (for migrations that add one)."""
+    ensure_permissions(apps)
+    permission = apps.get_model("auth", "Permission").objects.get(
+        content_type__app_label="rolls", codename=codename
+    )
+    for group in apps.get_model("auth", "Group").objects.filter(name__in=groups):
+        group.permissions.add(permission)
+
+
 def create_roles(apps, schema_editor):
     ensure_permissions(apps)
     assign_roles(apps)

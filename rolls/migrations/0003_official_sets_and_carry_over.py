@@ -22,12 +22,7 @@ def copy_printed_names(apps, schema_editor):
 
 def staff_may_publish(apps, schema_editor):
     """Election staff publish official sets; observers still only look."""
-    roles.ensure_permissions(apps)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    publish = Permission.objects.get(content_type__app_label="rolls", codename="publish_rolls")
-    for group in Group.objects.filter(name="Election staff"):
-        group.permissions.add(publish)
+    roles.grant(apps, "publish_rolls", ["Election staff"])
 
 
 class Migration(migrations.Migration):

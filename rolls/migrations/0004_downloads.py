@@ -11,12 +11,7 @@ roles = importlib.import_module("rolls.migrations.0002_roles")
 
 def staff_see_downloads(apps, schema_editor):
     """Election staff read the trail; observers, who see no personal data, do not."""
-    roles.ensure_permissions(apps)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    view = Permission.objects.get(content_type__app_label="rolls", codename="view_download")
-    for group in Group.objects.filter(name="Election staff"):
-        group.permissions.add(view)
+    roles.grant(apps, "view_download", ["Election staff"])
 
 
 class Migration(migrations.Migration):

@@ -11,12 +11,7 @@ roles = importlib.import_module("rolls.migrations.0002_roles")
 
 def both_roles_see_benchmarks(apps, schema_editor):
     """Benchmark pages hold timings, no personal data: observers read them like the runs."""
-    roles.ensure_permissions(apps)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    view = Permission.objects.get(content_type__app_label="rolls", codename="view_benchmark")
-    for group in Group.objects.filter(name__in=["Election staff", "Observer"]):
-        group.permissions.add(view)
+    roles.grant(apps, "view_benchmark", ["Election staff", "Observer"])
 
 
 class Migration(migrations.Migration):
