@@ -210,6 +210,8 @@ class RegisterImport(models.Model):
     phase = models.CharField(max_length=40, blank=True)
     rows_read = models.PositiveIntegerField(default=0)
     rows_written = models.PositiveIntegerField(default=0)
+    # The preview's rows, so the import's progress bar knows its end.
+    rows_total = models.PositiveIntegerField(default=0)
     counts = models.JSONField(default=dict, blank=True)
     error_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True, help_text="The first errors, by line.")
@@ -221,6 +223,8 @@ class RegisterImport(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # A console permission, not add_: import records are written by the service only.
+        permissions = [("import_register", "Can import a register into an election")]
         constraints = [
             models.UniqueConstraint(
                 fields=["election"],

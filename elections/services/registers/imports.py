@@ -152,10 +152,25 @@ def register_import_confirm(
     record = RegisterImport.objects.select_related("election").get(pk=import_id)
     if record.state != ImportState.PREVIEWED:
         raise ImportRefused(f"Import {record.pk} is {record.get_state_display().lower()}")
+    if record.message:
+        raise ImportRefused(f"The file cannot be imported: {record.message}")
+    skipping = record.skip_invalid if skip_invalid is None else skip_invalid
+    if record.error_count and not skipping:
+        raise ImportRefused(
+            f"The preview found {record.error_count:,} invalid rows: correct the file, or "
+            "choose to skip invalid rows"
+        )
     reason = import_blocked(record.election_id)
     if reason:
         raise ImportRefused(reason)
-    changes = {"state": ImportState.QUEUED, "heartbeat_at": timezone.now()}
+    changes = {
+        "state": ImportState.QUEUED,
+        "heartbeat_at": timezone.now(),
+        "rows_total": record.rows_read,
+        "rows_read": 0,
+        "rows_written": 0,
+        "phase": "",
+    }
     if mode is not None:
         changes["mode"] = mode
     if skip_invalid is not None:
