@@ -266,3 +266,12 @@ def test_a_file_that_is_not_a_register(election):
     assert "not an Excel .xlsx workbook" in record.message
     empty = import_now(election, b"")
     assert "empty" in empty.message
+
+
+def test_a_register_longer_than_a_progress_step_reports_its_rows(election):
+    # Progress is written between two batches of the staging load (on PostgreSQL, between
+    # two COPY statements: none may run on the connection during one).
+    rows = [[f"P{i:06d}", "Martin", "Paul", f"C{i // 1000}", ""] for i in range(25_000)]
+    record = import_now(election, csv_bytes(rows))
+    assert record.state == ImportState.SUCCEEDED, record.message
+    assert (record.rows_read, record.rows_written, record.counts["new"]) == (25_000,) * 3

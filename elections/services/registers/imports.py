@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import tempfile
 from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import BinaryIO
 
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -103,18 +104,17 @@ def register_import_create(
         with transaction.atomic():
             record = RegisterImport.objects.create(**record_fields, heartbeat_at=timezone.now())
     digest, size = hashlib.sha256(head), len(head)
-
-    def chunks() -> Iterator[bytes]:
-        nonlocal size
-        yield head
+    path = import_file_path(record)
+    default_storage.delete(path)
+    # Copied through a temporary file (in memory up to a few MiB): flat memory for any size.
+    with tempfile.SpooledTemporaryFile(max_size=8 * CHUNK) as copy:
+        copy.write(head)
         while chunk := upload.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)
-            yield chunk
-
-    path = import_file_path(record)
-    default_storage.delete(path)
-    saved = default_storage.save(path, ContentFile(b"".join(chunks())))
+            copy.write(chunk)
+        copy.seek(0)
+        saved = default_storage.save(path, File(copy))
     RegisterImport.objects.filter(pk=record.pk).update(
         file_path=saved, file_sha256=digest.hexdigest(), file_size=size
     )

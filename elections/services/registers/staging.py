@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from django.db import connection
+from django.db import connection, transaction
 
 from elections.models import PollingCenter, Registration, Voter
 from elections.services.registers.rows import REGISTRATION_COLUMNS, STAGING_COLUMNS, VOTER_COLUMNS
@@ -48,15 +48,19 @@ class Staging:
         names = ", ".join(STAGING_COLUMNS)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                with cursor.copy(f"COPY {self.table} ({names}) FROM STDIN") as copy:
-                    for batch in batches:
+                # One COPY a batch: between two, the connection is free for the progress
+                # update (no other statement may run on it while a COPY is open).
+                for batch in batches:
+                    with cursor.copy(f"COPY {self.table} ({names}) FROM STDIN") as copy:
                         for row in batch:
                             copy.write_row(row)
             else:
                 marks = ", ".join(["%s"] * len(STAGING_COLUMNS))
                 sql = f"INSERT INTO {self.table} ({names}) VALUES ({marks})"
                 for batch in batches:
-                    cursor.executemany(sql, batch)
+                    # One transaction a batch: in autocommit SQLite would commit every row.
+                    with transaction.atomic():
+                        cursor.executemany(sql, batch)
 
     def index(self) -> None:
         with connection.cursor() as cursor:
