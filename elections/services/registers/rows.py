@@ -39,6 +39,9 @@ STAGING_COLUMNS = (
     "center_code",
     "center_name",
 )
+# Column types of the staging table other than text (a sort key of bytes would be "bytea" on
+# PostgreSQL, "blob" on SQLite).
+STAGING_TYPES = {"line": "integer"}
 # Staged columns copied onto the voter (insert and update) and onto the registration.
 VOTER_COLUMNS = ("family_name", "given_name")
 REGISTRATION_COLUMNS: tuple[str, ...] = ()

@@ -13,7 +13,12 @@ from collections.abc import Iterable, Iterator
 from django.db import connection, transaction
 
 from elections.models import PollingCenter, Registration, Voter
-from elections.services.registers.rows import REGISTRATION_COLUMNS, STAGING_COLUMNS, VOTER_COLUMNS
+from elections.services.registers.rows import (
+    REGISTRATION_COLUMNS,
+    STAGING_COLUMNS,
+    STAGING_TYPES,
+    VOTER_COLUMNS,
+)
 
 VOTERS = Voter._meta.db_table
 REGISTRATIONS = Registration._meta.db_table
@@ -33,7 +38,7 @@ class Staging:
 
     def create(self) -> None:
         columns = ", ".join(
-            f"{name} {'integer' if name == 'line' else 'text'} NOT NULL" for name in STAGING_COLUMNS
+            f"{name} {STAGING_TYPES.get(name, 'text')} NOT NULL" for name in STAGING_COLUMNS
         )
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
