@@ -26,7 +26,7 @@ from elections.models import (
     RegisterImport,
 )
 from elections.readonly_admin import RecordAdmin
-from elections.services.registers.imports import (
+from elections.services.registers.records import (
     ImportRefused,
     register_import_confirm,
     register_import_create,

@@ -8,11 +8,8 @@ import io
 from openpyxl import Workbook
 
 from elections.models import ImportState, RegisterImport
-from elections.services.registers.imports import (
-    register_import_create,
-    register_import_execute,
-    register_import_preview,
-)
+from elections.services.registers.imports import register_import_execute, register_import_preview
+from elections.services.registers.records import register_import_create
 
 HEADER = ["voter_number", "family_name", "given_name", "center_code", "center_name"]
 

@@ -10,7 +10,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from elections.models import ImportState, PollingCenter, Registration, Voter
-from elections.services.registers.imports import (
+from elections.services.registers.records import (
     ImportRefused,
     register_import_confirm,
     register_import_create,

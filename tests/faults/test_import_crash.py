@@ -10,11 +10,8 @@ import io
 import pytest
 
 from elections.models import ImportState, RegisterImport, Registration, Voter
-from elections.services.registers.imports import (
-    register_import_confirm,
-    register_import_create,
-    register_import_preview,
-)
+from elections.services.registers.imports import register_import_preview
+from elections.services.registers.records import register_import_confirm, register_import_create
 from elections.tasks import import_register
 from tests.elections.registers import csv_bytes, import_now
 from tests.factories import ElectionFactory

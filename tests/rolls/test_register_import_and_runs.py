@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from elections.models import ImportState, Registration, Voter
-from elections.services.registers.imports import ImportRefused, register_import_confirm
+from elections.services.registers.records import ImportRefused, register_import_confirm
 from rolls.launch import run_start
 from rolls.models import Placement
 from rolls.services.publication import run_publish

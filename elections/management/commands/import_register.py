@@ -7,12 +7,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from elections.models import Election, ImportMode, ImportState
-from elections.services.registers.imports import (
-    ImportRefused,
-    register_import_create,
-    register_import_execute,
-    register_import_preview,
-)
+from elections.services.registers.imports import register_import_execute, register_import_preview
+from elections.services.registers.records import ImportRefused, register_import_create
 from elections.services.registers.report import count_lines, error_lines
 from elections.services.registers.rows import FIELDS
 

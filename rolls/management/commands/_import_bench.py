@@ -17,7 +17,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from elections.models import Election, ImportState
-from elections.services.registers.imports import register_import_create, register_import_execute
+from elections.services.registers.imports import register_import_execute
+from elections.services.registers.records import register_import_create
 from rolls.models import Run, RunStatus
 from rolls.services.assignment import stations_assign
 from rolls.services.exports import run_export_lines
