@@ -31,7 +31,7 @@ from elections.services.registers.rows import (
     row_problems,
     staged_values,
 )
-from elections.services.registers.staging import BATCH, Staging
+from elections.services.registers.staging import BATCH, CENTERS, REGISTRATIONS, VOTERS, Staging
 
 logger = logging.getLogger(__name__)
 
@@ -192,5 +192,10 @@ def register_import_execute(*, import_id: int) -> RegisterImport:
             )
         _finish(record, outcome, ImportState.FAILED)
         record.refresh_from_db()
+    if record.state == ImportState.SUCCEEDED and connection.vendor == "postgresql":
+        # Fresh statistics after a bulk load (as after fake data), so the planner of the next
+        # assignment sees the register as it now is.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {VOTERS}, {REGISTRATIONS}, {CENTERS}")
     logger.info("import %s into election %s %s", record.pk, record.election_id, record.state)
     return record
