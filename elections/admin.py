@@ -14,7 +14,8 @@ from django.db import connection
 from django.db.models import Count
 from django.utils.functional import cached_property
 
-from elections.models import Election, Registration, Voter
+from elections.imports_admin import RegisterImportAdmin
+from elections.models import Election, RegisterImport, Registration, Voter
 
 
 class EstimatedCountPaginator(Paginator):
@@ -121,3 +122,6 @@ class RegistrationAdmin(LargeTableAdmin):
     @admin.display(description="name")
     def voter_name(self, obj: Registration) -> str:
         return obj.voter.full_name
+
+
+admin.site.register(RegisterImport, RegisterImportAdmin)

@@ -149,3 +149,99 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.voter_id} @ {self.center_id}"
+
+
+class ImportMode(models.TextChoices):
+    SNAPSHOT = "snapshot", "Snapshot: the file is the whole register"
+    ADD = "add", "Add: only add and update"
+
+
+class ImportState(models.TextChoices):
+    PREVIEWING = "previewing", "Reading the file for the preview"
+    PREVIEWED = "previewed", "Previewed: waiting for confirmation"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Importing"
+    SUCCEEDED = "succeeded", "Imported"
+    FAILED = "failed", "Failed: nothing written"
+
+
+# An import that may write: at most one per election (a partial unique index, like runs).
+ACTIVE_IMPORT_STATES = (ImportState.QUEUED, ImportState.RUNNING)
+
+
+class RegisterImportQuerySet(models.QuerySet):
+    def active(self) -> RegisterImportQuerySet:
+        return self.filter(state__in=ACTIVE_IMPORT_STATES)
+
+
+class RegisterImport(models.Model):
+    """One import of a register file into an election: who, when, which file (kept in
+    storage under the election's import folder, named by this record's id), what it would
+    change (the preview) and what it changed. The counts and errors are written by the
+    import service only; the admin shows them read-only."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept as a value too: the record outlives the account ("cli" for the command line).
+    username = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # Moved on by the import as it reads and writes: an active import whose heartbeat stopped
+    # (its worker vanished) no longer blocks the next one.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    file_name = models.CharField(max_length=255, help_text="As uploaded; shown, never a path.")
+    file_path = models.CharField(max_length=300, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    file_size = models.PositiveBigIntegerField(default=0)
+    file_format = models.CharField(max_length=8)  # csv or xlsx
+    mode = models.CharField(max_length=10, choices=ImportMode.choices, default=ImportMode.SNAPSHOT)
+    skip_invalid = models.BooleanField(
+        default=False, help_text="Import the valid rows and offer the rejected ones as a CSV."
+    )
+    # {field: header in the file}; empty means the file's headers are the field names.
+    columns = models.JSONField(default=dict, blank=True)
+    headers = models.JSONField(default=list, blank=True)
+    state = models.CharField(
+        max_length=12, choices=ImportState.choices, default=ImportState.PREVIEWING
+    )
+    phase = models.CharField(max_length=40, blank=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_written = models.PositiveIntegerField(default=0)
+    # The preview's rows, so the import's progress bar knows its end.
+    rows_total = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="The first errors, by line.")
+    rejected_path = models.CharField(max_length=300, blank=True)
+    message = models.TextField(blank=True)
+    task_id = models.CharField(max_length=255, blank=True)
+
+    objects = RegisterImportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        # A console permission, not add_: import records are written by the service only.
+        permissions = [("import_register", "Can import a register into an election")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["election"],
+                condition=Q(state__in=ACTIVE_IMPORT_STATES),
+                name="one_active_import_per_election",
+                violation_error_message="Another import into this election is under way.",
+            ),
+        ]
+        indexes = [models.Index(fields=["election", "-created_at"], name="import_election_idx")]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} into {self.election}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_IMPORT_STATES
+
+    @property
+    def folder(self) -> str:
+        return f"imports/election-{self.election_id}"

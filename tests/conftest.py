@@ -152,6 +152,18 @@ def private_queues() -> Iterator[str]:
                     channel.queue_delete(name)
 
 
+@pytest.fixture
+def private_media(settings, tmp_path):
+    """Files this test stores (PDFs, registers) go to a folder of its own (no worker reads them)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+
+
 @pytest.fixture(scope="session")
 def queue_namespace() -> Iterator[str]:
     """The session's queues, consumed by ``shared_worker``."""

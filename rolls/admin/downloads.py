@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from elections.readonly_admin import RecordAdmin
 from rolls.models import Download
 
 
 @admin.register(Download)
-class DownloadAdmin(admin.ModelAdmin):
+class DownloadAdmin(RecordAdmin):
     list_display = ["at", "username", "kind", "name", "run_number", "ip_address"]
     list_filter = ["kind"]
     search_fields = ["=username", "=run_number", "name"]
@@ -16,12 +17,3 @@ class DownloadAdmin(admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 100
     readonly_fields = [f.name for f in Download._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -21,6 +21,7 @@ from rolls.admin.access import (
     RollActionPermissions,
     require,
 )
+from rolls.admin.exports import run_export_view
 from rolls.admin.run_page import run_page_context, wrappable
 from rolls.formatting import format_duration
 from rolls.launch import run_resume
@@ -405,5 +406,10 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
                 "<int:run_id>/changes.csv", wrap(views.run_changes_view), name="rolls_run_changes"
             ),
             path("<int:run_id>/publish/", wrap(views.run_publish_view), name="rolls_run_publish"),
+            path(
+                "<int:run_id>/voters-<str:order>.csv",
+                wrap(run_export_view),
+                name="rolls_run_export",
+            ),
             *super().get_urls(),
         ]

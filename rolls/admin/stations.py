@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from elections.readonly_admin import RecordAdmin
 from rolls.models import Station
 
 
 @admin.register(Station)
-class StationAdmin(admin.ModelAdmin):
+class StationAdmin(RecordAdmin):
     list_display = [
         "run",
         "center",
@@ -24,12 +25,3 @@ class StationAdmin(admin.ModelAdmin):
     ordering = ["-run_id", "center__code", "number"]
     show_full_result_count = False
     list_per_page = 100
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

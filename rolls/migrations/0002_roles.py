@@ -58,11 +58,12 @@ def assign_roles(apps) -> None:
         group.permissions.set(permissions)
 
 
-def grant(apps, codename: str, groups: list[str]) -> None:
-    """Add the console permission ``codename`` to ``groups`` (for migrations that add one)."""
+def grant(apps, codename: str, groups: list[str], app_label: str = "rolls") -> None:
+    """Add the permission ``codename`` (of the console, or of ``app_label``) to ``groups``
+    (for migrations that add one)."""
     ensure_permissions(apps)
     permission = apps.get_model("auth", "Permission").objects.get(
-        content_type__app_label="rolls", codename=codename
+        content_type__app_label=app_label, codename=codename
     )
     for group in apps.get_model("auth", "Group").objects.filter(name__in=groups):
         group.permissions.add(permission)

@@ -10,6 +10,7 @@ class DownloadKind(models.TextChoices):
     CENTER_ZIP = "center zip", "Zip of a center"
     MANIFEST = "manifest", "Manifest"
     CHANGES = "changes", "What changed (CSV)"
+    EXPORT = "export", "Voter-to-station list (CSV)"
 
 
 class Download(models.Model):

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from django.db import connection
 
 from elections.models import PollingCenter
+from elections.spreadsheets import spreadsheet_safe
 from rolls.models import Placement, Run, RunCenter, Station
-from rolls.services.manifest import spreadsheet_safe
 
 KINDS = ("added", "removed", "moved", "renamed", "moved and renamed")
 

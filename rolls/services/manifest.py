@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from stream_zip import NO_COMPRESSION_64, stream_zip
 
 from elections.models import PollingCenter
+from elections.spreadsheets import spreadsheet_safe
 from rolls.models import RollFile, Run, RunCenter, RunStatus, SetStatus
 from rolls.services.storage import check_relative_name
 
 CHUNK = 1024 * 1024
 FILE_MODE = stat.S_IFREG | 0o644
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 UNSAFE_IN_FILE_NAMES = set('/\\:*?"<>|')
 MANIFEST_HEADER = [
     "center",
@@ -38,13 +38,6 @@ MANIFEST_HEADER = [
     "file",
     "carried_from_run",
 ]
-
-
-def spreadsheet_safe(value: object) -> object:
-    """A text cell that a spreadsheet would take for a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def file_name_safe(text: str) -> str:

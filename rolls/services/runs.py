@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
-from elections.models import Election, PollingCenter, Registration
+from elections.models import Election, PollingCenter, RegisterImport, Registration
 from rolls.models import (
     ACTIVE_STATUSES,
     AssignmentMode,
@@ -60,6 +60,12 @@ def run_create(
     election = Election.objects.filter(pk=election_id).first()
     if election is None:
         raise RunRefused(f"Election {election_id} does not exist")
+    importing = RegisterImport.objects.active().filter(election=election).first()
+    if importing is not None:
+        raise RunRefused(
+            f"An import of {election.name}'s register is under way (import {importing.pk}): "
+            "start the run when it has finished, so that it splits one register"
+        )
     if changed_only:
         if center_ids is not None:
             raise RunRefused("A changed-only run covers the whole election; choose no centers")

@@ -36,12 +36,16 @@ def ensure_roles() -> None:
     it ends (permissions come back through post_migrate, the groups do not): recreate them."""
     if Group.objects.filter(name__in=[STAFF, OBSERVER]).count() < 2:
         roles_migration.assign_roles(django_apps)
-        # What rolls 0003 and 0004 add to the staff role, and 0007 to both.
+        # What rolls 0003, 0004 and 0009 add to the staff role, and 0007 to both.
         Group.objects.get(name=STAFF).permissions.add(
             *Permission.objects.filter(
                 content_type__app_label="rolls",
                 codename__in=["publish_rolls", "view_download", "view_benchmark"],
-            )
+            ),
+            *Permission.objects.filter(
+                content_type__app_label="elections",
+                codename__in=["import_register", "view_registerimport"],
+            ),
         )
         Group.objects.get(name=OBSERVER).permissions.add(
             Permission.objects.get(content_type__app_label="rolls", codename="view_benchmark")

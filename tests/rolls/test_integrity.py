@@ -17,11 +17,12 @@ from django.utils import timezone
 
 from config.celery import app
 from elections.models import Election, Registration
+from elections.spreadsheets import spreadsheet_safe
 from rolls import tasks
 from rolls.launch import run_start
 from rolls.management.commands._common import wait_for
 from rolls.models import RollFile, Run, RunStatus, Station
-from rolls.services.manifest import file_name_safe, spreadsheet_safe
+from rolls.services.manifest import file_name_safe
 from rolls.services.runs import (
     LAUNCH_CHECK_EVERY,
     LAUNCH_GRACE,

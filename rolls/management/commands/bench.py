@@ -27,6 +27,7 @@ from django.utils import timezone
 from config.celery import all_queue_names
 from elections.models import Election, Registration, Voter
 from elections.services.fake_data import create_fake_voter_data
+from rolls.management.commands._import_bench import import_table, part_import
 from rolls.models import RollFile, Run, RunStatus
 from rolls.selectors import run_metrics
 from rolls.services.assignment import stations_assign
@@ -80,6 +81,9 @@ class Command(BaseCommand):
             self.pdf()
         if "strategies" not in skipped:
             self.strategies(databases, quick)
+        if "import" not in skipped:
+            import_table(self, databases, [100_000] if quick else [100_000, 1_000_000], manage,
+                         last_json)  # fmt: skip
         if "load" not in skipped:
             self.load(databases, 100_000 if quick else 1_000_000)
 
@@ -388,4 +392,5 @@ PARTS = {
     "publish": part_publish,
     "change": part_change,
     "latest": part_latest,
+    "import": part_import,
 }

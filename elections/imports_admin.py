@@ -1,0 +1,264 @@
+"""Importing a register from the admin: upload -> preview (with column mapping) -> confirm ->
+the import's page with its progress. Every import is kept as a read-only record.
+
+The reading and merging run as Celery tasks (``elections.tasks``), queued after the record's
+transaction commits; these views only validate, call the import service and render.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.http import content_disposition_header
+
+from elections.models import (
+    ACTIVE_IMPORT_STATES,
+    Election,
+    ImportMode,
+    ImportState,
+    RegisterImport,
+)
+from elections.readonly_admin import RecordAdmin
+from elections.services.registers.records import (
+    ImportRefused,
+    register_import_confirm,
+    register_import_create,
+    register_import_remap,
+)
+from elections.services.registers.report import count_lines, error_lines
+from elections.services.registers.rows import FIELDS, REQUIRED
+from elections.tasks import import_register, preview_register_import
+
+ADD = "elections.import_register"
+VIEW = "elections.view_registerimport"
+# States whose page keeps polling for progress.
+MOVING = (ImportState.PREVIEWING, *ACTIVE_IMPORT_STATES)
+
+
+def require(request: HttpRequest, permission: str) -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="Register file", help_text="CSV (UTF-8; comma, semicolon or tab) or Excel .xlsx"
+    )
+    mode = forms.ChoiceField(
+        choices=ImportMode.choices, initial=ImportMode.SNAPSHOT, widget=forms.RadioSelect
+    )
+    skip_invalid = forms.BooleanField(
+        required=False,
+        label="Skip invalid rows",
+        help_text="Import the valid rows and offer the rejected ones as a CSV. Without it, a "
+        "file with any invalid row writes nothing.",
+    )
+
+
+class OptionsForm(forms.Form):
+    """The preview page's column mapping and options; ``headers`` are the file's own."""
+
+    mode = forms.ChoiceField(choices=ImportMode.choices, widget=forms.RadioSelect)
+    skip_invalid = forms.BooleanField(required=False, label="Skip invalid rows")
+
+    def __init__(self, *args, headers: list[str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "(by name)")] + [(h, h) for h in headers if h.strip()]
+        for field in FIELDS:
+            self.fields[f"column_{field}"] = forms.ChoiceField(
+                choices=choices,
+                required=False,
+                label=field + ("" if field in REQUIRED else " (optional)"),
+            )
+
+    def columns(self) -> dict[str, str]:
+        return {field: self.cleaned_data.get(f"column_{field}") or "" for field in FIELDS}
+
+
+def enqueue(task, record: RegisterImport) -> None:
+    """Queue ``task`` once the record is committed; a broker that refuses fails the record
+    with why (nothing was written)."""
+
+    def send() -> None:
+        try:
+            result = task.delay(record.pk)
+        except Exception as exc:  # the broker's own errors vary by transport
+            RegisterImport.objects.filter(pk=record.pk).update(
+                state=ImportState.FAILED, message=f"Could not queue the task: {exc}"
+            )
+        else:
+            RegisterImport.objects.filter(pk=record.pk).update(task_id=result.id)
+
+    transaction.on_commit(send)
+
+
+def progress(record: RegisterImport) -> dict:
+    return {
+        "state": record.state,
+        "state_label": record.get_state_display(),
+        "phase": record.phase,
+        "rows_read": record.rows_read,
+        "rows_written": record.rows_written,
+        "rows_total": record.rows_total,
+        "moving": record.state in MOVING,
+    }
+
+
+class RegisterImportAdmin(RecordAdmin):
+    list_display = ["pk", "election", "file_name", "mode", "state", "username", "created_at"]
+    list_filter = ["state", "election"]
+    list_select_related = ["election"]
+    show_full_result_count = False
+
+    def get_urls(self):
+        def wrap(view):
+            return self.admin_site.admin_view(view)
+
+        return [
+            path(
+                "upload/<int:election_id>/",
+                wrap(self.upload_view),
+                name="elections_registerimport_upload",
+            ),
+            path(
+                "<int:import_id>/progress/",
+                wrap(self.progress_view),
+                name="elections_registerimport_progress",
+            ),
+            path(
+                "<int:import_id>/confirm/",
+                wrap(self.confirm_view),
+                name="elections_registerimport_confirm",
+            ),
+            path(
+                "<int:import_id>/rejected.csv",
+                wrap(self.rejected_view),
+                name="elections_registerimport_rejected",
+            ),
+            *super().get_urls(),
+        ]
+
+    def context(self, request: HttpRequest, **extra) -> dict:
+        return {**self.admin_site.each_context(request), "opts": RegisterImport._meta, **extra}
+
+    def upload_view(self, request: HttpRequest, election_id: int):
+        require(request, ADD)
+        election = get_object_or_404(Election, pk=election_id)
+        form = UploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            with transaction.atomic():
+                record = register_import_create(
+                    election=election,
+                    upload=upload,
+                    file_name=upload.name,
+                    username=request.user.get_username(),
+                    user=request.user,
+                    mode=form.cleaned_data["mode"],
+                    skip_invalid=form.cleaned_data["skip_invalid"],
+                )
+                enqueue(preview_register_import, record)
+            return HttpResponseRedirect(
+                reverse("admin:elections_registerimport_change", args=[record.pk])
+            )
+        return TemplateResponse(
+            request,
+            "admin/elections/registerimport/upload.html",
+            self.context(request, title=f"Import a register into {election.name}",
+                         election=election, form=form),
+        )  # fmt: skip
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        """The import's page: what it read, what it would change or changed, its errors, the
+        options and column mapping, and the confirm button."""
+        require(request, VIEW)
+        record = get_object_or_404(RegisterImport.objects.select_related("election"), pk=object_id)
+        if request.method == "POST":
+            return self.remap(request, record)
+        form = OptionsForm(
+            headers=record.headers,
+            initial={
+                "mode": record.mode,
+                "skip_invalid": record.skip_invalid,
+                **{f"column_{f}": h for f, h in record.columns.items()},
+            },
+        )
+        can_add = request.user.has_perm(ADD)
+        return TemplateResponse(
+            request,
+            "admin/elections/registerimport/import_page.html",
+            self.context(
+                request,
+                title=f"Import {record.pk}: {record.file_name} into {record.election.name}",
+                record=record,
+                counts=count_lines(record),
+                errors=error_lines(record, limit=50),
+                form=form,
+                can_confirm=can_add and record.state == ImportState.PREVIEWED
+                and not record.message and (record.skip_invalid or not record.error_count),
+                can_remap=can_add and record.state == ImportState.PREVIEWED,
+                progress=progress(record),
+            ),
+        )  # fmt: skip
+
+    def remap(self, request: HttpRequest, record: RegisterImport):
+        require(request, ADD)
+        form = OptionsForm(request.POST, headers=record.headers)
+        page = reverse("admin:elections_registerimport_change", args=[record.pk])
+        if record.state != ImportState.PREVIEWED or not form.is_valid():
+            self.message_user(request, "This preview can no longer be changed.", messages.ERROR)
+            return HttpResponseRedirect(page)
+        with transaction.atomic():
+            record = register_import_remap(
+                import_id=record.pk,
+                columns=form.columns(),
+                mode=form.cleaned_data["mode"],
+                skip_invalid=form.cleaned_data["skip_invalid"],
+            )
+            enqueue(preview_register_import, record)
+        return HttpResponseRedirect(page)
+
+    def confirm_view(self, request: HttpRequest, import_id: int):
+        require(request, ADD)
+        if request.method != "POST":
+            raise Http404("Confirm with the button on the import's page")
+        page = reverse("admin:elections_registerimport_change", args=[import_id])
+        try:
+            with transaction.atomic():
+                record = register_import_confirm(import_id=import_id)
+                enqueue(import_register, record)
+        except ImportRefused as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        except RegisterImport.DoesNotExist:
+            raise Http404("No such import") from None
+        else:
+            self.message_user(request, f"Import {record.pk} is queued.", messages.SUCCESS)
+        return HttpResponseRedirect(page)
+
+    def progress_view(self, request: HttpRequest, import_id: int) -> JsonResponse:
+        require(request, VIEW)
+        response = JsonResponse(progress(get_object_or_404(RegisterImport, pk=import_id)))
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def rejected_view(self, request: HttpRequest, import_id: int) -> FileResponse:
+        """The rejected rows with their reasons (voter numbers and names: staff only)."""
+        require(request, ADD)
+        record = get_object_or_404(RegisterImport, pk=import_id)
+        if not record.rejected_path:
+            raise Http404("This import rejected no rows")
+        response = FileResponse(
+            default_storage.open(record.rejected_path, "rb"), content_type="text/csv"
+        )
+        response["Content-Disposition"] = content_disposition_header(
+            True, f"import-{record.pk}-rejected-rows.csv"
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -1,0 +1,1 @@
+"""Register files in: reading CSV and XLSX, checking rows, staging and merging them."""

@@ -1,0 +1,201 @@
+"""Importing a register file into an election: preview, then the all-or-nothing merge.
+
+Both read the file kept in storage (so a Celery worker on another machine reads it too),
+check every row, and load the valid ones into a temporary staging table; the preview then
+counts what would change, the import merges the staging table in one transaction, the
+record's success written in that same transaction. A crash anywhere before the commit leaves
+the previous register exactly as it was and the record not "succeeded". The record's life
+before that (upload, confirmation) is :mod:`.records`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.utils import timezone
+
+from elections.guards import import_blocked
+from elections.models import ACTIVE_IMPORT_STATES, Election, ImportMode, ImportState, RegisterImport
+from elections.services.registers.reading import RegisterFileError, source_rows
+from elections.services.registers.rejected import Rejections
+from elections.services.registers.rows import (
+    ColumnsError,
+    column_positions,
+    register_row,
+    row_fields,
+    row_problems,
+    staged_values,
+)
+from elections.services.registers.staging import BATCH, CENTERS, REGISTRATIONS, VOTERS, Staging
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_EVERY = 20_000
+
+
+@dataclass(frozen=True)
+class Outcome:
+    counts: dict
+    error_count: int
+    message: str  # a file-level problem; empty when the file could be read
+
+
+def _progress(import_id: int, **fields) -> None:
+    RegisterImport.objects.filter(pk=import_id).update(heartbeat_at=timezone.now(), **fields)
+
+
+def _stage(record: RegisterImport, staging: Staging, rejections: Rejections) -> None:
+    """Read and check every row; the valid ones go into the staging table."""
+    election = record.election
+    with default_storage.open(record.file_path, "rb") as raw:
+        rows = source_rows(raw, record.file_format)
+        header = next(rows, None)
+        if header is None:
+            raise RegisterFileError("The file has no header line")
+        record.headers = header.values
+        RegisterImport.objects.filter(pk=record.pk).update(headers=header.values)
+        positions = column_positions(header.values, record.columns)
+        width = len(header.values)
+        counter = {"read": 0, "written": 0}
+
+        def batches() -> Iterator[list[tuple]]:
+            batch: list[tuple] = []
+            for row in rows:
+                counter["read"] += 1
+                fields = row_fields(row.values, positions)
+                problems = row_problems(fields, len(row.values), width)
+                if problems:
+                    rejections.add(row.line, "; ".join(problems), fields)
+                else:
+                    batch.append(staged_values(row.line, register_row(fields), election))
+                if len(batch) >= BATCH:
+                    counter["written"] += len(batch)
+                    yield batch
+                    batch = []
+                if counter["read"] % PROGRESS_EVERY == 0:
+                    _progress(record.pk, rows_read=counter["read"], rows_written=counter["written"])
+            counter["written"] += len(batch)
+            yield batch
+
+        staging.create()
+        _progress(record.pk, phase="reading")
+        # A savepoint only inside a caller's transaction (a test's): a file refused halfway
+        # through COPY must not abort it. Otherwise autocommit, so progress is seen at once.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            staging.load(batches())
+    _progress(record.pk, rows_read=counter["read"], rows_written=counter["written"])
+    staging.index()
+    for group in staging.duplicates():
+        lines = ", ".join(str(row["line"]) for row in group)
+        for row in group:
+            rejections.add(
+                row["line"],
+                f"voter number {row['voter_number']} is in the file {len(group)} times "
+                f"(lines {lines})",
+                row,
+            )
+    staging.drop_duplicates()
+
+
+def _run(record: RegisterImport, *, write: bool) -> Outcome:
+    staging = Staging(record.pk)
+    rejections = Rejections(record)
+    snapshot = record.mode == ImportMode.SNAPSHOT
+    try:
+        try:
+            _stage(record, staging, rejections)
+        except (RegisterFileError, ColumnsError) as exc:
+            return Outcome(counts={}, error_count=0, message=str(exc))
+        rejections.save()
+        if not write or (rejections.count and not record.skip_invalid):
+            return Outcome(
+                counts=staging.plan(record.election_id, snapshot),
+                error_count=rejections.count,
+                message="",
+            )
+        _progress(record.pk, phase="merging")
+        with transaction.atomic():
+            Election.objects.select_for_update().filter(pk=record.election_id).first()
+            reason = import_blocked(record.election_id)
+            if reason:
+                return Outcome(counts={}, error_count=rejections.count, message=reason)
+            counts = staging.plan(record.election_id, snapshot)
+            staging.merge(record.election_id, snapshot)
+            RegisterImport.objects.filter(pk=record.pk).update(
+                state=ImportState.SUCCEEDED,
+                phase="done",
+                counts=counts,
+                error_count=rejections.count,
+                errors=rejections.first,
+                rejected_path=rejections.path,
+                finished_at=timezone.now(),
+                heartbeat_at=timezone.now(),
+            )
+        return Outcome(counts=counts, error_count=rejections.count, message="")
+    finally:
+        staging.drop()
+        rejections.close()
+
+
+def _finish(record: RegisterImport, outcome: Outcome, state: str) -> None:
+    RegisterImport.objects.filter(pk=record.pk).exclude(state=ImportState.SUCCEEDED).update(
+        state=state,
+        phase="done",
+        counts=outcome.counts,
+        error_count=outcome.error_count,
+        message=outcome.message,
+        finished_at=timezone.now() if state == ImportState.FAILED else None,
+        heartbeat_at=timezone.now(),
+    )
+
+
+def register_import_preview(*, import_id: int) -> RegisterImport:
+    """Count what the import would change, write nothing to the register."""
+    record = RegisterImport.objects.select_related("election").get(pk=import_id)
+    if record.state != ImportState.PREVIEWING:
+        return record  # a redelivered preview of a record that moved on
+    outcome = _run(record, write=False)
+    _finish(record, outcome, ImportState.PREVIEWED)
+    record.refresh_from_db()
+    return record
+
+
+def register_import_execute(*, import_id: int) -> RegisterImport:
+    """Run a confirmed import (safe to run again after a crash: nothing was committed)."""
+    claimed = RegisterImport.objects.filter(pk=import_id, state__in=ACTIVE_IMPORT_STATES).update(
+        state=ImportState.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
+    )
+    record = RegisterImport.objects.select_related("election").get(pk=import_id)
+    if not claimed:
+        return record  # succeeded or failed already: a late redelivery does nothing
+    logger.info("import %s into election %s started", record.pk, record.election_id)
+    try:
+        outcome = _run(record, write=True)
+    except Exception as exc:
+        logger.exception("import %s failed", record.pk)
+        outcome = Outcome(counts={}, error_count=0, message=f"{type(exc).__name__}: {exc}")
+    record.refresh_from_db()
+    if record.state != ImportState.SUCCEEDED:
+        if not outcome.message and outcome.error_count:
+            outcome = Outcome(
+                counts=outcome.counts,
+                error_count=outcome.error_count,
+                message=(
+                    f"{outcome.error_count:,} invalid row{'s' if outcome.error_count > 1 else ''}"
+                    ": nothing was written. Correct the file, or import with skip invalid rows."
+                ),
+            )
+        _finish(record, outcome, ImportState.FAILED)
+        record.refresh_from_db()
+    if record.state == ImportState.SUCCEEDED and connection.vendor == "postgresql":
+        # Fresh statistics after a bulk load (as after fake data), so the planner of the next
+        # assignment sees the register as it now is.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {VOTERS}, {REGISTRATIONS}, {CENTERS}")
+    logger.info("import %s into election %s %s", record.pk, record.election_id, record.state)
+    return record

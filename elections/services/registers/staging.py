@@ -1,0 +1,227 @@
+"""The staging table of one import and the set-based SQL that plans and merges it.
+
+Rows go into a temporary table of this connection (``COPY`` on PostgreSQL, batched
+``executemany`` on SQLite); duplicates, the preview counts and the merge are then a handful
+of statements over it, on both databases alike. Table and column names come from model
+metadata and the fixed column lists; every value is a bound parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from django.db import connection, transaction
+
+from elections.models import PollingCenter, Registration, Voter
+from elections.services.registers.rows import (
+    REGISTRATION_COLUMNS,
+    STAGING_COLUMNS,
+    STAGING_TYPES,
+    VOTER_COLUMNS,
+)
+
+VOTERS = Voter._meta.db_table
+REGISTRATIONS = Registration._meta.db_table
+CENTERS = PollingCenter._meta.db_table
+BATCH = 10_000
+
+
+def staging_name(import_id: int) -> str:
+    return f"register_import_{int(import_id)}"
+
+
+class Staging:
+    """The temporary table of one import on the current connection."""
+
+    def __init__(self, import_id: int) -> None:
+        self.table = staging_name(import_id)
+
+    def create(self) -> None:
+        columns = ", ".join(
+            f"{name} {STAGING_TYPES.get(name, 'text')} NOT NULL" for name in STAGING_COLUMNS
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+            cursor.execute(f"CREATE TEMP TABLE {self.table} ({columns})")
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+
+    def load(self, batches: Iterable[list[tuple]]) -> None:
+        """Write each batch of staged rows (the caller's generator reports progress)."""
+        names = ", ".join(STAGING_COLUMNS)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # One COPY a batch: between two, the connection is free for the progress
+                # update (no other statement may run on it while a COPY is open).
+                for batch in batches:
+                    with cursor.copy(f"COPY {self.table} ({names}) FROM STDIN") as copy:
+                        for row in batch:
+                            copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * len(STAGING_COLUMNS))
+                sql = f"INSERT INTO {self.table} ({names}) VALUES ({marks})"
+                for batch in batches:
+                    # One transaction a batch: in autocommit SQLite would commit every row.
+                    with transaction.atomic():
+                        cursor.executemany(sql, batch)
+
+    def index(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE INDEX {self.table}_number ON {self.table} (voter_number)")
+            cursor.execute(f"CREATE INDEX {self.table}_center ON {self.table} (center_code)")
+            # Autovacuum never analyses a temporary table: without this the planner takes
+            # it for empty and picks nested loops over a million rows.
+            cursor.execute(f"ANALYZE {self.table}")
+
+    def duplicates(self) -> Iterator[list[dict]]:
+        """For each voter number the file holds more than once, its staged rows (as
+        {column: value}, in line order)."""
+        sql = (
+            f"SELECT {', '.join(STAGING_COLUMNS)} FROM {self.table} WHERE voter_number IN "
+            f"(SELECT voter_number FROM {self.table} GROUP BY voter_number HAVING COUNT(*) > 1) "
+            "ORDER BY voter_number, line"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            group: list[dict] = []
+            for values in cursor:
+                row = dict(zip(STAGING_COLUMNS, values, strict=True))
+                if group and group[0]["voter_number"] != row["voter_number"]:
+                    yield group
+                    group = []
+                group.append(row)
+            if group:
+                yield group
+
+    def drop_duplicates(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {self.table} WHERE voter_number IN (SELECT voter_number FROM "
+                f"{self.table} GROUP BY voter_number HAVING COUNT(*) > 1)"
+            )
+
+    # --- the plan ---------------------------------------------------------------------------
+    def plan(self, election_id: int, snapshot: bool) -> dict[str, int]:
+        """What the merge would do, counted before anything is written. A row counts as
+        ``new`` (not yet registered in this election), ``moved`` (registered at another
+        center), ``updated`` (a name differs; ``updated_<field>`` per field) and
+        ``unchanged`` (none of these); moved and updated may be the same voter."""
+        differs = " OR ".join(f"v.{c} <> s.{c}" for c in VOTER_COLUMNS)
+        per_field = "".join(
+            f", SUM(CASE WHEN v.{c} <> s.{c} THEN 1 ELSE 0 END)" for c in VOTER_COLUMNS
+        )
+        sql = (
+            "SELECT COUNT(*), "
+            "SUM(CASE WHEN r.id IS NULL THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN v.id IS NULL THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN r.id IS NOT NULL AND (c.id IS NULL OR c.id <> r.center_id) "
+            "THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN v.id IS NOT NULL AND ({differs}) THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN r.id IS NOT NULL AND c.id = r.center_id AND NOT ({differs}) "
+            f"THEN 1 ELSE 0 END){per_field} "
+            f"FROM {self.table} s "
+            f"LEFT JOIN {VOTERS} v ON v.voter_number = s.voter_number "
+            f"LEFT JOIN {REGISTRATIONS} r ON r.voter_id = v.id AND r.election_id = %s "
+            f"LEFT JOIN {CENTERS} c ON c.election_id = %s AND c.code = s.center_code"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [election_id, election_id])
+            rows, new, new_voters, moved, updated, unchanged, *fields = (
+                int(n or 0) for n in cursor.fetchone()
+            )
+            cursor.execute(
+                f"SELECT COUNT(DISTINCT center_code) FROM {self.table} s WHERE NOT EXISTS "
+                f"(SELECT 1 FROM {CENTERS} c WHERE c.election_id = %s AND c.code = s.center_code)",
+                [election_id],
+            )
+            new_centers = cursor.fetchone()[0]
+            deregistered = 0
+            if snapshot:
+                cursor.execute(
+                    f"SELECT COUNT(*) FROM {REGISTRATIONS} r JOIN {VOTERS} v ON v.id = r.voter_id "
+                    f"WHERE r.election_id = %s AND NOT EXISTS "
+                    f"(SELECT 1 FROM {self.table} s WHERE s.voter_number = v.voter_number)",
+                    [election_id],
+                )
+                deregistered = cursor.fetchone()[0]
+        return {
+            "rows": rows,
+            "new": new,
+            "new_voters": new_voters,
+            "updated": updated,
+            **{f"updated_{c}": n for c, n in zip(VOTER_COLUMNS, fields, strict=True)},
+            "unchanged": unchanged,
+            "moved": moved,
+            "deregistered": deregistered,
+            "new_centers": new_centers,
+        }
+
+    # --- the merge --------------------------------------------------------------------------
+    def merge(self, election_id: int, snapshot: bool) -> None:
+        """Apply the staged register to the election. The caller holds the transaction: these
+        statements land together or not at all."""
+        e = [election_id]
+        voter_cols = ", ".join(VOTER_COLUMNS)
+        staged_voter_cols = ", ".join(f"s.{c}" for c in VOTER_COLUMNS)
+        set_voter = ", ".join(f"{c} = s.{c}" for c in VOTER_COLUMNS)
+        voter_differs = " OR ".join(f"{VOTERS}.{c} <> s.{c}" for c in VOTER_COLUMNS)
+        reg_cols = "".join(f", {c}" for c in REGISTRATION_COLUMNS)
+        staged_reg_cols = "".join(f", s.{c}" for c in REGISTRATION_COLUMNS)
+        set_reg = "".join(f", {c} = s.{c}" for c in REGISTRATION_COLUMNS)
+        reg_differs = "".join(f" OR {REGISTRATIONS}.{c} <> s.{c}" for c in REGISTRATION_COLUMNS)
+        statements = [
+            # Unknown center codes become centers, named by the file when it names them.
+            (
+                f"INSERT INTO {CENTERS} (election_id, code, name) "
+                "SELECT %s, s.center_code, "
+                "COALESCE(MAX(NULLIF(s.center_name, '')), s.center_code) "
+                f"FROM {self.table} s WHERE NOT EXISTS (SELECT 1 FROM {CENTERS} c "
+                f"WHERE c.election_id = %s AND c.code = s.center_code) GROUP BY s.center_code",
+                e + e,
+            ),
+            (
+                f"UPDATE {VOTERS} SET {set_voter} FROM {self.table} s "
+                f"WHERE {VOTERS}.voter_number = s.voter_number AND ({voter_differs})",
+                [],
+            ),
+            (
+                f"INSERT INTO {VOTERS} (voter_number, {voter_cols}) "
+                f"SELECT s.voter_number, {staged_voter_cols} FROM {self.table} s "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {VOTERS} v "
+                "WHERE v.voter_number = s.voter_number)",
+                [],
+            ),
+            (
+                f"UPDATE {REGISTRATIONS} SET center_id = c.id{set_reg} "
+                f"FROM {self.table} s JOIN {VOTERS} v ON v.voter_number = s.voter_number "
+                f"JOIN {CENTERS} c ON c.election_id = %s AND c.code = s.center_code "
+                f"WHERE {REGISTRATIONS}.election_id = %s AND {REGISTRATIONS}.voter_id = v.id "
+                f"AND ({REGISTRATIONS}.center_id <> c.id{reg_differs})",
+                e + e,
+            ),
+            (
+                f"INSERT INTO {REGISTRATIONS} (election_id, center_id, voter_id{reg_cols}) "
+                f"SELECT %s, c.id, v.id{staged_reg_cols} FROM {self.table} s "
+                f"JOIN {VOTERS} v ON v.voter_number = s.voter_number "
+                f"JOIN {CENTERS} c ON c.election_id = %s AND c.code = s.center_code "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {REGISTRATIONS} r "
+                f"WHERE r.election_id = %s AND r.voter_id = v.id)",
+                e + e + e,
+            ),
+        ]
+        if snapshot:
+            # Deregisters from this election only: the voter (a person other elections may
+            # register, and earlier runs printed) stays.
+            statements.append(
+                (
+                    f"DELETE FROM {REGISTRATIONS} WHERE election_id = %s AND NOT EXISTS "
+                    f"(SELECT 1 FROM {VOTERS} v JOIN {self.table} s "
+                    f"ON s.voter_number = v.voter_number WHERE v.id = {REGISTRATIONS}.voter_id)",
+                    e,
+                )
+            )
+        with connection.cursor() as cursor:
+            for sql, params in statements:
+                cursor.execute(sql, params)

@@ -1,0 +1,89 @@
+"""Election staff import a register in a real browser: upload a file, read the preview's
+counts, confirm, and see the result, with a real worker reading the file and merging it."""
+
+from __future__ import annotations
+
+import pytest
+
+from elections.models import ImportState, RegisterImport, Registration
+from tests.elections.registers import csv_bytes
+from tests.factories import ElectionFactory, PollingCenterFactory, RegistrationFactory
+from tests.rolls.test_admin_support import STAFF, make_user
+
+PASSWORD = "polling-day-2026"
+TIMEOUT_MS = 120_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.embedded_only,
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture(autouse=True)
+def allow_database_access_beside_playwright(monkeypatch):
+    """Playwright's sync API runs an event loop in this thread (see test_console.py)."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def test_staff_upload_a_register_see_the_preview_confirm_and_see_the_result(
+    browser, live_server, workers, tmp_path
+):
+    from playwright.sync_api import expect
+
+    election = ElectionFactory(name="Municipal election 2026", slug="municipal-2026")
+    center = PollingCenterFactory(election=election, code="C001", name="Town Hall")
+    RegistrationFactory(center=center, voter__voter_number="0001", voter__family_name="Martin")
+    RegistrationFactory(center=center, voter__voter_number="0999")  # not in the file
+    register = tmp_path / "register.csv"
+    register.write_bytes(
+        csv_bytes(
+            [
+                ["0001", "Martin", "Paul", "C002", "Jules Ferry School"],  # moved, renamed
+                ["0002", "الهاشمي", "فاطمة", "C001", ""],
+                ["0003", "Иванова", "Анна", "C002", ""],
+            ],
+            delimiter=";",
+            bom=True,
+            newline="\r\n",
+        )
+    )
+    workers.start(concurrency=1, node="browser-import")
+    make_user("maria", STAFF, password=PASSWORD)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(30_000)
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", "maria")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+
+    page.goto(f"{live_server.url}/admin/elections/election/{election.pk}/change/")
+    page.click("#import-register")
+    page.set_input_files('input[name="file"]', str(register))
+    page.check('input[name="mode"][value="snapshot"]')
+    page.click("#upload-submit")
+
+    counts = page.locator("#import-counts")
+    expect(counts).to_contain_text("new to this election", timeout=TIMEOUT_MS)
+    expect(page.locator("#import-state")).to_have_text("Previewed: waiting for confirmation")
+    cells = {
+        row.locator("th").inner_text().strip(): row.locator("td").inner_text().strip()
+        for row in counts.locator("tr").all()
+    }
+    assert cells["new to this election"] == "2"
+    assert cells["moved to another center"] == "1"
+    assert cells["deregistered (not in the file)"] == "1"
+    assert cells["new centers"] == "1"
+    assert Registration.objects.filter(election=election).count() == 2  # nothing written yet
+
+    page.click("#confirm-import")
+    expect(page.locator("#import-state")).to_have_text("Imported", timeout=TIMEOUT_MS)
+    expect(page.locator("h2").first).to_contain_text("What the import changed")
+    record = RegisterImport.objects.get()
+    assert record.state == ImportState.SUCCEEDED and record.username == "maria"
+    assert sorted(
+        Registration.objects.filter(election=election).values_list(
+            "voter__voter_number", "center__code"
+        )
+    ) == [("0001", "C002"), ("0002", "C001"), ("0003", "C002")]

@@ -1,0 +1,277 @@
+"""Importing register files: formats, semantics, bad input, all or nothing."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+
+import pytest
+from django.core.files.storage import default_storage
+
+from elections.models import ImportState, PollingCenter, Registration, Voter
+from elections.services.registers.records import (
+    ImportRefused,
+    register_import_confirm,
+    register_import_create,
+)
+from tests.elections.registers import csv_bytes, import_now, preview, xlsx_bytes
+from tests.factories import ElectionFactory, PollingCenterFactory, RegistrationFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
+
+ROWS = [
+    ["0001", "Dupont, de la Tour", 'Jean "Jeannot"', "C1", "École Jules Ferry"],
+    ["0002", "الهاشمي", "فاطمة", "C1", "École Jules Ferry"],
+    ["0003", "Иванова", "Анна", "C2", "Школа №5"],
+    ["0004", "山田", "太郎", "C2", "Школа №5"],
+    ["0005", "Nguyễn", "Thị Minh", "C3", ""],
+]
+
+
+@pytest.fixture
+def election():
+    return ElectionFactory(slug="general-2026")
+
+
+def register_of(election) -> dict[str, tuple[str, str, str]]:
+    return {
+        r.voter.voter_number: (r.voter.family_name, r.voter.given_name, r.center.code)
+        for r in Registration.objects.filter(election=election).select_related("voter", "center")
+    }
+
+
+EXPECTED = {row[0]: (row[1], row[2], row[3]) for row in ROWS}
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"bom": True, "newline": "\r\n"},
+        {"delimiter": ";"},
+        {"delimiter": "\t", "bom": True},
+    ],
+    ids=["plain", "bom-crlf", "semicolon", "tab"],
+)
+def test_csv_dialects_import_names_with_commas_quotes_and_every_script(election, options):
+    record = import_now(election, csv_bytes(ROWS, **options))
+    assert record.state == ImportState.SUCCEEDED, record.message
+    assert register_of(election) == EXPECTED
+    assert record.counts["new"] == 5 and record.counts["new_centers"] == 3
+    assert PollingCenter.objects.get(election=election, code="C3").name == "C3"
+    assert PollingCenter.objects.get(election=election, code="C1").name == "École Jules Ferry"
+
+
+def test_xlsx_is_read_with_numbers_as_voter_numbers(election):
+    rows = [list(row) for row in ROWS]
+    rows.append([123456, "Okafor", "Chidi", "C1", None])
+    record = import_now(election, xlsx_bytes(rows), name="register.xlsx")
+    assert record.state == ImportState.SUCCEEDED, record.message
+    assert record.file_format == "xlsx"
+    assert register_of(election) == {**EXPECTED, "123456": ("Okafor", "Chidi", "C1")}
+
+
+def test_the_file_is_kept_under_the_import_id_with_its_sha256(election):
+    data = csv_bytes(ROWS)
+    record = import_now(election, data, name="../../etc/passwd.csv")
+    assert record.file_path == f"imports/election-{election.pk}/import-{record.pk}.csv"
+    assert default_storage.open(record.file_path).read() == data
+    assert record.file_sha256 == hashlib.sha256(data).hexdigest()
+    assert record.file_size == len(data)
+
+
+def test_preview_counts_and_writes_nothing(election):
+    center = PollingCenterFactory(election=election, code="C1", name="École Jules Ferry")
+    other = PollingCenterFactory(election=election, code="C9")
+    kept = RegistrationFactory(
+        center=center, voter__voter_number="0001", voter__family_name="Old", voter__given_name="J"
+    )
+    RegistrationFactory(center=other, voter__voter_number="0002", voter__family_name="الهاشمي",
+                        voter__given_name="فاطمة")  # fmt: skip
+    RegistrationFactory(center=other, voter__voter_number="0999")
+    before = register_of(election)
+    record = preview(election, csv_bytes(ROWS))
+    assert record.state == ImportState.PREVIEWED
+    assert record.counts == {
+        "rows": 5,
+        "new": 3,
+        "new_voters": 3,
+        "updated": 1,
+        "updated_family_name": 1,
+        "updated_given_name": 1,
+        "unchanged": 0,
+        "moved": 1,
+        "deregistered": 1,
+        "new_centers": 2,
+    }
+    assert register_of(election) == before
+    kept.voter.refresh_from_db()
+    assert kept.voter.family_name == "Old"
+    assert record.rows_read == 5 and record.rows_written == 5
+
+
+def test_snapshot_deregisters_and_add_does_not(election):
+    other_election = ElectionFactory()
+    gone = RegistrationFactory(center__election=election, voter__voter_number="0999")
+    RegistrationFactory(center__election=other_election, voter=gone.voter)
+    added = import_now(election, csv_bytes(ROWS), mode="add")
+    assert added.counts["deregistered"] == 0
+    assert "0999" in register_of(election)
+    snap = import_now(election, csv_bytes(ROWS))
+    assert snap.counts["deregistered"] == 1
+    assert register_of(election) == EXPECTED
+    # The person stays, and stays registered in the other election.
+    assert Voter.objects.filter(voter_number="0999").exists()
+    assert Registration.objects.filter(election=other_election, voter=gone.voter).exists()
+
+
+def test_importing_the_same_file_twice_changes_nothing(election):
+    import_now(election, csv_bytes(ROWS))
+    ids = sorted(Registration.objects.filter(election=election).values_list("id", "center_id"))
+    again = import_now(election, csv_bytes(ROWS))
+    assert again.counts["unchanged"] == 5
+    assert again.counts["new"] == again.counts["moved"] == again.counts["updated"] == 0
+    assert again.counts["deregistered"] == again.counts["new_centers"] == 0
+    assert (
+        sorted(Registration.objects.filter(election=election).values_list("id", "center_id")) == ids
+    )
+
+
+def test_a_move_and_a_rename_are_applied(election):
+    import_now(election, csv_bytes(ROWS))
+    changed = [list(row) for row in ROWS]
+    changed[0][1], changed[2][3] = "Durand", "C1"
+    record = import_now(election, csv_bytes(changed))
+    assert (record.counts["updated_family_name"], record.counts["moved"]) == (1, 1)
+    assert register_of(election)["0001"][0] == "Durand"
+    assert register_of(election)["0003"][2] == "C1"
+
+
+BAD_CASES = [
+    (
+        ["0001", "Dupont", "Jean", "C1", ""],
+        3,
+        "voter number 0001 is in the file 2 times (lines 2, 3)",
+    ),
+    (["0007", "", "Jean", "C1", ""], 3, "empty family_name"),
+    (["", "Dupont", "Jean", "C1", ""], 3, "empty voter_number"),
+    (["0007", "x" * 501, "Jean", "C1", ""], 3, "family_name is 501 characters long (at most 500)"),
+    (["0007", "Du\x00pont", "Jean", "C1", ""], 3, "control character in family_name"),
+    (["0007", "Dupont", "Jean\x1b[31m", "C1", ""], 3, "control character in given_name"),
+    (["0007", "Dupont", "Jean", "C" * 33, ""], 3, "center_code is 33 characters long (at most 32)"),
+]
+
+
+@pytest.mark.parametrize(("bad_row", "line", "reason"), BAD_CASES)
+def test_an_invalid_row_is_reported_by_line_and_nothing_is_written(election, bad_row, line, reason):
+    rows = [["0001", "Martin", "Paul", "C1", ""], bad_row, ["0008", "Leroy", "Zoé", "C2", ""]]
+    shown = preview(election, csv_bytes(rows))
+    assert {"line": line, "reason": reason} in shown.errors
+    record = import_now(election, csv_bytes(rows))
+    assert record.state == ImportState.FAILED
+    assert "nothing was written" in record.message
+    assert {"line": line, "reason": reason} in record.errors
+    assert Registration.objects.filter(election=election).count() == 0
+    assert not PollingCenter.objects.filter(election=election).exists()
+
+
+def test_a_row_with_an_unquoted_delimiter_is_refused_with_its_line(election):
+    data = csv_bytes([["0001", "Martin", "Paul", "C1", ""]]) + b"0002,Dupont, Jr,Jean,C1,\n"
+    record = import_now(election, data)
+    assert record.state == ImportState.FAILED
+    assert record.errors[0]["line"] == 3
+    assert "6 fields where the header has 5" in record.errors[0]["reason"]
+
+
+def test_a_file_that_is_not_utf8_names_the_first_bad_line_and_byte(election):
+    data = csv_bytes([["0001", "Martin", "Paul", "C1", ""]]) + "0002,Müller,Jörg,C1,\n".encode(
+        "latin-1"
+    )
+    record = import_now(election, data)
+    assert record.state == ImportState.FAILED
+    first_lines = len(csv_bytes([["0001", "Martin", "Paul", "C1", ""]]))
+    assert record.message.startswith(f"Line 3 is not UTF-8: byte {first_lines + 7} of the file")
+    assert "(0xFC" in record.message
+    assert not Registration.objects.filter(election=election).exists()
+
+
+def test_skip_invalid_imports_the_rest_and_offers_the_rejected_rows(election):
+    rows = [
+        ["0001", "Martin", "Paul", "C1", ""],
+        ["0002", "", "Anne", "C1", ""],
+        ["0003", '=HYPERLINK("http://x")', "Eve", "C1", ""],
+        ["0004", "-Dash", "@at", "C1", ""],
+        ["0004", "Twice", "Again", "C2", ""],
+    ]
+    record = import_now(election, csv_bytes(rows), skip_invalid=True)
+    assert record.state == ImportState.SUCCEEDED, record.message
+    assert sorted(register_of(election)) == ["0001", "0003"]
+    assert record.error_count == 3
+    text = default_storage.open(record.rejected_path).read().decode()
+    rejected = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["line"], r["voter_number"]) for r in rejected] == [
+        ("3", "0002"),
+        ("5", "0004"),
+        ("6", "0004"),
+    ]
+    assert rejected[0]["reason"] == "empty family_name"
+    assert rejected[1]["family_name"] == "'-Dash" and rejected[1]["given_name"] == "'@at"
+
+
+def test_other_header_names_are_mapped(election):
+    header = ["Numéro", "Nom", "Prénom", "Bureau", "Extra"]
+    rows = [["0001", "Martin", "Paul", "C1", "ignored"]]
+    unmapped = preview(election, csv_bytes(rows, header=header))
+    assert unmapped.message.startswith("Missing columns voter_number, family_name, given_name")
+    assert unmapped.headers == header
+    mapping = {
+        "voter_number": "Numéro",
+        "family_name": "Nom",
+        "given_name": "Prénom",
+        "center_code": "Bureau",
+    }
+    record = import_now(election, csv_bytes(rows, header=header), columns=mapping)
+    assert record.state == ImportState.SUCCEEDED
+    assert register_of(election) == {"0001": ("Martin", "Paul", "C1")}
+
+
+def test_a_second_import_of_one_election_is_refused_while_one_is_active(election):
+    first = preview(election, csv_bytes(ROWS))
+    second = preview(election, csv_bytes(ROWS))
+    register_import_confirm(import_id=first.pk)
+    with pytest.raises(ImportRefused, match="under way"):
+        register_import_confirm(import_id=second.pk)
+    with pytest.raises(ImportRefused, match="under way"):
+        register_import_create(
+            election=election,
+            upload=io.BytesIO(csv_bytes(ROWS)),
+            file_name="x.csv",
+            username="cli",
+            state=ImportState.RUNNING,
+        )
+    # Another election is not held up.
+    assert preview(ElectionFactory(), csv_bytes(ROWS)).state == ImportState.PREVIEWED
+
+
+def test_header_only_snapshot_deregisters_everyone_but_says_so_first(election):
+    RegistrationFactory(center__election=election)
+    record = preview(election, csv_bytes([]))
+    assert record.counts["rows"] == 0 and record.counts["deregistered"] == 1
+
+
+def test_a_file_that_is_not_a_register(election):
+    record = import_now(election, b"PK\x03\x04not really a zip", name="x.xlsx")
+    assert record.state == ImportState.FAILED
+    assert "not an Excel .xlsx workbook" in record.message
+    empty = import_now(election, b"")
+    assert "empty" in empty.message
+
+
+def test_a_register_longer_than_a_progress_step_reports_its_rows(election):
+    # Progress is written between two batches of the staging load (on PostgreSQL, between
+    # two COPY statements: none may run on the connection during one).
+    rows = [[f"P{i:06d}", "Martin", "Paul", f"C{i // 1000}", ""] for i in range(25_000)]
+    record = import_now(election, csv_bytes(rows))
+    assert record.state == ImportState.SUCCEEDED, record.message
+    assert (record.rows_read, record.rows_written, record.counts["new"]) == (25_000,) * 3
