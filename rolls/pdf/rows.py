@@ -5,6 +5,14 @@ digit); the voter number column and the name column start where the station's wi
 number ends, reached with spaces whose widths are known from the font (em and hair spaces),
 so a station with letters in its voter numbers still lines up. Tabs would do the same with
 less arithmetic, but cost 5-10% of a station's rendering time.
+
+A right-to-left roll (Arabic) is the same text in a right-to-left paragraph: the bidi
+algorithm then lays the first column at the right edge and each next one to its left, so the
+distances are the same, measured from the right. Only the pieces need care: the voter number
+is a left-to-right isolate and the name a first-strong isolate, so a Latin name beside a
+Latin voter number cannot merge with it into one left-to-right run (the spaces between them
+would take their direction), and row numbers are padded after the digits, which keeps their
+last digits aligned at the right.
 """
 
 from __future__ import annotations
@@ -12,10 +20,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from rolls.pdf import layout
 from rolls.pdf.data import ROWS_PER_PAGE, RollVoter
 from rolls.pdf.metrics import char_width, primary_font_draws, text_width
-from rolls.pdf.text import FIGURE_SPACE, clean, display_name, isolate, pad_number, spaces, truncate
+from rolls.pdf.text import (
+    FIGURE_SPACE,
+    clean,
+    display_name,
+    isolate,
+    isolate_always,
+    pad_number,
+    spaces,
+    truncate,
+)
 
 COLUMN_GAP = "\u2003"  # em space, between row number and voter number
 NAME_GAP = "\u2003\u2002"  # em and en space, before the name
@@ -57,28 +76,31 @@ def columns_for(voter_count: int, voter_numbers: Sequence[str]) -> Columns:
     )
 
 
-def heads_line(columns: Columns) -> str:
+def heads_line(columns: Columns, *, rtl: bool = False) -> str:
     """Column titles as one line of text, placed like the rows' columns (positioned boxes for
-    them would cost 5% of a station's time)."""
+    them would cost 5% of a station's time), in the active language."""
     mm_per_em = layout.HEADS_FONT_SIZE_PT * layout.PT
 
     def gap(from_mm: float, to_mm: float, text_em: float = 0.0) -> str:
         return spaces((to_mm - from_mm) / mm_per_em - text_em, bold=True)
 
     room = (columns.name - columns.voter_number - 1.0) / mm_per_em
-    voter_label = next(
-        (label for label in ("VOTER NUMBER", "VOTER NO.") if text_width(label, True) < room), ""
-    )
+    # Translators: column titles of the roll, in capitals where the script has them.
+    row, name, signature = gettext("No."), gettext("NAME"), gettext("SIGNATURE")
+    labels = (gettext("VOTER NUMBER"), gettext("VOTER NO."))
+    voter_label = next((label for label in labels if text_width(label, True) < room), "")
+    if rtl:  # a label in Latin letters must not pull its neighbours into a left-to-right run
+        row, voter_label, name, signature = map(isolate_always, (row, voter_label, name, signature))
     signature_x = layout.SIGNATURE_X + layout.SIGNATURE_LABEL_INSET
     return (
-        gap(layout.TEXT_INSET, columns.number_right, text_width("No.", True))
-        + "No."
+        gap(layout.TEXT_INSET, columns.number_right, text_width(row, True))
+        + row
         + gap(columns.number_right, columns.voter_number)
         + voter_label
         + gap(columns.voter_number, columns.name, text_width(voter_label, True))
-        + "NAME"
-        + gap(columns.name, signature_x, text_width("NAME", True))
-        + "SIGNATURE"
+        + name
+        + gap(columns.name, signature_x, text_width(name, True))
+        + signature
     )
 
 
@@ -94,17 +116,22 @@ def _join(lines: list[list[Segment]]) -> list[Segment]:
     return out
 
 
-def roll_pages(voters: Sequence[RollVoter]) -> tuple[Columns, list[list[Segment]]]:
+def roll_pages(
+    voters: Sequence[RollVoter], *, rtl: bool = False
+) -> tuple[Columns, list[list[Segment]]]:
     """The columns, and the text of each roll page as segments for roll.html."""
-    numbers = [isolate(clean(voter.voter_number)) for voter in voters]
+    if rtl:
+        numbers = [isolate_always(clean(voter.voter_number), "ltr") for voter in voters]
+    else:
+        numbers = [isolate(clean(voter.voter_number)) for voter in voters]
     columns = columns_for(len(voters), numbers)
     lines = []
     for voter, number in zip(voters, numbers, strict=True):
-        name = display_name(voter.family_name, voter.given_name)
-        name = isolate(truncate(name, columns.name_max_em))
+        name = truncate(display_name(voter.family_name, voter.given_name), columns.name_max_em)
+        name = isolate_always(name) if rtl else isolate(name)
         lines.append(
             [
-                (pad_number(voter.position, columns.digits) + COLUMN_GAP, False),
+                (pad_number(voter.position, columns.digits, rtl=rtl) + COLUMN_GAP, False),
                 (number, not primary_font_draws(number)),
                 (spaces(columns.voter_em - text_width(number)) + NAME_GAP, False),
                 (name, not primary_font_draws(name)),

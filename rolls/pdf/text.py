@@ -15,6 +15,7 @@ from rolls.pdf.metrics import advances, char_width, text_width
 ELLIPSIS = "\u2026"
 FIGURE_SPACE = "\u2007"
 FSI, PDI = "\u2068", "\u2069"  # first strong isolate / pop directional isolate
+LRI = "\u2066"  # left-to-right isolate
 
 # Embeddings, overrides, isolates and marks: a name must not carry its own directional
 # formatting, or it could escape its isolate and reorder the columns beside it.
@@ -72,6 +73,13 @@ def isolate(text: str) -> str:
     return text
 
 
+def isolate_always(text: str, direction: str = "auto") -> str:
+    """*text* as an isolate whatever it holds: on a right-to-left roll even a Latin name must
+    not join the Latin voter number beside it into one left-to-right run. ``direction``:
+    "ltr" for a voter number, "auto" (first strong character) for a name."""
+    return f"{LRI if direction == 'ltr' else FSI}{text}{PDI}" if text else text
+
+
 def display_name(family_name: str, given_name: str) -> str:
     """ "Family, Given" as on the station's door; either part may be missing."""
     return ", ".join(part for part in (clean(family_name), clean(given_name)) if part)
@@ -109,6 +117,8 @@ def spaces(width_em: float, bold: bool = False) -> str:
     return "\u2003" * int(ems) + "\u200a" * round(rest / char_width("\u200a", bold))
 
 
-def pad_number(value: int, digits: int) -> str:
-    """*value* right-aligned in *digits* digit widths (figure spaces are as wide as digits)."""
-    return str(value).rjust(digits, FIGURE_SPACE)
+def pad_number(value: int, digits: int, *, rtl: bool = False) -> str:
+    """*value* right-aligned in *digits* digit widths (figure spaces are as wide as digits).
+    On a right-to-left line the padding comes after the digits: it is drawn to their left."""
+    text = str(value)
+    return text.ljust(digits, FIGURE_SPACE) if rtl else text.rjust(digits, FIGURE_SPACE)
