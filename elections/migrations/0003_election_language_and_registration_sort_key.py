@@ -24,4 +24,8 @@ class Migration(migrations.Migration):
             model_name='registration',
             index=models.Index(fields=['center', 'sort_key'], name='registration_center_sort_idx'),
         ),
+        migrations.AddIndex(
+            model_name='registration',
+            index=models.Index(condition=models.Q(('sort_key__isnull', True)), fields=['election'], name='registration_no_sort_key_idx'),
+        ),
     ]

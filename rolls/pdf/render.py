@@ -153,6 +153,8 @@ def _css(rtl: bool) -> dict[str, str]:
     station = gettext("Station %(number)s").split("%(number)s")
     return {
         "direction": "rtl" if rtl else "ltr",
+        # See roll.css: Arabic labels are not bold (one font fewer per document).
+        "label_weight": "normal" if rtl else "bold",
         "start": start,
         "end": end,
         # The station number follows (or precedes) the label in the running header.

@@ -117,8 +117,6 @@ def spaces(width_em: float, bold: bool = False) -> str:
     return "\u2003" * int(ems) + "\u200a" * round(rest / char_width("\u200a", bold))
 
 
-def pad_number(value: int, digits: int, *, rtl: bool = False) -> str:
-    """*value* right-aligned in *digits* digit widths (figure spaces are as wide as digits).
-    On a right-to-left line the padding comes after the digits: it is drawn to their left."""
-    text = str(value)
-    return text.ljust(digits, FIGURE_SPACE) if rtl else text.rjust(digits, FIGURE_SPACE)
+def pad_number(value: int, digits: int) -> str:
+    """*value* right-aligned in *digits* digit widths (figure spaces are as wide as digits)."""
+    return str(value).rjust(digits, FIGURE_SPACE)
