@@ -2,6 +2,8 @@
 registration, the same on SQLite and PostgreSQL."""
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
 
 from elections.models import Language, Registration
 from elections.services.collation import (
@@ -119,3 +121,32 @@ def test_a_renamed_voter_moves_to_their_new_place():
     assert voter_sort_keys_refresh(voter_ids=[voter.pk]) == 1
     assert key_order(election) == ["Dupont", "Émile"]
     assert not Registration.objects.filter(sort_key__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_changing_the_language_or_a_name_in_the_admin_reorders_the_register(client):
+    client.force_login(get_user_model().objects.create_superuser("root", password="x" * 12))
+    election = registered("en", LANGUAGE_ORDER["es"])
+    assert key_order(election) == ["Ñandú", "Nuñez", "Ortega", "Zapata"]
+
+    response = client.post(
+        reverse("admin:elections_election_change", args=[election.pk]),
+        {
+            "name": election.name,
+            "slug": election.slug,
+            "polling_date": "2026-12-06",
+            "language": "es",
+            "max_voters_per_station": "500",
+            "time_zone": "UTC",
+        },
+    )
+    assert response.status_code == 302
+    assert key_order(election) == LANGUAGE_ORDER["es"]
+
+    voter = Registration.objects.get(voter__family_name="Zapata").voter
+    response = client.post(
+        reverse("admin:elections_voter_change", args=[voter.pk]),
+        {"voter_number": voter.voter_number, "family_name": "Aragón", "given_name": "Ana"},
+    )
+    assert response.status_code == 302
+    assert key_order(election) == ["Aragón", "Nuñez", "Ñandú", "Ortega"]
