@@ -16,13 +16,15 @@ AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672//
 SERVICES_ENV := DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(AMQP_URL)
 
 # System libraries WeasyPrint needs; libharfbuzz-subset0 makes font subsetting ~0.3 s/PDF faster.
+# PyICU (roll order) compiles against libicu-dev with pkg-config and g++; gettext compiles the
+# label catalogs (locale/).
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
-                   fonts-noto-core fonts-noto-cjk
+                   fonts-noto-core fonts-noto-cjk libicu-dev pkg-config g++ gettext
 TEST_SYSTEM_PACKAGES := chromium poppler-utils
 
 .PHONY: help install system-packages test-system-packages run web worker beat demo migrate \
         test test-embedded test-services lint format bench run-pg worker-pg beat-pg web-pg \
-        lock check-services clean screenshots compose-secrets
+        lock check-services clean screenshots compose-secrets messages
 
 help:
 	@echo "make run    install, prepare and run the console (web + worker + beat) on SQLite"
@@ -44,7 +46,12 @@ $(STAMP): requirements.lock
 	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
 	@touch $(STAMP)
 
-install: system-packages $(STAMP)
+# Translations are compiled from the committed .po catalogs at install; .mo files are not
+# committed. Only the project's own locale/ folder (the virtualenv has Django's, compiled).
+messages: $(STAMP)
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var
+
+install: system-packages $(STAMP) messages
 
 # Regenerate both lock files after editing pyproject.toml dependencies: requirements.lock
 # (everything, with the dev extra: make install, make test) and requirements.prod.lock (the
@@ -113,7 +120,7 @@ format: $(STAMP)
 # Tests use their own folder under var/ so a running `make run` is never disturbed.
 TEST_ENV := VAR_DIR=$(CURDIR)/var/test
 
-test: test-system-packages $(STAMP) lint test-embedded test-services
+test: test-system-packages $(STAMP) messages lint test-embedded test-services
 
 test-embedded:
 	@echo "=== suite on the embedded default (SQLite + filesystem broker) ==="
@@ -142,5 +149,5 @@ compose-secrets:
 	python3 deploy/compose_secrets.py secrets
 
 # Refresh the README's screenshots from the browser test.
-screenshots: test-system-packages $(STAMP)
+screenshots: test-system-packages $(STAMP) messages
 	UPDATE_SCREENSHOTS=1 $(TEST_ENV) $(PY) -m pytest tests/browser -q

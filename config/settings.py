@@ -76,6 +76,9 @@ MIDDLEWARE = [
     # Static files straight after the security headers, before sessions touch the database.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The console speaks the staff member's browser language (Accept-Language), among
+    # LANGUAGES; after sessions, before CommonMiddleware, as Django's docs require.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -124,6 +127,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# The console's languages (the project's own strings have catalogs for these). Rolls are
+# printed in their election's language instead (Election.language, rolls/pdf/render.py).
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+# Catalogs of the project's own strings (console and rolls), compiled by `make install`.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

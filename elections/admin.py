@@ -16,6 +16,7 @@ from django.utils.functional import cached_property
 
 from elections.imports_admin import RegisterImportAdmin
 from elections.models import Election, RegisterImport, Registration, Voter
+from elections.services.collation import refresh_sort_keys, voter_sort_keys_refresh
 
 
 class EstimatedCountPaginator(Paginator):
@@ -61,7 +62,7 @@ class ElectionForm(forms.ModelForm):
 
     class Meta:
         model = Election
-        fields = ["name", "slug", "polling_date", "max_voters_per_station", "time_zone"]
+        fields = ["name", "slug", "polling_date", "language", "max_voters_per_station", "time_zone"]
 
     def clean_time_zone(self) -> str:
         """Schedules run in it: an unknown zone (``Mars/Olympus``) would only fail the
@@ -79,7 +80,14 @@ class ElectionForm(forms.ModelForm):
 # which adds its actions to them: the register knows nothing of rolls.
 class ElectionAdmin(admin.ModelAdmin):
     form = ElectionForm
-    list_display = ["name", "polling_date", "max_voters_per_station", "time_zone", "center_count"]
+    list_display = [
+        "name",
+        "polling_date",
+        "language",
+        "max_voters_per_station",
+        "time_zone",
+        "center_count",
+    ]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     date_hierarchy = "polling_date"
@@ -92,6 +100,13 @@ class ElectionAdmin(admin.ModelAdmin):
     @admin.display(description="centers", ordering="_centers")
     def center_count(self, obj: Election) -> int:
         return obj._centers
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "language" in form.changed_data:
+            # The register's order is the language's: every key is made again. Runs made
+            # before keep their own split; a changed-only run reprints what now differs.
+            refresh_sort_keys(election=obj)
 
 
 class PollingCenterAdmin(admin.ModelAdmin):
@@ -109,6 +124,11 @@ class VoterAdmin(LargeTableAdmin):
     search_fields = ["=voter_number", "^family_name", "^given_name"]
     ordering = ["voter_number"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"family_name", "given_name", "voter_number"} & set(form.changed_data):
+            voter_sort_keys_refresh(voter_ids=[obj.pk])
+
 
 @admin.register(Registration)
 class RegistrationAdmin(LargeTableAdmin):
@@ -122,6 +142,10 @@ class RegistrationAdmin(LargeTableAdmin):
     @admin.display(description="name")
     def voter_name(self, obj: Registration) -> str:
         return obj.voter.full_name
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        refresh_sort_keys(election=obj.election, voter_ids=[obj.voter_id])
 
 
 admin.site.register(RegisterImport, RegisterImportAdmin)

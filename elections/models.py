@@ -19,6 +19,24 @@ DEFAULT_MAX_VOTERS_PER_STATION = 500
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+\Z"
 
 
+class Language(models.TextChoices):
+    """The languages an election's rolls can be in: its labels (locale/) and its alphabetical
+    order (CLDR collation through ICU, elections/services/collation.py). German and Swedish
+    rolls are ordered in their own alphabet and labelled in English until they have a
+    catalog."""
+
+    ENGLISH = "en", "English"
+    FRENCH = "fr", "Français"
+    SPANISH = "es", "Español"
+    GERMAN = "de", "Deutsch"
+    SWEDISH = "sv", "Svenska"
+    ARABIC = "ar", "العربية"
+    RUSSIAN = "ru", "Русский"
+
+
+RIGHT_TO_LEFT_LANGUAGES = frozenset([Language.ARABIC])
+
+
 class ElectionQuerySet(models.QuerySet):
     def find(self, reference: str) -> Election | None:
         """The election whose slug, id (all digits) or name is ``reference``."""
@@ -41,6 +59,12 @@ class Election(models.Model):
         max_length=64,
         default=settings.TIME_ZONE,
         help_text="Schedules for this election run in this time zone (e.g. Europe/Paris).",
+    )
+    language = models.CharField(
+        max_length=16,
+        choices=Language.choices,
+        default=Language.ENGLISH,
+        help_text="Rolls are printed in this language and in its alphabetical order.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -136,6 +160,11 @@ class Registration(models.Model):
         PollingCenter, on_delete=models.CASCADE, related_name="registrations", db_index=False
     )
     voter = models.ForeignKey(Voter, on_delete=models.CASCADE, related_name="registrations")
+    # The voter's place in the election language's alphabetical order (an ICU sort key of
+    # family name, given name and voter number, elections/services/collation.py): compared
+    # bytewise, so SQLite and PostgreSQL order it the same. NULL until it is computed; the
+    # assignment computes any missing key before it splits a center.
+    sort_key = models.BinaryField(null=True, editable=False)
 
     objects = RegistrationQuerySet.as_manager()
 
@@ -145,7 +174,18 @@ class Registration(models.Model):
                 fields=["election", "voter"], name="one_registration_per_voter_per_election"
             ),
         ]
-        indexes = [models.Index(fields=["center", "voter"], name="registration_center_idx")]
+        indexes = [
+            models.Index(fields=["center", "voter"], name="registration_center_idx"),
+            # The roll order of each center: the assignment's window reads it in this order.
+            models.Index(fields=["center", "sort_key"], name="registration_center_sort_idx"),
+            # Rows still without a key, which the assignment fills first: empty as a rule, so
+            # finding none costs nothing instead of a scan of the election's registrations.
+            models.Index(
+                fields=["election"],
+                condition=Q(sort_key__isnull=True),
+                name="registration_no_sort_key_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.voter_id} @ {self.center_id}"

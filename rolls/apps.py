@@ -1,12 +1,13 @@
 from django.apps import AppConfig
 from django.core.checks import Tags, register
+from django.utils.translation import gettext_lazy as _
 
 from rolls.checks import migration_history_check
 
 
 class RollsConfig(AppConfig):
     name = "rolls"
-    verbose_name = "Voter rolls"
+    verbose_name = _("Voter rolls")
 
     def ready(self) -> None:
         register(migration_history_check, Tags.database)

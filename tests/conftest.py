@@ -198,3 +198,21 @@ def shared_worker(django_db_setup, queue_namespace, tmp_path_factory) -> Iterato
     factory = WorkerFactory(queue_namespace, tmp_path_factory.mktemp("shared-worker"))
     yield factory.start(node="shared")
     factory.stop_all()
+
+
+def pytest_sessionstart(session) -> None:
+    """The roll and console labels come from compiled catalogs (``make install`` compiles
+    them): without them every French or Arabic test would fail on English text, far from
+    the cause."""
+    stale = [
+        str(po.relative_to(settings.BASE_DIR))
+        for po in sorted(Path(settings.BASE_DIR, "locale").glob("*/LC_MESSAGES/django.po"))
+        if not po.with_suffix(".mo").exists()
+        or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if stale:
+        pytest.exit(
+            f"Catalogs not compiled: {', '.join(stale)}. Run `make messages` "
+            "(manage.py compilemessages --ignore=.venv --ignore=var).",
+            returncode=4,
+        )

@@ -5,6 +5,7 @@ import datetime
 import factory
 
 from elections.models import Election, PollingCenter, Registration, Voter
+from elections.services.collation import registration_sort_key
 
 
 class ElectionFactory(factory.django.DjangoModelFactory):
@@ -41,6 +42,9 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
     center = factory.SubFactory(PollingCenterFactory)
     election = factory.SelfAttribute("center.election")
     voter = factory.SubFactory(VoterFactory)
+    sort_key = factory.LazyAttribute(
+        lambda o: registration_sort_key(election=o.election, voter=o.voter)
+    )
 
 
 def register_voters(center: PollingCenter, names: list[tuple[str, str]]) -> list[Registration]:
@@ -51,5 +55,11 @@ def register_voters(center: PollingCenter, names: list[tuple[str, str]]) -> list
         for i, (family, given) in enumerate(names)
     )
     return Registration.objects.bulk_create(
-        Registration(election=center.election, center=center, voter=voter) for voter in voters
+        Registration(
+            election=center.election,
+            center=center,
+            voter=voter,
+            sort_key=registration_sort_key(election=center.election, voter=voter),
+        )
+        for voter in voters
     )

@@ -23,7 +23,8 @@ from django.db.models.functions import Length
 from django.utils.text import slugify
 from faker import Faker
 
-from elections.models import Election, PollingCenter, Registration, Voter
+from elections.models import Election, Language, PollingCenter, Registration, Voter
+from elections.services.collation import refresh_sort_keys
 
 VOTERS_PER_CENTER = 1_000
 # The console is sized for a million voters an election: five million is a stress test,
@@ -116,7 +117,13 @@ def _election_name_check(name: str) -> None:
         )
 
 
-def _election(name: str | None, rng: random.Random) -> Election:
+def language_for_locale(locale: str) -> str:
+    """The election language a Faker locale's names suggest (``fr_FR`` -> ``fr``), or English."""
+    language = locale.replace("-", "_").split("_")[0].lower()
+    return language if language in Language.values else Language.ENGLISH
+
+
+def _election(name: str | None, rng: random.Random, language: str) -> Election:
     if name is None:
         name = "Demo election"
     election = Election.objects.filter(name=name).first()
@@ -129,7 +136,10 @@ def _election(name: str | None, rng: random.Random) -> Election:
         n += 1
         slug = f"{base}-{n}"
     return Election.objects.create(
-        name=name, slug=slug, polling_date=date.today() + timedelta(days=30 + rng.randint(0, 60))
+        name=name,
+        slug=slug,
+        language=language,
+        polling_date=date.today() + timedelta(days=30 + rng.randint(0, 60)),
     )
 
 
@@ -191,8 +201,12 @@ def create_fake_voter_data(
     election_name: str | None = None,
     seed: int | None = None,
     locale: str = "en_US",
+    language: str | None = None,
 ) -> FakeDataResult:
-    """Create ``voters`` voters registered over about ``voters / 1000`` new centers."""
+    """Create ``voters`` voters registered over about ``voters / 1000`` new centers.
+
+    A new election gets ``language`` (default: the locale's, else English); an existing one
+    keeps its own, and the new registrations get their sort keys in it."""
     if isinstance(voters, bool) or not isinstance(voters, int) or voters <= 0:
         raise FakeDataError(f"The number of voters must be a positive integer, got {voters!r}")
     if voters > MAX_VOTERS:
@@ -202,6 +216,12 @@ def create_fake_voter_data(
         )
     if election_name is not None:
         _election_name_check(election_name)
+    if language is None:
+        language = language_for_locale(locale)
+    elif language not in Language.values:
+        raise FakeDataError(
+            f"Unknown election language {language!r}: use one of {', '.join(Language.values)}"
+        )
     started = time.perf_counter()
     rng = random.Random(seed)
     fake = _faker(locale, seed)
@@ -210,7 +230,7 @@ def create_fake_voter_data(
     sizes = center_sizes(voters, n_centers, rng)
 
     with transaction.atomic():
-        election = _election(election_name, rng)
+        election = _election(election_name, rng, language)
         existing = PollingCenter.objects.filter(election=election).count()
         centers = PollingCenter.objects.bulk_create(
             PollingCenter(
@@ -223,6 +243,7 @@ def create_fake_voter_data(
         first_number = _next_voter_number()
         _insert_voters(_voter_rows(first_number, voters, pools, rng))
         _register_by_number_range(election, centers, sizes, first_number)
+        refresh_sort_keys(election=election, missing_only=True)
     if connection.vendor == "postgresql":
         # Fresh statistics after a bulk load, so the planner sees a million rows and not the
         # empty table it last analysed (it otherwise picks nested loops for assignment).

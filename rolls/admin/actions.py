@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 from django_celery_beat.models import PeriodicTask
 
 from elections.models import Election, PollingCenter
@@ -129,7 +130,7 @@ def _start_runs(
     return HttpResponseRedirect(f"{reverse('admin:rolls_run_changelist')}?{query}")
 
 
-@admin.action(description="Generate rolls", permissions=["generate_rolls"])
+@admin.action(description=_("Generate rolls"), permissions=["generate_rolls"])
 def generate_rolls(modeladmin, request: HttpRequest, queryset: QuerySet[Election]):
     """Queue one run per selected election, after confirming strategy and mode."""
     require(request, GENERATE_ROLLS)
@@ -143,7 +144,7 @@ def generate_rolls(modeladmin, request: HttpRequest, queryset: QuerySet[Election
         request,
         queryset,
         template="admin/rolls/generate_rolls.html",
-        title="Generate rolls",
+        title=_("Generate rolls"),
         action_name="generate_rolls",
         plans=plans,
         nothing_to_generate=sum(1 for plan in plans if plan.nothing_to_do),
@@ -152,7 +153,7 @@ def generate_rolls(modeladmin, request: HttpRequest, queryset: QuerySet[Election
     )
 
 
-@admin.action(description="Generate rolls for these centers", permissions=["generate_rolls"])
+@admin.action(description=_("Generate rolls for these centers"), permissions=["generate_rolls"])
 def generate_rolls_for_centers(modeladmin, request: HttpRequest, queryset: QuerySet):
     """One run limited to the selected centers, which must all belong to one election."""
     require(request, GENERATE_ROLLS)
@@ -186,7 +187,7 @@ def generate_rolls_for_centers(modeladmin, request: HttpRequest, queryset: Query
     )
 
 
-@admin.action(description="Schedule roll generation", permissions=["schedule_rolls"])
+@admin.action(description=_("Schedule roll generation"), permissions=["schedule_rolls"])
 def schedule_roll_generation(modeladmin, request: HttpRequest, queryset: QuerySet[Election]):
     """Create or update one django-celery-beat schedule per selected election."""
     require(request, SCHEDULE_ROLLS)

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from elections.models import Election
 from rolls.admin.access import GENERATE_ROLLS, RollActionPermissions, require
@@ -36,7 +37,7 @@ class BenchmarkForm(forms.Form):
     repeats = forms.IntegerField(min_value=1, max_value=MAX_REPEATS, initial=DEFAULT_REPEATS)
 
 
-@admin.action(description="Benchmark strategies", permissions=["generate_rolls"])
+@admin.action(description=_("Benchmark strategies"), permissions=["generate_rolls"])
 def benchmark_strategies(modeladmin, request: HttpRequest, queryset: QuerySet[Election]):
     """One benchmark of the chosen strategies on one election, after confirming them."""
     require(request, GENERATE_ROLLS)

@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
 from rolls.admin import views
 from rolls.admin.access import (
@@ -148,7 +149,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
 
     # --- the official set ------------------------------------------------------------------
     @admin.action(
-        description="Publish as the election's official roll set", permissions=["publish_rolls"]
+        description=_("Publish as the election's official roll set"), permissions=["publish_rolls"]
     )
     def publish_runs(self, request: HttpRequest, queryset) -> None:
         require(request, PUBLISH_ROLLS)
@@ -166,7 +167,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
 
     # --- recovery: a worker that vanished for good ------------------------------------------
     @admin.action(
-        description="Mark stale runs failed (no progress for a while)",
+        description=_("Mark stale runs failed (no progress for a while)"),
         permissions=["generate_rolls"],
     )
     def mark_stale_failed(self, request: HttpRequest, queryset) -> None:
@@ -184,7 +185,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
                 )
 
     @admin.action(
-        description="Resume failed runs (only what is missing)", permissions=["generate_rolls"]
+        description=_("Resume failed runs (only what is missing)"), permissions=["generate_rolls"]
     )
     def resume_runs(self, request: HttpRequest, queryset) -> None:
         for run in queryset.order_by("pk"):

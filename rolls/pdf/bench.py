@@ -2,7 +2,9 @@
 
 Prints the median CPU seconds per station over N renders in this one process (one core),
 pages per station, pages per second per core, and whether HarfBuzz subset the fonts.
-``--compare-table`` also times a plain HTML ``<table>`` layout of the same roll.
+``--compare-table`` also times a plain HTML ``<table>`` layout of the same roll;
+``--compare-direction`` the same station as an English (left-to-right) and an Arabic
+(right-to-left) roll, interleaved, for a mixed register and an all-Arabic one.
 """
 
 from __future__ import annotations
@@ -52,8 +54,9 @@ def synthetic_voters(count: int, seed: int = 2026) -> list[RollVoter]:
     return voters
 
 
-def synthetic_header(voters: Sequence[RollVoter]) -> RollHeader:
+def synthetic_header(voters: Sequence[RollVoter], language: str = "en") -> RollHeader:
     return RollHeader(
+        language=language,
         election_name="General Election 2026",
         polling_date=datetime.date(2026, 6, 14),
         center_code="C-0042",
@@ -92,11 +95,42 @@ def time_renders(render: Callable[[], int], repeats: int) -> tuple[float, float,
     return statistics.median(cpu), statistics.median(wall), pages
 
 
+def compare_directions(repeats: int, count: int) -> None:
+    """Median CPU per station, left-to-right (en) against right-to-left (ar), the two
+    interleaved so that a noisy neighbour slows both alike."""
+    from rolls.pdf import render_station_roll
+
+    arabic = [name for name in OTHER if "\u0600" <= name[0][0] <= "\u06ff"]
+    registers = {
+        "mixed register": synthetic_voters(count),
+        "Arabic names": [
+            RollVoter(v.position, v.voter_number, *arabic[v.position % len(arabic)])
+            for v in synthetic_voters(count)
+        ],
+    }
+    for label, voters in registers.items():
+        headers = {lang: synthetic_header(voters, lang) for lang in ("en", "ar")}
+        times: dict[str, list[float]] = {"en": [], "ar": []}
+        for header in headers.values():
+            render_station_roll(header, voters)  # warm-up: the language's stylesheet
+        for _ in range(repeats):
+            for language, header in headers.items():
+                started = time.process_time()
+                render_station_roll(header, voters)
+                times[language].append(time.process_time() - started)
+        ltr, rtl = (statistics.median(times[lang]) for lang in ("en", "ar"))
+        print(
+            f"{label + ':':<24} left to right {ltr:.3f} s, right to left {rtl:.3f} s "
+            f"per station ({rtl / ltr - 1:+.1%})"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m rolls.pdf.bench", description=__doc__)
     parser.add_argument("-n", "--repeats", type=int, default=9)
     parser.add_argument("--voters", type=int, default=500)
     parser.add_argument("--compare-table", action="store_true")
+    parser.add_argument("--compare-direction", action="store_true")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -105,6 +139,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     django.setup()
     from rolls.pdf import harfbuzz_subset_available, render_station_roll
 
+    if args.compare_direction:
+        compare_directions(args.repeats, args.voters)
+        return
     voters = synthetic_voters(args.voters)
     header = synthetic_header(voters)
     render_station_roll(header, voters)  # warm-up: font files, templates, imports

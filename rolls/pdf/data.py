@@ -32,6 +32,8 @@ class RollHeader:
     generated_at: datetime.datetime | None = None  # timezone-aware; printed in UTC
     fingerprint: str = ""  # hex digest of the station's split; its first characters print
     set_status: str = ""  # cover only, e.g. "Draft: run 12, not the official roll set"
+    # The election's language: the labels, the date format and, for Arabic, right to left.
+    language: str = "en"
 
 
 @dataclass(frozen=True)

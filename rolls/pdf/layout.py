@@ -40,11 +40,17 @@ BOX_STROKE = "#5b6473"
 BOX_STROKE_WIDTH = 0.25
 
 
-def row_tile_svg() -> str:
+def signature_box_x(rtl: bool = False) -> float:
+    """Left edge of the signature box within the rows: mirrored on a right-to-left roll, where
+    the row number is at the right edge and the box at the left."""
+    return CONTENT_WIDTH - SIGNATURE_X - SIGNATURE_WIDTH if rtl else SIGNATURE_X
+
+
+def row_tile_svg(rtl: bool = False) -> str:
     """Two rows (plain, striped), each with its signature box; repeated down the page."""
     box_h = ROW_HEIGHT - 2 * SIGNATURE_INSET_Y
     box = (
-        f'<rect x="{SIGNATURE_X}" y="{{y}}" width="{SIGNATURE_WIDTH}" height="{box_h}" '
+        f'<rect x="{signature_box_x(rtl)}" y="{{y}}" width="{SIGNATURE_WIDTH}" height="{box_h}" '
         f'fill="#fff" stroke="{BOX_STROKE}" stroke-width="{BOX_STROKE_WIDTH}"/>'
     )
     return (
@@ -59,7 +65,7 @@ def row_tile_svg() -> str:
     )
 
 
-def row_tile_data_url() -> str:
+def row_tile_data_url(rtl: bool = False) -> str:
     # Fully percent-encoded: the URL goes into a <style> element, where HTML escaping does not
     # apply, so it must not contain a quote, a '<' or anything else that needs escaping.
-    return "data:image/svg+xml," + quote(row_tile_svg(), safe="")
+    return "data:image/svg+xml," + quote(row_tile_svg(rtl), safe="")

@@ -66,6 +66,8 @@ DEFAULT_IGNORABLE = frozenset(
     [*range(0x200B, 0x2010), *range(0x2060, 0x2065), 0xFEFF, *range(0xE0000, 0xE0080)]
 )
 JOIN_CAUSING = frozenset(["\u0640", "\u200d"])  # tatweel, zero width joiner
+# Directional isolates (LRI, RLI, FSI, PDI) draw nothing: they never choose a line's font.
+ISOLATES = frozenset("\u2066\u2067\u2068\u2069")
 
 
 def in_ranges(char: str, ranges) -> bool:
@@ -176,7 +178,7 @@ def primary_font_draws(text: str) -> bool:
     Text drawn by another font brings that font's ascent and descent into its line, which
     can make the line taller than the rows of the background tile (see roll.css, ``.alt``).
     """
-    return text.isascii() or all(drawing_font(char) is PRIMARY for char in text)
+    return text.isascii() or all(char in ISOLATES or drawing_font(char) is PRIMARY for char in text)
 
 
 def css_font_family() -> str:

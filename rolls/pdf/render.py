@@ -5,6 +5,13 @@ stripes and signature boxes: about ten times faster than an HTML table, which co
 five boxes a voter to cascade and lay out (`python -m rolls.pdf.bench` measures it).
 rows.py makes the lines; this module checks the input, fills the template and runs
 WeasyPrint.
+
+A roll is in its election's language (``RollHeader.language``): everything is rendered inside
+``translation.override``, so the labels come from the gettext catalogs in locale/, the dates
+from Django's formats for that language, and a right-to-left language (Arabic) mirrors the
+page: row numbers at the right, signature boxes at the left, the running header and page
+numbers swapped. The stylesheet holds translated text and the direction, so it is parsed once
+per thread and language.
 """
 
 from __future__ import annotations
@@ -13,16 +20,19 @@ import atexit
 import datetime
 import gc
 import logging
+import re
 import threading
 from collections.abc import Sequence
 from contextlib import contextmanager
 
 from django.template.loader import render_to_string
+from django.utils import formats, translation
+from django.utils.translation import gettext, pgettext
 
 from rolls.pdf import layout, metrics
 from rolls.pdf.data import RenderedRoll, RollHeader, RollVoter, expected_pages
 from rolls.pdf.rows import WIDTH_SAFETY, heads_line, roll_pages
-from rolls.pdf.text import clean, isolate, truncate
+from rolls.pdf.text import clean, isolate, isolate_always, truncate
 
 logger = logging.getLogger(__name__)
 
@@ -58,20 +68,30 @@ def _fit(text: str, width_mm: float, size_pt: float, *, lines: int = 1) -> str:
     return isolate(truncate(text, lines * width_mm / em))
 
 
+def is_right_to_left(language: str) -> bool:
+    """Whether *language* is written right to left (Django's language table says)."""
+    try:
+        return bool(translation.get_language_info(language)["bidi"])
+    except KeyError:
+        return False
+
+
 def _provenance(header: RollHeader) -> str:
     """Run, time and split fingerprint as one footer line; a missing part leaves no separator."""
     parts = []
     if header.run_id is not None:
-        parts.append(f"Run {header.run_id}")
+        parts.append(gettext("Run %(run)s") % {"run": header.run_id})
     if header.generated_at is not None:
         # A naive time would be printed as if it were UTC, silently wrong by the server's offset.
         if header.generated_at.utcoffset() is None:
             raise ValueError("generated_at must be timezone-aware")
         generated = header.generated_at.astimezone(datetime.UTC)
-        parts.append(f"generated {generated:%Y-%m-%d %H:%M} UTC")
+        # ISO date and time in every language: it is a trace to look up, not prose.
+        time = isolate_always(f"{generated:%Y-%m-%d %H:%M}", "ltr")
+        parts.append(gettext("generated %(time)s UTC") % {"time": time})
     fingerprint = clean(header.fingerprint)[:FINGERPRINT_CHARS].rstrip()
     if fingerprint:
-        parts.append(f"split {isolate(fingerprint)}")
+        parts.append(gettext("split %(fingerprint)s") % {"fingerprint": isolate(fingerprint)})
     # One line, 8 pt, in a 120 mm margin box; only an absurd run number would need the cut.
     return _fit(SEPARATOR.join(parts), 118, 8)
 
@@ -88,7 +108,11 @@ def _header_context(header: RollHeader) -> dict:
         "center_code": _fit(code, 120, 12),
         "station": header.station_number,
         "voter_count": header.voter_count,
-        "polling_date": header.polling_date,
+        # Translators: the polling day on the cover, a Django date format (weekday, day,
+        # month, year): https://docs.djangoproject.com/en/5.2/ref/templates/builtins/#date
+        "polling_date": formats.date_format(
+            header.polling_date, pgettext("polling day date format", "l j F Y")
+        ),
         "first_voter": _fit(clean(header.first_voter), 145, 16, lines=2),
         "last_voter": _fit(clean(header.last_voter), 145, 16, lines=2),
         # The running header: one line each, 8.5 pt, in a 135 mm margin box.
@@ -103,10 +127,41 @@ def _mm(value: float) -> str:
     return f"{value:.3f}mm"
 
 
-def _css() -> dict[str, str]:
+def _css_string(text: str) -> str:
+    """*text* as a CSS string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def _page_numbers_content() -> str:
+    """ "Page X of Y" in the active language as a CSS ``content`` value: the translated
+    sentence with CSS page counters where its placeholders are, in the translation's order."""
+    sentence = gettext("Page %(page)s of %(pages)s")
+    counters = {"%(page)s": "counter(page)", "%(pages)s": "counter(pages)"}
+    parts = []
+    for piece in re.split(r"(%\(pages?\)s)", sentence):
+        if piece in counters:
+            parts.append(counters[piece])
+        elif piece:
+            parts.append(_css_string(piece))
+    return " ".join(parts)
+
+
+def _css(rtl: bool) -> dict[str, str]:
     """Stylesheet values as strings: a float through the template would be localized."""
     margins = (layout.MARGIN_TOP, layout.MARGIN_RIGHT, layout.MARGIN_BOTTOM, layout.MARGIN_LEFT)
+    start, end = ("right", "left") if rtl else ("left", "right")
+    station = gettext("Station %(number)s").split("%(number)s")
     return {
+        "direction": "rtl" if rtl else "ltr",
+        # See roll.css: Arabic labels are not bold (one font fewer per document).
+        "label_weight": "normal" if rtl else "bold",
+        "start": start,
+        "end": end,
+        # The station number follows (or precedes) the label in the running header.
+        "station_content": " ".join(
+            [_css_string(station[0]), "string(station)", _css_string("".join(station[1:]))]
+        ),
+        "page_numbers": _page_numbers_content(),
         "page_margin": " ".join(map(_mm, margins)),
         "font_family": metrics.css_font_family(),
         "arabic_family": metrics.FONT_STACK[0].css_family,
@@ -117,24 +172,28 @@ def _css() -> dict[str, str]:
         "text_inset": _mm(layout.TEXT_INSET),
         "content_width": _mm(layout.CONTENT_WIDTH),
         "row_height": _mm(layout.ROW_HEIGHT),
-        "row_tile": layout.row_tile_data_url(),
+        "row_tile": layout.row_tile_data_url(rtl),
         "tile_size": f"{_mm(layout.CONTENT_WIDTH)} {_mm(2 * layout.ROW_HEIGHT)}",
     }
 
 
 def render_html(header: RollHeader, voters: Sequence[RollVoter]) -> str:
     _check(header, voters)
-    columns, pages = roll_pages(voters)
-    return render_to_string(
-        TEMPLATE,
-        {
-            "header": _header_context(header),
-            "heads": heads_line(columns),
-            "pages": pages,
-            "roll_pages": len(pages),
-            "total_pages": len(pages) + 1,
-        },
-    )
+    rtl = is_right_to_left(header.language)
+    with translation.override(header.language):
+        columns, pages = roll_pages(voters, rtl=rtl)
+        return render_to_string(
+            TEMPLATE,
+            {
+                "header": _header_context(header),
+                "heads": heads_line(columns, rtl=rtl),
+                "pages": pages,
+                "roll_pages": len(pages),
+                "total_pages": len(pages) + 1,
+                "language": header.language,
+                "direction": "rtl" if rtl else "ltr",
+            },
+        )
 
 
 @contextmanager
@@ -164,21 +223,26 @@ def _forget_setup() -> None:
     _local.__dict__.clear()
 
 
-def _weasyprint_setup():
-    """The font configuration and the parsed stylesheet, made once per thread.
+def _weasyprint_setup(language: str):
+    """The font configuration (once per thread) and the parsed stylesheet (once per thread and
+    language).
 
     The stylesheet does not depend on the station, so it is parsed once, and its @font-face
     fonts are registered once instead of for every station.
     """
-    setup = getattr(_local, "setup", None)
-    if setup is None:
-        from weasyprint import CSS
-        from weasyprint.text.fonts import FontConfiguration
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
 
-        font_config = FontConfiguration()
-        css = render_to_string(STYLESHEET, {"css": _css()})
-        setup = _local.setup = (font_config, CSS(string=css, font_config=font_config))
-    return setup
+    font_config = getattr(_local, "font_config", None)
+    if font_config is None:
+        font_config = _local.font_config = FontConfiguration()
+        _local.stylesheets = {}
+    stylesheet = _local.stylesheets.get(language)
+    if stylesheet is None:
+        with translation.override(language):
+            css = render_to_string(STYLESHEET, {"css": _css(is_right_to_left(language))})
+        stylesheet = _local.stylesheets[language] = CSS(string=css, font_config=font_config)
+    return font_config, stylesheet
 
 
 def render_station_roll(header: RollHeader, voters: Sequence[RollVoter]) -> RenderedRoll:
@@ -187,7 +251,7 @@ def render_station_roll(header: RollHeader, voters: Sequence[RollVoter]) -> Rend
 
     html = render_html(header, voters)
     expected = expected_pages(len(voters))
-    font_config, stylesheet = _weasyprint_setup()
+    font_config, stylesheet = _weasyprint_setup(header.language)
     with _collection_paused():
         document = HTML(string=html, base_url=".").render(
             font_config=font_config, stylesheets=[stylesheet]

@@ -5,6 +5,15 @@ digit); the voter number column and the name column start where the station's wi
 number ends, reached with spaces whose widths are known from the font (em and hair spaces),
 so a station with letters in its voter numbers still lines up. Tabs would do the same with
 less arithmetic, but cost 5-10% of a station's rendering time.
+
+A right-to-left roll (Arabic) has the same columns measured from the right edge: each line is
+written in drawing order (name, voter number, row number) and the block is right-aligned, so
+the row numbers end at the right edge with their last digits aligned. Bidi still works inside
+each piece: an Arabic name runs right to left, and a name in mixed scripts is a first-strong
+isolate (its first letter decides its direction). Why not CSS ``direction: rtl`` and the
+logical order: the names drawn in fallback fonts are inline boxes of their own, which Pango
+cannot reorder across, and WeasyPrint lays out every line of a right-to-left block twice
+(40% slower).
 """
 
 from __future__ import annotations
@@ -12,10 +21,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from rolls.pdf import layout
 from rolls.pdf.data import ROWS_PER_PAGE, RollVoter
 from rolls.pdf.metrics import char_width, primary_font_draws, text_width
-from rolls.pdf.text import FIGURE_SPACE, clean, display_name, isolate, pad_number, spaces, truncate
+from rolls.pdf.text import (
+    FIGURE_SPACE,
+    clean,
+    display_name,
+    isolate,
+    isolate_always,
+    pad_number,
+    spaces,
+    truncate,
+)
 
 COLUMN_GAP = "\u2003"  # em space, between row number and voter number
 NAME_GAP = "\u2003\u2002"  # em and en space, before the name
@@ -57,28 +77,32 @@ def columns_for(voter_count: int, voter_numbers: Sequence[str]) -> Columns:
     )
 
 
-def heads_line(columns: Columns) -> str:
+def heads_line(columns: Columns, *, rtl: bool = False) -> str:
     """Column titles as one line of text, placed like the rows' columns (positioned boxes for
-    them would cost 5% of a station's time)."""
+    them would cost 5% of a station's time), in the active language."""
     mm_per_em = layout.HEADS_FONT_SIZE_PT * layout.PT
+    bold = not rtl  # roll.css: right-to-left labels are regular
 
     def gap(from_mm: float, to_mm: float, text_em: float = 0.0) -> str:
-        return spaces((to_mm - from_mm) / mm_per_em - text_em, bold=True)
+        return spaces((to_mm - from_mm) / mm_per_em - text_em, bold=bold)
 
     room = (columns.name - columns.voter_number - 1.0) / mm_per_em
-    voter_label = next(
-        (label for label in ("VOTER NUMBER", "VOTER NO.") if text_width(label, True) < room), ""
-    )
+    # Translators: column titles of the roll, in capitals where the script has them.
+    row, name, signature = gettext("No."), gettext("NAME"), gettext("SIGNATURE")
+    labels = (gettext("VOTER NUMBER"), gettext("VOTER NO."))
+    voter_label = next((label for label in labels if text_width(label, bold) < room), "")
+    if rtl:  # a label in Latin letters must not pull its neighbours into a left-to-right run
+        row, voter_label, name, signature = map(isolate_always, (row, voter_label, name, signature))
     signature_x = layout.SIGNATURE_X + layout.SIGNATURE_LABEL_INSET
     return (
-        gap(layout.TEXT_INSET, columns.number_right, text_width("No.", True))
-        + "No."
+        gap(layout.TEXT_INSET, columns.number_right, text_width(row, bold))
+        + row
         + gap(columns.number_right, columns.voter_number)
         + voter_label
-        + gap(columns.voter_number, columns.name, text_width(voter_label, True))
-        + "NAME"
-        + gap(columns.name, signature_x, text_width("NAME", True))
-        + "SIGNATURE"
+        + gap(columns.voter_number, columns.name, text_width(voter_label, bold))
+        + name
+        + gap(columns.name, signature_x, text_width(name, bold))
+        + signature
     )
 
 
@@ -94,21 +118,33 @@ def _join(lines: list[list[Segment]]) -> list[Segment]:
     return out
 
 
-def roll_pages(voters: Sequence[RollVoter]) -> tuple[Columns, list[list[Segment]]]:
+def roll_pages(
+    voters: Sequence[RollVoter], *, rtl: bool = False
+) -> tuple[Columns, list[list[Segment]]]:
     """The columns, and the text of each roll page as segments for roll.html."""
     numbers = [isolate(clean(voter.voter_number)) for voter in voters]
     columns = columns_for(len(voters), numbers)
     lines = []
     for voter, number in zip(voters, numbers, strict=True):
-        name = display_name(voter.family_name, voter.given_name)
-        name = isolate(truncate(name, columns.name_max_em))
-        lines.append(
-            [
-                (pad_number(voter.position, columns.digits) + COLUMN_GAP, False),
+        name = isolate(
+            truncate(display_name(voter.family_name, voter.given_name), columns.name_max_em)
+        )
+        row = pad_number(voter.position, columns.digits)
+        fill = spaces(columns.voter_em - text_width(number))
+        if rtl:  # drawing order, left to right: the name ends where the voter number column does
+            line = [
+                (name, not primary_font_draws(name)),
+                (NAME_GAP + fill, False),
                 (number, not primary_font_draws(number)),
-                (spaces(columns.voter_em - text_width(number)) + NAME_GAP, False),
+                (COLUMN_GAP + row, False),
+            ]
+        else:
+            line = [
+                (row + COLUMN_GAP, False),
+                (number, not primary_font_draws(number)),
+                (fill + NAME_GAP, False),
                 (name, not primary_font_draws(name)),
             ]
-        )
+        lines.append(line)
     pages = [_join(lines[i : i + ROWS_PER_PAGE]) for i in range(0, len(lines), ROWS_PER_PAGE)]
     return columns, pages

@@ -15,6 +15,7 @@ from rolls.pdf.metrics import advances, char_width, text_width
 ELLIPSIS = "\u2026"
 FIGURE_SPACE = "\u2007"
 FSI, PDI = "\u2068", "\u2069"  # first strong isolate / pop directional isolate
+LRI = "\u2066"  # left-to-right isolate
 
 # Embeddings, overrides, isolates and marks: a name must not carry its own directional
 # formatting, or it could escape its isolate and reorder the columns beside it.
@@ -70,6 +71,13 @@ def isolate(text: str) -> str:
     if any(unicodedata.bidirectional(char) in RTL_CLASSES for char in text):
         return f"{FSI}{text}{PDI}"
     return text
+
+
+def isolate_always(text: str, direction: str = "auto") -> str:
+    """*text* as an isolate whatever it holds: on a right-to-left roll even a Latin name must
+    not join the Latin voter number beside it into one left-to-right run. ``direction``:
+    "ltr" for a voter number, "auto" (first strong character) for a name."""
+    return f"{LRI if direction == 'ltr' else FSI}{text}{PDI}" if text else text
 
 
 def display_name(family_name: str, given_name: str) -> str:

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 
 from elections.models import PollingCenter
+from elections.services.collation import refresh_sort_keys
 from rolls.models import RollFile, Run, RunCenter
 from rolls.services.fingerprints import register_fingerprints
 
@@ -38,11 +39,14 @@ def run_carry_over_unchanged(*, run: Run) -> CarryOver:
     if official is None:
         raise NoOfficialSet(f"{run.election.name} has no official roll set to compare with")
     centers = run.planned_center_ids()
+    # The register's order is its sort keys: a row still without one would sort apart.
+    refresh_sort_keys(election=run.election, missing_only=True)
     current = register_fingerprints(
         election_id=run.election_id,
         center_ids=centers,
         mode=run.assignment_mode,
         maximum=run.election.max_voters_per_station,
+        language=run.election.language,
     )
     recorded = {rc.center_id: rc for rc in RunCenter.objects.filter(run=official)}
     unchanged = [

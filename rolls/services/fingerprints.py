@@ -1,7 +1,8 @@
 """Fingerprints of what a center's rolls are made from.
 
-A center's rolls are fully determined by the roll template and renderer, the assignment
-mode, the station maximum, and the center's voters (number and names) in roll order. The
+A center's rolls are fully determined by the roll template and renderer, the election's
+language (labels and alphabetical order), the assignment mode, the station maximum, and the
+center's voters (number and names) in roll order. The
 fingerprint is the SHA-256 of exactly that, so two equal fingerprints mean two equal sets of
 rolls: a changed-only run compares the register's fingerprint of each center with the one the
 official set recorded and re-renders only the centers that differ. The same value, taken from
@@ -37,9 +38,15 @@ def template_version() -> str:
 
 
 def _fingerprints(
-    rows: Iterator[tuple[int, str, str, str]], *, center_ids: Iterable[int], mode: str, maximum: int
+    rows: Iterator[tuple[int, str, str, str]],
+    *,
+    center_ids: Iterable[int],
+    mode: str,
+    maximum: int,
+    language: str,
 ) -> dict[int, str]:
-    header = f"{template_version()}{FIELD}{mode}{FIELD}{int(maximum)}{RECORD}".encode()
+    header = f"{template_version()}{FIELD}{language}{FIELD}{mode}{FIELD}{int(maximum)}{RECORD}"
+    header = header.encode()
     digests = {center_id: hashlib.sha256(header) for center_id in center_ids}
     for center_id, number, family, given in rows:
         digest = digests.get(center_id)
@@ -50,7 +57,13 @@ def _fingerprints(
 
 
 def split_fingerprints(
-    *, run_id: int, center_ids: Iterable[int], mode: str, maximum: int, whole: bool = False
+    *,
+    run_id: int,
+    center_ids: Iterable[int],
+    mode: str,
+    maximum: int,
+    language: str,
+    whole: bool = False,
 ) -> dict[int, str]:
     """Fingerprints of the centers as the run split them (its own placements, row order).
     ``whole``: the centers are all the run has, so no need to list them in the query."""
@@ -63,19 +76,20 @@ def split_fingerprints(
         .values_list("station__center_id", "voter_number", "family_name", "given_name")
         .iterator(chunk_size=10_000)
     )
-    return _fingerprints(rows, center_ids=center_ids, mode=mode, maximum=maximum)
+    return _fingerprints(rows, center_ids=center_ids, mode=mode, maximum=maximum, language=language)
 
 
 def register_fingerprints(
-    *, election_id: int, center_ids: Iterable[int], mode: str, maximum: int
+    *, election_id: int, center_ids: Iterable[int], mode: str, maximum: int, language: str
 ) -> dict[int, str]:
     """Fingerprints the election's centers would have if split now (the register, in roll
-    order); ``center_ids`` are the centers to report, those without voters included."""
+    order: the sort keys, which the caller makes sure are all there); ``center_ids`` are the
+    centers to report, those without voters included."""
     center_ids = list(center_ids)
     rows = (
         Registration.objects.filter(election_id=election_id)
-        .order_by("center_id", "voter__family_name", "voter__given_name", "voter__voter_number")
+        .order_by("center_id", "sort_key")
         .values_list("center_id", "voter__voter_number", "voter__family_name", "voter__given_name")
         .iterator(chunk_size=10_000)
     )
-    return _fingerprints(rows, center_ids=center_ids, mode=mode, maximum=maximum)
+    return _fingerprints(rows, center_ids=center_ids, mode=mode, maximum=maximum, language=language)

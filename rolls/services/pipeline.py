@@ -17,7 +17,11 @@ def center_assign_for_run(*, run: Run, center_id: int) -> dict:
         return {"stations": done.stations, "voters": done.voters, "repeat": True}
     result = stations_assign(run_id=run.pk, center_ids=[center_id])
     fingerprints = split_fingerprints(
-        run_id=run.pk, center_ids=[center_id], mode=result.mode, maximum=result.maximum
+        run_id=run.pk,
+        center_ids=[center_id],
+        mode=result.mode,
+        maximum=result.maximum,
+        language=result.language,
     )
     run_services.run_record_center(
         run_id=run.pk,
@@ -38,7 +42,12 @@ def election_assign_for_run(*, run: Run) -> int:
         whole = run.center_ids is None and not carried
         result = stations_assign(run_id=run.pk, center_ids=None if whole else to_do)
         fingerprints = split_fingerprints(
-            run_id=run.pk, center_ids=to_do, mode=result.mode, maximum=result.maximum, whole=whole
+            run_id=run.pk,
+            center_ids=to_do,
+            mode=result.mode,
+            maximum=result.maximum,
+            language=result.language,
+            whole=whole,
         )
         run_services.run_record_assigned_centers(
             run=run, center_ids=to_do, fingerprints=fingerprints

@@ -7,6 +7,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils import translation
+from django.utils.translation import gettext
+
 from rolls.models import Placement, Run, RunCenter, RunStatus, Station
 from rolls.pdf import RollHeader, RollVoter, render_station_roll
 from rolls.services.runs import run_record_station
@@ -72,6 +75,11 @@ def station_render(
         )
     split = RunCenter.objects.filter(run=run, center_id=center_id).first()
     run_row = Run.objects.only("started_at", "queued_at").get(pk=run.pk)
+    language = station.election.language
+    with translation.override(language):
+        set_status = gettext(
+            "Draft roll set: run %(run)s, not the official set of %(election)s when printed"
+        ) % {"run": run.pk, "election": station.election.name}
     header = RollHeader(
         election_name=station.election.name,
         polling_date=station.election.polling_date,
@@ -86,10 +94,8 @@ def station_render(
         run_id=run.pk,
         generated_at=run_row.started_at or run_row.queued_at,
         fingerprint=split.fingerprint if split else "",
-        set_status=(
-            f"Draft roll set: run {run.pk}, not the official set of "
-            f"{station.election.name} when printed"
-        ),
+        set_status=set_status,
+        language=language,
     )
     # Slow I/O (rendering, writing) happens outside any transaction.
     rendered = render_station_roll(header, voters)

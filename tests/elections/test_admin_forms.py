@@ -17,6 +17,7 @@ def post_election(client, **fields):
         "name": "General 2026",
         "slug": "general-2026",
         "polling_date": "2026-06-07",
+        "language": "en",
         "max_voters_per_station": "500",
         "time_zone": "Europe/Paris",
         **fields,

@@ -123,3 +123,21 @@ def test_command_is_compatible_with_the_talk_and_reports_what_it_made(capsys):
     call_command("create_fake_voter_data", "2500", "--seed", "9")
     assert "Created 2,500 voters in 2 centers for 'Demo election'" in capsys.readouterr().out
     assert Registration.objects.count() == 2_500
+
+
+def test_a_new_election_takes_its_locales_language_and_every_registration_its_key():
+    call_command("create_fake_voter_data", "300", "--election", "Rus", "--locale", "ru_RU")
+    call_command("create_fake_voter_data", "50", "--election", "Jap", "--locale", "ja_JP")
+    call_command(
+        "create_fake_voter_data", "50", "--election", "Swe", "--locale", "en_US", "--language", "sv"
+    )
+
+    languages = dict(Election.objects.values_list("name", "language"))
+    assert languages == {"Rus": "ru", "Jap": "en", "Swe": "sv"}  # no Japanese roll catalog
+    assert not Registration.objects.filter(sort_key__isnull=True).exists()
+
+
+def test_an_unknown_language_is_refused_and_nothing_is_written():
+    with pytest.raises(CommandError, match="Unknown election language 'xx'"):
+        call_command("create_fake_voter_data", "10", "--language", "xx")
+    assert not Voter.objects.exists() and not Election.objects.exists()

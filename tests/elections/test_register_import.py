@@ -10,6 +10,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from elections.models import ImportState, PollingCenter, Registration, Voter
+from elections.services.collation import sort_key
 from elections.services.registers.records import (
     ImportRefused,
     register_import_confirm,
@@ -275,3 +276,34 @@ def test_a_register_longer_than_a_progress_step_reports_its_rows(election):
     record = import_now(election, csv_bytes(rows))
     assert record.state == ImportState.SUCCEEDED, record.message
     assert (record.rows_read, record.rows_written, record.counts["new"]) == (25_000,) * 3
+
+
+def test_an_imported_register_is_keyed_in_the_election_language_at_once(election):
+    election.language = "es"
+    election.save()
+    rows = [["10", "Ortega", "Ana", "C1", ""], ["11", "Ñandú", "Luis", "C1", ""]]
+    import_now(election, csv_bytes(rows))
+    keys = dict(
+        Registration.objects.filter(election=election).values_list(
+            "voter__voter_number", "sort_key"
+        )
+    )
+    assert keys["10"] == sort_key("es", "Ortega", "Ana", "10")
+    assert keys["11"] == sort_key("es", "Ñandú", "Luis", "11")
+    # Spanish: ñ after n, before o.
+    assert bytes(keys["11"]) < bytes(keys["10"])
+
+
+def test_a_rename_by_an_import_drops_the_stale_key_in_other_elections(election):
+    other = ElectionFactory(slug="local-2026")
+    voter = Voter.objects.create(voter_number="20", family_name="Old", given_name="Name")
+    center = PollingCenterFactory(election=other)
+    kept = Voter.objects.create(voter_number="21", family_name="Same", given_name="Name")
+    RegistrationFactory(election=other, center=center, voter=voter)
+    RegistrationFactory(election=other, center=center, voter=kept)
+    rows = [["20", "New", "Name", "C1", ""], ["21", "Same", "Name", "C1", ""]]
+    import_now(election, csv_bytes(rows))
+    stale = Registration.objects.get(election=other, voter=voter)
+    unchanged = Registration.objects.get(election=other, voter=kept)
+    assert stale.sort_key is None
+    assert bytes(unchanged.sort_key) == sort_key(other.language, "Same", "Name", "21")

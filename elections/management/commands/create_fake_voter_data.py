@@ -30,12 +30,26 @@ class Command(BaseCommand):
         parser.add_argument(
             "--locale", default="en_US", help="Faker locale for names, e.g. ar_AA, ja_JP, ru_RU"
         )
+        parser.add_argument(
+            "--language",
+            default=None,
+            help="a new election's language (en, fr, es, de, sv, ar, ru; default: the locale's)",
+        )
 
-    def handle(self, *args, voters: str, election: str | None, seed: int | None, locale: str, **kw):
+    def handle(
+        self,
+        *args,
+        voters: str,
+        election: str | None,
+        seed: int | None,
+        locale: str,
+        language: str | None,
+        **kw,
+    ):
         count = positive_int(voters)
         try:
             result = create_fake_voter_data(
-                voters=count, election_name=election, seed=seed, locale=locale
+                voters=count, election_name=election, seed=seed, locale=locale, language=language
             )
         except FakeDataError as exc:
             raise CommandError(str(exc)) from None

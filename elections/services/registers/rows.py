@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from elections.models import Election, PollingCenter, Voter
+from elections.services.collation import sort_key
 
 REQUIRED = ("voter_number", "family_name", "given_name", "center_code")
 OPTIONAL = ("center_name",)
@@ -38,13 +39,13 @@ STAGING_COLUMNS = (
     "given_name",
     "center_code",
     "center_name",
+    "sort_key",
 )
-# Column types of the staging table other than text (a sort key of bytes would be "bytea" on
-# PostgreSQL, "blob" on SQLite).
-STAGING_TYPES = {"line": "integer"}
+# Column types of the staging table other than text, by database vendor where they differ.
+STAGING_TYPES = {"line": "integer", "sort_key": {"postgresql": "bytea", "sqlite": "blob"}}
 # Staged columns copied onto the voter (insert and update) and onto the registration.
 VOTER_COLUMNS = ("family_name", "given_name")
-REGISTRATION_COLUMNS: tuple[str, ...] = ()
+REGISTRATION_COLUMNS: tuple[str, ...] = ("sort_key",)
 
 
 class ColumnsError(ValueError):
@@ -120,7 +121,8 @@ def register_row(fields: dict[str, str]) -> RegisterRow:
 def staged_values(line: int, row: RegisterRow, election: Election) -> tuple:
     """The staging table's values for one valid row (see ``STAGING_COLUMNS``).
 
-    ``election`` is here for columns that depend on it (a sort key in its language)."""
+    The registration's sort key is in the election's language: the merge writes it with the
+    registration, so an imported register is in alphabetical order as soon as it lands."""
     return (
         line,
         row.voter_number,
@@ -128,4 +130,5 @@ def staged_values(line: int, row: RegisterRow, election: Election) -> tuple:
         row.given_name,
         row.center_code,
         row.center_name,
+        sort_key(election.language, row.family_name, row.given_name, row.voter_number),
     )

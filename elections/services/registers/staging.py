@@ -30,6 +30,11 @@ def staging_name(import_id: int) -> str:
     return f"register_import_{int(import_id)}"
 
 
+def _column_type(name: str) -> str:
+    kind = STAGING_TYPES.get(name, "text")
+    return kind[connection.vendor] if isinstance(kind, dict) else kind
+
+
 class Staging:
     """The temporary table of one import on the current connection."""
 
@@ -37,9 +42,7 @@ class Staging:
         self.table = staging_name(import_id)
 
     def create(self) -> None:
-        columns = ", ".join(
-            f"{name} {STAGING_TYPES.get(name, 'text')} NOT NULL" for name in STAGING_COLUMNS
-        )
+        columns = ", ".join(f"{name} {_column_type(name)} NOT NULL" for name in STAGING_COLUMNS)
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
             cursor.execute(f"CREATE TEMP TABLE {self.table} ({columns})")
@@ -170,6 +173,7 @@ class Staging:
         reg_cols = "".join(f", {c}" for c in REGISTRATION_COLUMNS)
         staged_reg_cols = "".join(f", s.{c}" for c in REGISTRATION_COLUMNS)
         set_reg = "".join(f", {c} = s.{c}" for c in REGISTRATION_COLUMNS)
+        renamed = " OR ".join(f"v.{c} <> s.{c}" for c in VOTER_COLUMNS)
         reg_differs = "".join(f" OR {REGISTRATIONS}.{c} <> s.{c}" for c in REGISTRATION_COLUMNS)
         statements = [
             # Unknown center codes become centers, named by the file when it names them.
@@ -180,6 +184,15 @@ class Staging:
                 f"FROM {self.table} s WHERE NOT EXISTS (SELECT 1 FROM {CENTERS} c "
                 f"WHERE c.election_id = %s AND c.code = s.center_code) GROUP BY s.center_code",
                 e + e,
+            ),
+            # A voter renamed here keeps a stale key in the other elections that register
+            # them: drop it, and their next assignment keys them again (it fills missing keys
+            # before it splits). Before the rename, while the names still differ.
+            (
+                f"UPDATE {REGISTRATIONS} SET sort_key = NULL WHERE election_id <> %s "
+                f"AND voter_id IN (SELECT v.id FROM {VOTERS} v JOIN {self.table} s "
+                f"ON s.voter_number = v.voter_number WHERE {renamed})",
+                e,
             ),
             (
                 f"UPDATE {VOTERS} SET {set_voter} FROM {self.table} s "

@@ -27,6 +27,7 @@ from django.utils import timezone
 from config.celery import all_queue_names
 from elections.models import Election, Registration, Voter
 from elections.services.fake_data import create_fake_voter_data
+from rolls.management.commands._bench_languages import part_collation, render_directions
 from rolls.management.commands._import_bench import import_table, part_import
 from rolls.models import RollFile, Run, RunStatus
 from rolls.selectors import run_metrics
@@ -66,7 +67,11 @@ class Command(BaseCommand):
         # Internal: one measurement, run in a subprocess against its own database.
         parser.add_argument("--part", choices=sorted(PARTS), help=argparse.SUPPRESS)
         parser.add_argument("--voters", type=int, default=0, help=argparse.SUPPRESS)
-        parser.add_argument("--skip", default="", help="comma-separated parts to skip")
+        parser.add_argument(
+            "--skip",
+            default="",
+            help="comma-separated parts to skip (data, pdf, strategies, load, languages)",
+        )
 
     def handle(self, *args, quick, part, voters, skip, **options):
         if part:
@@ -86,6 +91,25 @@ class Command(BaseCommand):
                          last_json)  # fmt: skip
         if "load" not in skipped:
             self.load(databases, 100_000 if quick else 1_000_000)
+        if "languages" not in skipped:
+            self.languages(databases, 100_000 if quick else 1_000_000)
+
+    def languages(self, databases, voters: int) -> None:
+        """Alphabetical order and right-to-left rolls: see _bench_languages.py."""
+        self.stdout.write(f"\n== Election languages: assignment at {voters:,} voters (s) ==")
+        self.stdout.write(
+            f"{'database':<11} {'binary order':>13} {'ICU keys':>9} {'ratio':>6} {'re-key':>7}"
+        )
+        for label, env in databases.items():
+            self.fresh(env)
+            manage("bench", "--part", "fake", "--voters", str(voters), env=env)
+            f = last_json(manage("bench", "--part", "collation", env=env))
+            self.stdout.write(
+                f"{label:<11} {f['binary']:>13.2f} {f['keys']:>9.2f} "
+                f"{f['keys'] / f['binary']:>5.2f}x {f['refresh']:>7.2f}"
+            )
+        self.stdout.write("\n== Election languages: one 500-voter station, CPU s ==")
+        self.stdout.write(render_directions(ROOT))
 
     # --- databases -----------------------------------------------------------------------
     def databases(self) -> dict[str, dict[str, str]]:
@@ -393,4 +417,5 @@ PARTS = {
     "change": part_change,
     "latest": part_latest,
     "import": part_import,
+    "collation": part_collation,
 }
