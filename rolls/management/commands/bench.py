@@ -27,6 +27,7 @@ from django.utils import timezone
 from config.celery import all_queue_names
 from elections.models import Election, Registration, Voter
 from elections.services.fake_data import create_fake_voter_data
+from rolls.management.commands import _bench_scale
 from rolls.models import RollFile, Run, RunStatus
 from rolls.selectors import run_metrics
 from rolls.services.assignment import stations_assign
@@ -57,6 +58,9 @@ def last_json(output: str) -> dict:
     return json.loads([line for line in output.splitlines() if line.startswith("{")][-1])
 
 
+SECTIONS = ("data", "pdf", "planner", "two-nodes", "strategies", "load")
+
+
 class Command(BaseCommand):
     help = "Print the benchmark figures: fake data, assignment, PDF rendering, strategies."
 
@@ -65,19 +69,28 @@ class Command(BaseCommand):
         # Internal: one measurement, run in a subprocess against its own database.
         parser.add_argument("--part", choices=sorted(PARTS), help=argparse.SUPPRESS)
         parser.add_argument("--voters", type=int, default=0, help=argparse.SUPPRESS)
-        parser.add_argument("--skip", default="", help="comma-separated parts to skip")
+        parser.add_argument(
+            "--skip", default="", help=f"comma-separated parts to skip: {', '.join(SECTIONS)}"
+        )
+        parser.add_argument("--only", default="", help="comma-separated parts to run alone")
 
-    def handle(self, *args, quick, part, voters, skip, **options):
+    def handle(self, *args, quick, part, voters, skip, only, **options):
         if part:
             self.stdout.write(json.dumps(PARTS[part](voters)))
             return
         skipped = {s.strip() for s in skip.split(",") if s.strip()}
+        if only:
+            skipped |= set(SECTIONS) - {s.strip() for s in only.split(",")}
         sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
         databases = self.databases()
         if "data" not in skipped:
             self.data_and_assignment(databases, sizes)
         if "pdf" not in skipped:
             self.pdf()
+        if "planner" not in skipped:
+            _bench_scale.planner_table(self.stdout.write)
+        if "two-nodes" not in skipped:
+            self.two_nodes(databases)
         if "strategies" not in skipped:
             self.strategies(databases, quick)
         if "load" not in skipped:
@@ -176,6 +189,26 @@ class Command(BaseCommand):
                     )  # fmt: skip
                     table = out.split("Comparison on Big:")[-1].rstrip()
                     self.stdout.write(f"\n-- 100,000 voters, our strategy --{table}")
+
+    # --- two render nodes ---------------------------------------------------------------------
+    def two_nodes(self, databases) -> None:
+        label, env = list(databases.items())[-1]  # PostgreSQL + RabbitMQ when available
+        env = {**env, "CELERY_QUEUE_NAMESPACE": f"nodes{os.getpid()}."}
+        self.stdout.write(f"\n== Two render nodes (-c 2 each) + a database node, {label} ==")
+        self.fresh(env)
+        manage("bench", "--part", "fake", "--voters", "10000", env=env)
+        with _bench_scale.nodes(env):
+            manage(
+                "queue_task", "assign_in_database_then_balanced_batches", "--election", "Bench",
+                "--wait", "--timeout", "600", env=env, timeout=700,
+            )  # fmt: skip
+        split = last_json(manage("bench", "--part", "split", env=env))
+        self.stdout.write(
+            f"run {split['status']}: {split['planned_batches']} batches planned for "
+            f"{split['planned_processes']} processes ({split['planned_from']})"
+        )
+        for node, (batches, pages) in split["nodes"].items():
+            self.stdout.write(f"  {node:<24} {batches:>4} batches {pages:>6,} pages")
 
     # --- load: one big election end to end -----------------------------------------------------
     def load(self, databases, voters: int) -> None:
@@ -388,4 +421,5 @@ PARTS = {
     "publish": part_publish,
     "change": part_change,
     "latest": part_latest,
+    "split": _bench_scale.part_split,
 }
