@@ -27,7 +27,7 @@ from rolls.launch import run_resume
 from rolls.models import Run, RunStatus, Station
 from rolls.selectors import run_wall_seconds
 from rolls.selectors.changes import official_run, run_changes
-from rolls.selectors.runs import run_downloads
+from rolls.selectors.runs import run_downloads, run_roll_files
 from rolls.services import recovery
 from rolls.services.manifest import run_manifest
 from rolls.services.runs import RunRefused
@@ -325,7 +325,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
         run = self.get_object(request, object_id)
         context = dict(extra_context or {})
         if run is not None:
-            context.update(run_page_context(run))
+            context.update(run_page_context(run, request.GET.get("files")))
             context.update(
                 {
                     "title": f"Run {run.pk} · {run.election.name}",
@@ -349,13 +349,13 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
                 }
             )
             if request.user.has_perm(DOWNLOAD_ROLLS) and run.renders:
-                context.update(self.record_context(request, run, context["roll_files"]))
+                context.update(self.record_context(request, run))
         return super().change_view(request, object_id, form_url, extra_context=context)
 
-    def record_context(self, request: HttpRequest, run: Run, files) -> dict:
+    def record_context(self, request: HttpRequest, run: Run) -> dict:
         """The set as a record: its manifest digests, what changed since the official set
         (counted only when asked: it reads both splits), and who downloaded what."""
-        manifest = run_manifest(run, files)
+        manifest = run_manifest(run, run_roll_files(run))
         official = official_run(run.election_id)
         compare = official if official is not None and official.pk != run.pk else None
         changes = run_changes(compare, run) if compare and request.GET.get("changes") else None

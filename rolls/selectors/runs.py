@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F
+from django.db.models import Count, F, Sum
 
 from elections.models import PollingCenter
 from rolls.models import ENDED_TASK_STATES, Download, RollFile, Run, RunTask, TaskState
@@ -164,6 +164,57 @@ def run_task_tally(run: Run) -> TaskTally:
     """How many of the run's tasks there are and have ended, and whether all have."""
     tasks = RunTask.objects.filter(run=run)
     return TaskTally(total=tasks.count(), ended=tasks.ended().count(), drained=tasks.drained())
+
+
+# The run page lists the files a page at a time: at 1M voters a run has ~2,500 of them.
+ROLL_FILES_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class RollFilePage:
+    files: list[RollFile]
+    number: int  # 1-based
+    pages: int
+    first: int  # 1-based position of files[0] in the run's list
+    total: int
+    bytes: int
+    centers: int
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.files) - 1
+
+
+def run_roll_files_page(
+    run: Run, number: int | str | None, per_page: int = ROLL_FILES_PER_PAGE
+) -> RollFilePage:
+    """One page of the run's station PDFs in center and station order, with the run's
+    totals (one aggregate query, then the page). A bad or past-the-end number gives the
+    nearest page."""
+    totals = RollFile.objects.filter(run=run).aggregate(
+        total=Count("id"), bytes=Sum("bytes"), centers=Count("center_id", distinct=True)
+    )
+    total = totals["total"] or 0
+    pages = max(1, -(-total // per_page))
+    try:
+        page = min(max(1, int(number or 1)), pages)
+    except (TypeError, ValueError):
+        page = 1
+    start = (page - 1) * per_page
+    files = list(
+        RollFile.objects.filter(run=run)
+        .select_related("center")
+        .order_by("center__code", "center_id", "station_number")[start : start + per_page]
+    )
+    return RollFilePage(
+        files=files,
+        number=page,
+        pages=pages,
+        first=start + 1,
+        total=total,
+        bytes=totals["bytes"] or 0,
+        centers=totals["centers"] or 0,
+    )
 
 
 def run_roll_files(run: Run, center_id: int | None = None) -> list[RollFile]:
