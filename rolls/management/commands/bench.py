@@ -10,24 +10,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
-from django.test import Client
-from django.urls import reverse
 from django.utils import timezone
 
 from config.celery import all_queue_names
 from elections.models import Election, Registration, Voter
 from elections.services.fake_data import create_fake_voter_data
-from rolls.management.commands import _bench_scale
+from rolls.management.commands import _bench_console, _bench_scale
 from rolls.models import RollFile, Run, RunStatus
 from rolls.selectors import run_metrics
 from rolls.services.assignment import stations_assign
@@ -58,7 +53,7 @@ def last_json(output: str) -> dict:
     return json.loads([line for line in output.splitlines() if line.startswith("{")][-1])
 
 
-SECTIONS = ("data", "pdf", "planner", "two-nodes", "strategies", "load")
+SECTIONS = ("data", "pdf", "planner", "two-nodes", "strategies", "load", "console")
 
 
 class Command(BaseCommand):
@@ -95,6 +90,8 @@ class Command(BaseCommand):
             self.strategies(databases, quick)
         if "load" not in skipped:
             self.load(databases, 100_000 if quick else 1_000_000)
+        elif "console" not in skipped:  # alone: the election the last load left behind
+            self.console({**list(databases.values())[-1], "CELERY_QUEUE_NAMESPACE": "console."})
 
     # --- databases -----------------------------------------------------------------------
     def databases(self) -> dict[str, dict[str, str]]:
@@ -237,18 +234,11 @@ class Command(BaseCommand):
                 f"peak RSS per worker process, {size:>9,} voters: "
                 + ", ".join(f"{m:.0f} MB" for m in mb)
             )
-        admin = last_json(manage("bench", "--part", "admin", env=env))
-        self.stdout.write(
-            f"\nAdmin pages at {voters:,} voters (ms over {admin['requests']} requests):"
-        )
-        for page, (p50, p95) in admin["pages"].items():
-            self.stdout.write(f"  {page:<36} p50 {p50:7.1f}  p95 {p95:7.1f}")
-        z = admin["zip"]
-        self.stdout.write(
-            f"  run zip ({z['files']:,} PDFs, {z['megabytes']:,.0f} MB): first byte "
-            f"{z['first_byte_ms']:.0f} ms, all of it {z['seconds']:.1f} s, peak memory "
-            f"+{z['peak_growth_mb']:.0f} MB"
-        )
+        self.console(env, voters)
+
+    def console(self, env, voters: int = 0) -> None:
+        figures = last_json(manage("bench", "--part", "console", env=env))
+        _bench_console.print_console(self.stdout.write, figures, voters or figures["voters"])
 
     def changed_only(self, env) -> None:
         """Publish the full run, change one voter's name in each of 10 centers, and time the
@@ -327,57 +317,6 @@ def part_assign(_: int) -> dict:
     return {"seconds": result.seconds, "stations": result.stations}
 
 
-def part_admin(_: int) -> dict:
-    """p50/p95 of the console's heavy pages against the election just loaded."""
-    user = get_user_model().objects.create_superuser("bench", password=None)
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(user)
-    run = Run.objects.order_by("-pk").first()
-    pages = {
-        "runs list": reverse("admin:rolls_run_changelist"),
-        "run page (tasks, timeline)": reverse("admin:rolls_run_change", args=[run.pk]),
-        "run progress (JSON)": reverse("admin:rolls_run_progress", args=[run.pk]),
-        "voters list": reverse("admin:elections_voter_changelist"),
-        "voters search by family name": reverse("admin:elections_voter_changelist") + "?q=Smi",
-        "registrations list": reverse("admin:elections_registration_changelist"),
-        "task results list": reverse("admin:django_celery_results_taskresult_changelist"),
-    }
-    requests = 15
-    figures = {}
-    for name, url in pages.items():
-        client.get(url)  # warm caches once
-        times = []
-        for _ in range(requests):
-            started = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - started) * 1000)
-            if response.status_code != 200:
-                raise RuntimeError(f"{url} answered {response.status_code}")
-        times.sort()
-        figures[name] = (statistics.median(times), times[int(0.95 * (len(times) - 1))])
-    return {"requests": requests, "pages": figures, "zip": zip_figures(client, run)}
-
-
-def zip_figures(client: Client, run: Run) -> dict:
-    """The run's zip as staff download it: time to the first byte, time to the last, its
-    size, and how much this process's peak memory grew while streaming it."""
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
-    response = client.get(reverse("admin:rolls_run_zip", args=[run.pk]))
-    chunks = iter(response.streaming_content)
-    size = len(next(chunks))
-    first = time.perf_counter() - started
-    for chunk in chunks:
-        size += len(chunk)
-    return {
-        "first_byte_ms": first * 1000,
-        "seconds": time.perf_counter() - started,
-        "megabytes": size / 1e6,
-        "files": run.roll_files.count(),
-        "peak_growth_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024,
-    }
-
-
 def _run_figures(run: Run) -> dict:
     return {
         "run": run.pk,
@@ -417,7 +356,7 @@ def part_latest(_: int) -> dict:
 PARTS = {
     "fake": part_fake,
     "assign": part_assign,
-    "admin": part_admin,
+    "console": _bench_console.part_console,
     "publish": part_publish,
     "change": part_change,
     "latest": part_latest,
