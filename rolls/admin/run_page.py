@@ -24,7 +24,9 @@ from rolls.selectors.runs import (
     run_task_tally,
 )
 
-TASK_ROWS_SHOWN = 300
+# Past this many, the table lists the first ones and every failure (the timeline shows
+# them all; Task results lists every one). 1M voters on 2 processes plan ~150 batches.
+TASK_ROWS_SHOWN = 50
 
 
 def wrappable(name: str) -> SafeString:
