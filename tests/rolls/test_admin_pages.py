@@ -600,3 +600,22 @@ def test_run_page_lists_its_roll_files_a_page_at_a_time_with_the_run_totals(staf
     # A page number out of range or not a number shows the nearest page, never an error.
     assert "page 2 of 2" in staff_client.get(url + "?files=99").content.decode()
     assert "page 1 of 2" in staff_client.get(url + "?files=x").content.decode()
+
+
+def test_the_run_page_digests_are_those_of_the_manifest_even_after_the_run_changes(
+    staff_client, run
+):
+    """The page keeps a finished run's digests; a change of status must not show stale ones."""
+
+    def digests_on_page() -> list[str]:
+        return re.findall(r"SHA-256 <code>([0-9a-f]{64})</code>", page_of(staff_client, run))
+
+    def digests_of_downloads() -> list[str]:
+        urls = [reverse("admin:rolls_run_manifest", args=[run.pk, f]) for f in ("csv", "json")]
+        return [hashlib.sha256(staff_client.get(u).content).hexdigest() for u in urls]
+
+    assert digests_on_page() == digests_of_downloads()
+    assert digests_on_page() == digests_of_downloads()  # from the cache this time
+    before = digests_of_downloads()
+    Run.objects.filter(pk=run.pk).update(status=RunStatus.FAILED)
+    assert digests_on_page() == digests_of_downloads() != before
