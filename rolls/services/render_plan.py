@@ -57,10 +57,23 @@ def processes_for(run: Run, *, probe=worker_setup_probe) -> Processes:
     if run.worker_setup.get("in_process"):
         return Processes(1, "in process (no workers: tasks applied here)")
     live = probe(timeout=LIVE_PROBE_TIMEOUT)
-    count = render_processes(live, render_queue=render_queue)
-    if count:
-        nodes = len(live.get("nodes") or {})
-        return Processes(count, f"live: {nodes} node{'s' * (nodes != 1)} answered")
+    answered = live.get("nodes") or {}
+    if render_processes(live, render_queue=render_queue):
+        # A node busy enough to miss the short probe (measured: on a loaded machine) but
+        # that answered when the run started still counts: fewer batches than processes
+        # would idle it, one round too many costs a few per cent at most.
+        silent = {
+            name: node
+            for name, node in (run.worker_setup.get("nodes") or {}).items()
+            if name not in answered
+        }
+        count = render_processes({"nodes": {**silent, **answered}}, render_queue=render_queue)
+        nodes = len(answered)
+        source = f"live: {nodes} node{'s' * (nodes != 1)} answered"
+        late = render_processes({"nodes": silent}, render_queue=render_queue)
+        if late:
+            source += f", and {late} processes of nodes that answered at the start"
+        return Processes(count or 0, source)
     at_start = render_processes(run.worker_setup, render_queue=render_queue)
     if at_start:
         return Processes(

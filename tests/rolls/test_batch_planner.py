@@ -74,6 +74,12 @@ def test_the_live_answer_wins_then_the_start_then_the_fallback_each_saying_which
     live = processes_for(run, probe=lambda timeout: stats(("w1@a", 6, None), ("w2@b", 10, None)))
     assert (live.count, live.source) == (16, "live: 2 nodes answered")
 
+    late = processes_for(run, probe=lambda timeout: stats(("w2@b", 10, None)))
+    assert late.count == 16, "w1 answered at the start, only too slowly now"
+    assert late.source == (
+        "live: 1 node answered, and 6 processes of nodes that answered at the start"
+    )
+
     silent = processes_for(run, probe=lambda timeout: stats())
     assert silent.count == 6 and "when the run started" in silent.source
 
