@@ -34,8 +34,8 @@ def start_nodes(workers, tmp_path, render_processes: int) -> list:
     return folders
 
 
-def run_of_centers(strategy: str, codes: str, voters: int):
-    election = ElectionFactory(max_voters_per_station=40)
+def run_of_centers(strategy: str, codes: str, voters: int, per_station: int = 40):
+    election = ElectionFactory(max_voters_per_station=per_station)
     for code in codes:
         center = PollingCenterFactory(election=election, code=code)
         register_voters(center, [(f"Fam{code}{i:03d}", "Ann") for i in range(voters)])
@@ -75,7 +75,9 @@ def test_the_planner_sizes_batches_to_both_render_nodes_and_both_get_batches(
     balanced fan-out asks the live workers, plans for their 4 render processes (not the
     database node's), and both nodes render batches."""
     start_nodes(workers, tmp_path, render_processes=2)
-    run = run_of_centers("assign_in_database_then_balanced_batches", "NSEWC", 160)
+    # 24 stations of 14 pages: 4 batches of ~2 s each, long enough that on the polling
+    # filesystem broker one node cannot take all four before the other asks for work.
+    run = run_of_centers("assign_in_database_then_balanced_batches", "NSEWCX", 2000, 500)
 
     assert run.status == RunStatus.SUCCEEDED, run.error
     assert run.planned_processes == 4, run.planned_from
@@ -85,7 +87,7 @@ def test_the_planner_sizes_batches_to_both_render_nodes_and_both_get_batches(
     assert len(batches) == run.planned_batches
     assert {r.worker.split(".")[0] for r in batches} == {"render-a", "render-b"}
     seen = voter_numbers_in_run(run)
-    assert len(seen) == 800 and max(seen.values()) == 1
+    assert len(seen) == 12_000 and max(seen.values()) == 1
 
     admin = get_user_model().objects.create_superuser("boss", password="x" * 12)
     client.force_login(admin)
