@@ -53,12 +53,15 @@ def use_queue_namespace(namespace: str) -> None:
 def worker_setup(state) -> dict:
     """What a run records of each node when it starts, in one round trip: ``inspect stats``
     (pool, processes, prefetch) plus this machine's CPU count, which stats do not carry
-    (8 processes on 2 CPUs are not 8 processes on 8)."""
+    (8 processes on 2 CPUs are not 8 processes on 8), and the queues the node consumes."""
     stats = state.consumer.controller.stats()
+    consumer = state.consumer.task_consumer
     return {
         "pool": stats.get("pool", {}),
         "prefetch_count": stats.get("prefetch_count"),
         "cpus": os.cpu_count(),
+        # Which queues it takes, so the batch planner counts only the processes that render.
+        "queues": sorted(q.name for q in consumer.queues) if consumer is not None else None,
     }
 
 

@@ -19,9 +19,7 @@ from django.utils import timezone
 
 from rolls import tasks
 from rolls.models import AssignmentMode, Benchmark, Run
-from rolls.pdf import expected_pages
 from rolls.services import recovery
-from rolls.services.batching import BATCHES_PER_RUN, balanced_batches
 from rolls.services.benchmarks import (
     BenchmarkRefused,
     benchmark_claim_step,
@@ -31,6 +29,7 @@ from rolls.services.benchmarks import (
 )
 from rolls.services.carry_over import run_carry_over_unchanged
 from rolls.services.fingerprints import template_version
+from rolls.services.render_plan import run_plan_renders
 from rolls.services.run_tasks import run_link_result_tree
 from rolls.services.runs import (
     RunRefused,
@@ -138,13 +137,12 @@ def launch_or_fail(run: Run, launcher: Launcher) -> None:
 
 def resume_signatures(run: Run, plan: recovery.ResumePlan) -> list[Signature]:
     """The tasks that do what ``plan`` says: assign (and render) each missing center, and
-    render the missing stations in batches balanced by pages, as ours does."""
+    render the missing stations in batches planned for the live workers, as ours does."""
     if not run.renders:
         return [tasks.assign_center.si(run.pk, c) for c in plan.centers]
-    pages = [(c, n, expected_pages(voters)) for c, n, voters in plan.stations]
+    batches = run_plan_renders(run=run, stations=plan.stations).batches if plan.stations else []
     return [tasks.assign_and_render_center.si(run.pk, c) for c in plan.centers] + [
-        tasks.render_stations.si(run.pk, batch)
-        for batch in balanced_batches(pages, BATCHES_PER_RUN)
+        tasks.render_stations.si(run.pk, batch) for batch in batches
     ]
 
 

@@ -16,10 +16,9 @@ from celery import chord, group, shared_task
 from django.db import InterfaceError, OperationalError
 
 from rolls.models import Run
-from rolls.pdf import expected_pages
 from rolls.services import pipeline, run_tasks
 from rolls.services import runs as run_services
-from rolls.services.batching import BATCHES_PER_RUN, balanced_batches
+from rolls.services.render_plan import run_plan_renders
 from rolls.services.rendering import station_render
 from rolls.task_base import RunBoundTask, where
 
@@ -160,12 +159,11 @@ def _fan_out(run: Run, layout: str) -> int:
         canvas = chord(header, finalize_run.s(run_id=run.pk))
         queued = len(stations)
     elif layout == "balanced":
-        batches = balanced_batches(
-            [(c, n, expected_pages(voters)) for c, n, voters in stations], BATCHES_PER_RUN
-        )
-        header = group(render_stations.si(run.pk, batch) for batch in batches)
+        # As many batches as the live workers' processes and a few seconds each allow.
+        plan = run_plan_renders(run=run, stations=stations)
+        header = group(render_stations.si(run.pk, batch) for batch in plan.batches)
         canvas = chord(header, finalize_run.s(run_id=run.pk))
-        queued = len(batches)
+        queued = plan.count
     else:
         raise ValueError(f"unknown fan-out layout {layout!r}")
     run_tasks.run_link_result_tree(run_id=run.pk, result=canvas.apply_async())

@@ -17,9 +17,16 @@ from rolls.admin.charts import Bar, timeline_svg
 from rolls.formatting import format_duration
 from rolls.models import Run, RunStatus, TaskState
 from rolls.selectors import run_metrics, run_wall_seconds
-from rolls.selectors.runs import TaskEntry, run_roll_files, run_task_entries, run_task_tally
+from rolls.selectors.runs import (
+    TaskEntry,
+    run_roll_files_page,
+    run_task_entries,
+    run_task_tally,
+)
 
-TASK_ROWS_SHOWN = 300
+# Past this many, the table lists the first ones and every failure (the timeline shows
+# them all; Task results lists every one). 1M voters on 2 processes plan ~150 batches.
+TASK_ROWS_SHOWN = 50
 
 
 def wrappable(name: str) -> SafeString:
@@ -139,7 +146,7 @@ def _where(task: TaskEntry) -> str:
     return "—"
 
 
-def run_page_context(run: Run) -> dict:
+def run_page_context(run: Run, files_page: str | None = None) -> dict:
     now = timezone.now()
     rows: list[TaskRow] = []
     bars: list[Bar] = []
@@ -186,7 +193,7 @@ def run_page_context(run: Run) -> dict:
     failures = [row for row in rows if row.failed]
     shown = rows[:TASK_ROWS_SHOWN]
     shown += [row for row in failures if row not in shown]
-    files = run_roll_files(run)
+    files = run_roll_files_page(run, files_page)
     return {
         "progress": run_progress(run),
         "metrics": metrics_display(run_metrics(run)) if not run.is_active else {},
@@ -196,8 +203,8 @@ def run_page_context(run: Run) -> dict:
         "task_rows_hidden": len(rows) - len(shown),
         "timeline": timeline_svg(bars, queued_until=first_start, finished=finished),
         "timeline_processes": len({bar.row for bar in bars if not bar.row.endswith("pid ?")}),
-        "roll_files": files,
-        "roll_bytes": sum(f.bytes for f in files),
+        "roll_files": files.files,
+        "roll_page": files,
     }
 
 

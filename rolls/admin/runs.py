@@ -29,9 +29,9 @@ from rolls.launch import run_resume
 from rolls.models import Run, RunStatus, Station
 from rolls.selectors import run_wall_seconds
 from rolls.selectors.changes import official_run, run_changes
-from rolls.selectors.runs import run_downloads
+from rolls.selectors.runs import run_downloads, run_roll_files
 from rolls.services import recovery
-from rolls.services.manifest import run_manifest
+from rolls.services.manifest import run_manifest_summary
 from rolls.services.runs import RunRefused
 from rolls.strategies import STRATEGIES
 
@@ -63,6 +63,13 @@ def set_badge(run: Run) -> str:
         run.set_status.value.replace(" ", "-"),
         run.set_status.label,
     )
+
+
+def url_prefix(name: str, run_id: int) -> str:
+    """``.../run/5/rolls/`` of ``.../run/5/rolls/<id>/download/``: what comes before the id."""
+    marker = 987654321
+    url = reverse(name, args=[run_id, marker])
+    return url[: url.index(f"/{marker}/") + 1]
 
 
 def results_url(run_id: int) -> str:
@@ -327,7 +334,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
         run = self.get_object(request, object_id)
         context = dict(extra_context or {})
         if run is not None:
-            context.update(run_page_context(run))
+            context.update(run_page_context(run, request.GET.get("files")))
             context.update(
                 {
                     "title": f"Run {run.pk} · {run.election.name}",
@@ -340,6 +347,9 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
                     "compare_url": reverse("admin:rolls_run_compare", args=[run.election_id]),
                     "progress_url": reverse("admin:rolls_run_progress", args=[run.pk]),
                     "zip_url": reverse("admin:rolls_run_zip", args=[run.pk]),
+                    # 2 x 100 rows of links: one reverse each instead of one a row.
+                    "rolls_url_prefix": url_prefix("admin:rolls_run_roll_download", run.pk),
+                    "centers_url_prefix": url_prefix("admin:rolls_run_center_zip", run.pk),
                     "finished_status": run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED),
                     "set_badge": set_badge(run),
                     "can_publish": request.user.has_perm(PUBLISH_ROLLS)
@@ -351,13 +361,13 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
                 }
             )
             if request.user.has_perm(DOWNLOAD_ROLLS) and run.renders:
-                context.update(self.record_context(request, run, context["roll_files"]))
+                context.update(self.record_context(request, run))
         return super().change_view(request, object_id, form_url, extra_context=context)
 
-    def record_context(self, request: HttpRequest, run: Run, files) -> dict:
+    def record_context(self, request: HttpRequest, run: Run) -> dict:
         """The set as a record: its manifest digests, what changed since the official set
         (counted only when asked: it reads both splits), and who downloaded what."""
-        manifest = run_manifest(run, files)
+        manifest = run_manifest_summary(run, lambda: run_roll_files(run))
         official = official_run(run.election_id)
         compare = official if official is not None and official.pk != run.pk else None
         changes = run_changes(compare, run) if compare and request.GET.get("changes") else None

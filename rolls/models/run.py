@@ -117,6 +117,13 @@ class Run(models.Model):
     template_version = models.CharField(max_length=32, blank=True)
     voters_total = models.PositiveIntegerField(default=0)
     worker_setup = models.JSONField(default=dict, blank=True)
+    # The render plan of the balanced fan-out (``rolls.services.render_plan``): how many
+    # batches it queued for how many worker processes, and where that number came from
+    # (the live workers, the setup recorded at the start, or the fallback).
+    planned_batches = models.PositiveIntegerField(null=True, blank=True)
+    planned_processes = models.PositiveIntegerField(null=True, blank=True)
+    planned_seconds_per_page = models.FloatField(null=True, blank=True)
+    planned_from = models.CharField(max_length=300, blank=True)
     benchmark = models.ForeignKey(
         "rolls.Benchmark", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
     )

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F
+from django.db.models import Count, F, Q, Sum
 
 from elections.models import PollingCenter
 from rolls.models import ENDED_TASK_STATES, Download, RollFile, Run, RunTask, TaskState
@@ -76,10 +76,22 @@ def _task_args(raw: str | None) -> tuple:
     try:
         value = json.loads(raw) if raw else None
         if isinstance(value, str):
-            value = ast.literal_eval(value)
+            value = _literal(value)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return ()
     return tuple(value) if isinstance(value, list | tuple) else ()
+
+
+def _literal(text: str):
+    """A repr of ints and lists: read as JSON when it is one once its outer parentheses are
+    brackets (a batch's ``(5, [[1, 2], ...])``: ~40x faster than ``ast.literal_eval``, which
+    compiles the text; 150 batches took 40 ms), else as a Python literal."""
+    if text.startswith("(") and text.endswith(")"):
+        try:
+            return json.loads(f"[{text[1:-1].rstrip(',')}]")
+        except ValueError:
+            pass
+    return ast.literal_eval(text)
 
 
 def _batch_stations(args: tuple) -> list[tuple[int, int]]:
@@ -162,8 +174,64 @@ def run_task_entries(run: Run) -> list[TaskEntry]:
 
 def run_task_tally(run: Run) -> TaskTally:
     """How many of the run's tasks there are and have ended, and whether all have."""
-    tasks = RunTask.objects.filter(run=run)
-    return TaskTally(total=tasks.count(), ended=tasks.ended().count(), drained=tasks.drained())
+    # One query (the progress JSON is polled every second by every open run page).
+    counts = RunTask.objects.filter(run=run).aggregate(
+        total=Count("id"), ended=Count("id", filter=Q(state__in=ENDED_TASK_STATES))
+    )
+    return TaskTally(
+        total=counts["total"], ended=counts["ended"], drained=counts["total"] == counts["ended"]
+    )
+
+
+# The run page lists the files a page at a time: at 1M voters a run has ~2,500 of them.
+ROLL_FILES_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class RollFilePage:
+    files: list[RollFile]
+    number: int  # 1-based
+    pages: int
+    first: int  # 1-based position of files[0] in the run's list
+    total: int
+    bytes: int
+    centers: int
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.files) - 1
+
+
+def run_roll_files_page(
+    run: Run, number: int | str | None, per_page: int = ROLL_FILES_PER_PAGE
+) -> RollFilePage:
+    """One page of the run's station PDFs in center and station order, with the run's
+    totals (one aggregate query, then the page). A bad or past-the-end number gives the
+    nearest page."""
+    totals = RollFile.objects.filter(run=run).aggregate(
+        total=Count("id"), bytes=Sum("bytes"), centers=Count("center_id", distinct=True)
+    )
+    total = totals["total"] or 0
+    pages = max(1, -(-total // per_page))
+    try:
+        page = min(max(1, int(number or 1)), pages)
+    except (TypeError, ValueError):
+        page = 1
+    start = (page - 1) * per_page
+    files = list(
+        RollFile.objects.filter(run=run)
+        .select_related("center")
+        .order_by("center__code", "center_id", "station_number")[start : start + per_page]
+    )
+    return RollFilePage(
+        files=files,
+        number=page,
+        pages=pages,
+        first=start + 1,
+        total=total,
+        bytes=totals["bytes"] or 0,
+        centers=totals["centers"] or 0,
+    )
 
 
 def run_roll_files(run: Run, center_id: int | None = None) -> list[RollFile]:

@@ -1,10 +1,82 @@
-"""Render batches balanced by pages: a pure function of the stations, no database."""
+"""Render batches sized to the cluster and balanced by pages: pure functions, no database,
+no broker. The caller measures (live worker processes, seconds per page) and passes the
+figures in, so every decision here is unit-testable with given numbers."""
 
 from __future__ import annotations
 
-# Enough batches to keep every process of a few workers busy and to even out the tail,
-# few enough that per-task overhead stays negligible.
-BATCHES_PER_RUN = 16
+import heapq
+import math
+from dataclasses import dataclass
+
+# A batch should take a few seconds of rendering: long enough that Celery's per-task
+# overhead (~15 ms between two tasks on a process, measured) stays under 1%, short enough
+# that the tail after the last batch starts is short and the run's progress moves.
+TARGET_BATCH_SECONDS = 3.0
+# Render time per page when no earlier run of this console measured one: what
+# ``python -m rolls.pdf.bench`` measures on the 2-core development machine, plus the
+# database read and the storage write of each station.
+DEFAULT_SECONDS_PER_PAGE = 0.015
+# Celery's overhead per task (median idle gap between two tasks on one process), measured
+# on RabbitMQ and on the filesystem broker: 14-18 ms.
+DEFAULT_TASK_OVERHEAD = 0.016
+# When no worker answers the probe (and the run recorded none when it started), plan for
+# this many processes: what the fan-out always used before it asked the workers.
+FALLBACK_PROCESSES = 16
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """What the fan-out queues: ``batches`` in queue order (heaviest first), for
+    ``processes`` worker processes."""
+
+    batches: list[list[list[int]]]
+    processes: int
+    seconds_per_page: float
+    target_seconds: float
+
+    @property
+    def count(self) -> int:
+        return len(self.batches)
+
+
+def batch_count(
+    *, stations: int, pages: int, processes: int, seconds_per_page: float, target_seconds: float
+) -> int:
+    """How many batches: enough that none takes much longer than ``target_seconds``, a
+    whole number of rounds of ``processes`` (a last round of a few batches would leave the
+    other processes idle while they render), never more than there are stations."""
+    if stations < 1:
+        return 0
+    processes = max(1, processes)
+    by_duration = max(1, math.ceil(pages * seconds_per_page / max(target_seconds, 1e-9)))
+    rounds = math.ceil(by_duration / processes)
+    return min(stations, rounds * processes)
+
+
+def plan_batches(
+    stations: list[tuple[int, int, int]],
+    *,
+    processes: int,
+    seconds_per_page: float = DEFAULT_SECONDS_PER_PAGE,
+    target_seconds: float = TARGET_BATCH_SECONDS,
+) -> BatchPlan:
+    """Batches for ``processes`` live worker processes, each about ``target_seconds`` of
+    rendering at ``seconds_per_page``, balanced longest-first (see :func:`balanced_batches`).
+
+    ``stations`` are ``(center id, station number, pages)``."""
+    count = batch_count(
+        stations=len(stations),
+        pages=sum(p for _, _, p in stations),
+        processes=processes,
+        seconds_per_page=seconds_per_page,
+        target_seconds=target_seconds,
+    )
+    return BatchPlan(
+        batches=balanced_batches(stations, count),
+        processes=max(1, processes),
+        seconds_per_page=seconds_per_page,
+        target_seconds=target_seconds,
+    )
 
 
 def balanced_batches(stations: list[tuple[int, int, int]], batches: int) -> list[list[list[int]]]:
@@ -12,12 +84,19 @@ def balanced_batches(stations: list[tuple[int, int, int]], batches: int) -> list
     so every worker process finishes at about the same time (no long tail).
 
     ``stations`` are ``(center id, station number, pages)``; each batch lists
-    ``[center id, station number]`` pairs (JSON-friendly task arguments).
+    ``[center id, station number]`` pairs (JSON-friendly task arguments). Batches come
+    heaviest first: queued in this order, the light ones fill the gaps at the end.
     """
-    bins: list[tuple[int, list[list[int]]]] = [(0, []) for _ in range(max(1, batches))]
+    count = max(1, batches)
+    loads = [0] * count
+    members: list[list[list[int]]] = [[] for _ in range(count)]
+    # A heap of (load, batch index): the lightest batch in O(log n), so 10M voters on a few
+    # thousand batches plan in well under a second.
+    heap = [(0, i) for i in range(count)]
     for center_id, number, pages in sorted(stations, key=lambda s: -s[2]):
-        index = min(range(len(bins)), key=lambda i: bins[i][0])
-        load, members = bins[index]
-        members.append([center_id, number])
-        bins[index] = (load + pages, members)
-    return [members for _, members in bins if members]
+        load, index = heapq.heappop(heap)
+        members[index].append([center_id, number])
+        loads[index] = load + pages
+        heapq.heappush(heap, (loads[index], index))
+    order = sorted(range(count), key=lambda i: -loads[i])
+    return [members[i] for i in order if members[i]]

@@ -35,6 +35,7 @@ def _node(answer: dict) -> dict:
         "pool": implementation.rsplit(":", 1)[0].rsplit(".", 1)[-1],
         "prefetch": answer.get("prefetch_count"),
         "cpus": answer.get("cpus"),
+        "queues": answer.get("queues"),
     }
 
 

@@ -160,7 +160,13 @@ def test_resume_plans_only_the_unassigned_centers_and_unrendered_stations(half_d
     assert [(c, n) for c, n, _ in plan.stations] == [(a, 1), (a, 3)]
     signatures = resume_signatures(half_done, plan)
     names = sorted(s.task for s in signatures)
-    assert names == ["rolls.tasks.assign_and_render_center"] + ["rolls.tasks.render_stations"] * 2
+    half_done.refresh_from_db()  # the batches are planned for its workers (here: in process)
+    assert half_done.planned_processes == 1
+    assert (
+        names
+        == ["rolls.tasks.assign_and_render_center"]
+        + ["rolls.tasks.render_stations"] * half_done.planned_batches
+    )
     batches = [s.args[1] for s in signatures if s.task.endswith("render_stations")]
     assert sorted(tuple(s) for batch in batches for s in batch) == [(a, 1), (a, 3)]
     assignment_only = Run(pk=half_done.pk, renders=False)

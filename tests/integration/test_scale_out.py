@@ -17,34 +17,37 @@ from tests.rolls.helpers import voter_numbers_in_run
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_run_spreads_over_render_nodes_and_database_work_stays_on_its_node(
-    workers, tmp_path, client
-):
-    db_dir, render_a_dir, render_b_dir = (tmp_path / n for n in ("db", "render-a", "render-b"))
-    for folder in (db_dir, render_a_dir, render_b_dir):
+def start_nodes(workers, tmp_path, render_processes: int) -> list:
+    """A database node and two render nodes, each in a working directory of its own."""
+    folders = [tmp_path / name for name in ("db", "render-a", "render-b")]
+    for folder in folders:
         folder.mkdir()
     ns = workers.namespace
     workers.start(
         node="dbnode", concurrency=1, queues=[queue_name("db", ns), queue_name("default", ns)],
-        cwd=db_dir,
+        cwd=folders[0],
     )  # fmt: skip
-    workers.start(
-        node="render-a", concurrency=1, queues=[queue_name("render", ns)], cwd=render_a_dir
-    )
-    workers.start(
-        node="render-b", concurrency=1, queues=[queue_name("render", ns)], cwd=render_b_dir
-    )
+    for name, folder in zip(("render-a", "render-b"), folders[1:], strict=True):
+        workers.start(
+            node=name, concurrency=render_processes, queues=[queue_name("render", ns)], cwd=folder
+        )
+    return folders
 
-    election = ElectionFactory(max_voters_per_station=40)
-    for code in ("N", "S", "E", "W"):
+
+def run_of_centers(strategy: str, codes: str, voters: int, per_station: int = 40):
+    election = ElectionFactory(max_voters_per_station=per_station)
+    for code in codes:
         center = PollingCenterFactory(election=election, code=code)
-        register_voters(center, [(f"Fam{code}{i:03d}", "Ann") for i in range(120)])
-    run = run_start(
-        election_id=election.pk,
-        strategy="assign_stations_and_generate_lists_with_chord",
-        started_by="test",
-    )
-    run = wait_for(run, timeout=240, drained=True)
+        register_voters(center, [(f"Fam{code}{i:03d}", "Ann") for i in range(voters)])
+    run = run_start(election_id=election.pk, strategy=strategy, started_by="test")
+    return wait_for(run, timeout=240, drained=True)
+
+
+def test_a_run_spreads_over_render_nodes_and_database_work_stays_on_its_node(
+    workers, tmp_path, client
+):
+    folders = start_nodes(workers, tmp_path, render_processes=1)
+    run = run_of_centers("assign_stations_and_generate_lists_with_chord", "NSEW", 120)
 
     assert run.status == RunStatus.SUCCEEDED, run.error
     rows = list(run_task_results(run))
@@ -57,9 +60,36 @@ def test_a_run_spreads_over_render_nodes_and_database_work_stays_on_its_node(
     seen = voter_numbers_in_run(run)
     assert len(seen) == 480 and max(seen.values()) == 1
     # Nothing was written to the workers' own working directories: files went to storage.
-    assert not any(p.is_file() for d in (db_dir, render_a_dir, render_b_dir) for p in d.rglob("*"))
+    assert not any(p.is_file() for d in folders for p in d.rglob("*"))
 
     admin = get_user_model().objects.create_superuser("boss", password="x" * 12)
     client.force_login(admin)
     page = client.get(reverse("admin:rolls_run_change", args=[run.pk])).content.decode()
     assert "render-a" in page and "render-b" in page and "dbnode" in page
+
+
+def test_the_planner_sizes_batches_to_both_render_nodes_and_both_get_batches(
+    workers, tmp_path, client
+):
+    """Two render nodes of 2 processes each (own names, own working directories): the
+    balanced fan-out asks the live workers, plans for their 4 render processes (not the
+    database node's), and both nodes render batches."""
+    start_nodes(workers, tmp_path, render_processes=2)
+    # 24 stations of 14 pages: 4 batches of ~2 s each, long enough that on the polling
+    # filesystem broker one node cannot take all four before the other asks for work.
+    run = run_of_centers("assign_in_database_then_balanced_batches", "NSEWCX", 2000, 500)
+
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert run.planned_processes == 4, run.planned_from
+    assert run.planned_from.startswith("live: "), run.planned_from
+    assert run.planned_batches >= 4 and run.planned_batches % 4 == 0
+    batches = [r for r in run_task_results(run) if r.task_name == "rolls.tasks.render_stations"]
+    assert len(batches) == run.planned_batches
+    assert {r.worker.split(".")[0] for r in batches} == {"render-a", "render-b"}
+    seen = voter_numbers_in_run(run)
+    assert len(seen) == 12_000 and max(seen.values()) == 1
+
+    admin = get_user_model().objects.create_superuser("boss", password="x" * 12)
+    client.force_login(admin)
+    page = client.get(reverse("admin:rolls_run_change", args=[run.pk])).content.decode()
+    assert f"Planned {run.planned_batches} render batches for 4 worker processes" in page

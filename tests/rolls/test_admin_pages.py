@@ -574,3 +574,48 @@ def test_a_nul_character_in_a_list_filter_is_a_400_not_a_500(staff_client, addre
     response = staff_client.get(f"{reverse(address)}?{query}")
 
     assert response.status_code == 400
+
+
+def test_run_page_lists_its_roll_files_a_page_at_a_time_with_the_run_totals(staff_client, run):
+    """At a million voters a run holds ~2,500 PDFs: the page lists 100 at a time."""
+    center = run.roll_files.first().center
+    RollFile.objects.bulk_create(
+        RollFile(
+            run=run, center=center, station_number=100 + i, voters=40, path=f"x/{i}.pdf",
+            pages=2, bytes=1000, sha256="0" * 64,
+        )
+        for i in range(120)
+    )  # fmt: skip
+    total = run.roll_files.count()
+    url = reverse("admin:rolls_run_change", args=[run.pk])
+
+    first = staff_client.get(url).content.decode()
+    assert f"Voter rolls ({total} PDFs in 2 centers" in first
+    assert first.split('id="roll-files"')[1].split("</table>")[0].count("roll-download") == 100
+    assert f"PDFs 1 to 100 of {total} · page 1 of 2" in first and 'rel="next"' in first
+
+    second = staff_client.get(url + "?files=2").content.decode()
+    assert second.split('id="roll-files"')[1].split("</table>")[0].count("roll-download") == 24
+    assert f"PDFs 101 to {total} of {total} · page 2 of 2" in second and 'rel="prev"' in second
+    # A page number out of range or not a number shows the nearest page, never an error.
+    assert "page 2 of 2" in staff_client.get(url + "?files=99").content.decode()
+    assert "page 1 of 2" in staff_client.get(url + "?files=x").content.decode()
+
+
+def test_the_run_page_digests_are_those_of_the_manifest_even_after_the_run_changes(
+    staff_client, run
+):
+    """The page keeps a finished run's digests; a change of status must not show stale ones."""
+
+    def digests_on_page() -> list[str]:
+        return re.findall(r"SHA-256 <code>([0-9a-f]{64})</code>", page_of(staff_client, run))
+
+    def digests_of_downloads() -> list[str]:
+        urls = [reverse("admin:rolls_run_manifest", args=[run.pk, f]) for f in ("csv", "json")]
+        return [hashlib.sha256(staff_client.get(u).content).hexdigest() for u in urls]
+
+    assert digests_on_page() == digests_of_downloads()
+    assert digests_on_page() == digests_of_downloads()  # from the cache this time
+    before = digests_of_downloads()
+    Run.objects.filter(pk=run.pk).update(status=RunStatus.FAILED)
+    assert digests_on_page() == digests_of_downloads() != before

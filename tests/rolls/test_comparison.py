@@ -59,6 +59,7 @@ def test_a_run_records_the_worker_setup_the_workers_report(shared_worker, small_
         "pool": "prefork",
         "prefetch": node["prefetch"],
         "cpus": os.cpu_count(),
+        "queues": sorted(shared_worker.queues),  # the batch planner counts render processes
     }
     assert isinstance(node["prefetch"], int)
     assert len(run.template_version) == 16

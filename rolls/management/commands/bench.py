@@ -10,23 +10,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
-from django.test import Client
-from django.urls import reverse
 from django.utils import timezone
 
 from config.celery import all_queue_names
 from elections.models import Election, Registration, Voter
 from elections.services.fake_data import create_fake_voter_data
+from rolls.management.commands import _bench_console, _bench_scale
 from rolls.management.commands._bench_languages import part_collation, render_directions
 from rolls.management.commands._import_bench import import_table, part_import
 from rolls.models import RollFile, Run, RunStatus
@@ -59,6 +55,19 @@ def last_json(output: str) -> dict:
     return json.loads([line for line in output.splitlines() if line.startswith("{")][-1])
 
 
+SECTIONS = (
+    "data",
+    "pdf",
+    "planner",
+    "two-nodes",
+    "strategies",
+    "import",
+    "load",
+    "console",
+    "languages",
+)
+
+
 class Command(BaseCommand):
     help = "Print the benchmark figures: fake data, assignment, PDF rendering, strategies."
 
@@ -68,22 +77,27 @@ class Command(BaseCommand):
         parser.add_argument("--part", choices=sorted(PARTS), help=argparse.SUPPRESS)
         parser.add_argument("--voters", type=int, default=0, help=argparse.SUPPRESS)
         parser.add_argument(
-            "--skip",
-            default="",
-            help="comma-separated parts to skip (data, pdf, strategies, load, languages)",
+            "--skip", default="", help=f"comma-separated parts to skip: {', '.join(SECTIONS)}"
         )
+        parser.add_argument("--only", default="", help="comma-separated parts to run alone")
 
-    def handle(self, *args, quick, part, voters, skip, **options):
+    def handle(self, *args, quick, part, voters, skip, only, **options):
         if part:
             self.stdout.write(json.dumps(PARTS[part](voters)))
             return
         skipped = {s.strip() for s in skip.split(",") if s.strip()}
+        if only:
+            skipped |= set(SECTIONS) - {s.strip() for s in only.split(",")}
         sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
         databases = self.databases()
         if "data" not in skipped:
             self.data_and_assignment(databases, sizes)
         if "pdf" not in skipped:
             self.pdf()
+        if "planner" not in skipped:
+            _bench_scale.planner_table(self.stdout.write)
+        if "two-nodes" not in skipped:
+            self.two_nodes(databases)
         if "strategies" not in skipped:
             self.strategies(databases, quick)
         if "import" not in skipped:
@@ -91,6 +105,8 @@ class Command(BaseCommand):
                          last_json)  # fmt: skip
         if "load" not in skipped:
             self.load(databases, 100_000 if quick else 1_000_000)
+        elif "console" not in skipped:  # alone: the election the last load left behind
+            self.console({**list(databases.values())[-1], "CELERY_QUEUE_NAMESPACE": "console."})
         if "languages" not in skipped:
             self.languages(databases, 100_000 if quick else 1_000_000)
 
@@ -205,6 +221,26 @@ class Command(BaseCommand):
                     table = out.split("Comparison on Big:")[-1].rstrip()
                     self.stdout.write(f"\n-- 100,000 voters, our strategy --{table}")
 
+    # --- two render nodes ---------------------------------------------------------------------
+    def two_nodes(self, databases) -> None:
+        label, env = list(databases.items())[-1]  # PostgreSQL + RabbitMQ when available
+        env = {**env, "CELERY_QUEUE_NAMESPACE": f"nodes{os.getpid()}."}
+        self.stdout.write(f"\n== Two render nodes (-c 2 each) + a database node, {label} ==")
+        self.fresh(env)
+        manage("bench", "--part", "fake", "--voters", "10000", env=env)
+        with _bench_scale.nodes(env):
+            manage(
+                "queue_task", "assign_in_database_then_balanced_batches", "--election", "Bench",
+                "--wait", "--timeout", "600", env=env, timeout=700,
+            )  # fmt: skip
+        split = last_json(manage("bench", "--part", "split", env=env))
+        self.stdout.write(
+            f"run {split['status']}: {split['planned_batches']} batches planned for "
+            f"{split['planned_processes']} processes ({split['planned_from']})"
+        )
+        for node, (batches, pages) in split["nodes"].items():
+            self.stdout.write(f"  {node:<24} {batches:>4} batches {pages:>6,} pages")
+
     # --- load: one big election end to end -----------------------------------------------------
     def load(self, databases, voters: int) -> None:
         label, env = list(databases.items())[-1]  # PostgreSQL + RabbitMQ when available
@@ -232,18 +268,11 @@ class Command(BaseCommand):
                 f"peak RSS per worker process, {size:>9,} voters: "
                 + ", ".join(f"{m:.0f} MB" for m in mb)
             )
-        admin = last_json(manage("bench", "--part", "admin", env=env))
-        self.stdout.write(
-            f"\nAdmin pages at {voters:,} voters (ms over {admin['requests']} requests):"
-        )
-        for page, (p50, p95) in admin["pages"].items():
-            self.stdout.write(f"  {page:<36} p50 {p50:7.1f}  p95 {p95:7.1f}")
-        z = admin["zip"]
-        self.stdout.write(
-            f"  run zip ({z['files']:,} PDFs, {z['megabytes']:,.0f} MB): first byte "
-            f"{z['first_byte_ms']:.0f} ms, all of it {z['seconds']:.1f} s, peak memory "
-            f"+{z['peak_growth_mb']:.0f} MB"
-        )
+        self.console(env, voters)
+
+    def console(self, env, voters: int = 0) -> None:
+        figures = last_json(manage("bench", "--part", "console", env=env))
+        _bench_console.print_console(self.stdout.write, figures, voters or figures["voters"])
 
     def changed_only(self, env) -> None:
         """Publish the full run, change one voter's name in each of 10 centers, and time the
@@ -322,57 +351,6 @@ def part_assign(_: int) -> dict:
     return {"seconds": result.seconds, "stations": result.stations}
 
 
-def part_admin(_: int) -> dict:
-    """p50/p95 of the console's heavy pages against the election just loaded."""
-    user = get_user_model().objects.create_superuser("bench", password=None)
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(user)
-    run = Run.objects.order_by("-pk").first()
-    pages = {
-        "runs list": reverse("admin:rolls_run_changelist"),
-        "run page (tasks, timeline)": reverse("admin:rolls_run_change", args=[run.pk]),
-        "run progress (JSON)": reverse("admin:rolls_run_progress", args=[run.pk]),
-        "voters list": reverse("admin:elections_voter_changelist"),
-        "voters search by family name": reverse("admin:elections_voter_changelist") + "?q=Smi",
-        "registrations list": reverse("admin:elections_registration_changelist"),
-        "task results list": reverse("admin:django_celery_results_taskresult_changelist"),
-    }
-    requests = 15
-    figures = {}
-    for name, url in pages.items():
-        client.get(url)  # warm caches once
-        times = []
-        for _ in range(requests):
-            started = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - started) * 1000)
-            if response.status_code != 200:
-                raise RuntimeError(f"{url} answered {response.status_code}")
-        times.sort()
-        figures[name] = (statistics.median(times), times[int(0.95 * (len(times) - 1))])
-    return {"requests": requests, "pages": figures, "zip": zip_figures(client, run)}
-
-
-def zip_figures(client: Client, run: Run) -> dict:
-    """The run's zip as staff download it: time to the first byte, time to the last, its
-    size, and how much this process's peak memory grew while streaming it."""
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
-    response = client.get(reverse("admin:rolls_run_zip", args=[run.pk]))
-    chunks = iter(response.streaming_content)
-    size = len(next(chunks))
-    first = time.perf_counter() - started
-    for chunk in chunks:
-        size += len(chunk)
-    return {
-        "first_byte_ms": first * 1000,
-        "seconds": time.perf_counter() - started,
-        "megabytes": size / 1e6,
-        "files": run.roll_files.count(),
-        "peak_growth_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024,
-    }
-
-
 def _run_figures(run: Run) -> dict:
     return {
         "run": run.pk,
@@ -412,10 +390,11 @@ def part_latest(_: int) -> dict:
 PARTS = {
     "fake": part_fake,
     "assign": part_assign,
-    "admin": part_admin,
+    "console": _bench_console.part_console,
     "publish": part_publish,
     "change": part_change,
     "latest": part_latest,
     "import": part_import,
     "collation": part_collation,
+    "split": _bench_scale.part_split,
 }

@@ -1,0 +1,101 @@
+"""The render planner: batch count from the live workers' processes and the target batch
+duration (pure, with given numbers), and the fan-out recording its plan on the run."""
+
+import pytest
+
+from config.celery import queue_name
+from rolls.models import Run
+from rolls.services.batching import FALLBACK_PROCESSES, batch_count, plan_batches
+from rolls.services.render_plan import processes_for, render_processes, run_plan_renders
+from tests.factories import ElectionFactory
+
+# 1,000 stations of 13 pages: 13,000 pages, 195 s of rendering at 15 ms a page.
+STATIONS = [(c, n, 13) for c in range(1, 101) for n in range(1, 11)]
+
+
+def stats(*nodes: tuple[str, int, list[str] | None]) -> dict:
+    """A worker setup as the probe returns it: node name, pool processes, queues."""
+    return {
+        "answered": bool(nodes),
+        "nodes": {
+            name: {"processes": processes, "pool": "prefork", "queues": queues}
+            for name, processes, queues in nodes
+        },
+    }
+
+
+@pytest.mark.parametrize("processes", [1, 2, 3, 16, 64, 256])
+def test_batch_count_is_a_whole_number_of_rounds_of_the_live_processes(processes):
+    plan = plan_batches(STATIONS, processes=processes, seconds_per_page=0.015, target_seconds=3)
+    assert plan.count % processes == 0
+    assert plan.count >= processes
+    # Each batch about the target duration or shorter (a round never overshoots it).
+    assert max(sum(13 for _ in b) for b in plan.batches) * 0.015 <= 3 + 13 * 0.015
+
+
+def test_batch_count_follows_the_target_duration_and_the_measured_page_time():
+    common = {"stations": 1000, "pages": 13_000, "processes": 4}
+    assert batch_count(**common, seconds_per_page=0.015, target_seconds=3) == 68  # 65 -> 17 x 4
+    assert batch_count(**common, seconds_per_page=0.015, target_seconds=6) == 36  # 33 -> 9 x 4
+    assert batch_count(**common, seconds_per_page=0.030, target_seconds=3) == 132  # 130 -> 33 x 4
+    # A small run still gives every process a batch; never more batches than stations.
+    assert batch_count(stations=10, pages=40, processes=4, seconds_per_page=0.01,
+                       target_seconds=3) == 4  # fmt: skip
+    assert batch_count(stations=3, pages=9, processes=64, seconds_per_page=0.01,
+                       target_seconds=3) == 3  # fmt: skip
+
+
+def test_every_station_is_in_exactly_one_batch_heaviest_first():
+    plan = plan_batches(STATIONS[:37], processes=8, seconds_per_page=0.015)
+    flat = sorted(tuple(s) for b in plan.batches for s in b)
+    assert flat == sorted((c, n) for c, n, _ in STATIONS[:37])
+    sizes = [len(b) for b in plan.batches]
+    assert sizes == sorted(sizes, reverse=True)
+
+
+def test_only_processes_of_nodes_taking_render_tasks_count():
+    render = queue_name("render")
+    setup = stats(
+        ("db@a", 2, [queue_name("db"), queue_name("default")]),
+        ("render@b", 8, [render]),
+        ("render@c", 4, [render, queue_name("db")]),
+        ("old@d", 2, None),  # did not say its queues: it takes all of them
+    )
+    assert render_processes(setup, render_queue=render) == 14
+    assert render_processes(stats(), render_queue=render) is None
+
+
+@pytest.mark.django_db
+def test_the_live_answer_wins_then_the_start_then_the_fallback_each_saying_which():
+    election = ElectionFactory()
+    at_start = stats(("w1@a", 6, None))
+    run = Run.objects.create(election=election, strategy="x", worker_setup=at_start)
+
+    live = processes_for(run, probe=lambda timeout: stats(("w1@a", 6, None), ("w2@b", 10, None)))
+    assert (live.count, live.source) == (16, "live: 2 nodes answered")
+
+    late = processes_for(run, probe=lambda timeout: stats(("w2@b", 10, None)))
+    assert late.count == 16, "w1 answered at the start, only too slowly now"
+    assert late.source == (
+        "live: 1 node answered, and 6 processes of nodes that answered at the start"
+    )
+
+    silent = processes_for(run, probe=lambda timeout: stats())
+    assert silent.count == 6 and "when the run started" in silent.source
+
+    run.worker_setup = {}
+    nobody = processes_for(run, probe=lambda timeout: stats())
+    assert nobody.count == FALLBACK_PROCESSES and nobody.source.startswith("fallback")
+
+
+@pytest.mark.django_db
+def test_the_fan_out_plan_is_recorded_on_the_run():
+    run = Run.objects.create(election=ElectionFactory(), strategy="x")
+    stations = [(c, n, 480) for c, n, _ in STATIONS[:200]]  # 13 pages each
+    plan = run_plan_renders(
+        run=run, stations=stations, probe=lambda timeout: stats(("w@a", 3, None))
+    )
+    run.refresh_from_db()
+    assert (run.planned_batches, run.planned_processes) == (plan.count, 3)
+    assert plan.count % 3 == 0 and plan.count >= 3
+    assert run.planned_from.startswith("live: 1 node answered; 15.0 ms a page (default")
