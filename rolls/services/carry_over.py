@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import F
 
 from elections.models import PollingCenter
-from rolls.models import RollFile, Run, RunCenter
+from rolls.models import DocumentKind, RollFile, Run, RunCenter
 from rolls.services.fingerprints import register_fingerprints
 
 
@@ -72,6 +72,7 @@ def run_carry_over_unchanged(*, run: Run) -> CarryOver:
                 run=run,
                 center_id=roll.center_id,
                 station_number=roll.station_number,
+                kind=roll.kind,
                 voters=roll.voters,
                 path=roll.path,
                 pages=roll.pages,
@@ -93,7 +94,8 @@ def run_carry_over_unchanged(*, run: Run) -> CarryOver:
                 sum(recorded[c].stations for c in unchanged) if everything else F("stations_total")
             ),
             centers_assigned=F("centers_assigned") + len(unchanged),
-            stations_done=F("stations_done") + len(files),
+            stations_done=F("stations_done")
+            + sum(1 for roll in files if roll.kind == DocumentKind.ROLL),
             pages=F("pages") + sum(roll.pages for roll in files),
             empty_centers=sorted({*run.empty_centers, *empty}),
         )
