@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
-from rolls.admin import views
+from rolls.admin import reprints, views
 from rolls.admin.access import (
     DOWNLOAD_ROLLS,
     PUBLISH_ROLLS,
@@ -405,5 +405,13 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
                 "<int:run_id>/changes.csv", wrap(views.run_changes_view), name="rolls_run_changes"
             ),
             path("<int:run_id>/publish/", wrap(views.run_publish_view), name="rolls_run_publish"),
+            path(
+                "<int:run_id>/reprint/", wrap(reprints.run_reprint_view), name="rolls_run_reprint"
+            ),
+            path(
+                "<int:run_id>/reprints/<int:reprint_id>/download/",
+                wrap(reprints.reprint_download_view),
+                name="rolls_run_reprint_download",
+            ),
             *super().get_urls(),
         ]

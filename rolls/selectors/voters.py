@@ -45,6 +45,14 @@ class Answer:
     official: Place | None
     latest: Place | None  # the latest finished rendering run, when it is not the official
 
+    @property
+    def places(self) -> list[tuple[str, Place | None]]:
+        """("official set", place) and, if there is a later run, ("latest run", place)."""
+        rows: list[tuple[str, Place | None]] = [("official set", self.official)]
+        if self.latest is not None:
+            rows.append(("latest run", self.latest))
+        return rows
+
 
 def roll_page(row: int) -> int:
     """The printed page of a roll row: the cover is page 1, then 40 rows a page."""
