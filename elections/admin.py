@@ -20,7 +20,7 @@ from elections.models import Election, PollingCenter, Registration, Voter
 
 # A name prefix that matches more voters than this ("S") lists the registrations of the
 # first ones only: the list is for finding someone, not for paging through half a register.
-MAX_SEARCHED_VOTERS = 2000
+MAX_SEARCHED_VOTERS = 500
 
 
 class EstimatedCountPaginator(Paginator):
@@ -145,7 +145,10 @@ class RegistrationAdmin(LargeTableAdmin):
         if folded:
             voters |= Q(search_name__in=name_candidates(term)) | Q(search_name__startswith=folded)
         voter_ids = list(
-            Voter.objects.filter(voters).values_list("id", flat=True)[:MAX_SEARCHED_VOTERS]
+            # No ORDER BY: sorting every match of a short prefix would precede the LIMIT.
+            Voter.objects.filter(voters)
+            .order_by()
+            .values_list("id", flat=True)[:MAX_SEARCHED_VOTERS]
         )
         center_ids = list(PollingCenter.objects.filter(code=term).values_list("id", flat=True))
         return queryset.filter(Q(voter_id__in=voter_ids) | Q(center_id__in=center_ids)), False

@@ -27,6 +27,7 @@ from django.utils import timezone
 from config.celery import all_queue_names
 from elections.models import Election, Registration, Voter
 from elections.services.fake_data import create_fake_voter_data
+from rolls.management.commands._bench_lookup import lookup, part_lookup
 from rolls.models import RollFile, Run, RunStatus
 from rolls.selectors import run_metrics
 from rolls.services.assignment import stations_assign
@@ -78,6 +79,10 @@ class Command(BaseCommand):
             self.data_and_assignment(databases, sizes)
         if "pdf" not in skipped:
             self.pdf()
+        if "set" not in skipped:
+            self.pdf("rolls.pdf.bench_set", "A center's whole set against its rolls alone")
+        if "lookup" not in skipped:
+            lookup(self, databases, sizes[-1], manage, last_json, self.fresh)
         if "strategies" not in skipped:
             self.strategies(databases, quick)
         if "load" not in skipped:
@@ -132,10 +137,10 @@ class Command(BaseCommand):
                 )
 
     # --- PDF --------------------------------------------------------------------------------
-    def pdf(self) -> None:
-        self.stdout.write("\n== PDF rendering (one process = one core) ==")
+    def pdf(self, module: str = "rolls.pdf.bench", title: str = "PDF rendering") -> None:
+        self.stdout.write(f"\n== {title} (one process = one core) ==")
         result = subprocess.run(
-            [sys.executable, "-m", "rolls.pdf.bench"],
+            [sys.executable, "-m", module],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -388,4 +393,5 @@ PARTS = {
     "publish": part_publish,
     "change": part_change,
     "latest": part_latest,
+    "lookup": part_lookup,
 }
