@@ -378,7 +378,9 @@ def part_change(centers: int) -> dict:
             .values_list("voter_id", flat=True)
             .first()
         )
-        Voter.objects.filter(pk=voter_id).update(family_name="Changedname")
+        voter = Voter.objects.get(pk=voter_id)
+        voter.family_name = "Changedname"
+        voter.save(update_fields=["family_name"])  # refolds search_name too
     return {"centers": len(chosen), "of": election.centers.count()}
 
 
