@@ -15,7 +15,10 @@ import statistics
 import time
 from collections.abc import Sequence
 
+# Nothing here reads settings at import time: django.setup() in main() comes first of use.
 from rolls.pdf.bench import synthetic_header, synthetic_voters, time_renders
+from rolls.pdf.documents import CenterHeader, StationRange, render_center_list, render_door_sign
+from rolls.pdf.render import render_station_roll
 
 STATIONS = 10
 
@@ -29,14 +32,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     import django
 
     django.setup()
-    from rolls.pdf import render_station_roll
-    from rolls.pdf.documents import (
-        CenterHeader,
-        StationRange,
-        render_center_list,
-        render_door_sign,
-    )
-
     voters = synthetic_voters(args.voters)
     base = synthetic_header(voters)
     headers = [dataclasses.replace(base, station_number=n) for n in range(1, STATIONS + 1)]
