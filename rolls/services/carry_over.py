@@ -10,6 +10,7 @@ rendered as usual, so the new run is a complete set that can itself be published
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -53,6 +54,16 @@ def run_carry_over_unchanged(*, run: Run) -> CarryOver:
         and recorded[center_id].fingerprint == current[center_id]
     ]
     files = list(RollFile.objects.filter(run=official, center_id__in=unchanged))
+    # A set published before door signs and center lists were printed lacks them: such a
+    # center is rendered again (with all its documents) instead of carried over incomplete.
+    documents = Counter(roll.center_id for roll in files)
+    complete = {
+        c
+        for c in unchanged
+        if documents[c] == 2 * recorded[c].stations + bool(recorded[c].stations)
+    }
+    unchanged = [c for c in unchanged if c in complete]
+    files = [roll for roll in files if roll.center_id in complete]
     with transaction.atomic():
         if RunCenter.objects.filter(run=run).exists():
             return CarryOver(official.pk, 0, len(centers), 0)  # carried over already

@@ -266,6 +266,26 @@ def test_changed_only_rerenders_exactly_the_changed_centers_and_is_complete(
     assert published.set_status == SetStatus.OFFICIAL
 
 
+def test_a_center_of_a_set_without_signs_and_lists_is_rendered_again_not_carried(
+    election, official, django_capture_on_commit_callbacks
+):
+    # As in a set published before door signs and center lists were printed.
+    RollFile.objects.filter(run=official, center__code="A").exclude(kind="roll").delete()
+
+    run = full_run(election, changed_only=True, callbacks=django_capture_on_commit_callbacks)
+
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    own = RollFile.objects.filter(run=run, source_run__isnull=True)
+    assert set(own.values_list("center__code", "kind")) == {
+        ("A", "roll"),
+        ("A", "sign"),
+        ("A", "center list"),
+    }
+    carried = RollFile.objects.filter(run=run, source_run=official)
+    assert set(carried.values_list("center__code", flat=True)) == {"B"}
+    assert carried.count() == RollFile.objects.filter(run=official, center__code="B").count()
+
+
 def test_changed_only_with_nothing_changed_renders_nothing_and_succeeds(
     election, official, django_capture_on_commit_callbacks
 ):
