@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.files.storage import default_storage
+
 from rolls.models import CENTER_LIST_STATION, DocumentKind, Run, RunStatus
 from rolls.services.documents import (
     DocumentError,
@@ -99,17 +101,26 @@ def station_render(
         )
     if before_storing is not None:
         before_storing()
-    recorded = [
-        _store(kind, number, count, name, rendered)
-        for kind, number, count, name, rendered in documents
-    ]
-    stored = _store(
-        DocumentKind.ROLL,
-        station.number,
-        voters,
-        roll_path(**names, station_number=station.number),
-        roll,
-    )
+    # A failed write (a full disk) leaves no file that this call created: the station is
+    # then neither counted nor half there. Files already there (a redelivery) stay.
+    created: list[str] = []
+    try:
+        recorded = [
+            _store(kind, number, count, name, rendered, created)
+            for kind, number, count, name, rendered in documents
+        ]
+        stored = _store(
+            DocumentKind.ROLL,
+            station.number,
+            voters,
+            roll_path(**names, station_number=station.number),
+            roll,
+            created,
+        )
+    except BaseException:
+        for name in created:
+            default_storage.delete(name)
+        raise
     counted = run_record_station(
         run_id=run.pk,
         center_id=center_id,
@@ -134,9 +145,15 @@ def station_render(
     )
 
 
-def _store(kind: str, number: int, voters: int, path: str, rendered) -> RecordedDocument:
-    """Write one document whole and describe it for the run's record."""
+def _store(
+    kind: str, number: int, voters: int, path: str, rendered, created: list[str]
+) -> RecordedDocument:
+    """Write one document whole and describe it for the run's record; ``created`` collects
+    the names that did not exist before."""
+    new = not default_storage.exists(path)
     write_whole(path, rendered.pdf)
+    if new:
+        created.append(path)
     return RecordedDocument(
         kind=kind,
         station_number=number,
