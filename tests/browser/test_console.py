@@ -140,7 +140,8 @@ def test_election_staff_generate_watch_compare_and_download_in_a_browser(
     )
     page.wait_for_selector("svg.rolls-timeline", timeout=60_000)
     expect(page.locator("#run-progress")).to_have_attribute("data-active", "false")
-    expect(page.locator("#roll-files a.roll-download")).to_have_count(7)
+    # 7 stations: a roll and a door sign each, and a list for each of the 3 centers.
+    expect(page.locator("#roll-files a.roll-download")).to_have_count(7 * 2 + 3)
     run = Run.objects.get(pk=run_id)
     assert (run.status, run.strategy, run.started_by) == (
         "succeeded",
