@@ -11,12 +11,18 @@ from django import forms
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils.functional import cached_property
 
+from elections.admin_filters import CenterAutocompleteFilter
+from elections.folding import fold, name_candidates
 from elections.imports_admin import RegisterImportAdmin
-from elections.models import Election, RegisterImport, Registration, Voter
+from elections.models import Election, PollingCenter, RegisterImport, Registration, Voter
 from elections.services.collation import refresh_sort_keys, voter_sort_keys_refresh
+
+# A name prefix that matches more voters than this ("S") lists the registrations of the
+# first ones only: the list is for finding someone, not for paging through half a register.
+MAX_SEARCHED_VOTERS = 500
 
 
 class EstimatedCountPaginator(Paginator):
@@ -118,7 +124,7 @@ class PollingCenterAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
 
-@admin.register(Voter)
+# Registered by the console (rolls/admin/voters.py), which shows each registration's station.
 class VoterAdmin(LargeTableAdmin):
     list_display = ["voter_number", "family_name", "given_name"]
     search_fields = ["=voter_number", "^family_name", "^given_name"]
@@ -133,11 +139,40 @@ class VoterAdmin(LargeTableAdmin):
 @admin.register(Registration)
 class RegistrationAdmin(LargeTableAdmin):
     list_display = ["voter", "voter_name", "center", "election"]
-    list_filter = ["election"]
+    list_filter = ["election", ("center", CenterAutocompleteFilter)]
     list_select_related = ["voter", "center", "election"]
-    search_fields = ["=voter__voter_number", "^voter__family_name", "=center__code"]
+    # Shown as the search's help; get_search_results does the work (see there).
+    search_fields = ["=voter__voter_number", "voter__search_name", "=center__code"]
+    search_help_text = (
+        "A voter number, a full name in either order (“Smith Robert”, “Smith, Robert”) or "
+        "the start of one, accents and case ignored, or a center code."
+    )
     autocomplete_fields = ["voter", "center", "election"]
     ordering = ["id"]
+
+    @property
+    def media(self):
+        return super().media + CenterAutocompleteFilter.media(self)
+
+    def get_search_results(self, request, queryset, search_term):
+        """Voters first, by index (number, folded full name in either order, folded name
+        prefix), then their registrations by the voter index: Django's default ORs
+        LIKEs across the joined tables, which no index serves (485 ms at 1M voters)."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        folded = fold(term)
+        voters = Q(voter_number=term)
+        if folded:
+            voters |= Q(search_name__in=name_candidates(term)) | Q(search_name__startswith=folded)
+        voter_ids = list(
+            # No ORDER BY: sorting every match of a short prefix would precede the LIMIT.
+            Voter.objects.filter(voters)
+            .order_by()
+            .values_list("id", flat=True)[:MAX_SEARCHED_VOTERS]
+        )
+        center_ids = list(PollingCenter.objects.filter(code=term).values_list("id", flat=True))
+        return queryset.filter(Q(voter_id__in=voter_ids) | Q(center_id__in=center_ids)), False
 
     @admin.display(description="name")
     def voter_name(self, obj: Registration) -> str:

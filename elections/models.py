@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from elections.folding import MAX_FOLDED, search_name
+
 DEFAULT_MAX_VOTERS_PER_STATION = 500
 
 # What a slug may hold, enforced by the database and not only by the admin form: an ORM-made
@@ -122,13 +124,31 @@ class Voter(models.Model):
     voter_number = models.CharField(max_length=20, unique=True)
     given_name = models.CharField(max_length=500)
     family_name = models.CharField(max_length=500)
+    # fold(family + " " + given) (elections/folding.py): one indexed equality finds a full
+    # name typed in either order, without accents or case.
+    search_name = models.CharField(max_length=MAX_FOLDED, blank=True, editable=False)
 
     class Meta:
         ordering = ["voter_number"]
-        indexes = [models.Index(fields=["family_name", "given_name"], name="voter_name_idx")]
+        indexes = [
+            models.Index(fields=["family_name", "given_name"], name="voter_name_idx"),
+            # Pattern ops: serves both = / IN and LIKE 'prefix%' whatever the collation.
+            models.Index(
+                fields=["search_name"],
+                name="voter_search_name_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.voter_number
+
+    def save(self, *args, **kwargs):
+        self.search_name = search_name(self.family_name, self.given_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"family_name", "given_name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:

@@ -4,6 +4,7 @@ import datetime
 
 import factory
 
+from elections.folding import search_name
 from elections.models import Election, PollingCenter, Registration, Voter
 from elections.services.collation import registration_sort_key
 
@@ -51,7 +52,12 @@ def register_voters(center: PollingCenter, names: list[tuple[str, str]]) -> list
     """Register one new voter per (family, given) name at ``center``, in bulk."""
     start = Voter.objects.count()
     voters = Voter.objects.bulk_create(
-        Voter(voter_number=f"R{start + i:09d}", family_name=family, given_name=given)
+        Voter(
+            voter_number=f"R{start + i:09d}",
+            family_name=family,
+            given_name=given,
+            search_name=search_name(family, given),
+        )
         for i, (family, given) in enumerate(names)
     )
     return Registration.objects.bulk_create(

@@ -23,6 +23,7 @@ from django.db.models.functions import Length
 from django.utils.text import slugify
 from faker import Faker
 
+from elections.folding import search_name
 from elections.models import Election, Language, PollingCenter, Registration, Voter
 from elections.services.collation import refresh_sort_keys
 
@@ -145,32 +146,39 @@ def _election(name: str | None, rng: random.Random, language: str) -> Election:
 
 def _voter_rows(
     first_number: int, count: int, pools: tuple[list[str], list[str]], rng: random.Random
-) -> Iterator[list[tuple[str, str, str]]]:
+) -> Iterator[list[tuple[str, str, str, str]]]:
     given, family = pools
     for start in range(0, count, BATCH_SIZE):
         stop = min(count, start + BATCH_SIZE)
-        yield [
-            (
-                str(first_number + i).zfill(VOTER_NUMBER_WIDTH),
-                rng.choice(given),
-                rng.choice(family),
+        batch = []
+        for i in range(start, stop):
+            given_name, family_name = rng.choice(given), rng.choice(family)
+            batch.append(
+                (
+                    str(first_number + i).zfill(VOTER_NUMBER_WIDTH),
+                    given_name,
+                    family_name,
+                    search_name(family_name, given_name),
+                )
             )
-            for i in range(start, stop)
-        ]
+        yield batch
 
 
-def _insert_voters(batches: Iterator[list[tuple[str, str, str]]]) -> None:
+VOTER_COLUMNS = "voter_number, given_name, family_name, search_name"
+
+
+def _insert_voters(batches: Iterator[list[tuple[str, str, str, str]]]) -> None:
     table = Voter._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            sql = f"COPY {table} (voter_number, given_name, family_name) FROM STDIN"
+            sql = f"COPY {table} ({VOTER_COLUMNS}) FROM STDIN"
             with cursor.copy(sql) as copy:
                 for batch in batches:
                     for row in batch:
                         copy.write_row(row)
         else:
             # Table names come from model metadata; every value is a bound parameter.
-            sql = f"INSERT INTO {table} (voter_number, given_name, family_name) VALUES (%s, %s, %s)"
+            sql = f"INSERT INTO {table} ({VOTER_COLUMNS}) VALUES (%s, %s, %s, %s)"
             for batch in batches:
                 cursor.executemany(sql, batch)
 

@@ -3,6 +3,24 @@ center admins with the console's actions (Generate rolls, Schedule roll generati
 (``rolls.admin.elections``); the console's own pages (progress, roll and zip downloads, comparison)
 are in ``rolls.admin.views``, wired by ``RunAdmin.get_urls``."""
 
-from rolls.admin import benchmarks, downloads, elections, results, runs, schedules, stations
+from rolls.admin import (
+    benchmarks,
+    downloads,
+    elections,
+    results,
+    runs,
+    schedules,
+    stations,
+    voters,
+)
 
-__all__ = ["benchmarks", "downloads", "elections", "results", "runs", "schedules", "stations"]
+__all__ = [
+    "benchmarks",
+    "downloads",
+    "elections",
+    "results",
+    "runs",
+    "schedules",
+    "stations",
+    "voters",
+]

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from rolls.admin import views
+from rolls.admin import reprints, views
 from rolls.admin.access import (
     DOWNLOAD_ROLLS,
     PUBLISH_ROLLS,
@@ -421,6 +421,14 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
                 "<int:run_id>/voters-<str:order>.csv",
                 wrap(run_export_view),
                 name="rolls_run_export",
+            ),
+            path(
+                "<int:run_id>/reprint/", wrap(reprints.run_reprint_view), name="rolls_run_reprint"
+            ),
+            path(
+                "<int:run_id>/reprints/<int:reprint_id>/download/",
+                wrap(reprints.reprint_download_view),
+                name="rolls_run_reprint_download",
             ),
             *super().get_urls(),
         ]

@@ -58,6 +58,19 @@ def run_progress_view(request: HttpRequest, run_id: int, *, model_admin) -> Json
     return response
 
 
+def pdf_attachment(path: str, filename: str) -> FileResponse:
+    """A stored PDF streamed as an attachment, never cached (404 if it is not in storage)."""
+    try:
+        handle = default_storage.open(path, "rb")
+    except FileNotFoundError:
+        raise Http404(f"The PDF {path} is no longer in storage") from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=filename, content_type="application/pdf"
+    )
+    response["Cache-Control"] = PRIVATE
+    return response
+
+
 def roll_download_view(
     request: HttpRequest, run_id: int, file_id: int, *, model_admin
 ) -> FileResponse:
@@ -66,18 +79,11 @@ def roll_download_view(
     roll = run_roll_file(run_id=run_id, file_id=file_id)
     if roll is None:
         raise Http404("No such roll file in this run")
-    try:
-        handle = default_storage.open(roll.path, "rb")
-    except FileNotFoundError:
-        raise Http404(f"The PDF {roll.path} is no longer in storage") from None
     filename = roll_download_name(roll.run, roll)
+    response = pdf_attachment(roll.path, filename)
     download_record(
         request=request, run=roll.run, kind=DownloadKind.ROLL, name=filename, roll_file=roll
     )
-    response = FileResponse(
-        handle, as_attachment=True, filename=filename, content_type="application/pdf"
-    )
-    response["Cache-Control"] = PRIVATE
     response["X-Roll-Set"] = roll.run.set_status.value
     return response
 

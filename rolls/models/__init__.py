@@ -1,8 +1,11 @@
 from rolls.models.benchmark import Benchmark, BenchmarkStatus, interleaved
 from rolls.models.download import Download, DownloadKind
+from rolls.models.reprint import Reprint, ReprintOutcome
 from rolls.models.run import (
     ACTIVE_STATUSES,
+    CENTER_LIST_STATION,
     AssignmentMode,
+    DocumentKind,
     RollFile,
     Run,
     RunCenter,
@@ -14,13 +17,17 @@ from rolls.models.task import ENDED_TASK_STATES, RunTask, TaskState
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "CENTER_LIST_STATION",
     "ENDED_TASK_STATES",
     "AssignmentMode",
     "Benchmark",
     "BenchmarkStatus",
+    "DocumentKind",
     "Download",
     "DownloadKind",
     "Placement",
+    "Reprint",
+    "ReprintOutcome",
     "RollFile",
     "Run",
     "RunCenter",

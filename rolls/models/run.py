@@ -238,12 +238,33 @@ class RunCenter(models.Model):
         return self.source_run_id or self.run_id
 
 
+class DocumentKind(models.TextChoices):
+    """What a run prints: per station its roll and door sign, per center its entrance list."""
+
+    ROLL = "roll", "Station roll"
+    SIGN = "sign", "Door sign"
+    CENTER_LIST = "center list", "Center list"
+
+
+# A center list belongs to the center, not to a station: it is recorded as station 0.
+CENTER_LIST_STATION = 0
+
+
+class RollFileQuerySet(models.QuerySet):
+    def rolls(self) -> RollFileQuerySet:
+        return self.filter(kind=DocumentKind.ROLL)
+
+
 class RollFile(models.Model):
-    """The manifest entry of one station's PDF in a run: where it is and what it holds."""
+    """The manifest entry of one PDF in a run (a station's roll or door sign, a center's
+    list): where it is and what it holds. Only rolls count a station as done; a station's
+    sign and its center's list are recorded before its roll, so a run that counts as
+    complete has them all."""
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="roll_files")
     center = models.ForeignKey("elections.PollingCenter", on_delete=models.CASCADE)
-    station_number = models.PositiveIntegerField()
+    station_number = models.PositiveIntegerField(help_text="0 for the center's list.")
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices, default=DocumentKind.ROLL)
     voters = models.PositiveIntegerField()
     path = models.CharField(max_length=500)
     pages = models.PositiveIntegerField()
@@ -256,12 +277,20 @@ class RollFile(models.Model):
     )
     rendered_at = models.DateTimeField(auto_now_add=True)
 
+    objects = RollFileQuerySet.as_manager()
+
     class Meta:
-        ordering = ["center__code", "station_number"]
+        ordering = ["center__code", "station_number", "kind"]
         constraints = [
             models.UniqueConstraint(
-                fields=["run", "center", "station_number"], name="station_rendered_once_per_run"
-            )
+                fields=["run", "center", "station_number", "kind"],
+                name="document_rendered_once_per_run",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="center list") & Q(station_number=0))
+                | (~Q(kind="center list") & Q(station_number__gte=1)),
+                name="center_list_is_station_zero",
+            ),
         ]
 
     def __str__(self) -> str:

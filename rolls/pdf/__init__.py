@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rolls.pdf.data import ROWS_PER_PAGE, RenderedRoll, RollHeader, RollVoter, expected_pages
+from rolls.pdf.documents import center_set_pages
 from rolls.pdf.render import RollLayoutError, render_station_roll
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "RollHeader",
     "RollLayoutError",
     "RollVoter",
+    "center_set_pages",
     "expected_pages",
     "harfbuzz_subset_available",
     "render_station_roll",

@@ -62,8 +62,9 @@ def _check(header: RollHeader, voters: Sequence[RollVoter]) -> None:
             raise ValueError(f"voter number in row {index} is too long to print")
 
 
-def _fit(text: str, width_mm: float, size_pt: float, *, lines: int = 1) -> str:
-    """*text* cut to fill at most *lines* lines of *width_mm* at *size_pt*, and isolated."""
+def fit_text(text: str, width_mm: float, size_pt: float, *, lines: int = 1) -> str:
+    """*text* cut to fill at most *lines* lines of *width_mm* at *size_pt*, and isolated
+    (the door sign and the center list cut their names with it too)."""
     em = size_pt * layout.PT * WIDTH_SAFETY
     return isolate(truncate(text, lines * width_mm / em))
 
@@ -77,23 +78,30 @@ def is_right_to_left(language: str) -> bool:
 
 
 def _provenance(header: RollHeader) -> str:
-    """Run, time and split fingerprint as one footer line; a missing part leaves no separator."""
+    return provenance_line(header.run_id, header.generated_at, header.fingerprint)
+
+
+def provenance_line(
+    run_id: int | None, generated_at: datetime.datetime | None, fingerprint: str
+) -> str:
+    """Run, time and split fingerprint as one footer line; a missing part leaves no separator
+    (every document of a run prints it: a loose sheet is traced to the run that made it)."""
     parts = []
-    if header.run_id is not None:
-        parts.append(gettext("Run %(run)s") % {"run": header.run_id})
-    if header.generated_at is not None:
+    if run_id is not None:
+        parts.append(gettext("Run %(run)s") % {"run": run_id})
+    if generated_at is not None:
         # A naive time would be printed as if it were UTC, silently wrong by the server's offset.
-        if header.generated_at.utcoffset() is None:
+        if generated_at.utcoffset() is None:
             raise ValueError("generated_at must be timezone-aware")
-        generated = header.generated_at.astimezone(datetime.UTC)
+        generated = generated_at.astimezone(datetime.UTC)
         # ISO date and time in every language: it is a trace to look up, not prose.
         time = isolate_always(f"{generated:%Y-%m-%d %H:%M}", "ltr")
         parts.append(gettext("generated %(time)s UTC") % {"time": time})
-    fingerprint = clean(header.fingerprint)[:FINGERPRINT_CHARS].rstrip()
+    fingerprint = clean(fingerprint)[:FINGERPRINT_CHARS].rstrip()
     if fingerprint:
         parts.append(gettext("split %(fingerprint)s") % {"fingerprint": isolate(fingerprint)})
     # One line, 8 pt, in a 120 mm margin box; only an absurd run number would need the cut.
-    return _fit(SEPARATOR.join(parts), 118, 8)
+    return fit_text(SEPARATOR.join(parts), 118, 8)
 
 
 def _header_context(header: RollHeader) -> dict:
@@ -103,9 +111,9 @@ def _header_context(header: RollHeader) -> dict:
     center = clean(header.center_name)
     code = clean(header.center_code)
     return {
-        "election": _fit(election, 175, 22, lines=3),
-        "center_name": _fit(center, 120, 12, lines=3),
-        "center_code": _fit(code, 120, 12),
+        "election": fit_text(election, 175, 22, lines=3),
+        "center_name": fit_text(center, 120, 12, lines=3),
+        "center_code": fit_text(code, 120, 12),
         "station": header.station_number,
         "voter_count": header.voter_count,
         # Translators: the polling day on the cover, a Django date format (weekday, day,
@@ -113,13 +121,13 @@ def _header_context(header: RollHeader) -> dict:
         "polling_date": formats.date_format(
             header.polling_date, pgettext("polling day date format", "l j F Y")
         ),
-        "first_voter": _fit(clean(header.first_voter), 145, 16, lines=2),
-        "last_voter": _fit(clean(header.last_voter), 145, 16, lines=2),
+        "first_voter": fit_text(clean(header.first_voter), 145, 16, lines=2),
+        "last_voter": fit_text(clean(header.last_voter), 145, 16, lines=2),
         # The running header: one line each, 8.5 pt, in a 135 mm margin box.
-        "run_election": _fit(election, 130, 8.5),
-        "run_center": _fit(f"{code}{SEPARATOR}{center}", 130, 8.5),
+        "run_election": fit_text(election, 130, 8.5),
+        "run_center": fit_text(f"{code}{SEPARATOR}{center}", 130, 8.5),
         "provenance": _provenance(header),
-        "set_status": _fit(clean(header.set_status), 165, 12, lines=2),
+        "set_status": fit_text(clean(header.set_status), 165, 12, lines=2),
     }
 
 
@@ -189,6 +197,7 @@ def render_html(header: RollHeader, voters: Sequence[RollVoter]) -> str:
                 "heads": heads_line(columns, rtl=rtl),
                 "pages": pages,
                 "roll_pages": len(pages),
+                "last_row": len(voters),
                 "total_pages": len(pages) + 1,
                 "language": header.language,
                 "direction": "rtl" if rtl else "ltr",

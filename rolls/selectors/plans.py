@@ -14,7 +14,7 @@ from django.db.models import Count
 
 from elections.models import Election, PollingCenter, Registration
 from rolls.models import AssignmentMode
-from rolls.pdf.data import expected_pages  # the renderer decides what a page holds
+from rolls.pdf import center_set_pages  # the renderer decides what a page holds
 from rolls.services.assignment import station_sizes
 
 
@@ -50,7 +50,7 @@ def _pages(counts: Iterable[int], maximum: int, mode: str) -> tuple[int, int]:
     for voters in counts:
         sizes = station_sizes(voters, maximum, mode)
         stations += len(sizes)
-        pages += sum(expected_pages(size) for size in sizes)
+        pages += center_set_pages(sizes)
     return stations, pages
 
 

@@ -221,7 +221,7 @@ def run_roll_files_page(
     files = list(
         RollFile.objects.filter(run=run)
         .select_related("center")
-        .order_by("center__code", "center_id", "station_number")[start : start + per_page]
+        .order_by("center__code", "center_id", "station_number", "kind")[start : start + per_page]
     )
     return RollFilePage(
         files=files,
@@ -240,7 +240,7 @@ def run_roll_files(run: Run, center_id: int | None = None) -> list[RollFile]:
     rolls = RollFile.objects.filter(run=run).select_related("center")
     if center_id is not None:
         rolls = rolls.filter(center_id=center_id)
-    return list(rolls.order_by("center__code", "center_id", "station_number"))
+    return list(rolls.order_by("center__code", "center_id", "station_number", "kind"))
 
 
 def run_downloads(run: Run, limit: int = 50) -> list[Download]:

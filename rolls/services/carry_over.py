@@ -10,6 +10,7 @@ rendered as usual, so the new run is a complete set that can itself be published
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -17,7 +18,7 @@ from django.db.models import F
 
 from elections.models import PollingCenter
 from elections.services.collation import refresh_sort_keys
-from rolls.models import RollFile, Run, RunCenter
+from rolls.models import DocumentKind, RollFile, Run, RunCenter
 from rolls.services.fingerprints import register_fingerprints
 
 
@@ -57,6 +58,16 @@ def run_carry_over_unchanged(*, run: Run) -> CarryOver:
         and recorded[center_id].fingerprint == current[center_id]
     ]
     files = list(RollFile.objects.filter(run=official, center_id__in=unchanged))
+    # A set published before door signs and center lists were printed lacks them: such a
+    # center is rendered again (with all its documents) instead of carried over incomplete.
+    documents = Counter(roll.center_id for roll in files)
+    complete = {
+        c
+        for c in unchanged
+        if documents[c] == 2 * recorded[c].stations + bool(recorded[c].stations)
+    }
+    unchanged = [c for c in unchanged if c in complete]
+    files = [roll for roll in files if roll.center_id in complete]
     with transaction.atomic():
         if RunCenter.objects.filter(run=run).exists():
             return CarryOver(official.pk, 0, len(centers), 0)  # carried over already
@@ -76,6 +87,7 @@ def run_carry_over_unchanged(*, run: Run) -> CarryOver:
                 run=run,
                 center_id=roll.center_id,
                 station_number=roll.station_number,
+                kind=roll.kind,
                 voters=roll.voters,
                 path=roll.path,
                 pages=roll.pages,
@@ -97,7 +109,8 @@ def run_carry_over_unchanged(*, run: Run) -> CarryOver:
                 sum(recorded[c].stations for c in unchanged) if everything else F("stations_total")
             ),
             centers_assigned=F("centers_assigned") + len(unchanged),
-            stations_done=F("stations_done") + len(files),
+            stations_done=F("stations_done")
+            + sum(1 for roll in files if roll.kind == DocumentKind.ROLL),
             pages=F("pages") + sum(roll.pages for roll in files),
             empty_centers=sorted({*run.empty_centers, *empty}),
         )

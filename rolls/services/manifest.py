@@ -24,7 +24,15 @@ from stream_zip import NO_COMPRESSION_64, stream_zip
 
 from elections.models import PollingCenter
 from elections.spreadsheets import spreadsheet_safe
-from rolls.models import RollFile, Run, RunCenter, RunStatus, SetStatus
+from rolls.models import (
+    CENTER_LIST_STATION,
+    DocumentKind,
+    RollFile,
+    Run,
+    RunCenter,
+    RunStatus,
+    SetStatus,
+)
 from rolls.services.storage import check_relative_name
 
 CHUNK = 1024 * 1024
@@ -34,6 +42,7 @@ UNSAFE_IN_FILE_NAMES = set('/\\:*?"<>|')
 MANIFEST_HEADER = [
     "center",
     "station",
+    "document",
     "voters",
     "pages",
     "bytes",
@@ -88,7 +97,8 @@ def manifest_values(run: Run, roll: RollFile) -> list[object]:
     """One manifest entry, as stored; ``roll.center`` must be loaded."""
     return [
         roll.center.code,
-        roll.station_number,
+        roll.station_number or "",
+        roll.kind,
         roll.voters,
         roll.pages,
         roll.bytes,
@@ -123,8 +133,9 @@ class Manifest:
 
 
 def run_missing(run: Run, rolls: list[RollFile], center_id: int | None = None) -> list[str]:
-    """The stations (and centers) the run should hold and does not: "C012 station 3"."""
-    have = {(roll.center_id, roll.station_number) for roll in rolls}
+    """The documents (and centers) the run should hold and does not: "C012 station 3",
+    "C012 station 3 door sign", "C012 center list"."""
+    have = {(roll.center_id, roll.station_number, roll.kind) for roll in rolls}
     planned = run.planned_center_ids() if center_id is None else [center_id]
     assigned = {
         rc.center_id: rc.stations for rc in RunCenter.objects.filter(run=run, center_id__in=planned)
@@ -135,11 +146,14 @@ def run_missing(run: Run, rolls: list[RollFile], center_id: int | None = None) -
         if center not in assigned:
             missing.append(f"{codes.get(center, center)} (never assigned)")
             continue
-        missing.extend(
-            f"{codes.get(center, center)} station {number}"
-            for number in range(1, assigned[center] + 1)
-            if (center, number) not in have
-        )
+        code = codes.get(center, center)
+        for number in range(1, assigned[center] + 1):
+            if (center, number, DocumentKind.ROLL) not in have:
+                missing.append(f"{code} station {number}")
+            if (center, number, DocumentKind.SIGN) not in have:
+                missing.append(f"{code} station {number} door sign")
+        if assigned[center] and (center, CENTER_LIST_STATION, DocumentKind.CENTER_LIST) not in have:
+            missing.append(f"{code} center list")
     return missing
 
 

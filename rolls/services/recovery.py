@@ -125,7 +125,9 @@ def run_resume_plan(run: Run) -> ResumePlan:
     centers = [c for c in run_center_ids(run) if c not in assigned]
     if not run.renders:
         return ResumePlan(centers=centers)
-    rendered = set(RollFile.objects.filter(run=run).values_list("center_id", "station_number"))
+    rendered = set(
+        RollFile.objects.rolls().filter(run=run).values_list("center_id", "station_number")
+    )
     stations = [
         (center_id, number, voters)
         for center_id, number, voters in Station.objects.filter(run=run, center_id__in=assigned)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -20,6 +21,7 @@ from elections.models import Election, PollingCenter, RegisterImport, Registrati
 from rolls.models import (
     ACTIVE_STATUSES,
     AssignmentMode,
+    DocumentKind,
     RollFile,
     Run,
     RunCenter,
@@ -223,6 +225,19 @@ def run_record_center(
     return True
 
 
+@dataclass(frozen=True)
+class RecordedDocument:
+    """A station's door sign or a center's list, recorded with the station's roll."""
+
+    kind: str
+    station_number: int
+    voters: int
+    path: str
+    pages: int
+    size: int
+    sha256: str
+
+
 def run_record_station(
     *,
     run_id: int,
@@ -234,13 +249,36 @@ def run_record_station(
     size: int,
     sha256: str,
     task_id: str = "",
+    documents: Iterable[RecordedDocument] = (),
 ) -> bool:
-    """Count a rendered station once. Returns False for a repeat (a redelivered task)."""
+    """Count a rendered station once, with its other documents recorded first in the same
+    transaction (each adds its pages once). Returns False for a repeat (a redelivered task).
+    """
     with transaction.atomic():
+        extra_pages = 0
+        for document in documents:
+            _, new = RollFile.objects.update_or_create(
+                run_id=run_id,
+                center_id=center_id,
+                station_number=document.station_number,
+                kind=document.kind,
+                defaults={
+                    "voters": document.voters,
+                    "path": document.path,
+                    "pages": document.pages,
+                    "bytes": document.size,
+                    "sha256": document.sha256,
+                    "task_id": task_id or "",
+                },
+            )
+            extra_pages += document.pages if new else 0
+        if extra_pages:
+            Run.objects.filter(pk=run_id).update(pages=F("pages") + extra_pages)
         _, created = RollFile.objects.update_or_create(
             run_id=run_id,
             center_id=center_id,
             station_number=station_number,
+            kind=DocumentKind.ROLL,
             defaults={
                 "voters": voters,
                 "path": path,

@@ -49,6 +49,32 @@ def roll_path(
     )
 
 
+def sign_path(
+    *, election_id: int, run_id: int, center_id: int, center_code: str, station_number: int
+) -> str:
+    """The station's door sign, beside its roll: ``station-NNN-sign.pdf``."""
+    roll = roll_path(
+        election_id=election_id,
+        run_id=run_id,
+        center_id=center_id,
+        center_code=center_code,
+        station_number=station_number,
+    )
+    return roll.removesuffix(".pdf") + "-sign.pdf"
+
+
+def center_list_path(*, election_id: int, run_id: int, center_id: int, center_code: str) -> str:
+    """The list posted at the center's entrance, in the center's folder: ``center-list.pdf``."""
+    center = center_folder_name(center_id=center_id, center_code=center_code)
+    return f"{run_folder(election_id=election_id, run_id=run_id)}/{center}/center-list.pdf"
+
+
+def reprint_path(original: str, *, reprint_number: int) -> str:
+    """A regenerated file whose bytes differ from the recorded one is kept beside it, never
+    over it: ``station-NNN.reprint-7.pdf``."""
+    return original.removesuffix(".pdf") + f".reprint-{int(reprint_number)}.pdf"
+
+
 def check_relative_name(name: str) -> str:
     """Refuse a storage name that could leave its folder (``..``, absolute, backslashes,
     NUL): nothing the console writes may land outside the election's folder."""

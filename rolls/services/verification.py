@@ -7,7 +7,8 @@ run is checked against what is really stored before it is marked succeeded:
 
 - every center of the run was assigned, and every voter its split counted has a place,
 - (for rendering runs)
-- each assigned center has exactly the stations 1..N its split made, one file each,
+- each assigned center has exactly the stations 1..N its split made, one roll and one door
+  sign each, and (when it has stations) one center list,
 - the voters in a center's files add up to the registrations its split assigned,
 - no two stations recorded the same file, and
 - every recorded file exists with its recorded size and SHA-256.
@@ -21,7 +22,7 @@ from collections import Counter, defaultdict
 from django.core.files.storage import default_storage
 
 from elections.models import PollingCenter
-from rolls.models import Placement, RollFile, Run, RunCenter
+from rolls.models import DocumentKind, Placement, RollFile, Run, RunCenter
 
 MAX_LISTED = 20
 CHUNK = 1024 * 1024
@@ -73,13 +74,20 @@ def run_problems(run: Run) -> list[str]:
 
     files = list(
         RollFile.objects.filter(run=run).values_list(
-            "center_id", "station_number", "voters", "path", "bytes", "sha256"
+            "center_id", "station_number", "voters", "path", "bytes", "sha256", "kind"
         )
     )
     by_center: dict[int, list[tuple]] = defaultdict(list)
+    signs: dict[int, list[int]] = defaultdict(list)
+    lists: Counter[int] = Counter()
     for row in files:
-        by_center[row[0]].append(row)
-    for center_id in sorted(set(by_center) - set(assigned)):
+        if row[6] == DocumentKind.ROLL:
+            by_center[row[0]].append(row)
+        elif row[6] == DocumentKind.SIGN:
+            signs[row[0]].append(row[1])
+        else:
+            lists[row[0]] += 1
+    for center_id in sorted({*by_center, *signs, *lists} - set(assigned)):
         problems.append(f"center {codes.get(center_id, center_id)} has files but is not in the run")
     for center_id, center in assigned.items():
         rows = by_center.get(center_id, [])
@@ -94,6 +102,12 @@ def run_problems(run: Run) -> list[str]:
                 + (f", missing station(s) {_listed(absent)}" if absent else "")
                 + (f", unexpected station(s) {_listed(extra)}" if extra else "")
             )
+        if sorted(signs.get(center_id, [])) != list(range(1, center.stations + 1)):
+            problems.append(
+                f"center {code}: {len(signs.get(center_id, []))} of {center.stations} door signs"
+            )
+        if lists[center_id] != (1 if center.stations else 0):
+            problems.append(f"center {code}: {lists[center_id]} center lists, expected 1")
         in_files = sum(row[2] for row in rows)
         if in_files != center.voters:
             problems.append(
@@ -104,7 +118,7 @@ def run_problems(run: Run) -> list[str]:
     if shared:
         problems.append(f"{len(shared)} file(s) recorded for several stations: {_listed(shared)}")
     absent_files, changed_files = [], []
-    for _, _, _, path, size, sha256 in files:
+    for _, _, _, path, size, sha256, _ in files:
         found = file_digest(path)
         if found is None:
             absent_files.append(path)

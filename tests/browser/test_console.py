@@ -140,7 +140,8 @@ def test_election_staff_generate_watch_compare_and_download_in_a_browser(
     )
     page.wait_for_selector("svg.rolls-timeline", timeout=60_000)
     expect(page.locator("#run-progress")).to_have_attribute("data-active", "false")
-    expect(page.locator("#roll-files a.roll-download")).to_have_count(7)
+    # 7 stations: a roll and a door sign each, and a list for each of the 3 centers.
+    expect(page.locator("#roll-files a.roll-download")).to_have_count(7 * 2 + 3)
     run = Run.objects.get(pk=run_id)
     assert (run.status, run.strategy, run.started_by) == (
         "succeeded",
@@ -151,13 +152,17 @@ def test_election_staff_generate_watch_compare_and_download_in_a_browser(
 
     # Download one station's roll.
     with page.expect_download() as download_info:
-        page.locator("#roll-files a.roll-download").first.click()
+        page.locator("#roll-files tr", has_text="Station roll").locator(
+            "a.roll-download"
+        ).first.click()
     download = download_info.value
     pdf = Path(download.path()).read_bytes()
     assert pdf.startswith(b"%PDF")
     assert download.suggested_filename.endswith("C001-station-001.pdf")
     reader = PdfReader(io.BytesIO(pdf))
-    assert len(reader.pages) == run.roll_files.get(center__code="C001", station_number=1).pages
+    assert (
+        len(reader.pages) == run.roll_files.rolls().get(center__code="C001", station_number=1).pages
+    )
 
     # The comparison of strategies on this election.
     page.click("text=Compare strategies")

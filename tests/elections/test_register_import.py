@@ -9,6 +9,7 @@ import io
 import pytest
 from django.core.files.storage import default_storage
 
+from elections.folding import search_name
 from elections.models import ImportState, PollingCenter, Registration, Voter
 from elections.services.collation import sort_key
 from elections.services.registers.records import (
@@ -307,3 +308,13 @@ def test_a_rename_by_an_import_drops_the_stale_key_in_other_elections(election):
     unchanged = Registration.objects.get(election=other, voter=kept)
     assert stale.sort_key is None
     assert bytes(unchanged.sort_key) == sort_key(other.language, "Same", "Name", "21")
+
+
+def test_imported_voters_are_found_by_their_folded_name(election):
+    import_now(election, csv_bytes([["30", "Müller-Lüdenscheidt", "José", "C1", ""]]))
+    voter = Voter.objects.get(voter_number="30")
+    assert voter.search_name == search_name("Müller-Lüdenscheidt", "José")
+    assert voter.search_name == "muller ludenscheidt jose"
+    import_now(election, csv_bytes([["30", "Muller", "Jose", "C1", ""]]))
+    voter.refresh_from_db()
+    assert voter.search_name == "muller jose"

@@ -20,8 +20,8 @@ from pypdf import PdfReader
 
 from config.celery import all_queue_names, app
 from elections.models import Election, Registration
-from rolls.models import RollFile, Run, RunStatus, RunTask, TaskState
-from rolls.pdf import expected_pages
+from rolls.models import DocumentKind, RollFile, Run, RunStatus, RunTask, TaskState
+from rolls.pdf import center_set_pages
 from rolls.services.assignment import station_sizes
 from rolls.services.storage import run_folder as storage_run_folder
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
@@ -70,10 +70,15 @@ def build_election(sizes: dict[str, int], *, max_per_station: int) -> Election:
 
 def planned_stations(election: Election) -> list[int]:
     """Voters of every station the balanced split makes, over all centers."""
-    sizes: list[int] = []
-    for center in election.centers.order_by("code"):
-        sizes += station_sizes(center.registrations.count(), election.max_voters_per_station)
-    return sizes
+    return [size for sizes in planned_centers(election) for size in sizes]
+
+
+def planned_centers(election: Election) -> list[list[int]]:
+    """The station sizes of each center, in center code order."""
+    return [
+        station_sizes(center.registrations.count(), election.max_voters_per_station)
+        for center in election.centers.order_by("code")
+    ]
 
 
 def wait_until(predicate: Callable[[], object], *, timeout: float, what: str, every=0.05):
@@ -172,14 +177,18 @@ def files_in(folder: Path) -> tuple[set[str], set[str]]:
 
 
 def assert_run_output_exact(run: Run, election: Election) -> None:
-    """Succeeded, one RollFile per station, each PDF whole (sha256 and page count match the
-    manifest, pypdf opens it), pages add up, and every voter is printed exactly once."""
+    """Succeeded, one roll and one door sign per station and a list per center, each PDF
+    whole (sha256 and page count match the manifest, pypdf opens it), pages add up, and
+    every voter is printed exactly once."""
     run.refresh_from_db()
     assert run.status == RunStatus.SUCCEEDED, run.error
     sizes = planned_stations(election)
     files = list(RollFile.objects.filter(run=run))
-    assert len(files) == len(sizes) == run.stations_done == run.stations_total
-    assert len({(f.center_id, f.station_number) for f in files}) == len(files)
+    rolls = [f for f in files if f.kind == DocumentKind.ROLL]
+    assert len(rolls) == len(sizes) == run.stations_done == run.stations_total
+    with_voters = sum(1 for center in planned_centers(election) if center)
+    assert len(files) == 2 * len(sizes) + with_voters
+    assert len({(f.center_id, f.station_number, f.kind) for f in files}) == len(files)
     assert run.centers_assigned == run.centers_total == election.centers.count()
     for roll in files:
         with default_storage.open(roll.path, "rb") as handle:
@@ -187,7 +196,8 @@ def assert_run_output_exact(run: Run, election: Election) -> None:
         assert len(data) == roll.bytes, roll.path
         assert hashlib.sha256(data).hexdigest() == roll.sha256, roll.path
         assert len(PdfReader(io.BytesIO(data)).pages) == roll.pages, roll.path
-    assert sum(f.pages for f in files) == run.pages == sum(expected_pages(n) for n in sizes)
+    assert sum(f.pages for f in files) == run.pages
+    assert run.pages == sum(center_set_pages(center) for center in planned_centers(election))
     final, _partial = files_in(run_folder(run))
     assert final == {f.path for f in files}  # no stray or duplicate PDF under a final name
     expected = set(

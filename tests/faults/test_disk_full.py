@@ -138,6 +138,8 @@ def test_a_full_disk_fails_the_run_naming_the_station_and_leaves_no_partial_file
     # What was written is whole and counted; what was not is not counted.
     rolls = {roll.path: roll for roll in RollFile.objects.filter(run=run)}
     assert big not in rolls
-    assert set(rolls) == final and len(rolls) == 1  # station A's roll
+    # Station A's roll, its sign and its center's list; nothing of station B is left.
+    assert set(rolls) == final and len(rolls) == 3
+    assert RollFile.objects.rolls().filter(run=run).count() == 1
     for path, roll in rolls.items():
         assert (small_disk.root / path).stat().st_size == roll.bytes

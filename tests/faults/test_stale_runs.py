@@ -31,7 +31,7 @@ def snapshot(run, media_root) -> dict:
     """Each rendered station's manifest row and file identity (a re-render replaces the
     file: new inode and mtime)."""
     rows = {}
-    for roll in RollFile.objects.filter(run=run):
+    for roll in RollFile.objects.rolls().filter(run=run):
         stat = os.stat(media_root / roll.path)
         rows[(roll.center_id, roll.station_number)] = (
             roll.pk,
@@ -55,7 +55,7 @@ def test_a_run_whose_worker_vanished_is_failed_as_stale_and_resumed_without_rere
         started_by="admin:ann",
     )
     wait_until(
-        lambda: RollFile.objects.filter(run=run).count() >= 3,
+        lambda: RollFile.objects.rolls().filter(run=run).count() >= 3,
         timeout=120,
         what="three rolls",
         every=0.02,

@@ -12,7 +12,7 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 
 from rolls.launch import run_start
 from rolls.models import Run, RunStatus
-from rolls.pdf import expected_pages
+from rolls.pdf import center_set_pages
 from rolls.scheduled import start_scheduled_run
 from rolls.services.schedules import SCHEDULE_PARAMETERS, ScheduleRefused, schedule_kwargs_validate
 from rolls.strategies import DEFAULT_STRATEGY, STRATEGIES, canvases
@@ -46,7 +46,8 @@ def test_generate_rolls_shows_what_will_be_generated_before_queueing(staff_clien
     assert response.templates[0].name == "admin/rolls/generate_rolls.html"
     (plan,) = response.context["plans"]
     # 45 voters -> one station; 130 voters -> 44 + 43 + 43 (balanced)
-    pages = expected_pages(45) + expected_pages(44) + 2 * expected_pages(43)
+    # Each center's rolls, a door sign per station and the center's list.
+    pages = center_set_pages([45]) + center_set_pages([44, 43, 43])
     assert (plan.centers, plan.voters, plan.stations, plan.pages) == (2, 175, 4, pages)
     page = response.content.decode()
     for strategy in STRATEGIES.values():

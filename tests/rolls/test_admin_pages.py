@@ -111,10 +111,11 @@ def test_run_page_lists_each_station_pdf_with_its_checksum(staff_client, run):
     page = page_of(staff_client, run)
 
     files = page.split('id="roll-files"')[1].split("</table>")[0]
-    assert files.count("roll-download") == 4
+    assert files.count("roll-download") == 4 * 2 + 2  # rolls, door signs, two center lists
+    assert files.count("Door sign") == 4 and files.count("Center list") == 2
     roll = RollFile.objects.filter(run=run).first()
     assert roll.sha256 in files
-    assert "4 PDFs" in page
+    assert "10 PDFs" in page
 
 
 def test_run_page_links_to_its_results_and_the_comparison(staff_client, run):
@@ -245,7 +246,9 @@ def test_progress_says_drained_once_every_task_of_the_run_has_ended(staff_client
 
 
 def test_a_station_pdf_downloads_as_an_attachment_from_storage(staff_client, run):
-    roll = RollFile.objects.filter(run=run).order_by("center__code", "station_number").first()
+    roll = (
+        RollFile.objects.rolls().filter(run=run).order_by("center__code", "station_number").first()
+    )
 
     response = staff_client.get(reverse("admin:rolls_run_roll_download", args=[run.pk, roll.pk]))
 
@@ -281,6 +284,10 @@ def test_a_pdf_missing_from_storage_is_a_404_not_a_crash(staff_client, run):
     assert response.status_code == 404
 
 
+STATION_1 = ["station-001.pdf", "station-001-sign.pdf"]
+ENDS = [".pdf", "-sign.pdf"]
+
+
 def test_the_run_zip_holds_every_pdf_and_a_manifest(staff_client, run):
     response = staff_client.get(reverse("admin:rolls_run_zip", args=[run.pk]))
 
@@ -295,11 +302,17 @@ def test_the_run_zip_holds_every_pdf_and_a_manifest(staff_client, run):
     names = sorted(archive.namelist())
     assert names == sorted(
         [f"{folder}/manifest.csv", f"{folder}/manifest.json"]
-        + [f"{folder}/center-{center('A')}-A/station-001.pdf"]
-        + [f"{folder}/center-{center('B')}-B/station-00{n}.pdf" for n in (1, 2, 3)]
+        + [f"{folder}/center-{center('A')}-A/{name}" for name in STATION_1]
+        + [f"{folder}/center-{center('A')}-A/center-list.pdf"]
+        + [f"{folder}/center-{center('B')}-B/station-00{n}{end}" for n in (1, 2, 3) for end in ENDS]
+        + [f"{folder}/center-{center('B')}-B/center-list.pdf"]
     )
     manifest = list(csv.DictReader(io.StringIO(archive.read(f"{folder}/manifest.csv").decode())))
-    assert len(manifest) == 4
+    assert len(manifest) == 10
+    assert (
+        sorted(row["document"] for row in manifest)
+        == ["center list"] * 2 + ["roll"] * 4 + ["sign"] * 4
+    )
     for row in manifest:
         data = archive.read(f"{folder}/{row['file']}")
         assert data.startswith(b"%PDF")

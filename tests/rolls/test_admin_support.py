@@ -18,10 +18,10 @@ from pypdf import PdfWriter
 
 from rolls import tasks
 from rolls.launch import run_start
-from rolls.models import Run, RunTask, Station, TaskState
+from rolls.models import DocumentKind, Run, RunTask, Station, TaskState
 from rolls.pdf import expected_pages
-from rolls.services.runs import run_record_station
-from rolls.services.storage import roll_path, write_whole
+from rolls.services.runs import RecordedDocument, run_record_station
+from rolls.services.storage import center_list_path, roll_path, sign_path, write_whole
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 
 STAFF = "Election staff"
@@ -100,16 +100,24 @@ def sample_pdf() -> bytes:
 def store_sample_roll(
     run: Run, station: Station, *, path: str | None = None, data: bytes | None = None
 ) -> str:
-    """Write a sample PDF for ``station`` (at its own path unless told) and count it."""
+    """Write a sample PDF for ``station`` (at its own path unless told) and count it, with a
+    sample door sign and (for station 1) a sample center list beside it."""
     data = sample_pdf() if data is None else data
-    path = path or roll_path(
-        election_id=run.election_id,
-        run_id=run.pk,
-        center_id=station.center_id,
-        center_code=station.center.code,
-        station_number=station.number,
-    )
+    names = {
+        "election_id": run.election_id,
+        "run_id": run.pk,
+        "center_id": station.center_id,
+        "center_code": station.center.code,
+    }
+    path = path or roll_path(**names, station_number=station.number)
     write_whole(path, data)
+    documents = [
+        (DocumentKind.SIGN, station.number, sign_path(**names, station_number=station.number))
+    ]
+    if station.number == 1:
+        documents.append((DocumentKind.CENTER_LIST, 0, center_list_path(**names)))
+    for _, _, name in documents:
+        write_whole(name, sample_pdf())
     run_record_station(
         run_id=run.pk,
         center_id=station.center_id,
@@ -119,6 +127,18 @@ def store_sample_roll(
         pages=expected_pages(station.voter_count),
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
+        documents=[
+            RecordedDocument(
+                kind=kind,
+                station_number=number,
+                voters=station.voter_count,
+                path=name,
+                pages=1,
+                size=len(sample_pdf()),
+                sha256=hashlib.sha256(sample_pdf()).hexdigest(),
+            )
+            for kind, number, name in documents
+        ],
     )
     return path
 

@@ -76,7 +76,8 @@ def test_wait_exits_non_zero_when_the_run_fails(shared_worker, election, capsys)
 def test_a_subset_of_centers_renders_only_those(shared_worker, election):
     call_command("queue_task", "all_in_one", "--centers", "B", "--wait", "--timeout", "120")
     run = Run.objects.get()
-    assert (run.centers_total, run.stations_done, run.pages) == (1, 1, 2)
+    # One station: its roll (2 pages), its door sign, its center's list.
+    assert (run.centers_total, run.stations_done, run.pages) == (1, 1, 2 + 1 + 1)
     assert set(run.roll_files.values_list("center__code", flat=True)) == {"B"}
 
 

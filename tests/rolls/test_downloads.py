@@ -57,7 +57,9 @@ def test_a_center_zip_holds_that_center_only(staff_client, run, election):
 
     archive = unzip(response)
     pdfs = [name for name in archive.namelist() if name.endswith(".pdf")]
-    assert len(pdfs) == RollFile.objects.filter(run=run, center=center).count() == 3
+    # Three stations: a roll and a door sign each, and the center's list.
+    assert len(pdfs) == RollFile.objects.filter(run=run, center=center).count() == 3 * 2 + 1
+    assert f"{run.election.slug}-run-{run.pk}/center-{center.pk}-B/center-list.pdf" in pdfs
     assert all(f"/center-{center.pk}-B/" in name for name in pdfs)
     assert f"-center-{center.pk}-B-draft.zip" in response["Content-Disposition"]
     stranger = make_election("Other election")
@@ -80,7 +82,8 @@ def test_a_failed_runs_zip_is_named_incomplete_and_lists_what_is_missing(staff_c
     folder = f"{run.election.slug}-run-{run.pk}"
     assert "B station 3" in archive.read(f"{folder}/INCOMPLETE.txt").decode()
     manifest = json.loads(archive.read(f"{folder}/manifest.json"))
-    assert manifest["complete"] is False and manifest["missing"] == ["B station 3"]
+    assert manifest["complete"] is False
+    assert manifest["missing"] == ["B station 3", "B station 3 door sign"]
     assert response["X-Roll-Set"] == "incomplete"
 
 

@@ -69,9 +69,14 @@ def test_hostile_names_render_and_every_voter_appears_exactly_once(people):
     seen: list[str] = []
     for station in center.stations.filter(run=run).order_by("number"):
         rendered = station_render(run=run, center_id=center.pk, station_number=station.number)
-        assert rendered.pages == expected_pages(station.voter_count)
-        reader = read_pdf(RollFile.objects.get(run=run, station_number=station.number).path)
-        assert len(reader.pages) == rendered.pages
+        roll = RollFile.objects.rolls().get(run=run, station_number=station.number)
+        reader = read_pdf(roll.path)
+        assert len(reader.pages) == roll.pages == expected_pages(station.voter_count)
+        # The same names on the door sign (one page) and, with station 1, the center list.
+        numbers = [0, 1] if station.number == 1 else [station.number]
+        documents = RollFile.objects.filter(run=run, station_number__in=numbers)
+        assert rendered.pages == sum(d.pages for d in documents.exclude(kind="roll")) + roll.pages
+        assert all(len(read_pdf(d.path).pages) == d.pages for d in documents)
         for text in roll_page_texts(reader):
             seen.extend(re.findall(rf"H{batch:04d}N\d{{5}}", text))
 

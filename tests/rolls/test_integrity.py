@@ -63,7 +63,8 @@ def test_look_alike_center_codes_each_get_their_own_complete_rolls(
 
     assert run.status == RunStatus.SUCCEEDED, run.error
     files = list(RollFile.objects.filter(run=run))
-    assert len(files) == len(LOOK_ALIKE_CODES) * 2  # 60 voters, at most 50 -> 2 stations each
+    # 60 voters, at most 50 -> 2 stations each: a roll and a sign each, and the center list.
+    assert len(files) == len(LOOK_ALIKE_CODES) * (2 * 2 + 1)
     assert len({roll.path for roll in files}) == len(files)
     for roll in files:
         with default_storage.open(roll.path, "rb") as handle:
@@ -214,10 +215,11 @@ def test_the_manifest_neutralises_a_formula_center_code(private_media, staff_cli
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     manifest_name = next(n for n in archive.namelist() if n.endswith("manifest.csv"))
     rows = list(csv.DictReader(io.StringIO(archive.read(manifest_name).decode())))
-    assert sorted(row["center"] for row in rows) == ["'=1+1", "\u202eevil"]
+    rolls = [row for row in rows if row["document"] == "roll"]
+    assert sorted(row["center"] for row in rolls) == ["'=1+1", "\u202eevil"]
     assert not any("\u202e" in name for name in archive.namelist())
 
-    roll = RollFile.objects.get(run=run, center__code="\u202eevil")
+    roll = RollFile.objects.rolls().get(run=run, center__code="\u202eevil")
     download = staff_client.get(reverse("admin:rolls_run_roll_download", args=[run.pk, roll.pk]))
     assert "\u202e" not in download["Content-Disposition"]
     assert "%E2%80%AE" not in download["Content-Disposition"].upper()

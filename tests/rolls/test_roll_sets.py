@@ -266,6 +266,26 @@ def test_changed_only_rerenders_exactly_the_changed_centers_and_is_complete(
     assert published.set_status == SetStatus.OFFICIAL
 
 
+def test_a_center_of_a_set_without_signs_and_lists_is_rendered_again_not_carried(
+    election, official, django_capture_on_commit_callbacks
+):
+    # As in a set published before door signs and center lists were printed.
+    RollFile.objects.filter(run=official, center__code="A").exclude(kind="roll").delete()
+
+    run = full_run(election, changed_only=True, callbacks=django_capture_on_commit_callbacks)
+
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    own = RollFile.objects.filter(run=run, source_run__isnull=True)
+    assert set(own.values_list("center__code", "kind")) == {
+        ("A", "roll"),
+        ("A", "sign"),
+        ("A", "center list"),
+    }
+    carried = RollFile.objects.filter(run=run, source_run=official)
+    assert set(carried.values_list("center__code", flat=True)) == {"B"}
+    assert carried.count() == RollFile.objects.filter(run=official, center__code="B").count()
+
+
 def test_changed_only_with_nothing_changed_renders_nothing_and_succeeds(
     election, official, django_capture_on_commit_callbacks
 ):
@@ -306,16 +326,17 @@ def test_changed_only_needs_an_official_set_and_the_whole_election(election):
 
 def test_every_page_names_its_run_time_and_split_and_the_cover_its_status(election):
     run = full_run(election)
-    roll = RollFile.objects.filter(run=run, center__code="B").first()
+    files = RollFile.objects.filter(run=run, center__code="B")
+    roll = files.rolls().first()
     split = RunCenter.objects.get(run=run, center=roll.center).fingerprint
-    reader = read_pdf(roll.path)
-
-    pages = [page.extract_text() or "" for page in reader.pages]
-    assert len(pages) == roll.pages
-    for text in pages:
-        assert f"Run {run.pk}" in text
-        assert f"split {split[:12]}" in text
-        assert f"generated {run.started_at or run.queued_at:%Y-%m-%d %H:%M} UTC" in text
+    for document in files:  # the roll, and the door signs and center list beside it
+        pages = [page.extract_text() or "" for page in read_pdf(document.path).pages]
+        assert len(pages) == document.pages
+        for text in pages:
+            assert f"Run {run.pk}" in text
+            assert f"split {split[:12]}" in text
+            assert f"generated {run.started_at or run.queued_at:%Y-%m-%d %H:%M} UTC" in text
+    pages = [page.extract_text() or "" for page in read_pdf(roll.path).pages]
     assert f"Draft roll set: run {run.pk}" in pages[0].replace("\n", " ")
 
 

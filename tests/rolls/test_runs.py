@@ -104,8 +104,9 @@ def test_a_station_task_delivered_twice_is_counted_once(election):
     run.refresh_from_db()
     assert (first["counted"], again["counted"]) == (True, False)
     assert (run.centers_assigned, run.stations_total, run.stations_done) == (1, 2, 2)
-    assert run.pages == 2 * (1 + 1)  # two stations of 30 voters: a cover and one page each
-    assert RollFile.objects.filter(run=run).count() == 2
+    # Two stations of 30 voters (a cover and one page each), a door sign each, a center list.
+    assert run.pages == 2 * (1 + 1) + 2 + 1
+    assert RollFile.objects.rolls().filter(run=run).count() == 2
     assert run.status == RunStatus.SUCCEEDED
     finished_at = run.finished_at
     assert run_finish_if_complete(run_id=run.pk) is False  # finishes exactly once

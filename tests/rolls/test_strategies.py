@@ -12,7 +12,7 @@ from elections.models import Registration
 from rolls.launch import run_start
 from rolls.management.commands._common import wait_for
 from rolls.models import Placement, RollFile, Run, RunStatus, TaskState
-from rolls.pdf import expected_pages
+from rolls.pdf import center_set_pages
 from rolls.selectors import run_metrics, run_task_results
 from rolls.strategies import STRATEGIES
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
@@ -39,7 +39,8 @@ def run_to_the_end(election, strategy: str) -> Run:
 
 
 def expected_total_pages() -> int:
-    return expected_pages(45) + sum(expected_pages(n) for n in (44, 43, 43))
+    """Rolls, door signs and center lists of the two centers with voters."""
+    return center_set_pages([45]) + center_set_pages([44, 43, 43])
 
 
 def assert_every_voter_printed_once(run: Run) -> None:
@@ -70,7 +71,8 @@ def test_rendering_strategy_prints_every_voter_once_and_finishes_once(
     assert run.empty_centers == ["E"]
     assert run.finished_at >= run.started_at >= run.queued_at
     files = RollFile.objects.filter(run=run)
-    assert files.count() == 4
+    assert files.rolls().count() == 4
+    assert files.count() == 4 + 4 + 2  # rolls, door signs, one list per center with voters
     for roll in files:
         assert default_storage.size(roll.path) == roll.bytes
     assert_every_voter_printed_once(run)

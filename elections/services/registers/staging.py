@@ -18,6 +18,7 @@ from elections.services.registers.rows import (
     STAGING_COLUMNS,
     STAGING_TYPES,
     VOTER_COLUMNS,
+    VOTER_DERIVED_COLUMNS,
 )
 
 VOTERS = Voter._meta.db_table
@@ -166,9 +167,10 @@ class Staging:
         """Apply the staged register to the election. The caller holds the transaction: these
         statements land together or not at all."""
         e = [election_id]
-        voter_cols = ", ".join(VOTER_COLUMNS)
-        staged_voter_cols = ", ".join(f"s.{c}" for c in VOTER_COLUMNS)
-        set_voter = ", ".join(f"{c} = s.{c}" for c in VOTER_COLUMNS)
+        written = VOTER_COLUMNS + VOTER_DERIVED_COLUMNS
+        voter_cols = ", ".join(written)
+        staged_voter_cols = ", ".join(f"s.{c}" for c in written)
+        set_voter = ", ".join(f"{c} = s.{c}" for c in written)
         voter_differs = " OR ".join(f"{VOTERS}.{c} <> s.{c}" for c in VOTER_COLUMNS)
         reg_cols = "".join(f", {c}" for c in REGISTRATION_COLUMNS)
         staged_reg_cols = "".join(f", s.{c}" for c in REGISTRATION_COLUMNS)

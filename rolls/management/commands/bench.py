@@ -24,6 +24,7 @@ from elections.models import Election, Registration, Voter
 from elections.services.fake_data import create_fake_voter_data
 from rolls.management.commands import _bench_console, _bench_scale
 from rolls.management.commands._bench_languages import part_collation, render_directions
+from rolls.management.commands._bench_lookup import lookup, part_lookup
 from rolls.management.commands._import_bench import import_table, part_import
 from rolls.models import RollFile, Run, RunStatus
 from rolls.selectors import run_metrics
@@ -58,6 +59,8 @@ def last_json(output: str) -> dict:
 SECTIONS = (
     "data",
     "pdf",
+    "set",
+    "lookup",
     "planner",
     "two-nodes",
     "strategies",
@@ -98,6 +101,10 @@ class Command(BaseCommand):
             _bench_scale.planner_table(self.stdout.write)
         if "two-nodes" not in skipped:
             self.two_nodes(databases)
+        if "set" not in skipped:
+            self.pdf("rolls.pdf.bench_set", "A center's whole set against its rolls alone")
+        if "lookup" not in skipped:
+            lookup(self, databases, sizes[-1], manage, last_json, self.fresh)
         if "strategies" not in skipped:
             self.strategies(databases, quick)
         if "import" not in skipped:
@@ -176,10 +183,10 @@ class Command(BaseCommand):
                 )
 
     # --- PDF --------------------------------------------------------------------------------
-    def pdf(self) -> None:
-        self.stdout.write("\n== PDF rendering (one process = one core) ==")
+    def pdf(self, module: str = "rolls.pdf.bench", title: str = "PDF rendering") -> None:
+        self.stdout.write(f"\n== {title} (one process = one core) ==")
         result = subprocess.run(
-            [sys.executable, "-m", "rolls.pdf.bench"],
+            [sys.executable, "-m", module],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -379,7 +386,9 @@ def part_change(centers: int) -> dict:
             .values_list("voter_id", flat=True)
             .first()
         )
-        Voter.objects.filter(pk=voter_id).update(family_name="Changedname")
+        voter = Voter.objects.get(pk=voter_id)
+        voter.family_name = "Changedname"
+        voter.save(update_fields=["family_name"])  # refolds search_name too
     return {"centers": len(chosen), "of": election.centers.count()}
 
 
@@ -397,4 +406,5 @@ PARTS = {
     "import": part_import,
     "collation": part_collation,
     "split": _bench_scale.part_split,
+    "lookup": part_lookup,
 }

@@ -1,0 +1,73 @@
+"""The voter admin with where each voter votes, and the Find a voter page.
+
+Registered here, not in elections/admin.py: stations and rolls are the console's, and the
+register knows nothing of them (as for the election and center admins).
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.safestring import SafeString
+
+from elections.admin import VoterAdmin
+from elections.models import Election, Voter
+from rolls.admin.access import DOWNLOAD_ROLLS, require
+from rolls.selectors.voters import MAX_VOTERS, voter_places, voters_find
+
+ANSWERS_TEMPLATE = "admin/elections/voter/includes/answers.html"
+VIEW_VOTERS = "elections.view_voter"
+
+
+def answers_html(request: HttpRequest, answers) -> SafeString:
+    return render_to_string(
+        ANSWERS_TEMPLATE,
+        {"answers": answers, "can_download": request.user.has_perm(DOWNLOAD_ROLLS)},
+        request=request,
+    )
+
+
+@admin.register(Voter)
+class VoterConsoleAdmin(VoterAdmin):
+    change_list_template = "admin/elections/voter/change_list.html"
+    change_form_template = "admin/elections/voter/change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The voter's registrations with their center, station, page and row."""
+        voter = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if voter is not None:
+            extra["where_they_vote"] = answers_html(request, voter_places(voter))
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    def get_urls(self):
+        find = path(
+            "find/", self.admin_site.admin_view(self.find_view), name="elections_voter_find"
+        )
+        return [find, *super().get_urls()]
+
+    def find_view(self, request: HttpRequest) -> TemplateResponse:
+        """Find a voter by number or full name; answers center, station, page and row."""
+        require(request, VIEW_VOTERS)
+        query = request.GET.get("q", "").strip()[:200]
+        slug = request.GET.get("election", "").strip()
+        election = Election.objects.find(slug) if slug else None
+        answers = voters_find(query, election=election) if query else []
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Find a voter",
+            "query": query,
+            "election_slug": slug,
+            "unknown_election": bool(slug) and election is None,
+            "elections": Election.objects.order_by("-polling_date", "name")[:200],
+            "answers_html": answers_html(request, answers) if answers else "",
+            "searched": bool(query),
+            "capped": len({a.voter_id for a in answers}) >= MAX_VOTERS,
+        }
+        response = TemplateResponse(request, "admin/elections/voter/find.html", context)
+        response["Cache-Control"] = "private, no-store"
+        return response

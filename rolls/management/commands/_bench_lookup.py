@@ -1,0 +1,110 @@
+"""The bench parts of finding voters (``make bench``, part ``lookup``; ``--skip lookup``).
+
+On the largest election of the bench (1,000,000 voters; PostgreSQL when it answers): its
+stations assigned, that run taken as the official set, then p50/p95 of
+
+- find_voter (the selector behind the admin page and the command) by voter number, by full
+  name as "Family Given", "Family, Given" and "Given Family", accents and case folded;
+- the admin's Find a voter page, the Registrations search by full name and by a name prefix,
+  and Registrations and Stations filtered by one center.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from elections.models import Election, Voter
+from rolls.models import Run, RunStatus
+from rolls.selectors.voters import voters_find
+
+SAMPLES = 200
+PAGE_REQUESTS = 30
+
+
+def percentiles(measure: Callable[[], object], inputs: list) -> tuple[float, float]:
+    """p50 and p95 in milliseconds of ``measure(input)`` over ``inputs`` (after one warm-up)."""
+    measure(inputs[0])
+    times = []
+    for value in inputs:
+        started = time.perf_counter()
+        measure(value)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(0.95 * (len(times) - 1))]
+
+
+def part_lookup(_: int) -> dict:
+    election = Election.objects.get(name="Bench")
+    run = Run.objects.filter(election=election).order_by("-pk").first()
+    # The assignment-only run stands in for the official set: find_voter reads its split.
+    Run.objects.filter(pk=run.pk).update(
+        status=RunStatus.SUCCEEDED, renders=True, published_at=timezone.now(), published_by="bench"
+    )
+    rng = random.Random(2026)
+    top = Voter.objects.order_by("-pk").values_list("pk", flat=True).first()
+    ids = [rng.randint(1, top) for _ in range(SAMPLES)]
+    voters = list(
+        Voter.objects.filter(pk__in=ids).values_list("voter_number", "family_name", "given_name")
+    )
+    forms = [
+        lambda f, g: f"{f} {g}",
+        lambda f, g: f"{f.upper()}, {g.lower()}",
+        lambda f, g: f"{g} {f}",
+    ]
+    names = [rng.choice(forms)(family, given) for _, family, given in voters]
+    found = sum(1 for name in names if voters_find(name, election=election))
+    figures = {
+        "find_voter by number": percentiles(voters_find, [n for n, _, _ in voters]),
+        "find_voter by full name": percentiles(voters_find, names),
+    }
+    user = get_user_model().objects.filter(username="bench-lookup").first()
+    user = user or get_user_model().objects.create_superuser("bench-lookup", password=None)
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    center = election.centers.order_by("pk").values_list("pk", flat=True)[len(ids) % 7]
+    registrations = reverse("admin:elections_registration_changelist")
+
+    def get(url: str) -> None:
+        response = client.get(url)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+
+    find = reverse("admin:elections_voter_find")
+    pages = {
+        "admin Find a voter (full name)": [f"{find}?q={name}" for name in names[:PAGE_REQUESTS]],
+        "registrations search, full name": [
+            f"{registrations}?q={name}" for name in names[:PAGE_REQUESTS]
+        ],
+        "registrations search, name prefix": [
+            f"{registrations}?q={family[:4]}" for _, family, _ in voters[:PAGE_REQUESTS]
+        ],
+        "registrations filtered by center": [f"{registrations}?center__id__exact={center}"]
+        * PAGE_REQUESTS,
+        "stations filtered by center": [
+            f"{reverse('admin:rolls_station_changelist')}?center__id__exact={center}"
+        ]
+        * PAGE_REQUESTS,
+    }
+    for label, urls in pages.items():
+        figures[label] = percentiles(get, urls)
+    return {"voters": Voter.objects.count(), "names_found": f"{found}/{len(names)}", "ms": figures}
+
+
+def lookup(command, databases: dict, voters: int, manage, last_json, fresh) -> None:
+    label, env = list(databases.items())[-1]  # PostgreSQL when available
+    command.stdout.write(f"\n== Finding voters: {voters:,} voters, {label} (ms) ==")
+    fresh(env)
+    manage("bench", "--part", "fake", "--voters", str(voters), env=env)
+    manage("bench", "--part", "assign", env=env)
+    result = last_json(manage("bench", "--part", "lookup", env=env))
+    command.stdout.write(f"names found: {result['names_found']} (each a registered voter)")
+    for name, (p50, p95) in result["ms"].items():
+        command.stdout.write(f"  {name:<36} p50 {p50:7.1f}  p95 {p95:7.1f}")

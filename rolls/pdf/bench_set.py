@@ -1,0 +1,82 @@
+"""Time a center's whole set against its rolls alone: ``python -m rolls.pdf.bench_set``.
+
+One synthetic center of 10 stations of 500 voters in this one process (one core): the ten
+rolls alone, then the whole set (rolls, a door sign each, the center list), median CPU
+seconds over N repeats, and pages/s of each. The target: the whole set's pages/s within 10%
+of the rolls' alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import statistics
+import time
+from collections.abc import Sequence
+
+# Nothing here reads settings at import time: django.setup() in main() comes first of use.
+from rolls.pdf.bench import synthetic_header, synthetic_voters, time_renders
+from rolls.pdf.documents import CenterHeader, StationRange, render_center_list, render_door_sign
+from rolls.pdf.render import render_station_roll
+
+STATIONS = 10
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m rolls.pdf.bench_set", description=__doc__)
+    parser.add_argument("-n", "--repeats", type=int, default=5)
+    parser.add_argument("--voters", type=int, default=500)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    voters = synthetic_voters(args.voters)
+    base = synthetic_header(voters)
+    headers = [dataclasses.replace(base, station_number=n) for n in range(1, STATIONS + 1)]
+    center = CenterHeader(
+        base.election_name,
+        base.polling_date,
+        base.center_code,
+        base.center_name,
+        run_id=12,
+        generated_at=base.generated_at,
+        fingerprint=base.fingerprint,
+    )
+    ranges = [
+        StationRange(h.station_number, len(voters), base.first_voter, base.last_voter)
+        for h in headers
+    ]
+
+    def rolls() -> int:
+        return sum(render_station_roll(h, voters).pages for h in headers)
+
+    def whole_set() -> int:
+        pages = rolls()
+        pages += sum(render_door_sign(center, r).pages for r in ranges)
+        return pages + render_center_list(center, ranges).pages
+
+    whole_set()  # warm-up: fonts, templates, both stylesheets
+    started = time.process_time()
+    # Interleaved, so that load from other processes on a shared machine hits both alike.
+    roll_times, set_times = [], []
+    for _ in range(args.repeats):
+        roll_cpu, _, roll_pages = time_renders(rolls, 1)
+        set_cpu, _, set_pages = time_renders(whole_set, 1)
+        roll_times.append(roll_cpu)
+        set_times.append(set_cpu)
+    roll_cpu, set_cpu = statistics.median(roll_times), statistics.median(set_times)
+    sign_cpu, _, _ = time_renders(lambda: render_door_sign(center, ranges[0]).pages, 9)
+    list_cpu, _, _ = time_renders(lambda: render_center_list(center, ranges).pages, 9)
+    rolls_rate, set_rate = roll_pages / roll_cpu, set_pages / set_cpu
+    print(f"center of {STATIONS} stations x {args.voters} voters, n={args.repeats}")
+    print(f"rolls alone:       {roll_pages} pages, {roll_cpu:.2f} s CPU, {rolls_rate:.1f} pages/s")
+    print(f"whole set:         {set_pages} pages, {set_cpu:.2f} s CPU, {set_rate:.1f} pages/s")
+    print(f"whole set vs rolls: {set_rate / rolls_rate - 1:+.1%} pages/s")
+    print(f"door sign:         {sign_cpu * 1000:.0f} ms CPU; center list {list_cpu * 1000:.0f} ms")
+    print(f"(measured in {time.process_time() - started:.0f} s CPU)")
+
+
+if __name__ == "__main__":
+    main()

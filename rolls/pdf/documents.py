@@ -1,0 +1,150 @@
+"""The other documents of a center's set: a door sign per station, a list per center.
+
+Each is its own small template and stylesheet (templates/rolls/sign.html, center_list.html,
+documents.css), rendered by WeasyPrint like the roll. Both say only where voters go (name
+ranges and counts), so they are built from the split's station ranges, not from its rows.
+Strings are marked for translation and rendered in the election's language when one is
+given.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from rolls.pdf import metrics
+from rolls.pdf.data import RenderedRoll, expected_pages
+from rolls.pdf.render import RollLayoutError, fit_text, provenance_line
+from rolls.pdf.text import clean
+
+SIGN_TEMPLATE = "rolls/sign.html"
+LIST_TEMPLATE = "rolls/center_list.html"
+STYLESHEET = "rolls/documents.css"
+# Rows of a center list page: large enough to read standing at the entrance.
+STATIONS_PER_LIST_PAGE = 15
+
+
+@dataclass(frozen=True)
+class StationRange:
+    """Where a station's voters begin and end, as posted: "Garcia" or, where the next (or
+    previous) station begins (or ends) with the same family name, "Garcia, Maria"."""
+
+    number: int
+    voters: int
+    first: str
+    last: str
+
+
+@dataclass(frozen=True)
+class CenterHeader:
+    election_name: str
+    polling_date: datetime.date
+    center_code: str
+    center_name: str
+    run_id: int
+    generated_at: datetime.datetime | None = None  # the run's start, as on its rolls
+    fingerprint: str = ""  # the center's split
+    language: str = ""  # an election language code; empty: the console's default
+
+
+def list_pages(stations: int) -> int:
+    """Pages of a center list of ``stations`` stations (at least one)."""
+    return max(1, -(-stations // STATIONS_PER_LIST_PAGE))
+
+
+def center_set_pages(station_sizes: Sequence[int]) -> int:
+    """Pages of a center's whole set: each station's roll and door sign, and its list."""
+    if not station_sizes:
+        return 0
+    return sum(expected_pages(n) + 1 for n in station_sizes) + list_pages(len(station_sizes))
+
+
+def _context(header: CenterHeader) -> dict:
+    return {
+        "election": fit_text(clean(header.election_name), 250, 16),
+        "center_name": fit_text(clean(header.center_name), 180, 16, lines=2),
+        "center_code": fit_text(clean(header.center_code), 80, 16),
+        "polling_date": header.polling_date,
+        "provenance": provenance_line(header.run_id, header.generated_at, header.fingerprint),
+        "font_family": metrics.css_font_family(),
+    }
+
+
+_local = threading.local()
+
+
+def _setup():
+    setup = getattr(_local, "setup", None)
+    if setup is None:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        font_config = FontConfiguration()
+        css = render_to_string(STYLESHEET, {"font_family": metrics.css_font_family()})
+        setup = _local.setup = (font_config, CSS(string=css, font_config=font_config))
+    return setup
+
+
+def _pdf(html: str, expected: int, what: str) -> RenderedRoll:
+    from weasyprint import HTML
+
+    font_config, stylesheet = _setup()
+    document = HTML(string=html, base_url=".").render(
+        font_config=font_config, stylesheets=[stylesheet]
+    )
+    if len(document.pages) != expected:
+        raise RollLayoutError(f"{what}: rendered {len(document.pages)} pages, expected {expected}")
+    return RenderedRoll(pdf=document.write_pdf(), pages=expected)
+
+
+def _in_language(language: str, template: str, context: dict) -> str:
+    if not language:
+        return render_to_string(template, context)
+    with translation.override(language):
+        return render_to_string(template, context)
+
+
+def render_door_sign(header: CenterHeader, station: StationRange) -> RenderedRoll:
+    """One A4 landscape page for the station's door: center, number, name range, count."""
+    context = {
+        **_context(header),
+        "station": station.number,
+        "voters": station.voters,
+        # 30 pt, two lines each at most, in the 230 mm beside the FROM / TO label.
+        "first": fit_text(clean(station.first), 230, 30, lines=2),
+        "last": fit_text(clean(station.last), 230, 30, lines=2),
+    }
+    html = _in_language(header.language, SIGN_TEMPLATE, context)
+    return _pdf(html, 1, f"door sign of {header.center_code} station {station.number}")
+
+
+def render_center_list(header: CenterHeader, stations: Sequence[StationRange]) -> RenderedRoll:
+    """Every station of the center with its range and count, 15 to an A4 page."""
+    if not stations:
+        raise ValueError("a center list needs at least one station")
+    rows = [
+        {
+            "number": s.number,
+            "voters": s.voters,
+            "first": fit_text(clean(s.first), 72, 14),
+            "last": fit_text(clean(s.last), 72, 14),
+        }
+        for s in stations
+    ]
+    pages = [
+        rows[start : start + STATIONS_PER_LIST_PAGE]
+        for start in range(0, len(rows), STATIONS_PER_LIST_PAGE)
+    ]
+    context = {
+        **_context(header),
+        "pages": pages,
+        "stations": len(rows),
+        "voters": sum(s.voters for s in stations),
+    }
+    html = _in_language(header.language, LIST_TEMPLATE, context)
+    return _pdf(html, list_pages(len(rows)), f"center list of {header.center_code}")

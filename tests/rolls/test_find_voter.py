@@ -1,0 +1,107 @@
+"""Finding a voter's station, page and row by number or by name, and the folded names."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from elections.folding import fold, name_candidates
+from elections.models import Voter
+from rolls.models import Placement, RollFile, Station
+from rolls.selectors.voters import roll_page, voters_find
+from rolls.services.publication import run_publish
+from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
+from tests.rolls.helpers import read_pdf
+from tests.rolls.test_roll_sets import full_run
+
+
+def test_fold_drops_accents_case_and_punctuation():
+    assert fold("SÁNCHEZ-Pérez,  José") == "sanchez perez jose"
+    assert fold("Straße") == "strasse"
+    assert fold("Øster  Ålund") == "øster alund"  # a letter without a decomposition stays
+    assert fold("محمد") == "محمد"
+
+
+def test_a_full_name_in_either_order_gives_the_stored_key():
+    stored = fold("Smith Robert")
+    for typed in ("Smith Robert", "Smith, Robert", "robert SMITH", "  Robert ,Smith "):
+        assert stored in name_candidates(typed)
+    assert name_candidates("") == []
+
+
+def test_roll_pages_count_the_cover_first():
+    assert (roll_page(1), roll_page(40), roll_page(41), roll_page(80), roll_page(81)) == (
+        2,
+        2,
+        3,
+        3,
+        4,
+    )
+
+
+@pytest.fixture
+def published(private_media):
+    election = ElectionFactory(name="Lookup 2026", slug="lookup-2026", max_voters_per_station=50)
+    center = PollingCenterFactory(election=election, code="C1", name="Harbour School")
+    names = [(f"Fam{i:03d}", f"Given{i:03d}") for i in range(129)] + [("Sánchez-Pérez", "José")]
+    register_voters(center, names)
+    run = full_run(election)
+    run_publish(run_id=run.pk, published_by="test")
+    run.refresh_from_db()
+    return run
+
+
+def on_roll_page(run, station: Station, voter_number: str, page: int) -> bool:
+    roll = RollFile.objects.rolls().get(
+        run=run, center=station.center, station_number=station.number
+    )
+    return voter_number in (read_pdf(roll.path).pages[page - 1].extract_text() or "")
+
+
+@pytest.mark.django_db
+def test_the_first_and_last_voter_of_a_station_and_one_on_page_two_are_found(published):
+    run = published
+    station = Station.objects.get(run=run, number=2)
+    rows = Placement.objects.filter(station=station)
+    for placement in (
+        rows.get(position=1),
+        rows.get(position=station.voter_count),
+        rows.get(position=41),  # the first row of the roll's second page of names
+    ):
+        (answer,) = voters_find(placement.voter_number)
+        assert answer.official.run_id == run.pk and answer.latest is None
+        assert (answer.official.station, answer.official.row) == (2, placement.position)
+        assert answer.official.page == roll_page(placement.position)
+        assert on_roll_page(run, station, placement.voter_number, answer.official.page)
+        sign = RollFile.objects.get(pk=answer.official.sign_file_id)
+        assert (sign.kind, sign.station_number) == ("sign", 2)
+    assert voters_find(rows.get(position=41).voter_number)[0].official.page == 3
+
+
+@pytest.mark.django_db
+def test_a_name_is_found_in_either_order_without_accents_or_case(published):
+    voter = Voter.objects.get(family_name="Sánchez-Pérez")
+    assert voter.search_name == "sanchez perez jose"
+    for typed in ("Sanchez-Perez Jose", "sánchez pérez, JOSÉ", "Jose Sanchez Perez"):
+        (answer,) = voters_find(typed)
+        assert answer.voter_number == voter.voter_number
+        assert answer.center_code == "C1" and answer.official is not None
+    assert voters_find("Nobody Atall") == []
+
+
+@pytest.mark.django_db
+def test_a_later_run_is_answered_beside_the_official_set(published):
+    later = full_run(published.election)
+    (answer,) = voters_find("Fam000, Given000")
+    assert answer.official.run_id == published.pk
+    assert answer.latest.run_id == later.pk and answer.latest.set_status == "draft"
+
+
+@pytest.mark.django_db
+def test_find_voter_command_prints_station_page_and_row(published, capsys):
+    call_command("find_voter", "Given005 Fam005", "--election", "lookup-2026")
+    out = capsys.readouterr().out
+    assert "Fam005, Given005: Lookup 2026 (lookup-2026), center C1 Harbour School" in out
+    assert f"official set (run {published.pk}, official): station 1, page 2, row 6" in out
+    with pytest.raises(CommandError, match="No registered voter matches"):
+        call_command("find_voter", "Nobody")
