@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.template.loader import render_to_string
@@ -102,23 +102,26 @@ def _pdf(html: str, expected: int, what: str) -> RenderedRoll:
     return RenderedRoll(pdf=document.write_pdf(), pages=expected)
 
 
-def _in_language(language: str, template: str, context: dict) -> str:
-    if not language:
-        return render_to_string(template, context)
-    with translation.override(language):
-        return render_to_string(template, context)
+def _in_language(language: str, template: str, context: Callable[[], dict]) -> str:
+    """The template rendered in *language* (the current one when empty), its context built
+    in it too: the provenance footer is translated like the labels."""
+    with translation.override(language or translation.get_language()):
+        return render_to_string(template, context())
 
 
 def render_door_sign(header: CenterHeader, station: StationRange) -> RenderedRoll:
     """One A4 landscape page for the station's door: center, number, name range, count."""
-    context = {
-        **_context(header),
-        "station": station.number,
-        "voters": station.voters,
-        # 30 pt, two lines each at most, in the 230 mm beside the FROM / TO label.
-        "first": fit_text(clean(station.first), 230, 30, lines=2),
-        "last": fit_text(clean(station.last), 230, 30, lines=2),
-    }
+
+    def context() -> dict:
+        return {
+            **_context(header),
+            "station": station.number,
+            "voters": station.voters,
+            # 30 pt, two lines each at most, in the 230 mm beside the FROM / TO label.
+            "first": fit_text(clean(station.first), 230, 30, lines=2),
+            "last": fit_text(clean(station.last), 230, 30, lines=2),
+        }
+
     html = _in_language(header.language, SIGN_TEMPLATE, context)
     return _pdf(html, 1, f"door sign of {header.center_code} station {station.number}")
 
@@ -140,11 +143,14 @@ def render_center_list(header: CenterHeader, stations: Sequence[StationRange]) -
         rows[start : start + STATIONS_PER_LIST_PAGE]
         for start in range(0, len(rows), STATIONS_PER_LIST_PAGE)
     ]
-    context = {
-        **_context(header),
-        "pages": pages,
-        "stations": len(rows),
-        "voters": sum(s.voters for s in stations),
-    }
+
+    def context() -> dict:
+        return {
+            **_context(header),
+            "pages": pages,
+            "stations": len(rows),
+            "voters": sum(s.voters for s in stations),
+        }
+
     html = _in_language(header.language, LIST_TEMPLATE, context)
     return _pdf(html, list_pages(len(rows)), f"center list of {header.center_code}")

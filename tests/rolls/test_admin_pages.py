@@ -603,12 +603,13 @@ def test_run_page_lists_its_roll_files_a_page_at_a_time_with_the_run_totals(staf
     url = reverse("admin:rolls_run_change", args=[run.pk])
 
     first = staff_client.get(url).content.decode()
-    assert f"Voter rolls ({total} PDFs in 2 centers" in first
+    assert f"Voter rolls, door signs and center lists ({total} PDFs in 2 centers" in first
     assert first.split('id="roll-files"')[1].split("</table>")[0].count("roll-download") == 100
     assert f"PDFs 1 to 100 of {total} · page 1 of 2" in first and 'rel="next"' in first
 
     second = staff_client.get(url + "?files=2").content.decode()
-    assert second.split('id="roll-files"')[1].split("</table>")[0].count("roll-download") == 24
+    listed = second.split('id="roll-files"')[1].split("</table>")[0]
+    assert listed.count("roll-download") == total - 100
     assert f"PDFs 101 to {total} of {total} · page 2 of 2" in second and 'rel="prev"' in second
     # A page number out of range or not a number shows the nearest page, never an error.
     assert "page 2 of 2" in staff_client.get(url + "?files=99").content.decode()

@@ -4,6 +4,7 @@ pdftotext, pixels with pdftoppm, glyphs from the embedded fonts with fontTools).
 
 from __future__ import annotations
 
+import datetime
 import html
 import io
 import re
@@ -15,6 +16,7 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from rolls.pdf import RollVoter, layout, render_station_roll
+from rolls.pdf.documents import CenterHeader, StationRange, render_center_list, render_door_sign
 from rolls.pdf.render import render_html
 from tests.rolls.test_pdf import (
     ARABIC,
@@ -304,3 +306,38 @@ def test_a_right_to_left_station_of_500_renders_every_voter():
     reader = PdfReader(io.BytesIO(rendered.pdf))
     found = [n for text in texts(reader)[1:] for n in re.findall(r"V\d{9}", text)]
     assert found == [voter.voter_number for voter in voters]
+
+
+@pytest.mark.parametrize(
+    ("language", "sign_labels", "list_labels", "end"),
+    [
+        ("fr", ["BUREAU DE VOTE", "DE", "À", "3 électeurs"],
+         ["1 bureau", "Électeurs", "Cherchez votre nom", "Tirage 12"],
+         "FIN DE LA LISTE · Bureau 3 · 3 électeurs · dernière ligne 3"),
+        ("ru", ["ИЗБИРАТЕЛЬНЫЙ УЧАСТОК", "3 избирателя"],
+         ["1 участок", "Найдите свою фамилию", "Запуск 12"],
+         "КОНЕЦ СПИСКА · Участок 3 · избирателей: 3 · последняя строка 3"),
+    ],
+)  # fmt: skip
+def test_door_sign_center_list_and_end_of_roll_in_the_election_language(
+    language, sign_labels, list_labels, end
+):
+    header = CenterHeader(
+        election_name="Municipales 2026",
+        polling_date=datetime.date(2026, 6, 14),
+        center_code="C1",
+        center_name="École Jules Ferry",
+        run_id=12,
+        language=language,
+    )
+    station = StationRange(number=3, voters=3, first="Abbott", last="Zola")
+    sign = " ".join(texts(PdfReader(io.BytesIO(render_door_sign(header, station).pdf)))[0].split())
+    center_list = PdfReader(io.BytesIO(render_center_list(header, [station]).pdf))
+    listed = " ".join(" ".join(texts(center_list)).split())
+    for label in sign_labels:
+        assert label in sign
+    for label in list_labels:
+        assert label in listed
+    reader, _ = render(voters_named([("Abbott", "Anne")], 3), language=language)
+    assert end in " ".join(texts(reader)[-1].split())
+    assert "END OF ROLL" not in " ".join(texts(reader)) and "voters" not in sign
