@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from elections.models import Registration, Voter
-from rolls.models import Download, DownloadKind, Placement, RollFile, RunCenter
+from rolls.models import DocumentKind, Download, DownloadKind, Placement, RollFile, RunCenter
 from rolls.services.exports import roll_page, run_export_lines
 from rolls.services.publication import run_publish
 from tests.rolls.helpers import read_pdf
@@ -50,7 +50,9 @@ def test_both_lists_read_back_into_the_runs_counts(run):
     per_station = Counter((r["center_code"], int(r["station"])) for r in by_station)
     assert per_station == {
         (roll.center.code, roll.station_number): roll.voters
-        for roll in RollFile.objects.filter(run=run).select_related("center")
+        for roll in RollFile.objects.filter(run=run, kind=DocumentKind.ROLL).select_related(
+            "center"
+        )
     }
     assert {r["center_name"] for r in by_station} == {"A School", "B School"}
 
@@ -58,7 +60,10 @@ def test_both_lists_read_back_into_the_runs_counts(run):
 def test_the_page_is_the_one_the_pdf_numbers_and_shows_the_voter_on(run):
     rows = [r for r in exported(run, "by-station") if r["center_code"] == "B"]
     assert max(int(r["row"]) for r in rows) > 40  # a station of more than one roll page
-    rolls = {r.station_number: r for r in RollFile.objects.filter(run=run, center__code="B")}
+    rolls = {
+        r.station_number: r
+        for r in RollFile.objects.filter(run=run, center__code="B", kind=DocumentKind.ROLL)
+    }
     readers = {number: read_pdf(roll.path) for number, roll in rolls.items()}
     for row in rows:
         reader = readers[int(row["station"])]

@@ -10,7 +10,7 @@ import pytest
 
 from elections.models import Language, Registration
 from elections.services.collation import refresh_sort_keys
-from rolls.models import Placement, RollFile, RunCenter, RunStatus, Station
+from rolls.models import DocumentKind, Placement, RollFile, RunCenter, RunStatus, Station
 from rolls.services.publication import run_publish
 from tests.elections.test_collation import LANGUAGE_ORDER
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
@@ -34,7 +34,7 @@ def printed_order(run) -> list[str]:
     """Family names in the order the run's PDFs print them (station by station)."""
     family = dict(Registration.objects.values_list("voter__voter_number", "voter__family_name"))
     out = []
-    for roll in RollFile.objects.filter(run=run).order_by("station_number"):
+    for roll in RollFile.objects.filter(run=run, kind=DocumentKind.ROLL).order_by("station_number"):
         for text in roll_page_texts(read_pdf(roll.path)):
             out += [family[number] for number in NUMBER.findall(text)]
     return out
@@ -52,7 +52,9 @@ def test_the_roll_and_its_door_range_follow_the_language_order(private_media, la
     station = Station.objects.get(run=run)
     assert station.first_voter_name == f"{expected[0]}, Ana"
     assert station.last_voter_name == f"{expected[-1]}, Ana"
-    cover = read_pdf(RollFile.objects.get(run=run).path).pages[0].extract_text()
+    cover = (
+        read_pdf(RollFile.objects.get(run=run, kind=DocumentKind.ROLL).path).pages[0].extract_text()
+    )
     for word in (expected[0], expected[-1]):
         assert word in cover
 
