@@ -1,9 +1,12 @@
 """The command line: queue_task (the talk's interface) and compare_strategies."""
 
+import time
+
 import pytest
 from django.core.management import CommandError, call_command
 
 from rolls.models import Run, RunStatus
+from rolls.selectors.runs import run_task_tally
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 
 
@@ -69,6 +72,14 @@ def test_wait_exits_non_zero_when_the_run_fails(shared_worker, election, capsys)
             "queue_task", "parallelize_tasks_by_center_with_join", "--wait", "--timeout", "120"
         )
     assert "Never call result.get() within a task!" in capsys.readouterr().out
+    # The run failed in its joining task; the center tasks it had queued still render. Let
+    # them end before the database is emptied for the next test (else the flush deadlocks
+    # with their writes).
+    run = Run.objects.get()
+    deadline = time.monotonic() + 120
+    while not run_task_tally(run).drained and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert run_task_tally(run).drained
 
 
 @pytest.mark.integration
