@@ -1,8 +1,9 @@
 """Page geometry shared by the stylesheet, the row background and the tests.
 
-Everything is in millimetres on an A4 portrait page. The roll rows are lines of one ``<pre>``
-per page; the zebra stripes and signature boxes are one SVG tile repeated under it, so the
-numbers here must agree with the CSS exactly: the template takes them from this module.
+Everything is in millimetres on an A4 portrait page. The roll rows are lines drawn one row
+apart (painting.py); the zebra stripes and signature boxes are one SVG tile repeated under
+them, so the numbers here must agree with the CSS exactly: the template takes them from this
+module.
 """
 
 from __future__ import annotations

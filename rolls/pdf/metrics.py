@@ -1,8 +1,8 @@
 """Widths of text in the roll's fonts, in em, to fit names to their column.
 
-In the one-``<pre>``-per-page layout nothing clips a long name, so it has to be cut to the
-column width before it reaches the template. Counting characters would have to assume the
-widest glyph (``W`` is almost 1 em) and cut ordinary long names; the fonts' own advance
+Each roll row is one line of text drawn as is (painting.py): nothing clips a long name, so
+it has to be cut to the column width before it is drawn. Counting characters would have to
+assume the widest glyph (``W`` is almost 1 em) and cut ordinary long names; the fonts' own advance
 widths let a name use the whole column while staying short of the signature box.
 
 FONT_STACK is the one list of fonts: the stylesheet's font-family is made from it, so the
@@ -170,15 +170,6 @@ def advances(text: str, bold: bool = False) -> list[float]:
 def text_width(text: str, bold: bool = False) -> float:
     """Width of *text* in em (sum of advances, no kerning)."""
     return sum(advances(text, bold))
-
-
-def primary_font_draws(text: str) -> bool:
-    """Whether DejaVu Sans, the first text font, draws every character of *text*.
-
-    Text drawn by another font brings that font's ascent and descent into its line, which
-    can make the line taller than the rows of the background tile (see roll.css, ``.alt``).
-    """
-    return text.isascii() or all(char in ISOLATES or drawing_font(char) is PRIMARY for char in text)
 
 
 def css_font_family() -> str:

@@ -1,10 +1,11 @@
-"""One station's roll as one WeasyPrint document: a cover, then one ``<pre>`` per page.
+"""One station's roll as one WeasyPrint document: a cover, then 40 rows a page.
 
-Each roll page is a single text box of 40 lines over a repeated SVG tile that draws the zebra
-stripes and signature boxes: about ten times faster than an HTML table, which costs about
-five boxes a voter to cascade and lay out (`python -m rolls.pdf.bench` measures it).
-rows.py makes the lines; this module checks the input, fills the template and runs
-WeasyPrint.
+WeasyPrint lays out the page furniture (cover, running header, "Page X of Y", column heads,
+end-of-roll line); each page's rows area is one box over a repeated SVG tile that draws the
+zebra stripes and signature boxes, and the rows' text is drawn into it one line per voter
+(painting.py). An HTML table costs about five boxes a voter to cascade and lay out and is
+ten times slower (`python -m rolls.pdf.bench --compare-table` measures it). rows.py makes
+the lines; this module checks the input, fills the template and runs WeasyPrint.
 
 A roll is in its election's language (``RollHeader.language``): everything is rendered inside
 ``translation.override``, so the labels come from the gettext catalogs in locale/, the dates
@@ -29,7 +30,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, translation
 from django.utils.translation import gettext, pgettext
 
-from rolls.pdf import layout, metrics
+from rolls.pdf import layout, metrics, painting
 from rolls.pdf.data import RenderedRoll, RollHeader, RollVoter, expected_pages
 from rolls.pdf.rows import WIDTH_SAFETY, heads_line, roll_pages
 from rolls.pdf.text import clean, isolate, isolate_always, truncate
@@ -44,6 +45,7 @@ MAX_VOTER_NUMBER_LENGTH = 24
 # out over the phone.
 FINGERPRINT_CHARS = 12
 SEPARATOR = " \u00b7 "
+PX_PER_MM = 96 / 25.4  # WeasyPrint lays out in CSS pixels
 
 
 class RollLayoutError(RuntimeError):
@@ -185,17 +187,19 @@ def _css(rtl: bool) -> dict[str, str]:
     }
 
 
-def render_html(header: RollHeader, voters: Sequence[RollVoter]) -> str:
+def render_html(header: RollHeader, voters: Sequence[RollVoter]) -> tuple[str, list[list[str]]]:
+    """The document without its rows' text, and the lines of every roll page."""
     _check(header, voters)
     rtl = is_right_to_left(header.language)
     with translation.override(header.language):
         columns, pages = roll_pages(voters, rtl=rtl)
-        return render_to_string(
+        html = render_to_string(
             TEMPLATE,
             {
                 "header": _header_context(header),
                 "heads": heads_line(columns, rtl=rtl),
-                "pages": pages,
+                "rows_placeholder": painting.PLACEHOLDER,
+                "rows_heights": [_mm(len(lines) * layout.ROW_HEIGHT) for lines in pages],
                 "roll_pages": len(pages),
                 "last_row": len(voters),
                 "total_pages": len(pages) + 1,
@@ -203,6 +207,7 @@ def render_html(header: RollHeader, voters: Sequence[RollVoter]) -> str:
                 "direction": "rtl" if rtl else "ltr",
             },
         )
+    return html, pages
 
 
 @contextmanager
@@ -258,20 +263,28 @@ def render_station_roll(header: RollHeader, voters: Sequence[RollVoter]) -> Rend
     """The station's roll as PDF bytes; every voter once, in the given order."""
     from weasyprint import HTML
 
-    html = render_html(header, voters)
+    html, lines = render_html(header, voters)
     expected = expected_pages(len(voters))
     font_config, stylesheet = _weasyprint_setup(header.language)
+    station = f"station {header.station_number} of {header.center_code}"
     with _collection_paused():
         document = HTML(string=html, base_url=".").render(
             font_config=font_config, stylesheets=[stylesheet]
         )
         pages = len(document.pages)
         if pages != expected:
-            raise RollLayoutError(
-                f"station {header.station_number} of {header.center_code}: rendered {pages}"
-                f" pages, expected {expected}"
+            raise RollLayoutError(f"{station}: rendered {pages} pages, expected {expected}")
+        try:
+            painting.place_rows(
+                document,
+                lines,
+                inset=layout.TEXT_INSET * PX_PER_MM,
+                row_height=layout.ROW_HEIGHT * PX_PER_MM,
+                rtl=is_right_to_left(header.language),
             )
-        pdf = document.write_pdf()
+            pdf = document.write_pdf()
+        except painting.RowsNotPlaced as error:
+            raise RollLayoutError(f"{station}: {error}") from error
     logger.debug(
         "Rendered roll of %s station %s: %d voters, %d pages, %d bytes",
         header.center_code,

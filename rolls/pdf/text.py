@@ -1,7 +1,7 @@
 """Turning registry strings into text that is safe to lay out on one roll line.
 
 HTML escaping is the template's job (Django autoescape). What it cannot do is keep a name on
-its line and in its column: a newline would start a new row in the ``<pre>``, a bidi override
+its line and in its column: a newline would end the row's line, a bidi override
 would reorder the voter number next to it, and a 500-character name would run through the
 signature box. Those are handled here, before the template sees the text.
 """

@@ -1,0 +1,129 @@
+"""The voter rows of each roll page, drawn by us into the page WeasyPrint lays out.
+
+WeasyPrint lays out and draws everything else (the cover, the running header, "Page X of Y",
+the column heads, the end-of-roll line). The rows area of a page is one block ``<img>`` as
+tall as its rows, with the repeated SVG tile (stripes and signature boxes) as its background.
+Once the document is laid out, its placeholder image is swapped for a ``RowText``, which
+WeasyPrint then draws where the image would be: after the box's background, in page order,
+so the text a reader extracts still runs header, column heads, rows, footer.
+
+``RowText`` draws each row as one Pango line, in the same fonts, language, size and colour
+the stylesheet gives the rows, through WeasyPrint's own glyph drawing (so fonts are embedded,
+subset and mapped back to text exactly as for the rest of the page), on the baseline
+WeasyPrint's own line box would have. Why: laid out as lines of a ``<pre>``, every row was a
+line box with its text boxes to cascade, split and position, and for ``white-space: pre`` the
+rest of the page's text was shaped again for every line; drawn like this a roll page costs
+about a third of that (``python -m rolls.pdf.bench``).
+
+This reaches into WeasyPrint's drawing internals (``draw_first_line``, ``Layout``,
+``strut``), as WeasyPrint's own SVG text does: the version is pinned in the lock file, and the
+PDF tests read every row back, so an upgrade that changes them fails loudly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+ROWS_CLASS = "rows"
+# What the rows' <img> loads until its text is drawn instead: an empty SVG (WeasyPrint needs
+# an image to make a replaced box; a failed load would print the alt text instead, and the
+# swap below would then find fewer boxes than pages and refuse the document).
+PLACEHOLDER = (
+    "data:image/svg+xml,%3Csvg%20xmlns%3D%22http%3A%2F%2Fwww.w3.org%2F2000%2Fsvg%22"
+    "%20width%3D%221%22%20height%3D%221%22%2F%3E"
+)
+
+
+class RowsNotPlaced(RuntimeError):
+    """The laid-out document does not have one rows box per roll page."""
+
+
+class _Line:
+    """What ``draw_first_line`` reads of a text box: its Pango layout, style and text."""
+
+    def __init__(self, layout, style):
+        self.pango_layout = layout
+        self.style = style
+
+    @property
+    def text(self) -> str:
+        return self.pango_layout.text
+
+
+class RowText:
+    """The text of one page's rows, drawn in place of the rows box's image.
+
+    ``inset`` is the distance from the line's starting edge (left, or right on a right-to-left
+    roll, whose lines are right-aligned) in CSS pixels; ``row_height`` the pitch of the tile.
+    """
+
+    def __init__(self, lines: Sequence[str], *, inset: float, row_height: float, rtl: bool):
+        self.lines = lines
+        self.inset = inset
+        self.row_height = row_height
+        self.rtl = rtl
+
+    def get_intrinsic_size(self, image_resolution, font_size):
+        return None, None, None  # the box's size: set by the stylesheet
+
+    def draw(self, stream, concrete_width, concrete_height, style):
+        from weasyprint.draw.text import draw_emojis, draw_first_line
+        from weasyprint.matrix import Matrix
+        from weasyprint.text.line_break import Layout, line_size, strut
+
+        line_height, baseline = strut(style)
+        if abs(line_height - self.row_height) > 0.01:
+            # The rows would drift off the stripes and boxes of the background tile.
+            raise RowsNotPlaced(
+                f"rows line height {line_height:.3f}px, tile row {self.row_height:.3f}px"
+            )
+        layout = Layout(style)
+        stream.set_color(style["color"])
+        emojis = []
+        stream.begin_text()
+        for index, text in enumerate(self.lines):
+            if not text.strip():
+                continue
+            layout.set_text(text)
+            x = self.inset
+            if self.rtl:
+                line, _ = layout.get_first_line()
+                x = concrete_width - self.inset - line_size(line, style)[0]
+            y = index * line_height + baseline
+            matrix = Matrix(d=-1, e=x, f=y)
+            emojis.append(
+                (x, y, draw_first_line(stream, _Line(layout, style), "none", "none", matrix))
+            )
+        stream.end_text()
+        # Colour glyphs (a system fallback font may be an emoji font) are images of their own.
+        for x, y, drawn in emojis:
+            if drawn:
+                draw_emojis(stream, style, x, y, drawn)
+        layout.deactivate()
+
+
+def rows_boxes(document):
+    """The rows box of every page, in page order (a page without rows gives none)."""
+    from weasyprint.formatting_structure import boxes
+
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if (
+                isinstance(box, boxes.ReplacedBox)
+                and element is not None
+                and ROWS_CLASS in (element.get("class") or "").split()
+            ):
+                yield box
+
+
+def place_rows(
+    document, pages: Sequence[Sequence[str]], *, inset: float, row_height: float, rtl: bool
+) -> None:
+    """Give every roll page's rows box its text; refuse a document with a page too few or
+    too many (a roll printed without a page of its voters must never pass)."""
+    found = list(rows_boxes(document))
+    if len(found) != len(pages):
+        raise RowsNotPlaced(f"{len(found)} rows areas laid out for {len(pages)} roll pages")
+    for box, lines in zip(found, pages, strict=True):
+        box.replacement = RowText(lines, inset=inset, row_height=row_height, rtl=rtl)
