@@ -22,7 +22,7 @@ PDF tests read every row back, so an upgrade that changes them fails loudly.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 ROWS_CLASS = "rows"
 # What the rows' <img> loads until its text is drawn instead: an empty SVG (WeasyPrint needs
@@ -127,3 +127,83 @@ def place_rows(
         raise RowsNotPlaced(f"{len(found)} rows areas laid out for {len(pages)} roll pages")
     for box, lines in zip(found, pages, strict=True):
         box.replacement = RowText(lines, inset=inset, row_height=row_height, rtl=rtl)
+
+
+class _PageNumber:
+    """ "Page X of Y" of one later roll page, drawn where the opening page's own number is:
+    the same style and baseline, aligned to the same edge."""
+
+    def __init__(self, number_box, *, align_right: bool):
+        from weasyprint.formatting_structure import boxes
+
+        texts = [box for box in number_box.descendants() if isinstance(box, boxes.TextBox)]
+        if len(texts) != 1:
+            raise RowsNotPlaced(f"the page number is {len(texts)} pieces of text, not one")
+        (self.box,) = texts
+        self.align_right = align_right
+
+    def draw(self, stream, text: str) -> None:
+        from weasyprint.draw.text import draw_first_line
+        from weasyprint.matrix import Matrix
+        from weasyprint.text.line_break import Layout, line_size
+
+        box, style = self.box, self.box.style
+        layout = Layout(style)
+        layout.set_text(text)
+        x = box.position_x
+        if self.align_right:
+            line, _ = layout.get_first_line()
+            x = box.position_x + box.width - line_size(line, style)[0]
+        stream.set_color(style["color"])
+        stream.begin_text()
+        matrix = Matrix(d=-1, e=x, f=box.position_y + box.baseline)
+        draw_first_line(stream, _Line(layout, style), "none", "none", matrix)
+        stream.end_text()
+        layout.deactivate()
+
+
+def repeat_running_header(
+    document, *, opening: int, numbers_at: str, page_number: Callable[[int, int], str]
+) -> None:
+    """Draw the running header and footer of page *opening* (0-based) on every later page.
+
+    Only that page lays them out (the later roll pages are a named page with no margin boxes,
+    see roll.css): the header, the station number and the provenance line are the same on
+    every page of a station, so they are drawn again as laid out, and only the page number
+    (the margin box *numbers_at*, e.g. ``@bottom-right``) is drawn anew for each page. Laying
+    out four margin boxes a page was a fifth of a station's time, a third on a right-to-left
+    roll, where every line of them is laid out twice.
+    """
+    from weasyprint.formatting_structure import boxes
+
+    pages = document.pages
+    later = pages[opening + 1 :]
+    if not later:
+        return
+    page_box = pages[opening]._page_box
+    margins = [box for box in page_box.children if isinstance(box, boxes.MarginBox)]
+    numbers = [box for box in margins if box.at_keyword == numbers_at]
+    if len(numbers) != 1 or len(margins) < 2:
+        raise RowsNotPlaced(f"the opening page has no {numbers_at} page number to repeat")
+    number = _PageNumber(numbers[0], align_right=numbers_at.endswith("right"))
+    repeated = [box for box in margins if box is not numbers[0]]
+    total = len(pages)
+    for index, page in enumerate(later, start=opening + 2):
+        if any(isinstance(box, boxes.MarginBox) for box in page._page_box.children):
+            raise RowsNotPlaced(f"page {index} lays out its own margins: it would show them twice")
+        page.paint = _painter(page.paint, page_box, repeated, number, page_number(index, total))
+
+
+def _painter(paint, page_box, repeated, number: _PageNumber, number_text: str):
+    from weasyprint.draw import draw_stacking_context
+    from weasyprint.stacking import StackingContext
+
+    def paint_with_running_header(stream, scale=1):
+        paint(stream, scale)
+        with stream.stacked():
+            stream.transform(a=scale, d=scale)
+            for box in repeated:
+                draw_stacking_context(stream, StackingContext.from_box(box, page_box))
+            number.draw(stream, number_text)
+
+    return paint_with_running_header

@@ -267,6 +267,10 @@ def render_station_roll(header: RollHeader, voters: Sequence[RollVoter]) -> Rend
     expected = expected_pages(len(voters))
     font_config, stylesheet = _weasyprint_setup(header.language)
     station = f"station {header.station_number} of {header.center_code}"
+    rtl = is_right_to_left(header.language)
+    with translation.override(header.language):
+        # The later pages' numbers, as the opening page's margin box prints its own.
+        sentence = gettext("Page %(page)s of %(pages)s")
     with _collection_paused():
         document = HTML(string=html, base_url=".").render(
             font_config=font_config, stylesheets=[stylesheet]
@@ -280,7 +284,13 @@ def render_station_roll(header: RollHeader, voters: Sequence[RollVoter]) -> Rend
                 lines,
                 inset=layout.TEXT_INSET * PX_PER_MM,
                 row_height=layout.ROW_HEIGHT * PX_PER_MM,
-                rtl=is_right_to_left(header.language),
+                rtl=rtl,
+            )
+            painting.repeat_running_header(
+                document,
+                opening=1,
+                numbers_at=f"@bottom-{'left' if rtl else 'right'}",
+                page_number=lambda page, pages: sentence % {"page": page, "pages": pages},
             )
             pdf = document.write_pdf()
         except painting.RowsNotPlaced as error:

@@ -256,6 +256,33 @@ def test_a_page_reads_in_order_heads_rows_end_of_roll_then_its_margins():
     assert order == sorted(order)
 
 
+def margin_words(pdf: bytes, page: int) -> set[tuple[float, float, str]]:
+    """Words of *page* above the column heads or below the rows: header and footer."""
+    top, bottom = (25 - 1) * PT_PER_MM, (297 - 16 + 1) * PT_PER_MM
+    return {
+        (round(x, 1), round(y, 1), text)
+        for x, y, text in words_on_page(pdf, page)
+        if y < top or y > bottom
+    }
+
+
+@needs_poppler
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_later_pages_repeat_the_opening_pages_header_and_footer_with_their_own_number(language):
+    # Only the first roll page lays out its margins (painting.repeat_running_header): every
+    # later page must show the very same header and footer, in place, and its own number.
+    voters = voters_named(LATIN_NAMES, 130)
+    _, pdf = render(voters, language=language)
+    opening = margin_words(pdf, 2)
+    # Station 3, page 2 of 5, and the run's provenance.
+    assert {"3", "2", "5", "3f9a1b2c4d5e"} <= {text for _, _, text in opening}
+    (number,) = [word for word in opening if word[2] == "2"]
+    for page in (3, 4, 5):
+        later = margin_words(pdf, page)
+        assert later - opening == {(number[0], number[1], str(page))}
+        assert opening - later == {number}
+
+
 def rendered_document(voters):
     from weasyprint import HTML
 
