@@ -10,7 +10,6 @@ given.
 from __future__ import annotations
 
 import datetime
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -19,7 +18,7 @@ from django.utils import translation
 
 from rolls.pdf import metrics
 from rolls.pdf.data import RenderedRoll, expected_pages
-from rolls.pdf.render import RollLayoutError, fit_text, provenance_line
+from rolls.pdf.render import RollLayoutError, fit_text, provenance_line, thread_stylesheet
 from rolls.pdf.text import clean
 
 SIGN_TEMPLATE = "rolls/sign.html"
@@ -75,25 +74,13 @@ def _context(header: CenterHeader) -> dict:
     }
 
 
-_local = threading.local()
-
-
-def _setup():
-    setup = getattr(_local, "setup", None)
-    if setup is None:
-        from weasyprint import CSS
-        from weasyprint.text.fonts import FontConfiguration
-
-        font_config = FontConfiguration()
-        css = render_to_string(STYLESHEET, {"font_family": metrics.css_font_family()})
-        setup = _local.setup = (font_config, CSS(string=css, font_config=font_config))
-    return setup
-
-
 def _pdf(html: str, expected: int, what: str) -> RenderedRoll:
     from weasyprint import HTML
 
-    font_config, stylesheet = _setup()
+    font_config, stylesheet = thread_stylesheet(
+        ("documents",),
+        lambda: render_to_string(STYLESHEET, {"font_family": metrics.css_font_family()}),
+    )
     document = HTML(string=html, base_url=".").render(
         font_config=font_config, stylesheets=[stylesheet]
     )

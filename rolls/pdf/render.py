@@ -23,7 +23,7 @@ import gc
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 
 from django.template.loader import render_to_string
@@ -237,12 +237,12 @@ def _forget_setup() -> None:
     _local.__dict__.clear()
 
 
-def _weasyprint_setup(language: str):
-    """The font configuration (once per thread) and the parsed stylesheet (once per thread and
-    language).
+def thread_stylesheet(key: tuple, css: Callable[[], str]):
+    """The thread's font configuration and the stylesheet *css()* builds, parsed once per
+    thread and *key* (every document of a thread shares the one font configuration).
 
-    The stylesheet does not depend on the station, so it is parsed once, and its @font-face
-    fonts are registered once instead of for every station.
+    A stylesheet does not depend on the station, so it is parsed once, and its @font-face
+    fonts are registered once instead of for every document.
     """
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
@@ -251,12 +251,20 @@ def _weasyprint_setup(language: str):
     if font_config is None:
         font_config = _local.font_config = FontConfiguration()
         _local.stylesheets = {}
-    stylesheet = _local.stylesheets.get(language)
+    stylesheet = _local.stylesheets.get(key)
     if stylesheet is None:
-        with translation.override(language):
-            css = render_to_string(STYLESHEET, {"css": _css(is_right_to_left(language))})
-        stylesheet = _local.stylesheets[language] = CSS(string=css, font_config=font_config)
+        stylesheet = _local.stylesheets[key] = CSS(string=css(), font_config=font_config)
     return font_config, stylesheet
+
+
+def _weasyprint_setup(language: str):
+    """The font configuration and the roll's stylesheet in *language*."""
+
+    def css() -> str:
+        with translation.override(language):
+            return render_to_string(STYLESHEET, {"css": _css(is_right_to_left(language))})
+
+    return thread_stylesheet(("roll", language), css)
 
 
 def render_station_roll(header: RollHeader, voters: Sequence[RollVoter]) -> RenderedRoll:

@@ -30,11 +30,6 @@ class _End:
     given: str
 
 
-def document_language(election) -> str:
-    """The language the election's documents are printed in (its BCP 47 code)."""
-    return election.language
-
-
 def _label(end: _End, *others: _End | None) -> str:
     """The family name alone, or "Family, Given" when a neighbouring end shares it."""
     key = fold(end.family)
@@ -102,7 +97,7 @@ def center_header(*, run: Run, station: Station) -> CenterHeader:
         run_id=run.pk,
         generated_at=generated_at,
         fingerprint=fingerprint,
-        language=document_language(station.election),
+        language=station.election.language,
     )
 
 
@@ -137,7 +132,7 @@ def station_roll_document(*, run: Run, station: Station) -> tuple[RenderedRoll, 
             f"{station.voter_count} voters but {len(voters)} are assigned to it"
         )
     generated_at, fingerprint = _provenance(run, station.center_id)
-    language = document_language(station.election)
+    language = station.election.language
     with translation.override(language):
         set_status = gettext(
             "Draft roll set: run %(run)s, not the official set of %(election)s when printed"

@@ -10,11 +10,13 @@ and where the process count came from.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 
 from config.celery import queue_name
 from rolls.models import RollFile, Run, RunStatus, RunTask
 from rolls.pdf import expected_pages
+from rolls.pdf.documents import list_pages
 from rolls.services.batching import (
     DEFAULT_SECONDS_PER_PAGE,
     FALLBACK_PROCESSES,
@@ -112,6 +114,21 @@ def measured_seconds_per_page(*, before_run_id: int) -> tuple[float, int | None]
     return DEFAULT_SECONDS_PER_PAGE, None
 
 
+def batch_pages(stations: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """``(center, number, pages)`` of each station as its batch task renders it: its roll, its
+    door sign and, for station 1, its center's list. The pages the speed was measured on are
+    the same documents (measured_seconds_per_page counts every file a run wrote)."""
+    per_center = Counter(center for center, _, _ in stations)
+    return [
+        (
+            center,
+            number,
+            expected_pages(voters) + 1 + (list_pages(per_center[center]) if number == 1 else 0),
+        )
+        for center, number, voters in stations
+    ]
+
+
 def run_plan_renders(
     *, run: Run, stations: list[tuple[int, int, int]], probe=worker_setup_probe
 ) -> BatchPlan:
@@ -120,7 +137,7 @@ def run_plan_renders(
     processes = processes_for(run, probe=probe)
     seconds_per_page, measured_on = measured_seconds_per_page(before_run_id=run.pk)
     plan = plan_batches(
-        [(c, n, expected_pages(voters)) for c, n, voters in stations],
+        batch_pages(stations),
         processes=processes.count,
         seconds_per_page=seconds_per_page,
     )

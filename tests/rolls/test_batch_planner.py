@@ -6,7 +6,12 @@ import pytest
 from config.celery import queue_name
 from rolls.models import Run
 from rolls.services.batching import FALLBACK_PROCESSES, batch_count, plan_batches
-from rolls.services.render_plan import processes_for, render_processes, run_plan_renders
+from rolls.services.render_plan import (
+    batch_pages,
+    processes_for,
+    render_processes,
+    run_plan_renders,
+)
 from tests.factories import ElectionFactory
 
 # 1,000 stations of 13 pages: 13,000 pages, 195 s of rendering at 15 ms a page.
@@ -86,6 +91,15 @@ def test_the_live_answer_wins_then_the_start_then_the_fallback_each_saying_which
     run.worker_setup = {}
     nobody = processes_for(run, probe=lambda timeout: stats())
     assert nobody.count == FALLBACK_PROCESSES and nobody.source.startswith("fallback")
+
+
+def test_a_batch_weighs_each_station_by_every_page_its_task_renders():
+    # Roll (cover + 12 pages), door sign, and the center list with station 1: the speed the
+    # plan uses is measured over all of them, so the weights must count them too.
+    stations = [(7, n, 480) for n in range(1, 17)] + [(8, 1, 30)]
+    assert batch_pages(stations) == [(7, 1, 13 + 1 + 2)] + [(7, n, 14) for n in range(2, 17)] + [
+        (8, 1, 2 + 1 + 1)
+    ]
 
 
 @pytest.mark.django_db
