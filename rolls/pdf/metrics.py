@@ -154,6 +154,8 @@ def _joining_forms(text: str, bold: bool) -> dict[int, float]:
 def advances(text: str, bold: bool = False) -> list[float]:
     """Width of each character of *text* in em, in context."""
     out = [char_width(char, bold) for char in text]
+    if text.isascii():
+        return out  # no letter that joins, no combining mark: each advance stands alone
     for index, width in _joining_forms(text, bold).items():
         out[index] = width
     base = False

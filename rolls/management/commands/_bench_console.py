@@ -41,7 +41,6 @@ def console_pages(run: Run) -> dict[str, str]:
         "voters list": reverse("admin:elections_voter_changelist"),
         "voters search by family name": reverse("admin:elections_voter_changelist") + "?q=Smi",
         "registrations list": reverse("admin:elections_registration_changelist"),
-        # Issue 15's to speed up; measured here, not changed.
         "registrations search (family name)": reverse("admin:elections_registration_changelist")
         + "?q=Smi",
         "registrations search (center code)": reverse("admin:elections_registration_changelist")

@@ -254,7 +254,7 @@ class Command(BaseCommand):
         env = {**env, "CELERY_QUEUE_NAMESPACE": f"load{os.getpid()}."}
         self.stdout.write(f"\n== Load: {voters:,} voters, {label}, one worker -c 2 ==")
         peaks = {}
-        for size in (10_000, voters):
+        for size in sorted({10_000, 100_000, voters}):
             self.fresh(env)
             fake = last_json(manage("bench", "--part", "fake", "--voters", str(size), env=env))
             with worker(env) as w:
@@ -265,8 +265,12 @@ class Command(BaseCommand):
                 )  # fmt: skip
                 peaks[size] = w.peak_rss_mb()
                 row = out.split("Comparison on Bench:")[-1].strip().splitlines()[-1]
+                run = last_json(manage("bench", "--part", "latest", env=env))
                 self.stdout.write(
-                    f"{size:>9,} voters: fake data {fake['seconds']:.1f} s; run: {row}"
+                    f"{size:>9,} voters: fake data {fake['seconds']:.1f} s; end to end "
+                    f"{run['wall']:.1f} s ({run['status']}), {run['pages']:,} pages, "
+                    f"{run['pages_per_second']:.1f} pages/s, {run['efficiency']:.0%} "
+                    f"efficiency, {run['batches']} batches; {row.strip()}"
                 )
                 if size == voters:
                     self.changed_only(env)
@@ -359,10 +363,15 @@ def part_assign(_: int) -> dict:
 
 
 def _run_figures(run: Run) -> dict:
+    metrics = run_metrics(run)
     return {
         "run": run.pk,
         "status": run.status,
-        "wall": run_metrics(run).wall_seconds or 0.0,
+        "wall": metrics.wall_seconds or 0.0,
+        "pages": metrics.pages,
+        "pages_per_second": metrics.pages_per_second or 0.0,
+        "efficiency": metrics.efficiency or 0.0,
+        "batches": run.planned_batches,
         "rendered": RollFile.objects.filter(run=run, source_run__isnull=True).count(),
         "carried": RollFile.objects.filter(run=run, source_run__isnull=False).count(),
     }
