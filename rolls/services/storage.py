@@ -103,9 +103,7 @@ def write_whole(name: str, data: bytes, storage: Storage | None = None) -> str:
     try:
         target = storage.path(name)
     except NotImplementedError:
-        if storage.exists(name):
-            storage.delete(name)
-        return storage.save(name, ContentFile(data))
+        return _save_whole_object(storage, name, data)
     folder = os.path.dirname(target)
     os.makedirs(folder, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=folder, prefix=".partial-", suffix=".pdf")
@@ -126,6 +124,44 @@ def write_whole(name: str, data: bytes, storage: Storage | None = None) -> str:
         _discard(temp)
         raise
     return name
+
+
+def _save_whole_object(storage: Storage, name: str, data: bytes) -> str:
+    """A store without local paths (S3). Its writes are whole-object PUTs (or, above 8 MB,
+    a multipart upload the store assembles only when it completes): the new object becomes
+    visible only once every byte has arrived, and a failed upload leaves the old object as
+    it was, so "whole or not at all" holds by construction and no temporary name is needed.
+    A store that replaces on save (django-storages' ``file_overwrite``, set in
+    config/settings.py) is simply written over, so readers never see the name missing; any
+    other is emptied first."""
+    if not getattr(storage, "file_overwrite", False) and storage.exists(name):
+        storage.delete(name)
+    saved = storage.save(name, ContentFile(data))
+    if saved != name:
+        # The run records ``name``: a copy under another name would be a roll nobody finds.
+        raise OSError(f"Storage saved {name!r} as {saved!r}: it must overwrite in place")
+    return saved
+
+
+def stored_missing(paths: list[str], storage: Storage | None = None) -> list[str]:
+    """The names among ``paths`` that are not in storage, in their order.
+
+    One listing per folder, not one ``exists()`` per file: on an object store each
+    ``exists()`` is a round trip, and a run's zip checks thousands of files before its first
+    byte. A folder that does not exist holds nothing."""
+    storage = storage or default_storage
+    listed: dict[str, set[str]] = {}
+    missing = []
+    for path in paths:
+        folder, _, base = path.rpartition("/")
+        if folder not in listed:
+            try:
+                listed[folder] = set(storage.listdir(folder)[1])
+            except FileNotFoundError:
+                listed[folder] = set()
+        if base not in listed[folder]:
+            missing.append(path)
+    return missing
 
 
 def _discard(temp: str) -> None:
