@@ -8,6 +8,7 @@ django-storages' ``S3Storage`` and boto3 over HTTP, with no mock in between.
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 import uuid
 from collections.abc import Iterator
@@ -90,6 +91,8 @@ def s3_server() -> Iterator[S3Server]:
         from moto.server import ThreadedMotoServer
     except ImportError as exc:
         raise S3Unavailable(f"moto[server] is not installed ({exc})") from None
+    # The emulator's HTTP server logs every request at INFO: thousands of lines per run.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     try:
