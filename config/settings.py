@@ -147,15 +147,53 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media-not-served/"
 
 _STORAGE_BACKEND = env_str("STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")
+S3_BACKEND = "storages.backends.s3.S3Storage"
+
+
+def _s3_options() -> dict:
+    """django-storages' S3Storage on any S3-compatible store (AWS, MinIO, Ceph...).
+
+    The keys are read here too so that AWS_SECRET_ACCESS_KEY_FILE (a mounted secret) works
+    like every other setting; left unset, boto3's own chain (an instance role) applies."""
+    bucket = env_str("AWS_STORAGE_BUCKET_NAME", "").strip()
+    if not bucket:
+        raise ImproperlyConfigured(
+            f"STORAGE_BACKEND={S3_BACKEND} needs AWS_STORAGE_BUCKET_NAME (the bucket for the rolls)"
+        )
+    options = {
+        "bucket_name": bucket,
+        # A key prefix inside the bucket, so one bucket can hold several consoles' rolls.
+        "location": env_str("AWS_LOCATION", "").strip("/"),
+        # write_whole (rolls/services/storage.py) relies on a save replacing the object at
+        # exactly its name, never on a renamed copy beside it.
+        "file_overwrite": True,
+        # Rolls are personal data: no public ACL, and no public URL is ever handed out.
+        "default_acl": None,
+    }
+    for option, variable in (
+        ("endpoint_url", "AWS_S3_ENDPOINT_URL"),
+        ("region_name", "AWS_S3_REGION_NAME"),
+        # "path" for stores without virtual-hosted buckets (MinIO behind a plain host name).
+        ("addressing_style", "AWS_S3_ADDRESSING_STYLE"),
+        ("access_key", "AWS_ACCESS_KEY_ID"),
+        ("secret_key", "AWS_SECRET_ACCESS_KEY"),
+    ):
+        value = env_str(variable, "").strip()
+        if value:
+            options[option] = value
+    return options
+
+
+if _STORAGE_BACKEND.endswith("FileSystemStorage"):
+    _STORAGE_OPTIONS: dict = {"location": str(MEDIA_ROOT)}
+elif _STORAGE_BACKEND == S3_BACKEND:
+    _STORAGE_OPTIONS = _s3_options()
+else:
+    _STORAGE_OPTIONS = {}
 STORAGES = {
-    # Workers on several machines need one shared store: set STORAGE_BACKEND to an
-    # S3-compatible backend (django-storages) and its AWS_* settings.
-    "default": {
-        "BACKEND": _STORAGE_BACKEND,
-        "OPTIONS": {"location": str(MEDIA_ROOT)}
-        if _STORAGE_BACKEND.endswith("FileSystemStorage")
-        else {},
-    },
+    # Workers on several machines need one shared store: STORAGE_BACKEND=S3_BACKEND and the
+    # AWS_* variables above (README, "Workers on several machines").
+    "default": {"BACKEND": _STORAGE_BACKEND, "OPTIONS": _STORAGE_OPTIONS},
     # Production serves collected files with WhiteNoise under hashed names (cached for a year,
     # compressed once by collectstatic). Development keeps the plain backend: it needs no
     # collectstatic, and the test run (which turns DEBUG off) renders pages without one.

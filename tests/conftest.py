@@ -20,6 +20,8 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery import all_queue_names, app, use_queue_namespace
+from tests.s3 import S3_BACKEND, S3Server, S3Unavailable
+from tests.s3 import s3_server as start_s3_server
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER_READY_TIMEOUT = 90
@@ -162,6 +164,30 @@ def private_media(settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path / "media")},
         },
     }
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """moto's S3 server for the whole session (skipped, with the reason, if it cannot start)."""
+    try:
+        with start_s3_server() as server:
+            yield server
+    except S3Unavailable as exc:
+        pytest.skip(f"no S3-compatible store for this test: {exc}")
+
+
+@pytest.fixture
+def s3_media(settings, s3_server) -> str:
+    """``default_storage`` is django-storages' S3Storage on a fresh bucket of moto's server.
+
+    Through the ``settings`` fixture: Django's ``setting_changed`` handler forgets the cached
+    ``default_storage`` when STORAGES changes, and again when the test restores it."""
+    bucket = s3_server.bucket_create()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": S3_BACKEND, "OPTIONS": s3_server.storage_options(bucket=bucket)},
+    }
+    return bucket
 
 
 @pytest.fixture(scope="session")

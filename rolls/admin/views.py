@@ -45,6 +45,7 @@ from rolls.services.manifest import (
     zip_name,
 )
 from rolls.services.publication import PublishRefused, run_publish
+from rolls.services.storage import stored_missing
 from rolls.strategies import STRATEGIES
 
 PRIVATE = "private, no-store"
@@ -103,7 +104,7 @@ def run_zip_view(
     rolls = run_roll_files(run, center_id)
     if not rolls:
         raise Http404("This run has no roll files" + (" for that center" if center else ""))
-    missing_files = [roll.path for roll in rolls if not default_storage.exists(roll.path)]
+    missing_files = stored_missing([roll.path for roll in rolls])
     if missing_files:
         raise Http404(f"The PDF {missing_files[0]} is no longer in storage")
     manifest = run_manifest(run, rolls, center_id)

@@ -14,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from rolls.models import RollFile, Run
+from rolls.services.storage import stored_missing
 
 
 @dataclass(frozen=True)
@@ -42,12 +43,13 @@ def runs_purge(*, older_than: timedelta, dry_run: bool = False) -> PurgeResult:
             "path", flat=True
         )
     )
-    missing = sum(1 for path in paths if not default_storage.exists(path))
+    absent = set(stored_missing(paths))
+    missing = len(absent)
     if dry_run:
         return PurgeResult(runs=len(run_ids), files=len(paths) - missing, missing_files=missing)
     folders = set()
     for path in paths:
-        if default_storage.exists(path):
+        if path not in absent:
             default_storage.delete(path)
         folders.add(posixpath.dirname(path))
     _remove_empty_folders(folders)
@@ -56,7 +58,8 @@ def runs_purge(*, older_than: timedelta, dry_run: bool = False) -> PurgeResult:
 
 
 def _remove_empty_folders(folders: set[str]) -> None:
-    """Tidy the run's folders on a local filesystem (object stores have no folders)."""
+    """Tidy the run's folders on a local filesystem. Object stores have no folders (a
+    "folder" is a key prefix, gone with its last object), and no local path either."""
     import os
 
     for folder in sorted(folders, key=len, reverse=True):

@@ -6,6 +6,7 @@ import contextlib
 import os
 import re
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage
@@ -16,6 +17,8 @@ from django.core.files.storage import Storage, default_storage
 # The center code follows the id only so a person browsing the files can read them.
 _READABLE = re.compile(r"[^A-Za-z0-9-]+")
 READABLE_CODE_LENGTH = 40
+# Folder listings in flight at once when checking a run's files (stored_missing).
+LISTING_THREADS = 16
 
 
 def readable_component(text: str) -> str:
@@ -103,9 +106,7 @@ def write_whole(name: str, data: bytes, storage: Storage | None = None) -> str:
     try:
         target = storage.path(name)
     except NotImplementedError:
-        if storage.exists(name):
-            storage.delete(name)
-        return storage.save(name, ContentFile(data))
+        return _save_whole_object(storage, name, data)
     folder = os.path.dirname(target)
     os.makedirs(folder, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=folder, prefix=".partial-", suffix=".pdf")
@@ -126,6 +127,51 @@ def write_whole(name: str, data: bytes, storage: Storage | None = None) -> str:
         _discard(temp)
         raise
     return name
+
+
+def _save_whole_object(storage: Storage, name: str, data: bytes) -> str:
+    """A store without local paths (S3). Its writes are whole-object PUTs (or, above 8 MB,
+    a multipart upload the store assembles only when it completes): the new object becomes
+    visible only once every byte has arrived, and a failed upload leaves the old object as
+    it was, so "whole or not at all" holds by construction and no temporary name is needed.
+    A store that replaces on save (django-storages' ``file_overwrite``, set in
+    config/settings.py) is simply written over, so readers never see the name missing; any
+    other is emptied first."""
+    if not getattr(storage, "file_overwrite", False) and storage.exists(name):
+        storage.delete(name)
+    saved = storage.save(name, ContentFile(data))
+    if saved != name:
+        # The run records ``name``: a copy under another name would be a roll nobody finds.
+        raise OSError(f"Storage saved {name!r} as {saved!r}: it must overwrite in place")
+    return saved
+
+
+def stored_missing(paths: list[str], storage: Storage | None = None) -> list[str]:
+    """The names among ``paths`` that are not in storage, in their order.
+
+    One listing per folder, not one ``exists()`` per file: on an object store each
+    ``exists()`` is a round trip, and a run's zip checks thousands of files before its first
+    byte. The folders are listed LISTING_THREADS at a time: a run of 1M voters has 1,000
+    center folders, one after another a second or more of round trips before the first
+    byte (django-storages keeps one connection per thread). A folder that does not exist
+    holds nothing."""
+    storage = storage or default_storage
+    folders = list(dict.fromkeys(path.rpartition("/")[0] for path in paths))
+
+    def listing(folder: str) -> set[str]:
+        try:
+            return set(storage.listdir(folder)[1])
+        except FileNotFoundError:
+            return set()
+
+    if len(folders) > 1:
+        with ThreadPoolExecutor(max_workers=min(LISTING_THREADS, len(folders))) as pool:
+            listed = dict(zip(folders, pool.map(listing, folders), strict=True))
+    else:
+        listed = {folder: listing(folder) for folder in folders}
+    return [
+        path for path in paths if path.rpartition("/")[2] not in listed[path.rpartition("/")[0]]
+    ]
 
 
 def _discard(temp: str) -> None:

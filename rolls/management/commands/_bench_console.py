@@ -93,18 +93,26 @@ def first_byte(client: Client, url: str, repeats: int = 5) -> dict:
     }
 
 
-def part_console(_: int) -> dict:
+def latest_rendered_run(what: str) -> Run:
     run = Run.objects.filter(status=RunStatus.SUCCEEDED, renders=True).order_by("-pk").first()
     if run is None:
-        raise RuntimeError("no finished run to measure the console on: run the load part first")
+        raise RuntimeError(f"no finished run to measure {what} on: run the load part first")
+    return run
+
+
+def bench_client() -> Client:
     user = get_user_model().objects.filter(username="bench").first()
     user = user or get_user_model().objects.create_superuser("bench", password=None)
     client = Client(HTTP_HOST="localhost")
     client.force_login(user)
-    pages = {name: timed(client, url) for name, url in console_pages(run).items()}
-    progress = timed(client, reverse("admin:rolls_run_progress", args=[run.pk]), 100)
+    return client
+
+
+def downloads_first_byte(client: Client, run: Run) -> dict[str, dict]:
+    """The three downloads staff make: the largest station's PDF, its center's zip and the
+    run's zip, through whatever ``default_storage`` this process is configured with."""
     roll = RollFile.objects.filter(run=run).order_by("-pages").first()
-    downloads = {
+    return {
         "one station's PDF": first_byte(
             client, reverse("admin:rolls_run_roll_download", args=[run.pk, roll.pk])
         ),
@@ -113,6 +121,13 @@ def part_console(_: int) -> dict:
         ),
         "the run's zip": first_byte(client, reverse("admin:rolls_run_zip", args=[run.pk]), 3),
     }
+
+
+def part_console(_: int) -> dict:
+    run = latest_rendered_run("the console")
+    client = bench_client()
+    pages = {name: timed(client, url) for name, url in console_pages(run).items()}
+    progress = timed(client, reverse("admin:rolls_run_progress", args=[run.pk]), 100)
     return {
         "run": run.pk,
         "voters": run.voters_total,
@@ -120,8 +135,31 @@ def part_console(_: int) -> dict:
         "requests": REQUESTS,
         "pages": pages,
         "progress": progress,
-        "downloads": downloads,
+        "downloads": downloads_first_byte(client, run),
     }
+
+
+def part_downloads(_: int) -> dict:
+    """Only the downloads (``make bench`` part ``s3`` runs it once per storage backend)."""
+    from django.core.files.storage import storages
+
+    run = latest_rendered_run("downloads")
+    return {
+        "run": run.pk,
+        "voters": run.voters_total,
+        "files": RollFile.objects.filter(run=run).count(),
+        "backend": type(storages["default"]).__name__,
+        "downloads": downloads_first_byte(bench_client(), run),
+    }
+
+
+def download_line(name: str, figures: dict) -> str:
+    mark = "" if figures["first_byte_ms"] <= FIRST_BYTE_GOAL_MS else "  OVER"
+    return (
+        f"  download {name:<31} first byte {figures['first_byte_ms']:6.0f} ms, all "
+        f"{figures['megabytes']:,.1f} MB in {figures['seconds']:.1f} s, peak memory "
+        f"+{figures['peak_growth_mb']:.0f} MB{mark}"
+    )
 
 
 def print_console(write, figures: dict, voters: int) -> None:
@@ -136,9 +174,4 @@ def print_console(write, figures: dict, voters: int) -> None:
     mark = "" if p95 <= PROGRESS_GOAL_MS else "  OVER"
     write(f"  {'run progress (JSON, 100 requests)':<40} p50 {p50:7.1f}  p95 {p95:7.1f}{mark}")
     for name, d in figures["downloads"].items():
-        mark = "" if d["first_byte_ms"] <= FIRST_BYTE_GOAL_MS else "  OVER"
-        write(
-            f"  download {name:<31} first byte {d['first_byte_ms']:6.0f} ms, all "
-            f"{d['megabytes']:,.1f} MB in {d['seconds']:.1f} s, peak memory "
-            f"+{d['peak_growth_mb']:.0f} MB{mark}"
-        )
+        write(download_line(name, d))

@@ -22,7 +22,7 @@ from django.utils import timezone
 from config.celery import all_queue_names
 from elections.models import Election, Registration, Voter
 from elections.services.fake_data import create_fake_voter_data
-from rolls.management.commands import _bench_console, _bench_scale
+from rolls.management.commands import _bench_console, _bench_s3, _bench_scale
 from rolls.management.commands._bench_languages import part_collation, render_directions
 from rolls.management.commands._bench_lookup import lookup, part_lookup
 from rolls.management.commands._import_bench import import_table, part_import
@@ -68,6 +68,7 @@ SECTIONS = (
     "load",
     "console",
     "languages",
+    "s3",
 )
 
 
@@ -83,8 +84,11 @@ class Command(BaseCommand):
             "--skip", default="", help=f"comma-separated parts to skip: {', '.join(SECTIONS)}"
         )
         parser.add_argument("--only", default="", help="comma-separated parts to run alone")
+        parser.add_argument(
+            "--s3-voters", type=int, default=10_000, help="the run part s3 renders into S3"
+        )
 
-    def handle(self, *args, quick, part, voters, skip, only, **options):
+    def handle(self, *args, quick, part, voters, skip, only, s3_voters, **options):
         if part:
             self.stdout.write(json.dumps(PARTS[part](voters)))
             return
@@ -116,6 +120,11 @@ class Command(BaseCommand):
             self.console({**list(databases.values())[-1], "CELERY_QUEUE_NAMESPACE": "console."})
         if "languages" not in skipped:
             self.languages(databases, 100_000 if quick else 1_000_000)
+        if "s3" not in skipped:
+            _bench_s3.s3_downloads(
+                self, databases, s3_voters, manage=manage, last_json=last_json,
+                fresh=self.fresh, worker=worker,
+            )  # fmt: skip
 
     def languages(self, databases, voters: int) -> None:
         """Alphabetical order and right-to-left rolls: see _bench_languages.py."""
@@ -412,6 +421,7 @@ PARTS = {
     "fake": part_fake,
     "assign": part_assign,
     "console": _bench_console.part_console,
+    "downloads": _bench_console.part_downloads,
     "publish": part_publish,
     "change": part_change,
     "latest": part_latest,
