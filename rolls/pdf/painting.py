@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 ROWS_CLASS = "rows"
+HEADS_CLASS = "heads"
 # What the rows' <img> loads until its text is drawn instead: an empty SVG (WeasyPrint needs
 # an image to make a replaced box; a failed load would print the alt text instead, and the
 # swap below would then find fewer boxes than pages and refuse the document).
@@ -110,14 +111,7 @@ def rows_boxes(document):
     from weasyprint.formatting_structure import boxes
 
     for page in document.pages:
-        for box in page._page_box.descendants():
-            element = getattr(box, "element", None)
-            if (
-                isinstance(box, boxes.ReplacedBox)
-                and element is not None
-                and ROWS_CLASS in (element.get("class") or "").split()
-            ):
-                yield box
+        yield from _classed(page._page_box, ROWS_CLASS, boxes.ReplacedBox)
 
 
 def place_rows(
@@ -165,17 +159,39 @@ class _PageNumber:
         layout.deactivate()
 
 
+def _classed(page_box, css_class: str, kind) -> list:
+    """The boxes of type *kind* that *page_box* has for elements of *css_class* (their line
+    and text boxes name the same element)."""
+    found = []
+    for box in page_box.descendants():
+        element = getattr(box, "element", None)
+        if (
+            isinstance(box, kind)
+            and element is not None
+            and css_class in (element.get("class") or "").split()
+        ):
+            found.append(box)
+    return found
+
+
 def repeat_running_header(
-    document, *, opening: int, numbers_at: str, page_number: Callable[[int, int], str]
+    document,
+    *,
+    opening: int,
+    numbers_at: str,
+    page_number: Callable[[int, int], str],
+    heads_class: str = HEADS_CLASS,
 ) -> None:
-    """Draw the running header and footer of page *opening* (0-based) on every later page.
+    """Draw the running header and footer of page *opening* (0-based), and the text of its
+    column heads, on every later page.
 
     Only that page lays them out (the later roll pages are a named page with no margin boxes,
-    see roll.css): the header, the station number and the provenance line are the same on
+    and their column heads an empty box of the same size, see roll.css and roll.html): the
+    header, the station number, the provenance line and the column titles are the same on
     every page of a station, so they are drawn again as laid out, and only the page number
     (the margin box *numbers_at*, e.g. ``@bottom-right``) is drawn anew for each page. Laying
-    out four margin boxes a page was a fifth of a station's time, a third on a right-to-left
-    roll, where every line of them is laid out twice.
+    them out again on every page was a fifth of a station's time, more on a right-to-left
+    roll, whose labels are shaped and reordered again on every page.
     """
     from weasyprint.formatting_structure import boxes
 
@@ -190,18 +206,65 @@ def repeat_running_header(
         raise RowsNotPlaced(f"the opening page has no {numbers_at} page number to repeat")
     number = _PageNumber(numbers[0], align_right=numbers_at.endswith("right"))
     repeated = [box for box in margins if box is not numbers[0]]
+    opening_heads = _classed(page_box, heads_class, boxes.BlockBox)
+    heads = opening_heads[0] if len(opening_heads) == 1 else None
+    if heads is None or not heads.children:
+        raise RowsNotPlaced("the opening page has no column heads to repeat")
     total = len(pages)
     for index, page in enumerate(later, start=opening + 2):
         if any(isinstance(box, boxes.MarginBox) for box in page._page_box.children):
             raise RowsNotPlaced(f"page {index} lays out its own margins: it would show them twice")
-        page.paint = _painter(page.paint, page_box, repeated, number, page_number(index, total))
+        own = _classed(page._page_box, heads_class, boxes.BlockBox)
+        if (
+            len(own) != 1
+            or own[0].children
+            or abs(own[0].content_box_y() - heads.content_box_y()) > 0.01
+            or abs(own[0].content_box_x() - heads.content_box_x()) > 0.01
+        ):
+            raise RowsNotPlaced(f"page {index} has no empty column heads where the first has")
+        if _painted_under(page._page_box, own[0]):
+            raise RowsNotPlaced(f"page {index} paints a background under its column heads")
+        page.paint = _painter(
+            page.paint, page_box, repeated, heads.children, number, page_number(index, total)
+        )
 
 
-def _painter(paint, page_box, repeated, number: _PageNumber, number_text: str):
-    from weasyprint.draw import draw_stacking_context
+def _painted_under(page_box, heads) -> bool:
+    """Whether a background (the page's, the canvas's, the heads box's or one of its
+    ancestors') would be drawn over heads text drawn before the page."""
+
+    def paints(background) -> bool:
+        # The page always has one (for its bleed area), transparent unless styled.
+        return background is not None and (
+            background.color.alpha > 0 or any(layer.image for layer in background.layers)
+        )
+
+    def path_to(box) -> list | None:
+        if box is heads:
+            return [box]
+        for child in getattr(box, "children", ()):
+            path = path_to(child)
+            if path is not None:
+                return [box, *path]
+        return None
+
+    if paints(page_box.canvas_background):
+        return True
+    return any(paints(box.background) for box in path_to(page_box) or [page_box])
+
+
+def _painter(paint, page_box, repeated, heads_lines, number: _PageNumber, number_text: str):
+    from weasyprint.draw import draw_inline_level, draw_stacking_context
     from weasyprint.stacking import StackingContext
 
     def paint_with_running_header(stream, scale=1):
+        # The column titles first, so that the page's text reads heads, rows, end of roll,
+        # margins: nothing the page draws lies under them (their box has a border only, the
+        # page and the root no background; repeat_running_header checks).
+        with stream.stacked():
+            stream.transform(a=scale, d=scale)
+            for line in heads_lines:
+                draw_inline_level(stream, page_box, line)
         paint(stream, scale)
         with stream.stacked():
             stream.transform(a=scale, d=scale)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import html
 import io
 import itertools
@@ -303,6 +304,43 @@ def test_rows_are_refused_where_they_would_drift_off_the_background_rows():
     painting.place_rows(document, lines, inset=0, row_height=20.0, rtl=False)  # 6 mm: 22.68
     with pytest.raises(painting.RowsNotPlaced, match="line height"):
         document.write_pdf()
+
+
+@pytest.mark.parametrize(
+    ("extra_css", "refusal"),
+    [
+        ("", None),
+        ("body { background: #fff }", "background under its column heads"),
+        (".sheet + .sheet .heads { padding-top: 3mm }", "no empty column heads where"),
+        (".sheet + .sheet { page: auto }", "lays out its own margins"),
+    ],
+)
+def test_the_running_header_is_repeated_only_where_it_would_show_as_laid_out(extra_css, refusal):
+    # Heads text drawn before a page that paints a background would vanish under it, heads
+    # moved on a later page would be drawn where they are not, and a page that laid out its
+    # own margins would show them twice.
+    from weasyprint import CSS, HTML
+
+    from rolls.pdf.render import _weasyprint_setup
+
+    voters = voters_named(LATIN_NAMES, 81)
+    html, _ = render_html(header_for(voters), voters)
+    font_config, stylesheet = _weasyprint_setup("en")
+    sheets = [stylesheet, CSS(string=extra_css or "p {}", font_config=font_config)]
+    document = HTML(string=html, base_url=".").render(font_config=font_config, stylesheets=sheets)
+    repeat = functools.partial(
+        painting.repeat_running_header,
+        document,
+        opening=1,
+        numbers_at="@bottom-right",
+        page_number=lambda page, pages: f"Page {page} of {pages}",
+    )
+    if refusal is None:
+        repeat()
+        assert len(document.write_pdf()) > 0
+    else:
+        with pytest.raises(painting.RowsNotPlaced, match=refusal):
+            repeat()
 
 
 def test_every_page_says_which_run_made_it_when_and_from_which_split(station_of_500):
