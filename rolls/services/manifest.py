@@ -12,10 +12,13 @@ import csv
 import functools
 import hashlib
 import io
+import itertools
 import json
 import stat
 import unicodedata
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -36,6 +39,8 @@ from rolls.models import (
 from rolls.services.storage import check_relative_name
 
 CHUNK = 1024 * 1024
+# PDFs a zip reads ahead of the one it is writing (read_ahead).
+READ_AHEAD = 8
 FILE_MODE = stat.S_IFREG | 0o644
 
 UNSAFE_IN_FILE_NAMES = set('/\\:*?"<>|')
@@ -232,24 +237,43 @@ def zip_name(run: Run, manifest: Manifest, center: PollingCenter | None = None) 
     return file_name_safe(f"{zip_folder(run)}{scope}-{state}") + ".zip"
 
 
+def read_ahead(paths: list[str], open_file, depth: int = READ_AHEAD) -> Iterator[bytes]:
+    """The bytes of each file of *paths*, in order, with the next *depth* already being read.
+
+    On an object store each read is a few round trips (django-storages asks for the object's
+    size before it fetches it): one after another they made a run's zip of 618 PDFs take 16 s
+    from a local S3 server. Read in threads, the waits overlap; memory holds at most *depth*
+    + 1 PDFs. A file that cannot be read raises here, in its turn."""
+
+    def whole(path: str) -> bytes:
+        with open_file(path) as handle:
+            return handle.read()
+
+    remaining = iter(paths)
+    with ThreadPoolExecutor(max_workers=depth) as pool:
+        pending = deque(pool.submit(whole, path) for path in itertools.islice(remaining, depth))
+        while pending:
+            content = pending.popleft().result()
+            following = next(remaining, None)
+            if following is not None:
+                pending.append(pool.submit(whole, following))
+            yield content
+
+
 def run_zip_chunks(
     run: Run, rolls: list[RollFile], manifest: Manifest, open_file
 ) -> Iterator[bytes]:
-    """The zip of ``rolls`` with its manifest, produced as it is read: each PDF is copied
-    from storage into the stream in turn (``open_file(path)`` opens it), so the first bytes
-    leave at once and memory holds one PDF at a time (stored, not deflated again: PDFs are
-    compressed already)."""
+    """The zip of ``rolls`` with its manifest, produced as it is read: the PDFs are copied
+    from storage into the stream in order (``open_file(path)`` opens one), so the first bytes
+    leave at once and memory holds the few PDFs being read ahead (stored, not deflated again:
+    PDFs are compressed already)."""
     folder = zip_folder(run)
     moment = run.finished_at or run.queued_at
-
-    def read(path: str) -> Iterator[bytes]:
-        with open_file(path) as handle:
-            while chunk := handle.read(CHUNK):
-                yield chunk
+    contents = read_ahead([roll.path for roll in rolls], open_file)
 
     def members():
-        for roll in rolls:
-            yield zip_entry_name(run, roll), moment, FILE_MODE, NO_COMPRESSION_64, read(roll.path)
+        for roll, content in zip(rolls, contents, strict=True):
+            yield zip_entry_name(run, roll), moment, FILE_MODE, NO_COMPRESSION_64, (content,)
         yield f"{folder}/manifest.csv", moment, FILE_MODE, NO_COMPRESSION_64, [manifest.csv]
         yield f"{folder}/manifest.json", moment, FILE_MODE, NO_COMPRESSION_64, [manifest.json]
         if not manifest.complete:

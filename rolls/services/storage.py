@@ -18,7 +18,7 @@ from django.core.files.storage import Storage, default_storage
 _READABLE = re.compile(r"[^A-Za-z0-9-]+")
 READABLE_CODE_LENGTH = 40
 # Folder listings in flight at once when checking a run's files (stored_missing).
-LISTING_THREADS = 16
+LISTING_THREADS = 32
 
 
 def readable_component(text: str) -> str:

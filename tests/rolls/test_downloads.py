@@ -152,3 +152,51 @@ def test_every_download_name_says_what_the_set_is(staff_client, run, election):
     later = make_finished_run(election)
     run_publish(run_id=later.pk, published_by="t")
     assert all("-superseded" in name for name in names())
+
+
+def test_a_zip_reads_its_files_ahead_in_order_a_few_at_a_time():
+    # Reads that finish out of order (an object store's round trips) still come out in the
+    # zip's order, with at most depth + 1 files read and not yet written.
+    import random
+    import threading
+    import time
+
+    from rolls.services.manifest import read_ahead
+
+    rng = random.Random(7)
+    delays = {f"f{i}": rng.random() / 200 for i in range(40)}
+    lock, state = threading.Lock(), {"open": 0, "most": 0, "done": 0}
+
+    class Handle:
+        def __init__(self, path):
+            self.path = path
+
+        def __enter__(self):
+            with lock:
+                state["open"] += 1
+                state["most"] = max(state["most"], state["open"] - state["done"])
+            time.sleep(delays[self.path])
+            return self
+
+        def read(self):
+            return self.path.encode()
+
+        def __exit__(self, *exc):
+            return False
+
+    read = []
+    for content in read_ahead(list(delays), Handle, depth=4):
+        read.append(content.decode())
+        state["done"] += 1
+    assert read == list(delays)
+    assert 2 <= state["most"] <= 5
+
+    def failing(path):
+        if path == "f3":
+            raise FileNotFoundError(path)
+        return Handle(path)
+
+    contents = read_ahead(list(delays), failing, depth=4)
+    assert [next(contents) for _ in range(3)] == [b"f0", b"f1", b"f2"]
+    with pytest.raises(FileNotFoundError):
+        next(contents)
