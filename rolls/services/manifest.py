@@ -18,7 +18,6 @@ import stat
 import unicodedata
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -36,11 +35,9 @@ from rolls.models import (
     RunStatus,
     SetStatus,
 )
-from rolls.services.storage import check_relative_name
+from rolls.services.storage import STORAGE_THREADS, check_relative_name, storage_threads
 
 CHUNK = 1024 * 1024
-# PDFs a zip reads ahead of the one it is writing (read_ahead).
-READ_AHEAD = 8
 FILE_MODE = stat.S_IFREG | 0o644
 
 UNSAFE_IN_FILE_NAMES = set('/\\:*?"<>|')
@@ -237,7 +234,7 @@ def zip_name(run: Run, manifest: Manifest, center: PollingCenter | None = None) 
     return file_name_safe(f"{zip_folder(run)}{scope}-{state}") + ".zip"
 
 
-def read_ahead(paths: list[str], open_file, depth: int = READ_AHEAD) -> Iterator[bytes]:
+def read_ahead(paths: list[str], open_file, depth: int = STORAGE_THREADS) -> Iterator[bytes]:
     """The bytes of each file of *paths*, in order, with the next *depth* already being read.
 
     On an object store each read is a few round trips (django-storages asks for the object's
@@ -249,15 +246,20 @@ def read_ahead(paths: list[str], open_file, depth: int = READ_AHEAD) -> Iterator
         with open_file(path) as handle:
             return handle.read()
 
+    pool = storage_threads()
     remaining = iter(paths)
-    with ThreadPoolExecutor(max_workers=depth) as pool:
-        pending = deque(pool.submit(whole, path) for path in itertools.islice(remaining, depth))
+    pending = deque(pool.submit(whole, path) for path in itertools.islice(remaining, depth))
+    try:
         while pending:
             content = pending.popleft().result()
             following = next(remaining, None)
             if following is not None:
                 pending.append(pool.submit(whole, following))
             yield content
+    finally:
+        # A download cut short leaves no reads queued for nobody.
+        for future in pending:
+            future.cancel()
 
 
 def run_zip_chunks(

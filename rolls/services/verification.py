@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from concurrent.futures import ThreadPoolExecutor
 
 from django.core.files.storage import default_storage
 
 from elections.models import PollingCenter
 from rolls.models import DocumentKind, Placement, RollFile, Run, RunCenter
+from rolls.services.storage import storage_threads
 
 MAX_LISTED = 20
 CHUNK = 1024 * 1024
-DIGEST_THREADS = 8
 
 
 def file_digest(path: str) -> tuple[int, str] | None:
@@ -120,11 +119,10 @@ def run_problems(run: Run) -> list[str]:
     if shared:
         problems.append(f"{len(shared)} file(s) recorded for several stations: {_listed(shared)}")
     absent_files, changed_files = [], []
-    # Read back DIGEST_THREADS at a time: on an object store each file is a few round trips,
+    # Read back side by side: on an object store each file is a few round trips,
     # which one after another would keep a 1M-voter run (32,000 files) waiting many minutes.
-    with ThreadPoolExecutor(max_workers=DIGEST_THREADS) as pool:
-        digests = pool.map(file_digest, [row[3] for row in files])
-        checked = list(zip(files, digests, strict=True))
+    digests = storage_threads().map(file_digest, [row[3] for row in files])
+    checked = list(zip(files, digests, strict=True))
     for (_, _, _, path, size, sha256, _), found in checked:
         if found is None:
             absent_files.append(path)

@@ -31,6 +31,7 @@ from rolls.services.verification import run_problems
 from tests.elections.registers import csv_bytes, import_now
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.rolls.test_roll_sets import full_run
+from tests.s3 import S3_BACKEND
 
 pytestmark = pytest.mark.django_db
 
@@ -215,3 +216,30 @@ def test_the_readme_variables_select_the_bucket_in_another_process(s3_server, tm
     )  # fmt: skip
     assert refused.returncode != 0
     assert "needs AWS_STORAGE_BUCKET_NAME" in refused.stderr
+
+
+def test_missing_files_are_found_by_listing_each_run_folder_under_the_location_prefix(
+    settings, s3_server
+):
+    # A run zip of a changed-only run lists files of two runs' folders; the store may keep
+    # the console's objects under a key prefix (AWS_LOCATION). Center 5's folder is a prefix
+    # of center 50's in name only: neither may stand in for the other.
+    bucket = s3_server.bucket_create()
+    options = {**s3_server.storage_options(bucket=bucket), "location": "console-a"}
+    default = {"BACKEND": S3_BACKEND, "OPTIONS": options}
+    settings.STORAGES = {**settings.STORAGES, "default": default}
+    names = [
+        f"rolls/election-1/run-{run}/center-{center}-C{center}/station-001.pdf"
+        for run in (1, 2)
+        for center in (5, 50)
+    ]
+    for name in names[:-1]:
+        write_whole(name, b"%PDF-1.7 test")
+    s3_server.client().put_object(Bucket=bucket, Key=names[-1], Body=b"outside the location")
+    assert sorted(s3_server.bucket_keys(bucket=bucket)) == sorted(
+        [f"console-a/{name}" for name in names[:-1]] + [names[-1]]
+    )
+    assert stored_missing(names) == [names[-1]]
+    assert stored_missing([*names[:2], "rolls/election-1/run-3/center-5-C5/x.pdf"]) == [
+        "rolls/election-1/run-3/center-5-C5/x.pdf"
+    ]
