@@ -10,6 +10,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -82,6 +85,36 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def s3_server_process() -> Iterator[S3Server]:
+    """moto's server in a process of its own on a free loopback port (the benchmark: in the
+    measuring process its Python would share the interpreter lock with the web requests it
+    serves, as no real store does)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        found = S3Server(endpoint_url=f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                found.client().list_buckets()
+                break
+            except Exception as exc:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise S3Unavailable(
+                        f"moto's server on port {port} did not start ({exc})"
+                    ) from None
+                time.sleep(0.2)
+        yield found
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 @contextlib.contextmanager

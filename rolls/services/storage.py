@@ -20,6 +20,8 @@ _READABLE = re.compile(r"[^A-Za-z0-9-]+")
 READABLE_CODE_LENGTH = 40
 # Stored files read side by side in a process (storage_threads).
 STORAGE_THREADS = 8
+# Above this many folders, stored_missing lists a whole run's folder on an object store.
+PREFIX_LISTING_FOLDERS = 8
 
 
 def readable_component(text: str) -> str:
@@ -151,14 +153,15 @@ def stored_missing(paths: list[str], storage: Storage | None = None) -> list[str
     """The names among ``paths`` that are not in storage, in their order.
 
     Listings, not one ``exists()`` per file: on an object store each ``exists()`` is a round
-    trip, and a run's zip checks thousands of files before its first byte. An object store
-    lists each run's folder (the parent of its center folders) in one paginated listing, a
-    thousand names a request (a 1M-voter run's 6,076 files: 7 requests); a local filesystem
-    lists each folder. A folder that does not exist holds nothing."""
+    trip, and a run's zip checks thousands of files before its first byte. Files in more
+    than PREFIX_LISTING_FOLDERS folders on an object store (a run's zip) are found by one
+    paginated listing of each run's folder, a thousand names a request (a 1M-voter run's
+    6,076 files in 1,000 center folders: 7 requests); otherwise (a center's zip, a local
+    filesystem) each folder is listed. A folder that does not exist holds nothing."""
     storage = storage or default_storage
     folders = list(dict.fromkeys(path.rpartition("/")[0] for path in paths))
     present: set[str] = set()
-    if _lists_by_prefix(storage):
+    if len(folders) > PREFIX_LISTING_FOLDERS and _lists_by_prefix(storage):
         for run_folder in dict.fromkeys(folder.rpartition("/")[0] or folder for folder in folders):
             present |= _names_under(storage, run_folder)
     else:

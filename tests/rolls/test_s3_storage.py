@@ -218,12 +218,16 @@ def test_the_readme_variables_select_the_bucket_in_another_process(s3_server, tm
     assert "needs AWS_STORAGE_BUCKET_NAME" in refused.stderr
 
 
-def test_missing_files_are_found_by_listing_each_run_folder_under_the_location_prefix(
-    settings, s3_server
+@pytest.mark.parametrize("prefix_listing_above", [0, 100])  # run folders / center folders
+def test_missing_files_are_found_by_listing_under_the_location_prefix(
+    settings, s3_server, monkeypatch, prefix_listing_above
 ):
     # A run zip of a changed-only run lists files of two runs' folders; the store may keep
     # the console's objects under a key prefix (AWS_LOCATION). Center 5's folder is a prefix
     # of center 50's in name only: neither may stand in for the other.
+    from rolls.services import storage
+
+    monkeypatch.setattr(storage, "PREFIX_LISTING_FOLDERS", prefix_listing_above)
     bucket = s3_server.bucket_create()
     options = {**s3_server.storage_options(bucket=bucket), "location": "console-a"}
     default = {"BACKEND": S3_BACKEND, "OPTIONS": options}

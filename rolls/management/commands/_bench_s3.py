@@ -3,8 +3,10 @@ S3-compatible store, beside the same files on the local filesystem.
 
 The console part measures the run the 1M load left behind, which takes the better part of
 an hour to render; this part renders a smaller run of its own (10,000 voters by default,
-``--s3-voters``) straight into a bucket of moto's S3 server, started in this process on
-127.0.0.1, with a real worker that reaches it through the README's variables only. The
+``--s3-voters``) straight into a bucket of moto's S3 server, started in a process of its own
+on 127.0.0.1 (like a real store, it does not share this process's interpreter lock with
+the requests it answers), with a real worker that reaches it through the README's
+variables only. The
 downloads are then timed twice on the same run: from the bucket, and from a local copy of
 its objects (FileSystemStorage), so the two figures differ by the storage alone.
 """
@@ -24,12 +26,12 @@ FILESYSTEM = "django.core.files.storage.FileSystemStorage"
 
 
 def s3_downloads(command, databases: dict, voters: int, *, manage, last_json, fresh, worker):
-    from tests.s3 import s3_server
+    from tests.s3 import s3_server_process
 
     label, env = list(databases.items())[-1]  # PostgreSQL + RabbitMQ when available
     env = {**env, "CELERY_QUEUE_NAMESPACE": f"s3{os.getpid()}."}
     write = command.stdout.write
-    with s3_server() as server:
+    with s3_server_process() as server:
         bucket = server.bucket_create(prefix="bench")
         in_bucket = {**env, **server.environment(bucket=bucket)}
         write(
