@@ -14,10 +14,14 @@ import os
 from celery import Celery
 from celery.worker.control import control_command
 from kombu import Queue
+from kombu.transport import TRANSPORT_ALIASES
 
+from config.brokers import TRANSPORT
 from config.env import env_str
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# filesystem:// (the embedded default) with whole messages: config/brokers.py says why.
+TRANSPORT_ALIASES["filesystem"] = TRANSPORT
 
 QUEUE_KINDS = ("default", "db", "render")
 

@@ -1,0 +1,36 @@
+"""The embedded default's broker never lets a consumer read a message before it is whole."""
+
+from __future__ import annotations
+
+import os
+from queue import Empty
+
+import pytest
+from kombu import Connection
+
+import config.celery  # noqa: F401 - registers config.brokers for filesystem://
+from config import brokers
+
+
+def test_a_message_reaches_consumers_whole_or_not_at_all(tmp_path, monkeypatch):
+    # kombu's own transport created the file, then wrote it: a consumer in between read an
+    # empty message and the worker died on JSONDecodeError.
+    folders = {"data_folder_in": str(tmp_path), "data_folder_out": str(tmp_path)}
+    with Connection("filesystem://", transport_options=folders) as connection:
+        assert isinstance(connection.transport, brokers.Transport)
+        channel = connection.channel()
+        during_write = []
+        real_replace = os.replace
+
+        def replace(source, target):
+            during_write.append(sorted(os.listdir(tmp_path)))
+            with pytest.raises(Empty):
+                channel._get("render")  # the written-aside file is not a message yet
+            real_replace(source, target)
+
+        monkeypatch.setattr(brokers.os, "replace", replace)
+        channel._put("render", {"body": "whole"})
+        assert len(during_write) == 1 and during_write[0][0].endswith(".render.msg.tmp")
+        assert channel._get("render") == {"body": "whole"}
+        with pytest.raises(Empty):
+            channel._get("render")
