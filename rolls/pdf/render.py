@@ -1,11 +1,13 @@
 """One station's roll as one WeasyPrint document: a cover, then 40 rows a page.
 
-WeasyPrint lays out the page furniture (cover, running header, "Page X of Y", column heads,
-end-of-roll line); each page's rows area is one box over a repeated SVG tile that draws the
-zebra stripes and signature boxes, and the rows' text is drawn into it one line per voter
-(painting.py). An HTML table costs about five boxes a voter to cascade and lay out and is
-ten times slower (`python -m rolls.pdf.bench --compare-table` measures it). rows.py makes
-the lines; this module checks the input, fills the template and runs WeasyPrint.
+WeasyPrint lays out the cover, the first roll page's furniture (running header, "Page X of
+Y", column titles) and the end-of-roll line; each page's rows area is one box over a
+repeated SVG tile that draws the zebra stripes and signature boxes, the rows' text is drawn
+into it one line per voter, and the later pages draw the first one's furniture again with
+their own page number (painting.py). An HTML table costs about five boxes a voter to
+cascade and lay out and is many times slower (`python -m rolls.pdf.bench --compare-table`).
+rows.py makes the lines; this module checks the input, fills the template and runs
+WeasyPrint.
 
 A roll is in its election's language (``RollHeader.language``): everything is rendered inside
 ``translation.override``, so the labels come from the gettext catalogs in locale/, the dates
