@@ -19,7 +19,7 @@ _READABLE = re.compile(r"[^A-Za-z0-9-]+")
 READABLE_CODE_LENGTH = 40
 # Stored files read side by side in a process (storage_threads).
 STORAGE_THREADS = 8
-# Above this many folders, stored_missing lists a whole run's folder on an object store.
+# Above this many folders, stored_missing lists by prefix on an object store (see there).
 PREFIX_LISTING_FOLDERS = 8
 
 
