@@ -123,7 +123,7 @@ def s3_server() -> Iterator[S3Server]:
     try:
         from moto.server import ThreadedMotoServer
     except ImportError as exc:
-        raise S3Unavailable(f"moto[server] is not installed ({exc})") from None
+        raise S3Unavailable(f"moto is not installed ({exc})") from None
     # The emulator's HTTP server logs every request at INFO: thousands of lines per run.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     port = free_port()

@@ -71,9 +71,8 @@ class RowText:
         return None, None, None  # the box's size: set by the stylesheet
 
     def draw(self, stream, concrete_width, concrete_height, style):
-        from weasyprint.draw.text import draw_emojis, draw_first_line
-        from weasyprint.matrix import Matrix
-        from weasyprint.text.line_break import Layout, line_size, strut
+        from weasyprint.draw.text import draw_emojis
+        from weasyprint.text.line_break import Layout, strut
 
         line_height, baseline = strut(style)
         if abs(line_height - self.row_height) > 0.01:
@@ -91,13 +90,9 @@ class RowText:
             layout.set_text(text)
             x = self.inset
             if self.rtl:
-                line, _ = layout.get_first_line()
-                x = concrete_width - self.inset - line_size(line, style)[0]
+                x = concrete_width - self.inset - _line_width(layout, style)
             y = index * line_height + baseline
-            matrix = Matrix(d=-1, e=x, f=y)
-            emojis.append(
-                (x, y, draw_first_line(stream, _Line(layout, style), "none", "none", matrix))
-            )
+            emojis.append((x, y, _draw_line(stream, layout, style, x, y)))
         stream.end_text()
         # Colour glyphs (a system fallback font may be an emoji font) are images of their own.
         for x, y, drawn in emojis:
@@ -140,23 +135,37 @@ class _PageNumber:
         self.align_right = align_right
 
     def draw(self, stream, text: str) -> None:
-        from weasyprint.draw.text import draw_first_line
-        from weasyprint.matrix import Matrix
-        from weasyprint.text.line_break import Layout, line_size
+        from weasyprint.text.line_break import Layout
 
         box, style = self.box, self.box.style
         layout = Layout(style)
         layout.set_text(text)
         x = box.position_x
         if self.align_right:
-            line, _ = layout.get_first_line()
-            x = box.position_x + box.width - line_size(line, style)[0]
+            x = box.position_x + box.width - _line_width(layout, style)
         stream.set_color(style["color"])
         stream.begin_text()
-        matrix = Matrix(d=-1, e=x, f=box.position_y + box.baseline)
-        draw_first_line(stream, _Line(layout, style), "none", "none", matrix)
+        _draw_line(stream, layout, style, x, box.position_y + box.baseline)
         stream.end_text()
         layout.deactivate()
+
+
+def _line_width(layout, style) -> float:
+    """Width of the first line of *layout*, in CSS pixels."""
+    from weasyprint.text.line_break import line_size
+
+    line, _ = layout.get_first_line()
+    return line_size(line, style)[0]
+
+
+def _draw_line(stream, layout, style, x: float, baseline: float) -> list:
+    """Draw the first line of *layout* with its start at *x* on *baseline* (inside a text
+    object); the colour glyphs it could not draw as text, for draw_emojis."""
+    from weasyprint.draw.text import draw_first_line
+    from weasyprint.matrix import Matrix
+
+    matrix = Matrix(d=-1, e=x, f=baseline)
+    return draw_first_line(stream, _Line(layout, style), "none", "none", matrix)
 
 
 def _classed(page_box, css_class: str, kind) -> list:
