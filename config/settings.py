@@ -261,6 +261,11 @@ CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
+# --- Register imports: a snapshot that would deregister more than this share of the
+# election's register, and more than this many voters, waits for staff to confirm the number.
+REGISTER_GUARD_PERCENT = env_int("REGISTER_GUARD_PERCENT", 5, minimum=0)
+REGISTER_GUARD_MIN_VOTERS = env_int("REGISTER_GUARD_MIN_VOTERS", 10, minimum=0)
+
 # --- Logging: voter names are personal data and never logged at INFO ------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {

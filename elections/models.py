@@ -273,6 +273,13 @@ class RegisterImport(models.Model):
     # The preview's rows, so the import's progress bar knows its end.
     rows_total = models.PositiveIntegerField(default=0)
     counts = models.JSONField(default=dict, blank=True)
+    # A snapshot's first voters to be deregistered (number, names, center; staff only) and,
+    # for each other election registering voters this file renames, how many.
+    deregistration_sample = models.JSONField(default=list, blank=True)
+    renamed_elsewhere = models.JSONField(default=list, blank=True)
+    # The number of deregistrations staff confirmed (the mass-change guard); the merge
+    # refuses when the count it finds is another.
+    confirmed_deregistrations = models.PositiveIntegerField(null=True, blank=True)
     error_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True, help_text="The first errors, by line.")
     rejected_path = models.CharField(max_length=300, blank=True)

@@ -17,6 +17,11 @@ from elections.services.registers.records import (
     register_import_confirm,
     register_import_create,
 )
+from elections.services.registers.report import (
+    count_lines,
+    deregistration_sample_lines,
+    renamed_elsewhere_lines,
+)
 from tests.elections.registers import csv_bytes, import_now, preview, xlsx_bytes
 from tests.factories import ElectionFactory, PollingCenterFactory, RegistrationFactory
 
@@ -105,7 +110,10 @@ def test_preview_counts_and_writes_nothing(election):
         "unchanged": 0,
         "moved": 1,
         "deregistered": 1,
+        "kept_rejected": 0,
         "new_centers": 2,
+        "registered": 3,
+        "renamed_elsewhere": 0,
     }
     assert register_of(election) == before
     kept.voter.refresh_from_db()
@@ -318,3 +326,130 @@ def test_imported_voters_are_found_by_their_folded_name(election):
     import_now(election, csv_bytes([["30", "Muller", "Jose", "C1", ""]]))
     voter.refresh_from_db()
     assert voter.search_name == "muller jose"
+
+
+# --- a rejected line never deregisters anyone ----------------------------------------------
+REJECTED_LINES = {
+    "duplicated": b"0005,Nguyen,Thi,C3,\n0005,Nguyen,Minh,C3,\n",
+    "unquoted-comma": b"0005,Nguyen, Jr,Thi Minh,C3,\n",
+    "too-long-name": b"0005," + b"x" * 501 + b",Thi Minh,C3,\n",
+    "empty-center": b"0005,Nguyen,Thi Minh,,\n",
+    "control-character": b"0005,Nguy\x1ben,Thi Minh,C3,\n",
+}
+
+
+@pytest.mark.parametrize("bad_lines", REJECTED_LINES.values(), ids=REJECTED_LINES)
+def test_a_voter_on_a_rejected_line_keeps_their_registration_in_a_snapshot(election, bad_lines):
+    import_now(election, csv_bytes(ROWS))
+    data = csv_bytes(ROWS[:4]) + bad_lines
+    shown = preview(election, data, skip_invalid=True)
+    assert (shown.counts["deregistered"], shown.counts["kept_rejected"]) == (0, 1)
+    assert ("kept: on a rejected line", 1) in count_lines(shown)
+    assert ("deregistered (not in the file)", 0) in count_lines(shown)
+    record = import_now(election, data, skip_invalid=True)
+    assert record.state == ImportState.SUCCEEDED, record.message
+    assert (record.counts["deregistered"], record.counts["kept_rejected"]) == (0, 1)
+    assert register_of(election)["0005"] == EXPECTED["0005"]
+
+
+def test_a_voter_missing_from_the_file_is_still_deregistered_beside_a_rejected_line(election):
+    import_now(election, csv_bytes(ROWS))
+    data = csv_bytes(ROWS[:3]) + REJECTED_LINES["unquoted-comma"]  # 0004 is on no line
+    record = import_now(election, data, skip_invalid=True)
+    assert (record.counts["deregistered"], record.counts["kept_rejected"]) == (1, 1)
+    assert sorted(register_of(election)) == ["0001", "0002", "0003", "0005"]
+
+
+def test_an_unquoted_delimiter_before_the_voter_number_still_keeps_its_voter(election):
+    # The number is the last column: the stray comma shifts it one column right.
+    header = ["family_name", "given_name", "center_code", "voter_number"]
+    rows = [["Martin", "Paul", "C1", "0001"], ["Leroy", "Zoé", "C1", "0002"]]
+    import_now(election, csv_bytes(rows, header=header))
+    data = csv_bytes(rows[:1], header=header) + "Leroy, Jr,Zoé,C1,0002\n".encode()
+    record = import_now(election, data, skip_invalid=True)
+    assert record.state == ImportState.SUCCEEDED, record.message
+    assert record.counts["kept_rejected"] == 1
+    assert sorted(register_of(election)) == ["0001", "0002"]
+
+
+UNREADABLE_NUMBERS = {
+    "empty": b",Nguyen,Thi Minh,C3,\n",
+    "too-long": b"0" * 40 + b",Nguyen,Thi Minh,C3,\n",
+    "control-character": b"00\x0705,Nguyen,Thi Minh,C3,\n",
+}
+
+
+@pytest.mark.parametrize("bad_line", UNREADABLE_NUMBERS.values(), ids=UNREADABLE_NUMBERS)
+def test_a_snapshot_with_a_rejected_line_whose_number_cannot_be_read_is_refused(election, bad_line):
+    import_now(election, csv_bytes(ROWS))
+    data = csv_bytes(ROWS[:4]) + bad_line
+    shown = preview(election, data, skip_invalid=True)
+    assert shown.message.startswith("Line 6: rejected, and its voter number cannot be read")
+    with pytest.raises(ImportRefused, match="cannot be read"):
+        register_import_confirm(import_id=shown.pk)
+    record = import_now(election, data, skip_invalid=True)
+    assert record.state == ImportState.FAILED
+    assert "cannot be read" in record.message
+    assert register_of(election) == EXPECTED
+    # Adding deregisters no one: the same file imports in add mode.
+    added = import_now(election, data, skip_invalid=True, mode="add")
+    assert added.state == ImportState.SUCCEEDED, added.message
+    assert register_of(election) == EXPECTED
+
+
+def test_the_preview_names_the_first_voters_a_snapshot_would_deregister(election):
+    rows = [[f"{i:04d}", f"Family{i}", f"Given{i}", "C1", ""] for i in range(30, 0, -1)]
+    import_now(election, csv_bytes(rows))
+    shown = preview(election, csv_bytes(rows[:5]))
+    assert shown.counts["deregistered"] == 25
+    assert [voter["voter_number"] for voter in shown.deregistration_sample] == [
+        f"{i:04d}" for i in range(1, 21)
+    ]
+    assert deregistration_sample_lines(shown)[0] == "0001  Family1, Given1  (center C1)"
+    assert preview(election, csv_bytes(rows), mode="add").deregistration_sample == []
+
+
+# --- renames seen across elections ----------------------------------------------------------
+def test_renames_of_voters_registered_in_other_elections_are_counted_by_election(election):
+    local = ElectionFactory(slug="local-2026", name="Local 2026")
+    city = ElectionFactory(slug="city-2026", name="City 2026")
+    renamed = Voter.objects.create(voter_number="20", family_name="Old", given_name="Name")
+    renamed_too = Voter.objects.create(voter_number="21", family_name="Old", given_name="Two")
+    same = Voter.objects.create(voter_number="22", family_name="Same", given_name="Name")
+    for other, voters in ((local, [renamed, renamed_too, same]), (city, [renamed])):
+        center = PollingCenterFactory(election=other)
+        for voter in voters:
+            RegistrationFactory(election=other, center=center, voter=voter)
+    # Renamed but registered in this election only: not counted.
+    Voter.objects.create(voter_number="23", family_name="Here", given_name="Only")
+    rows = [
+        ["20", "New", "Name", "C1", ""],
+        ["21", "Old", "Renamed", "C1", ""],
+        ["22", "Same", "Name", "C1", ""],
+        ["23", "Here", "Renamed", "C1", ""],
+    ]
+    shown = preview(election, csv_bytes(rows))
+    assert shown.counts["renamed_elsewhere"] == 2
+    assert ("renamed, registered elsewhere too", 2) in count_lines(shown)
+    assert shown.renamed_elsewhere == [
+        {"slug": "city-2026", "name": "City 2026", "voters": 1},
+        {"slug": "local-2026", "name": "Local 2026", "voters": 2},
+    ]
+    assert renamed_elsewhere_lines(shown) == ["city-2026 (City 2026): 1 voter",
+                                              "local-2026 (Local 2026): 2 voters"]  # fmt: skip
+    record = import_now(election, csv_bytes(rows))
+    assert record.renamed_elsewhere == shown.renamed_elsewhere
+
+
+def test_rejected_lines_of_a_long_file_are_kept_between_the_batches_of_the_load(election):
+    # More rejected lines than a batch, interleaved with valid ones: the kept numbers are
+    # written between two batches' COPY statements on PostgreSQL.
+    rows = [[f"K{i:06d}", "Martin", "Paul", "C1", ""] for i in range(24_000)]
+    import_now(election, csv_bytes(rows))
+    mixed = csv_bytes(rows[0::2]) + b"".join(
+        f"{row[0]},Martin, Jr,Paul,C1,\n".encode() for row in rows[1::2]
+    )
+    record = import_now(election, mixed, skip_invalid=True)
+    assert record.state == ImportState.SUCCEEDED, record.message
+    assert (record.counts["deregistered"], record.counts["kept_rejected"]) == (0, 12_000)
+    assert Registration.objects.filter(election=election).count() == 24_000

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
@@ -21,8 +21,9 @@ from django.utils import timezone
 
 from elections.guards import import_blocked
 from elections.models import ACTIVE_IMPORT_STATES, Election, ImportMode, ImportState, RegisterImport
+from elections.services.registers.guard import SAMPLE_SIZE, deregistrations_refused
 from elections.services.registers.reading import RegisterFileError, source_rows
-from elections.services.registers.rejected import Rejections
+from elections.services.registers.rejected import Rejections, voter_numbers_on
 from elections.services.registers.rows import (
     ColumnsError,
     column_positions,
@@ -43,6 +44,9 @@ class Outcome:
     counts: dict
     error_count: int
     message: str  # a file-level problem; empty when the file could be read
+    # See RegisterImport.deregistration_sample and .renamed_elsewhere.
+    sample: list = field(default_factory=list)
+    elsewhere: list = field(default_factory=list)
 
 
 def _progress(import_id: int, **fields) -> None:
@@ -64,21 +68,33 @@ def _stage(record: RegisterImport, staging: Staging, rejections: Rejections) -> 
         counter = {"read": 0, "written": 0}
 
         def batches() -> Iterator[list[tuple]]:
+            # This body runs between two batches' COPY statements, so it may write the
+            # kept voter numbers and the progress on the same connection.
             batch: list[tuple] = []
+            kept: list[str] = []
             for row in rows:
                 counter["read"] += 1
                 fields = row_fields(row.values, positions)
                 problems = row_problems(fields, len(row.values), width)
                 if problems:
                     rejections.add(row.line, "; ".join(problems), fields)
+                    numbers = voter_numbers_on(row.values, positions["voter_number"], width)
+                    if numbers:
+                        kept.extend(numbers)
+                    else:
+                        rejections.add_unreadable(row.line)
                 else:
                     batch.append(staged_values(row.line, register_row(fields), election))
+                if len(kept) >= BATCH:
+                    staging.keep(kept)
+                    kept = []
                 if len(batch) >= BATCH:
                     counter["written"] += len(batch)
                     yield batch
                     batch = []
                 if counter["read"] % PROGRESS_EVERY == 0:
                     _progress(record.pk, rows_read=counter["read"], rows_written=counter["written"])
+            staging.keep(kept)
             counter["written"] += len(batch)
             yield batch
 
@@ -102,6 +118,42 @@ def _stage(record: RegisterImport, staging: Staging, rejections: Rejections) -> 
     staging.drop_duplicates()
 
 
+def _unreadable_refusal(rejections: Rejections) -> str:
+    """Why a snapshot skipping invalid rows cannot go ahead: a rejected line whose voter
+    number cannot be read (empty, too long, a control character) might be any registered
+    voter's, and guessing whom it protects could deregister a voter who is in the file.
+    Refusing costs a corrected line or an add-mode import; a guess could cost a voter."""
+    lines = ", ".join(str(line) for line in rejections.unreadable[:5])
+    more = rejections.unreadable_count - min(len(rejections.unreadable), 5)
+    if more:
+        lines += f" and {more:,} more"
+    plural = rejections.unreadable_count > 1
+    return (
+        f"Line{'s' if plural else ''} {lines}: rejected, and {'their' if plural else 'its'} "
+        "voter number cannot be read, so this snapshot cannot tell whom it would deregister. "
+        "Correct the line, or import in add mode. Nothing was written."
+    )
+
+
+def _outcome(
+    record: RegisterImport, staging: Staging, rejections: Rejections, *, message: str = ""
+) -> Outcome:
+    """The plan of the staged file: counts, and what staff should see before confirming."""
+    snapshot = record.mode == ImportMode.SNAPSHOT
+    elsewhere = dict(staging.renamed_by_election(record.election_id))
+    elections = Election.objects.filter(pk__in=elsewhere).order_by("slug")
+    return Outcome(
+        counts=staging.plan(record.election_id, snapshot),
+        error_count=rejections.count,
+        message=message,
+        sample=staging.leaving_sample(record.election_id, SAMPLE_SIZE) if snapshot else [],
+        elsewhere=[
+            {"slug": other.slug, "name": other.name, "voters": elsewhere[other.pk]}
+            for other in elections
+        ],
+    )
+
+
 def _run(record: RegisterImport, *, write: bool) -> Outcome:
     staging = Staging(record.pk)
     rejections = Rejections(record)
@@ -112,31 +164,36 @@ def _run(record: RegisterImport, *, write: bool) -> Outcome:
         except (RegisterFileError, ColumnsError) as exc:
             return Outcome(counts={}, error_count=0, message=str(exc))
         rejections.save()
-        if not write or (rejections.count and not record.skip_invalid):
-            return Outcome(
-                counts=staging.plan(record.election_id, snapshot),
-                error_count=rejections.count,
-                message="",
-            )
+        refusal = ""
+        if snapshot and record.skip_invalid and rejections.unreadable_count:
+            refusal = _unreadable_refusal(rejections)
+        if not write or refusal or (rejections.count and not record.skip_invalid):
+            return _outcome(record, staging, rejections, message=refusal)
         _progress(record.pk, phase="merging")
         with transaction.atomic():
             Election.objects.select_for_update().filter(pk=record.election_id).first()
             reason = import_blocked(record.election_id)
             if reason:
                 return Outcome(counts={}, error_count=rejections.count, message=reason)
-            counts = staging.plan(record.election_id, snapshot)
+            # Counted again under the lock: the confirmation holds for this count only.
+            outcome = _outcome(record, staging, rejections)
+            refused = deregistrations_refused(outcome.counts, record.confirmed_deregistrations)
+            if refused:
+                return replace(outcome, message=refused)
             staging.merge(record.election_id, snapshot)
             RegisterImport.objects.filter(pk=record.pk).update(
                 state=ImportState.SUCCEEDED,
                 phase="done",
-                counts=counts,
+                counts=outcome.counts,
+                deregistration_sample=outcome.sample,
+                renamed_elsewhere=outcome.elsewhere,
                 error_count=rejections.count,
                 errors=rejections.first,
                 rejected_path=rejections.path,
                 finished_at=timezone.now(),
                 heartbeat_at=timezone.now(),
             )
-        return Outcome(counts=counts, error_count=rejections.count, message="")
+        return outcome
     finally:
         staging.drop()
         rejections.close()
@@ -147,6 +204,8 @@ def _finish(record: RegisterImport, outcome: Outcome, state: str) -> None:
         state=state,
         phase="done",
         counts=outcome.counts,
+        deregistration_sample=outcome.sample,
+        renamed_elsewhere=outcome.elsewhere,
         error_count=outcome.error_count,
         message=outcome.message,
         finished_at=timezone.now() if state == ImportState.FAILED else None,

@@ -23,6 +23,7 @@ from elections.models import (
     ImportState,
     RegisterImport,
 )
+from elections.services.registers.guard import deregistrations_refused
 from elections.services.registers.reading import file_format
 
 # An active import whose heartbeat is older than this lost its worker: it blocks no one.
@@ -50,8 +51,12 @@ def register_import_create(
     skip_invalid: bool = False,
     columns: dict[str, str] | None = None,
     state: str = ImportState.PREVIEWING,
+    confirmed_deregistrations: int | None = None,
 ) -> RegisterImport:
-    """Record an import and keep its file in storage, hashed as it is copied."""
+    """Record an import and keep its file in storage, hashed as it is copied.
+
+    ``confirmed_deregistrations``: the number of voters staff expect a snapshot to
+    deregister (the command line confirms before it has seen the count; the merge checks)."""
     if mode not in ImportMode.values:
         raise ImportRefused(f"Unknown mode {mode!r}: snapshot or add")
     head = upload.read(4)
@@ -66,6 +71,7 @@ def register_import_create(
         "columns": {k: v for k, v in (columns or {}).items() if v},
         "state": state,
         "started_at": timezone.now() if state == ImportState.RUNNING else None,
+        "confirmed_deregistrations": confirmed_deregistrations,
     }
     try:
         with transaction.atomic():
@@ -117,10 +123,17 @@ def imports_fail_stale(*, election_id: int) -> int:
 
 
 def register_import_confirm(
-    *, import_id: int, mode: str | None = None, skip_invalid: bool | None = None
+    *,
+    import_id: int,
+    mode: str | None = None,
+    skip_invalid: bool | None = None,
+    confirmed_deregistrations: int | None = None,
 ) -> RegisterImport:
     """Previewed -> queued, refusing a second active import of the election (the database's
-    partial unique index decides, not a check beforehand) and an active run."""
+    partial unique index decides, not a check beforehand) and an active run.
+
+    A snapshot that deregisters many voters needs ``confirmed_deregistrations`` equal to
+    the preview's count (see :mod:`.guard`); the merge checks it again against its own."""
     record = RegisterImport.objects.select_related("election").get(pk=import_id)
     if record.state != ImportState.PREVIEWED:
         raise ImportRefused(f"Import {record.pk} is {record.get_state_display().lower()}")
@@ -132,11 +145,16 @@ def register_import_confirm(
             f"The preview found {record.error_count:,} invalid rows: correct the file, or "
             "choose to skip invalid rows"
         )
+    if mode is None or mode == record.mode:
+        refused = deregistrations_refused(record.counts, confirmed_deregistrations)
+        if refused:
+            raise ImportRefused(refused)
     reason = import_blocked(record.election_id)
     if reason:
         raise ImportRefused(reason)
     changes = {
         "state": ImportState.QUEUED,
+        "confirmed_deregistrations": confirmed_deregistrations,
         "heartbeat_at": timezone.now(),
         "rows_total": record.rows_read,
         "rows_read": 0,
@@ -175,6 +193,9 @@ def register_import_remap(
         skip_invalid=skip_invalid,
         state=ImportState.PREVIEWING,
         counts={},
+        deregistration_sample=[],
+        renamed_elsewhere=[],
+        confirmed_deregistrations=None,
         errors=[],
         error_count=0,
         message="",

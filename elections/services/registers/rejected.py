@@ -10,16 +10,35 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+import unicodedata
 
 from django.core.files import File
 from django.core.files.storage import default_storage
 
 from elections.models import RegisterImport
-from elections.services.registers.rows import FIELDS
+from elections.services.registers.rows import CONTROL, FIELDS, LIMITS
 from elections.spreadsheets import spreadsheet_safe
 
 FIRST_ERRORS = 100
 HEADER = ["line", "reason", *FIELDS]
+
+
+def voter_numbers_on(values: list[str], position: int, header_width: int) -> list[str]:
+    """The voter numbers a rejected line may name: a snapshot keeps them registered.
+
+    A line wider than the header (an unquoted delimiter) has its later columns shifted
+    right by the extra fields, from wherever the stray delimiter sits, so its voter number
+    is one of the values from its own column to that many further right: all of them are
+    kept (at worst that keeps a voter whose number equals a name fragment, the safe way to
+    be wrong). A value that is empty, too long or holds a control character names nobody.
+    """
+    extra = max(len(values) - header_width, 0)
+    numbers = []
+    for value in values[position : position + extra + 1]:
+        number = unicodedata.normalize("NFC", value.strip())
+        if number and len(number) <= LIMITS["voter_number"] and not CONTROL.search(number):
+            numbers.append(number)
+    return numbers
 
 
 class Rejections:
@@ -27,6 +46,10 @@ class Rejections:
         self.record = record
         self.count = 0
         self.first: list[dict] = []
+        # Rejected lines whose voter number cannot be read (the first ones, and how many):
+        # such a line might be any voter's, so a snapshot cannot tell whom it deregisters.
+        self.unreadable: list[int] = []
+        self.unreadable_count = 0
         self.path = ""
         # In memory up to 1 MiB, then a temporary file: flat memory for any number of rows.
         # Closed by close(), which the import calls in its finally.
@@ -42,6 +65,11 @@ class Rejections:
         self._csv.writerow(
             [spreadsheet_safe(v) for v in [line, reason, *(fields.get(f, "") for f in FIELDS)]]
         )
+
+    def add_unreadable(self, line: int) -> None:
+        self.unreadable_count += 1
+        if len(self.unreadable) < FIRST_ERRORS:
+            self.unreadable.append(line)
 
     def save(self) -> None:
         """Store the CSV (when anything was refused) and the first errors on the record."""

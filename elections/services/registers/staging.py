@@ -41,16 +41,39 @@ class Staging:
 
     def __init__(self, import_id: int) -> None:
         self.table = staging_name(import_id)
+        # The voter numbers of the file's rejected lines: a snapshot keeps their
+        # registrations (the voter is in the file, whatever was wrong with the line).
+        self.kept = f"{self.table}_kept"
 
     def create(self) -> None:
         columns = ", ".join(f"{name} {_column_type(name)} NOT NULL" for name in STAGING_COLUMNS)
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+            cursor.execute(f"DROP TABLE IF EXISTS {self.kept}")
             cursor.execute(f"CREATE TEMP TABLE {self.table} ({columns})")
+            cursor.execute(f"CREATE TEMP TABLE {self.kept} (voter_number text NOT NULL)")
 
     def drop(self) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+            cursor.execute(f"DROP TABLE IF EXISTS {self.kept}")
+
+    def keep(self, voter_numbers: list[str]) -> None:
+        """Record voter numbers read on rejected lines (called between two batches of the
+        load, never during a COPY)."""
+        if not voter_numbers:
+            return
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with cursor.copy(f"COPY {self.kept} (voter_number) FROM STDIN") as copy:
+                    for number in voter_numbers:
+                        copy.write_row((number,))
+            else:
+                with transaction.atomic():
+                    cursor.executemany(
+                        f"INSERT INTO {self.kept} (voter_number) VALUES (%s)",
+                        [(number,) for number in voter_numbers],
+                    )
 
     def load(self, batches: Iterable[list[tuple]]) -> None:
         """Write each batch of staged rows (the caller's generator reports progress)."""
@@ -75,9 +98,11 @@ class Staging:
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE INDEX {self.table}_number ON {self.table} (voter_number)")
             cursor.execute(f"CREATE INDEX {self.table}_center ON {self.table} (center_code)")
+            cursor.execute(f"CREATE INDEX {self.kept}_number ON {self.kept} (voter_number)")
             # Autovacuum never analyses a temporary table: without this the planner takes
             # it for empty and picks nested loops over a million rows.
             cursor.execute(f"ANALYZE {self.table}")
+            cursor.execute(f"ANALYZE {self.kept}")
 
     def duplicates(self) -> Iterator[list[dict]]:
         """For each voter number the file holds more than once, its staged rows (as
@@ -100,11 +125,23 @@ class Staging:
                 yield group
 
     def drop_duplicates(self) -> None:
+        """Unstage every line of a duplicated voter number; the number stays kept (the
+        voter is in the file, on lines that contradict each other)."""
+        duplicated = (
+            f"SELECT voter_number FROM {self.table} GROUP BY voter_number HAVING COUNT(*) > 1"
+        )
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"DELETE FROM {self.table} WHERE voter_number IN (SELECT voter_number FROM "
-                f"{self.table} GROUP BY voter_number HAVING COUNT(*) > 1)"
-            )
+            cursor.execute(f"INSERT INTO {self.kept} (voter_number) {duplicated}")
+            cursor.execute(f"DELETE FROM {self.table} WHERE voter_number IN ({duplicated})")
+
+    def _leaving(self) -> str:
+        """The election's registrations (``r``, voter ``v``) that a snapshot deregisters: on
+        no line of the file at all, valid or rejected. One condition for the plan, the sample
+        and the merge, so the preview counts exactly what the merge deletes."""
+        return (
+            f"NOT EXISTS (SELECT 1 FROM {self.table} s WHERE s.voter_number = v.voter_number) "
+            f"AND NOT EXISTS (SELECT 1 FROM {self.kept} k WHERE k.voter_number = v.voter_number)"
+        )
 
     # --- the plan ---------------------------------------------------------------------------
     def plan(self, election_id: int, snapshot: bool) -> dict[str, int]:
@@ -141,15 +178,34 @@ class Staging:
                 [election_id],
             )
             new_centers = cursor.fetchone()[0]
-            deregistered = 0
+            cursor.execute(
+                f"SELECT COUNT(*) FROM {REGISTRATIONS} WHERE election_id = %s", [election_id]
+            )
+            registered = cursor.fetchone()[0]
+            cursor.execute(
+                f"SELECT COUNT(DISTINCT v.id) FROM {self.table} s "
+                f"JOIN {VOTERS} v ON v.voter_number = s.voter_number "
+                f"JOIN {REGISTRATIONS} r ON r.voter_id = v.id AND r.election_id <> %s "
+                f"WHERE {differs}",
+                [election_id],
+            )
+            renamed_elsewhere = cursor.fetchone()[0]
+            deregistered = kept_rejected = 0
             if snapshot:
                 cursor.execute(
                     f"SELECT COUNT(*) FROM {REGISTRATIONS} r JOIN {VOTERS} v ON v.id = r.voter_id "
-                    f"WHERE r.election_id = %s AND NOT EXISTS "
-                    f"(SELECT 1 FROM {self.table} s WHERE s.voter_number = v.voter_number)",
+                    f"WHERE r.election_id = %s AND {self._leaving()}",
                     [election_id],
                 )
                 deregistered = cursor.fetchone()[0]
+                cursor.execute(
+                    f"SELECT COUNT(*) FROM {REGISTRATIONS} r JOIN {VOTERS} v ON v.id = r.voter_id "
+                    f"WHERE r.election_id = %s AND NOT EXISTS (SELECT 1 FROM {self.table} s "
+                    "WHERE s.voter_number = v.voter_number) AND EXISTS "
+                    f"(SELECT 1 FROM {self.kept} k WHERE k.voter_number = v.voter_number)",
+                    [election_id],
+                )
+                kept_rejected = cursor.fetchone()[0]
         return {
             "rows": rows,
             "new": new,
@@ -159,8 +215,39 @@ class Staging:
             "unchanged": unchanged,
             "moved": moved,
             "deregistered": deregistered,
+            "kept_rejected": kept_rejected,
             "new_centers": new_centers,
+            "registered": registered,
+            "renamed_elsewhere": renamed_elsewhere,
         }
+
+    def leaving_sample(self, election_id: int, limit: int) -> list[dict]:
+        """The first ``limit`` voters (by voter number) a snapshot would deregister."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT v.voter_number, v.family_name, v.given_name, c.code "
+                f"FROM {REGISTRATIONS} r JOIN {VOTERS} v ON v.id = r.voter_id "
+                f"JOIN {CENTERS} c ON c.id = r.center_id "
+                f"WHERE r.election_id = %s AND {self._leaving()} "
+                "ORDER BY v.voter_number LIMIT %s",
+                [election_id, limit],
+            )
+            columns = ("voter_number", "family_name", "given_name", "center_code")
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+    def renamed_by_election(self, election_id: int) -> list[tuple[int, int]]:
+        """(other election's id, voters it registers whom this file renames), by id: voter
+        rows are shared, so a rename here is a rename there too."""
+        differs = " OR ".join(f"v.{c} <> s.{c}" for c in VOTER_COLUMNS)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT r.election_id, COUNT(DISTINCT v.id) FROM {self.table} s "
+                f"JOIN {VOTERS} v ON v.voter_number = s.voter_number "
+                f"JOIN {REGISTRATIONS} r ON r.voter_id = v.id AND r.election_id <> %s "
+                f"WHERE {differs} GROUP BY r.election_id ORDER BY r.election_id",
+                [election_id],
+            )
+            return [(int(other), int(voters)) for other, voters in cursor.fetchall()]
 
     # --- the merge --------------------------------------------------------------------------
     def merge(self, election_id: int, snapshot: bool) -> None:
@@ -227,13 +314,13 @@ class Staging:
             ),
         ]
         if snapshot:
-            # Deregisters from this election only: the voter (a person other elections may
-            # register, and earlier runs printed) stays.
+            # Deregisters from this election only, and only voters on no line of the file: the
+            # voter (a person other elections may register, and earlier runs printed) stays.
             statements.append(
                 (
-                    f"DELETE FROM {REGISTRATIONS} WHERE election_id = %s AND NOT EXISTS "
-                    f"(SELECT 1 FROM {VOTERS} v JOIN {self.table} s "
-                    f"ON s.voter_number = v.voter_number WHERE v.id = {REGISTRATIONS}.voter_id)",
+                    f"DELETE FROM {REGISTRATIONS} WHERE election_id = %s AND EXISTS "
+                    f"(SELECT 1 FROM {VOTERS} v WHERE v.id = {REGISTRATIONS}.voter_id "
+                    f"AND {self._leaving()})",
                     e,
                 )
             )
