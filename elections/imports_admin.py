@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
+from django.core.validators import RegexValidator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -26,13 +27,20 @@ from elections.models import (
     RegisterImport,
 )
 from elections.readonly_admin import RecordAdmin
+from elections.services.registers.guard import confirmation_needed
 from elections.services.registers.records import (
     ImportRefused,
     register_import_confirm,
     register_import_create,
     register_import_remap,
 )
-from elections.services.registers.report import count_lines, error_lines
+from elections.services.registers.report import (
+    count_lines,
+    deregistration_note,
+    deregistration_sample_lines,
+    error_lines,
+    renamed_elsewhere_lines,
+)
 from elections.services.registers.rows import FIELDS, REQUIRED
 from elections.tasks import import_register, preview_register_import
 
@@ -80,6 +88,24 @@ class OptionsForm(forms.Form):
 
     def columns(self) -> dict[str, str]:
         return {field: self.cleaned_data.get(f"column_{field}") or "" for field in FIELDS}
+
+
+class ConfirmForm(forms.Form):
+    """The confirm button's form: a snapshot that deregisters many voters also needs the
+    number typed back (checked against the count by the service, and again by the merge)."""
+
+    deregistrations = forms.CharField(
+        required=False,
+        max_length=9,
+        label="Voters to deregister",
+        help_text="Type the number shown above to confirm it.",
+        # ASCII digits only: int() would also take other scripts' digits.
+        validators=[RegexValidator(r"^[0-9]+$", "Type the number in digits 0-9.")],
+    )
+
+    def confirmed(self) -> int | None:
+        text = self.cleaned_data.get("deregistrations") or ""
+        return int(text) if text else None
 
 
 def enqueue(task, record: RegisterImport) -> None:
@@ -201,6 +227,10 @@ class RegisterImportAdmin(RecordAdmin):
                 counts=count_lines(record),
                 errors=error_lines(record, limit=50),
                 form=form,
+                deregistration_note=deregistration_note(record),
+                deregistration_sample=deregistration_sample_lines(record),
+                renamed_elsewhere=renamed_elsewhere_lines(record),
+                needs_deregistration_confirmed=confirmation_needed(record.counts),
                 can_confirm=can_add and record.state == ImportState.PREVIEWED
                 and not record.message and (record.skip_invalid or not record.error_count),
                 can_remap=can_add and record.state == ImportState.PREVIEWED,
@@ -230,9 +260,15 @@ class RegisterImportAdmin(RecordAdmin):
         if request.method != "POST":
             raise Http404("Confirm with the button on the import's page")
         page = reverse("admin:elections_registerimport_change", args=[import_id])
+        form = ConfirmForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, " ".join(form.errors["deregistrations"]), messages.ERROR)
+            return HttpResponseRedirect(page)
         try:
             with transaction.atomic():
-                record = register_import_confirm(import_id=import_id)
+                record = register_import_confirm(
+                    import_id=import_id, confirmed_deregistrations=form.confirmed()
+                )
                 enqueue(import_register, record)
         except ImportRefused as exc:
             self.message_user(request, str(exc), messages.ERROR)

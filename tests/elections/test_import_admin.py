@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from elections.models import ImportState, RegisterImport, Registration
 from elections.services.registers.imports import register_import_execute, register_import_preview
-from tests.elections.registers import csv_bytes
+from tests.elections.registers import csv_bytes, import_now
 from tests.factories import ElectionFactory, RegistrationFactory
 from tests.rolls.test_admin_support import OBSERVER, STAFF, make_user
 
@@ -121,3 +121,60 @@ def test_observers_and_anonymous_cannot_import(client, election):
     client.force_login(make_user("watcher", OBSERVER))
     assert client.get(url).status_code == 403
     assert client.get(reverse("admin:elections_registerimport_changelist")).status_code == 403
+
+
+def test_a_mass_deregistration_is_confirmed_by_typing_its_number(
+    clerk, election, django_capture_on_commit_callbacks
+):
+    register = [[f"{i:04d}", f"Family{i}", "Given", "C1", ""] for i in range(1, 21)]
+    import_now(election, csv_bytes(register))
+    record, location = upload(
+        clerk, election, csv_bytes(register[:5]), django_capture_on_commit_callbacks
+    )
+    register_import_preview(import_id=record.pk)
+    page = clerk.get(location).content.decode()
+    assert "This snapshot would deregister 15 of the election&#x27;s 20" in page
+    assert 'id="deregistration-guard"' in page and 'name="deregistrations"' in page
+    assert "Would be deregistered: the first 15 of 15, by voter number" in page
+    assert "<li>0006  Family6, Given  (center C1)</li>" in page
+    confirm = reverse("admin:elections_registerimport_confirm", args=[record.pk])
+    for typed, error in [
+        ("", "confirm that number (15)"),
+        ("14", "14 deregistrations were confirmed"),
+        ("\u0661\u0665", "digits 0-9"),  # Arabic-Indic 15: int() would take it
+    ]:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            refused = clerk.post(confirm, {"deregistrations": typed}, follow=True)
+        assert error in refused.content.decode() and not callbacks
+        record.refresh_from_db()
+        assert record.state == ImportState.PREVIEWED
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        clerk.post(confirm, {"deregistrations": "15"})
+    assert len(callbacks) == 1
+    register_import_execute(import_id=record.pk)
+    record.refresh_from_db()
+    assert record.state == ImportState.SUCCEEDED, record.message
+    assert Registration.objects.filter(election=election).count() == 5
+    done = clerk.get(location).content.decode()
+    assert "Deregistered: the first 15 of 15" in done and 'id="deregistration-guard"' not in done
+
+
+def test_a_small_snapshot_asks_for_no_number(clerk, election, django_capture_on_commit_callbacks):
+    record, location = upload(clerk, election, csv_bytes(ROWS), django_capture_on_commit_callbacks)
+    register_import_preview(import_id=record.pk)
+    page = clerk.get(location).content.decode()
+    assert 'id="confirm-import"' in page and 'name="deregistrations"' not in page
+
+
+def test_the_preview_names_other_elections_whose_voters_it_renames(
+    clerk, election, django_capture_on_commit_callbacks
+):
+    local = ElectionFactory(slug="local-2026", name="Local 2026")
+    import_now(local, csv_bytes(ROWS))
+    renamed = [["0001", "Martin-Durand", "Paul", "C1", "North"], ROWS[1]]
+    data = csv_bytes(renamed)
+    record, location = upload(clerk, election, data, django_capture_on_commit_callbacks)
+    register_import_preview(import_id=record.pk)
+    page = clerk.get(location).content.decode()
+    assert "1 renamed voter registered in other elections too" in page
+    assert "<li>local-2026 (Local 2026): 1 voter</li>" in page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from io import StringIO
 
 import pytest
@@ -75,3 +76,55 @@ def test_unknown_election_and_bad_columns_are_clear(tmp_path, election):
         run(str(path), "--election", "nope")
     with pytest.raises(CommandError, match="FIELD=HEADER"):
         run(str(path), "--election", election.slug, "--columns", "age=Age")
+
+
+REGISTER = [[f"{i:04d}", f"Family{i}", "Given", "C1", ""] for i in range(1, 21)]
+
+
+def test_a_mass_deregistration_needs_its_number_on_the_command_line(tmp_path, election):
+    full, cut = tmp_path / "full.csv", tmp_path / "cut.csv"
+    full.write_bytes(csv_bytes(REGISTER))
+    cut.write_bytes(csv_bytes(REGISTER[:5]))
+    run(str(full), "--election", election.slug)
+    dry = run(str(cut), "--election", election.slug, "--dry-run")
+    assert "deregistered (not in the file)" in dry and "15" in dry
+    assert "The first 15 of 15 voters who would be deregistered, by voter number:" in dry
+    assert "  0006  Family6, Given  (center C1)" in dry
+    assert "Import it with --confirm-deregistrations 15." in dry
+    for extra, refusal in [
+        ([], "confirm that number"),
+        (["--confirm-deregistrations", "14"], "14 deregistrations were confirmed"),
+    ]:
+        out = StringIO()
+        with pytest.raises(CommandError, match=refusal):
+            call_command("import_register", str(cut), "--election", election.slug, *extra,
+                         stdout=out)  # fmt: skip
+        assert "To import it: --confirm-deregistrations 15" in out.getvalue()
+        assert Registration.objects.filter(election=election).count() == 20
+    with pytest.raises(CommandError, match="digits 0-9"):
+        run(str(cut), "--election", election.slug, "--confirm-deregistrations", "\u0661\u0665")
+    out = run(str(cut), "--election", election.slug, "--confirm-deregistrations", "15")
+    assert "Imported into" in out
+    assert Registration.objects.filter(election=election).count() == 5
+
+
+def test_a_dry_run_names_the_other_elections_whose_voters_it_renames(tmp_path, election):
+    local = ElectionFactory(slug="local-2026", name="Local 2026")
+    path = tmp_path / "register.csv"
+    path.write_bytes(csv_bytes(ROWS))
+    run(str(path), "--election", local.slug)
+    path.write_bytes(csv_bytes([["0001", "Martin-Durand", "Paul", "C1", "North"], ROWS[1]]))
+    out = run(str(path), "--election", election.slug, "--dry-run")
+    assert "renamed by this file who are registered in other elections too: 1 (" in out
+    assert "  local-2026 (Local 2026): 1 voter" in out
+
+
+def test_a_rejected_line_keeps_its_voter_and_the_output_says_so(tmp_path, election):
+    path = tmp_path / "register.csv"
+    path.write_bytes(csv_bytes(ROWS))
+    run(str(path), "--election", election.slug)
+    path.write_bytes(csv_bytes(ROWS[:1]) + "0002,Leroy, Jr,Zoé,C2,South\n".encode())
+    out = run(str(path), "--election", election.slug, "--skip-invalid")
+    assert re.search(r"kept: on a rejected line +1\n", out)
+    assert re.search(r"deregistered \(not in the file\) +0\n", out)
+    assert Registration.objects.filter(election=election).count() == 2

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import argparse
+import re
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from elections.models import Election, ImportMode, ImportState
+from elections.services.registers.guard import deregistrations_refused
 from elections.services.registers.imports import register_import_execute, register_import_preview
 from elections.services.registers.records import ImportRefused, register_import_create
-from elections.services.registers.report import count_lines, error_lines
+from elections.services.registers.report import (
+    count_lines,
+    deregistration_note,
+    deregistration_sample_lines,
+    error_lines,
+    renamed_elsewhere_lines,
+)
 from elections.services.registers.rows import FIELDS
+
+
+def voter_count(text: str) -> int:
+    """A number of voters in ASCII digits (``int`` would also take other scripts' digits)."""
+    if not re.fullmatch(r"[0-9]{1,9}", text):
+        raise argparse.ArgumentTypeError(f"a number of voters in digits 0-9, got {text!r}")
+    return int(text)
 
 
 def column_mapping(text: str) -> dict[str, str]:
@@ -52,8 +68,26 @@ class Command(BaseCommand):
         parser.add_argument(
             "--columns", default="", help="map other header names: voter_number=Numéro,..."
         )
+        parser.add_argument(
+            "--confirm-deregistrations",
+            type=voter_count,
+            metavar="N",
+            help="a snapshot deregistering more than a set share of the register is refused "
+            "unless N is exactly the number it deregisters (--dry-run shows it)",
+        )
 
-    def handle(self, *args, path, election, mode, dry_run, skip_invalid, columns, **options):
+    def handle(
+        self,
+        *args,
+        path,
+        election,
+        mode,
+        dry_run,
+        skip_invalid,
+        columns,
+        confirm_deregistrations,
+        **options,
+    ):
         target = Election.objects.find(election)
         if target is None:
             raise CommandError(f"No election {election!r} (give its slug, id or name)")
@@ -71,6 +105,7 @@ class Command(BaseCommand):
                     skip_invalid=skip_invalid,
                     columns=column_mapping(columns),
                     state=ImportState.PREVIEWING if dry_run else ImportState.RUNNING,
+                    confirmed_deregistrations=confirm_deregistrations,
                 )
         except ImportRefused as exc:
             raise CommandError(str(exc)) from None
@@ -87,6 +122,7 @@ class Command(BaseCommand):
             self.stdout.write(f"What it {verb}:")
             for label, number in count_lines(record):
                 self.stdout.write(f"  {label:<34} {number:>10,}")
+        self.write_findings(record, dry_run=dry_run)
         if record.error_count:
             self.stdout.write(f"{record.error_count:,} invalid rows; the first:")
             for line in error_lines(record):
@@ -96,6 +132,11 @@ class Command(BaseCommand):
                     f"All rejected rows, with reasons: storage {record.rejected_path}"
                 )
         if record.message:
+            guard = deregistrations_refused(record.counts, record.confirmed_deregistrations)
+            if guard and guard == record.message:
+                self.stdout.write(
+                    f"To import it: --confirm-deregistrations {record.counts['deregistered']}"
+                )
             raise CommandError(record.message)
         if record.error_count and not skip_invalid:
             raise CommandError(
@@ -103,6 +144,32 @@ class Command(BaseCommand):
                 "(correct them, or use --skip-invalid)"
             )
         if dry_run:
+            if deregistration_note(record):
+                self.stdout.write(
+                    f"{deregistration_note(record)} Import it with "
+                    f"--confirm-deregistrations {record.counts['deregistered']}."
+                )
             self.stdout.write(self.style.SUCCESS("Dry run: nothing was written."))
         else:
             self.stdout.write(self.style.SUCCESS(f"Imported into {target.name}."))
+
+    def write_findings(self, record, *, dry_run: bool) -> None:
+        """The voters a snapshot deregisters (a sample) and the other elections a rename
+        reaches: what staff check before they confirm."""
+        sample = deregistration_sample_lines(record)
+        if sample:
+            going = "would be" if dry_run else "were"
+            self.stdout.write(
+                f"The first {len(sample)} of {record.counts['deregistered']:,} voters who "
+                f"{going} deregistered, by voter number:"
+            )
+            for line in sample:
+                self.stdout.write(f"  {line}")
+        elsewhere = renamed_elsewhere_lines(record)
+        if elsewhere:
+            self.stdout.write(
+                "Voters renamed by this file who are registered in other elections too: "
+                f"{record.counts['renamed_elsewhere']:,} (the names change there as well)"
+            )
+            for line in elsewhere:
+                self.stdout.write(f"  {line}")
