@@ -87,3 +87,41 @@ def test_staff_upload_a_register_see_the_preview_confirm_and_see_the_result(
             "voter__voter_number", "center__code"
         )
     ) == [("0001", "C002"), ("0002", "C001"), ("0003", "C002")]
+
+
+def test_staff_confirm_a_mass_deregistration_by_typing_the_number_the_preview_shows(
+    browser, live_server, workers, tmp_path
+):
+    from playwright.sync_api import expect
+
+    election = ElectionFactory(name="Regional election 2026", slug="regional-2026")
+    center = PollingCenterFactory(election=election, code="C001", name="Town Hall")
+    for i in range(1, 21):
+        RegistrationFactory(center=center, voter__voter_number=f"{i:04d}")
+    register = tmp_path / "register.csv"
+    register.write_bytes(csv_bytes([[f"{i:04d}", "Martin", "Paul", "C001", ""] for i in (1, 2)]))
+    workers.start(concurrency=1, node="browser-import-guard")
+    make_user("maria", STAFF, password=PASSWORD)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(30_000)
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", "maria")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+
+    page.goto(f"{live_server.url}/admin/elections/registerimport/upload/{election.pk}/")
+    page.set_input_files('input[name="file"]', str(register))
+    page.check('input[name="mode"][value="snapshot"]')
+    page.click("#upload-submit")
+
+    guard = page.locator("#deregistration-guard")
+    expect(guard).to_contain_text("deregister 18 of the election's 20", timeout=TIMEOUT_MS)
+    expect(page.locator("#import-deregistered li").first).to_contain_text("0003")
+    page.fill("#id_deregistrations", "17")
+    page.click("#confirm-import")
+    expect(page.locator(".messagelist")).to_contain_text("17 deregistrations were confirmed")
+    assert Registration.objects.filter(election=election).count() == 20
+    page.fill("#id_deregistrations", "18")
+    page.click("#confirm-import")
+    expect(page.locator("#import-state")).to_have_text("Imported", timeout=TIMEOUT_MS)
+    assert Registration.objects.filter(election=election).count() == 2
