@@ -22,6 +22,7 @@ from django.utils import timezone
 from elections.guards import import_blocked
 from elections.models import ACTIVE_IMPORT_STATES, Election, ImportMode, ImportState, RegisterImport
 from elections.services.registers.guard import SAMPLE_SIZE, deregistrations_refused
+from elections.services.registers.plan import leaving_sample, renamed_by_election, staging_plan
 from elections.services.registers.reading import RegisterFileError, source_rows
 from elections.services.registers.rejected import Rejections, voter_numbers_on
 from elections.services.registers.rows import (
@@ -140,13 +141,17 @@ def _outcome(
 ) -> Outcome:
     """The plan of the staged file: counts, and what staff should see before confirming."""
     snapshot = record.mode == ImportMode.SNAPSHOT
-    elsewhere = dict(staging.renamed_by_election(record.election_id))
+    elsewhere = dict(renamed_by_election(staging, election_id=record.election_id))
     elections = Election.objects.filter(pk__in=elsewhere).order_by("slug")
     return Outcome(
-        counts=staging.plan(record.election_id, snapshot),
+        counts=staging_plan(staging, election_id=record.election_id, snapshot=snapshot),
         error_count=rejections.count,
         message=message,
-        sample=staging.leaving_sample(record.election_id, SAMPLE_SIZE) if snapshot else [],
+        sample=(
+            leaving_sample(staging, election_id=record.election_id, limit=SAMPLE_SIZE)
+            if snapshot
+            else []
+        ),
         elsewhere=[
             {"slug": other.slug, "name": other.name, "voters": elsewhere[other.pk]}
             for other in elections

@@ -1,9 +1,9 @@
-"""The staging table of one import and the set-based SQL that plans and merges it.
+"""The staging table of one import and the set-based SQL that merges it.
 
 Rows go into a temporary table of this connection (``COPY`` on PostgreSQL, batched
-``executemany`` on SQLite); duplicates, the preview counts and the merge are then a handful
-of statements over it, on both databases alike. Table and column names come from model
-metadata and the fixed column lists; every value is a bound parameter.
+``executemany`` on SQLite); duplicates and the merge are then a handful of statements over
+it, on both databases alike (:mod:`.plan` counts what the merge would do). Table and column
+names come from model metadata and the fixed column lists; every value is a bound parameter.
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ class Staging:
             cursor.execute(f"INSERT INTO {self.kept} (voter_number) {duplicated}")
             cursor.execute(f"DELETE FROM {self.table} WHERE voter_number IN ({duplicated})")
 
-    def _leaving(self) -> str:
+    def leaving(self) -> str:
         """The election's registrations (``r``, voter ``v``) that a snapshot deregisters: on
         no line of the file at all, valid or rejected. One condition for the plan, the sample
         and the merge, so the preview counts exactly what the merge deletes."""
@@ -142,112 +142,6 @@ class Staging:
             f"NOT EXISTS (SELECT 1 FROM {self.table} s WHERE s.voter_number = v.voter_number) "
             f"AND NOT EXISTS (SELECT 1 FROM {self.kept} k WHERE k.voter_number = v.voter_number)"
         )
-
-    # --- the plan ---------------------------------------------------------------------------
-    def plan(self, election_id: int, snapshot: bool) -> dict[str, int]:
-        """What the merge would do, counted before anything is written. A row counts as
-        ``new`` (not yet registered in this election), ``moved`` (registered at another
-        center), ``updated`` (a name differs; ``updated_<field>`` per field) and
-        ``unchanged`` (none of these); moved and updated may be the same voter."""
-        differs = " OR ".join(f"v.{c} <> s.{c}" for c in VOTER_COLUMNS)
-        per_field = "".join(
-            f", SUM(CASE WHEN v.{c} <> s.{c} THEN 1 ELSE 0 END)" for c in VOTER_COLUMNS
-        )
-        sql = (
-            "SELECT COUNT(*), "
-            "SUM(CASE WHEN r.id IS NULL THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN v.id IS NULL THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN r.id IS NOT NULL AND (c.id IS NULL OR c.id <> r.center_id) "
-            "THEN 1 ELSE 0 END), "
-            f"SUM(CASE WHEN v.id IS NOT NULL AND ({differs}) THEN 1 ELSE 0 END), "
-            f"SUM(CASE WHEN r.id IS NOT NULL AND c.id = r.center_id AND NOT ({differs}) "
-            f"THEN 1 ELSE 0 END){per_field} "
-            f"FROM {self.table} s "
-            f"LEFT JOIN {VOTERS} v ON v.voter_number = s.voter_number "
-            f"LEFT JOIN {REGISTRATIONS} r ON r.voter_id = v.id AND r.election_id = %s "
-            f"LEFT JOIN {CENTERS} c ON c.election_id = %s AND c.code = s.center_code"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [election_id, election_id])
-            rows, new, new_voters, moved, updated, unchanged, *fields = (
-                int(n or 0) for n in cursor.fetchone()
-            )
-            cursor.execute(
-                f"SELECT COUNT(DISTINCT center_code) FROM {self.table} s WHERE NOT EXISTS "
-                f"(SELECT 1 FROM {CENTERS} c WHERE c.election_id = %s AND c.code = s.center_code)",
-                [election_id],
-            )
-            new_centers = cursor.fetchone()[0]
-            cursor.execute(
-                f"SELECT COUNT(*) FROM {REGISTRATIONS} WHERE election_id = %s", [election_id]
-            )
-            registered = cursor.fetchone()[0]
-            cursor.execute(
-                f"SELECT COUNT(DISTINCT v.id) FROM {self.table} s "
-                f"JOIN {VOTERS} v ON v.voter_number = s.voter_number "
-                f"JOIN {REGISTRATIONS} r ON r.voter_id = v.id AND r.election_id <> %s "
-                f"WHERE {differs}",
-                [election_id],
-            )
-            renamed_elsewhere = cursor.fetchone()[0]
-            deregistered = kept_rejected = 0
-            if snapshot:
-                cursor.execute(
-                    f"SELECT COUNT(*) FROM {REGISTRATIONS} r JOIN {VOTERS} v ON v.id = r.voter_id "
-                    f"WHERE r.election_id = %s AND {self._leaving()}",
-                    [election_id],
-                )
-                deregistered = cursor.fetchone()[0]
-                cursor.execute(
-                    f"SELECT COUNT(*) FROM {REGISTRATIONS} r JOIN {VOTERS} v ON v.id = r.voter_id "
-                    f"WHERE r.election_id = %s AND NOT EXISTS (SELECT 1 FROM {self.table} s "
-                    "WHERE s.voter_number = v.voter_number) AND EXISTS "
-                    f"(SELECT 1 FROM {self.kept} k WHERE k.voter_number = v.voter_number)",
-                    [election_id],
-                )
-                kept_rejected = cursor.fetchone()[0]
-        return {
-            "rows": rows,
-            "new": new,
-            "new_voters": new_voters,
-            "updated": updated,
-            **{f"updated_{c}": n for c, n in zip(VOTER_COLUMNS, fields, strict=True)},
-            "unchanged": unchanged,
-            "moved": moved,
-            "deregistered": deregistered,
-            "kept_rejected": kept_rejected,
-            "new_centers": new_centers,
-            "registered": registered,
-            "renamed_elsewhere": renamed_elsewhere,
-        }
-
-    def leaving_sample(self, election_id: int, limit: int) -> list[dict]:
-        """The first ``limit`` voters (by voter number) a snapshot would deregister."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT v.voter_number, v.family_name, v.given_name, c.code "
-                f"FROM {REGISTRATIONS} r JOIN {VOTERS} v ON v.id = r.voter_id "
-                f"JOIN {CENTERS} c ON c.id = r.center_id "
-                f"WHERE r.election_id = %s AND {self._leaving()} "
-                "ORDER BY v.voter_number LIMIT %s",
-                [election_id, limit],
-            )
-            columns = ("voter_number", "family_name", "given_name", "center_code")
-            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-
-    def renamed_by_election(self, election_id: int) -> list[tuple[int, int]]:
-        """(other election's id, voters it registers whom this file renames), by id: voter
-        rows are shared, so a rename here is a rename there too."""
-        differs = " OR ".join(f"v.{c} <> s.{c}" for c in VOTER_COLUMNS)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT r.election_id, COUNT(DISTINCT v.id) FROM {self.table} s "
-                f"JOIN {VOTERS} v ON v.voter_number = s.voter_number "
-                f"JOIN {REGISTRATIONS} r ON r.voter_id = v.id AND r.election_id <> %s "
-                f"WHERE {differs} GROUP BY r.election_id ORDER BY r.election_id",
-                [election_id],
-            )
-            return [(int(other), int(voters)) for other, voters in cursor.fetchall()]
 
     # --- the merge --------------------------------------------------------------------------
     def merge(self, election_id: int, snapshot: bool) -> None:
@@ -320,7 +214,7 @@ class Staging:
                 (
                     f"DELETE FROM {REGISTRATIONS} WHERE election_id = %s AND EXISTS "
                     f"(SELECT 1 FROM {VOTERS} v WHERE v.id = {REGISTRATIONS}.voter_id "
-                    f"AND {self._leaving()})",
+                    f"AND {self.leaving()})",
                     e,
                 )
             )
