@@ -12,7 +12,11 @@ from tests.browser.test_console import staff_page
 from tests.rolls.test_admin_support import make_election, make_finished_run
 from tests.rolls.test_damaged_files import overwrite_middle, roll_of
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.embedded_only,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 @pytest.fixture(autouse=True)
