@@ -325,6 +325,11 @@ class RollFile(models.Model):
                 name="center_list_is_station_zero",
             ),
         ]
+        indexes = [
+            # Only the few damaged files: the run list counts them for 50 runs a page
+            # without reading each run's thousands of intact ones.
+            models.Index(fields=["run"], condition=~Q(damage=""), name="rollfile_damaged_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.path
