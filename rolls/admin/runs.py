@@ -36,7 +36,7 @@ from rolls.services.runs import RunRefused
 from rolls.services.verification import (
     StoredFileDamaged,
     run_damaged_files,
-    run_missing_files_flag,
+    run_stored_files_check,
 )
 from rolls.strategies import STRATEGIES
 
@@ -377,7 +377,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
             run is not None
             and run.renders
             and not run.is_active
-            and run_missing_files_flag(run_id=run.pk)
+            and run_stored_files_check(run_id=run.pk)
         ):
             run = self.get_object(request, object_id)  # its count of damaged files changed
         context = dict(extra_context or {})

@@ -111,18 +111,24 @@ def flagged_files_verified(files: list[RollFile]) -> None:
     file_damage_cleared(paths=intact)
 
 
-def run_missing_files_flag(*, run_id: int) -> int:
-    """Flag the run's files that are gone from storage, found by listing its folders (no
-    file is read: cheap enough for its page to do on each view); how many were newly
-    found missing. A file already flagged missing stays so until a check reads it again."""
-    paths = list(
-        RollFile.objects.filter(run_id=run_id)
-        .exclude(damage=FileDamage.MISSING)
-        .values_list("path", flat=True)
+def run_stored_files_check(*, run_id: int) -> int:
+    """Flag the run's files gone from storage, found by listing its folders (cheap enough
+    for its page to do on each view: no file is read), and read again only the files
+    flagged missing that are back (put back from a copy): unflagged if intact, else flagged
+    damaged. How many files changed flag."""
+    files = list(
+        RollFile.objects.filter(run_id=run_id).values_list("path", "bytes", "sha256", "damage")
     )
-    missing = stored_missing(paths)
-    file_damage_found(paths=missing, damage=FileDamage.MISSING)
-    return len(missing)
+    missing = set(stored_missing([row[0] for row in files]))
+    gone = [row[0] for row in files if row[0] in missing and row[3] != FileDamage.MISSING]
+    back = [row for row in files if row[0] not in missing and row[3] == FileDamage.MISSING]
+    file_damage_found(paths=gone, damage=FileDamage.MISSING)
+    intact, damaged = [], []
+    for path, size, sha256, _ in back:
+        (intact if file_digest(path) == (size, sha256) else damaged).append(path)
+    file_damage_cleared(paths=intact)
+    file_damage_found(paths=damaged, damage=FileDamage.DAMAGED)
+    return len(gone) + len(back)
 
 
 def run_damaged_files(run: Run):

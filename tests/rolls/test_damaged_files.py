@@ -219,3 +219,20 @@ def test_after_a_reprint_restores_the_file_its_downloads_work_again(
     assert zipfile.ZipFile(io.BytesIO(b"".join(archive.streaming_content))).testzip() is None
     page = staff_client.get(reverse("admin:rolls_run_change", args=[run.pk])).content.decode()
     assert "rolls-set-damaged" not in page and "damaged or missing</strong>" not in page
+
+
+def test_a_missing_file_put_back_intact_is_unflagged_when_the_run_page_lists_storage(
+    staff_client, official
+):
+    roll = roll_of(official, "A", 1)
+    with default_storage.open(roll.path, "rb") as handle:
+        original = handle.read()
+    default_storage.delete(roll.path)
+    page = reverse("admin:rolls_run_change", args=[official.pk])
+    assert "Missing from storage" in staff_client.get(page).content.decode()
+
+    with open(default_storage.path(roll.path), "wb") as handle:
+        handle.write(original)  # put back from a copy
+
+    assert "rolls-set-damaged" not in staff_client.get(page).content.decode()
+    assert RollFile.objects.get(pk=roll.pk).damage == ""
