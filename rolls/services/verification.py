@@ -231,7 +231,7 @@ def run_problems(run: Run) -> list[str]:
 
     files = list(
         RollFile.objects.filter(run=run).values_list(
-            "center_id", "station_number", "voters", "path", "bytes", "sha256", "kind"
+            "center_id", "station_number", "voters", "path", "bytes", "sha256", "kind", "damage"
         )
     )
     by_center: dict[int, list[tuple]] = defaultdict(list)
@@ -279,11 +279,18 @@ def run_problems(run: Run) -> list[str]:
     # which one after another would keep a 1M-voter run (32,000 files) waiting many minutes.
     digests = storage_threads().map(file_digest, [row[3] for row in files])
     checked = list(zip(files, digests, strict=True))
-    for (_, _, _, path, size, sha256, _), found in checked:
+    restored_files = []
+    for (_, _, _, path, size, sha256, _, flagged), found in checked:
         if found is None:
             absent_files.append(path)
         elif found != (size, sha256):
             changed_files.append(path)
+        elif flagged:
+            restored_files.append(path)
+    # What was found is recorded on the files too: the run page then shows which to reprint.
+    file_damage_found(paths=absent_files, damage=FileDamage.MISSING)
+    file_damage_found(paths=changed_files, damage=FileDamage.DAMAGED)
+    file_damage_cleared(paths=restored_files)
     if absent_files:
         problems.append(f"{len(absent_files)} file(s) not in storage: {_listed(absent_files)}")
     if changed_files:
