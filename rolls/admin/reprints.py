@@ -82,7 +82,7 @@ def reprint_download_view(
         roll_download_name(reprint.run, reprint.roll_file).removesuffix(".pdf")
         + f"-REPRINT-{reprint.pk}.pdf"
     )
-    response = pdf_attachment(reprint.path, name)
+    response = pdf_attachment(reprint.path, name, size=reprint.bytes, sha256=reprint.sha256)
     download_record(
         request=request,
         run=reprint.run,

@@ -33,6 +33,11 @@ from rolls.selectors.runs import run_downloads, run_roll_files
 from rolls.services import recovery
 from rolls.services.manifest import run_manifest_summary
 from rolls.services.runs import RunRefused
+from rolls.services.verification import (
+    StoredFileDamaged,
+    run_damaged_files,
+    run_stored_files_check,
+)
 from rolls.strategies import STRATEGIES
 
 
@@ -55,13 +60,36 @@ def status_badge(run: Run) -> str:
     )
 
 
+# The run page lists this many damaged or missing files by name (and counts them all).
+DAMAGED_LISTED = 50
+
+
+def damaged_count(run: Run) -> int:
+    """How many of the run's files were last found damaged or missing (annotated by
+    ``get_queryset``; counted here for a run loaded otherwise)."""
+    counted = getattr(run, "damaged_files", None)
+    return counted if counted is not None else run_damaged_files(run).count()
+
+
 def set_badge(run: Run) -> str:
     """Official / superseded / draft / incomplete / in progress: what the set is to the
-    election, said the same way on the list, the run's page and every download."""
-    return format_html(
+    election, said the same way on the list, the run's page and every download. A set with
+    damaged or missing files says so beside it: those files are not served."""
+    badge = format_html(
         '<span class="rolls-set rolls-set-{}">{}</span>',
         run.set_status.value.replace(" ", "-"),
         run.set_status.label,
+    )
+    damaged = damaged_count(run)
+    if not damaged:
+        return badge
+    return format_html(
+        '{} <span class="rolls-set rolls-set-damaged" title="{}">{} file{} damaged or '
+        "missing</span>",
+        badge,
+        "Not served until reprinted: see the run's files",
+        damaged,
+        "" if damaged == 1 else "s",
     )
 
 
@@ -79,7 +107,7 @@ def results_url(run_id: int) -> str:
 
 @admin.register(Run)
 class RunAdmin(RollActionPermissions, admin.ModelAdmin):
-    actions = ["publish_runs", "mark_stale_failed", "resume_runs"]
+    actions = ["publish_runs", "verify_files", "mark_stale_failed", "resume_runs"]
     list_display = [
         "run_label",
         "status_and_results",
@@ -172,6 +200,19 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
         for run in runs:
             views.publish_and_report(self, request, run.pk)
 
+    # --- the files as records ------------------------------------------------------------
+    def has_download_rolls_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(DOWNLOAD_ROLLS)
+
+    @admin.action(
+        description=_("Verify files (hash each one again against its SHA-256)"),
+        permissions=["download_rolls"],
+    )
+    def verify_files(self, request: HttpRequest, queryset) -> None:
+        require(request, DOWNLOAD_ROLLS)
+        for run in queryset.order_by("pk"):
+            views.verify_and_report(self, request, run)
+
     # --- recovery: a worker that vanished for good ------------------------------------------
     @admin.action(
         description=_("Mark stale runs failed (no progress for a while)"),
@@ -237,7 +278,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
         )
 
     def get_queryset(self, request: HttpRequest):
-        return super().get_queryset(request).with_last_task_end()
+        return super().get_queryset(request).with_last_task_end().with_damaged_files()
 
     @admin.display(description="wall time")
     def wall_time(self, run: Run) -> str:
@@ -332,6 +373,13 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
     # --- the run's page ---------------------------------------------------------------------
     def change_view(self, request, object_id, form_url="", extra_context=None):
         run = self.get_object(request, object_id)
+        if (
+            run is not None
+            and run.renders
+            and not run.is_active
+            and run_stored_files_check(run_id=run.pk)
+        ):
+            run = self.get_object(request, object_id)  # its count of damaged files changed
         context = dict(extra_context or {})
         if run is not None:
             context.update(run_page_context(run, request.GET.get("files")))
@@ -357,6 +405,10 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
                     and run.renders
                     and not run.is_published,
                     "publish_url": reverse("admin:rolls_run_publish", args=[run.pk]),
+                    "can_verify": request.user.has_perm(DOWNLOAD_ROLLS) and run.renders,
+                    "damaged_count": damaged_count(run),
+                    "damaged_files": list(run_damaged_files(run)[:DAMAGED_LISTED]),
+                    "verify_url": reverse("admin:rolls_run_verify", args=[run.pk]),
                     "can_see_downloads": request.user.has_perm("rolls.view_download"),
                 }
             )
@@ -384,7 +436,13 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
     def get_urls(self):
         def wrap(view):
             def wrapper(request, *args, **kwargs):
-                return view(request, *args, model_admin=self, **kwargs)
+                try:
+                    return view(request, *args, model_admin=self, **kwargs)
+                except StoredFileDamaged as damaged:
+                    # Raised by any download before its first byte: answer what is wrong.
+                    return views.damaged_file_response(
+                        request, kwargs["run_id"], damaged, model_admin=self
+                    )
 
             return self.admin_site.admin_view(wrapper)
 
@@ -417,6 +475,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
                 "<int:run_id>/changes.csv", wrap(views.run_changes_view), name="rolls_run_changes"
             ),
             path("<int:run_id>/publish/", wrap(views.run_publish_view), name="rolls_run_publish"),
+            path("<int:run_id>/verify/", wrap(views.run_verify_view), name="rolls_run_verify"),
             path(
                 "<int:run_id>/voters-<str:order>.csv",
                 wrap(run_export_view),

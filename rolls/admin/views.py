@@ -31,21 +31,29 @@ from elections.models import Election, PollingCenter
 from rolls.admin.access import DOWNLOAD_ROLLS, PUBLISH_ROLLS, VIEW_RESULTS, VIEW_RUNS, require
 from rolls.admin.comparison_page import result_row, spread_charts
 from rolls.admin.run_page import run_progress, wrappable
-from rolls.models import DownloadKind, Run
+from rolls.models import DownloadKind, FileDamage, Run
 from rolls.selectors.changes import official_run, write_changes_csv
 from rolls.selectors.comparison import election_benchmarks, election_comparison, setup_label
 from rolls.selectors.runs import run_roll_file, run_roll_files
 from rolls.services.downloads import download_record
 from rolls.services.manifest import (
+    record_label,
     roll_download_name,
     run_manifest,
     run_zip_chunks,
-    set_label,
     zip_folder,
     zip_name,
 )
 from rolls.services.publication import PublishRefused, run_publish
 from rolls.services.storage import stored_missing
+from rolls.services.verification import (
+    StoredFileDamaged,
+    file_damage_cleared,
+    file_damage_found,
+    flagged_files_verified,
+    run_files_verify,
+    stored_bytes_verified,
+)
 from rolls.strategies import STRATEGIES
 
 PRIVATE = "private, no-store"
@@ -59,29 +67,74 @@ def run_progress_view(request: HttpRequest, run_id: int, *, model_admin) -> Json
     return response
 
 
-def pdf_attachment(path: str, filename: str) -> FileResponse:
-    """A stored PDF streamed as an attachment, never cached (404 if it is not in storage)."""
-    try:
-        handle = default_storage.open(path, "rb")
-    except FileNotFoundError:
-        raise Http404(f"The PDF {path} is no longer in storage") from None
+def pdf_attachment(path: str, filename: str, *, size: int, sha256: str) -> FileResponse:
+    """A stored PDF as an attachment, never cached, only if its bytes are still the ones
+    recorded: read whole and hashed before the first byte leaves (a PDF is small), else
+    StoredFileDamaged (the damage recorded; ``RunAdmin.get_urls`` answers the refusal)."""
+    content = stored_bytes_verified(path, size=size, sha256=sha256)
     response = FileResponse(
-        handle, as_attachment=True, filename=filename, content_type="application/pdf"
+        io.BytesIO(content), as_attachment=True, filename=filename, content_type="application/pdf"
     )
     response["Cache-Control"] = PRIVATE
     return response
 
 
+def damaged_file_response(
+    request: HttpRequest, run_id: int, damaged: StoredFileDamaged, *, model_admin
+) -> TemplateResponse:
+    """The answer instead of a damaged or missing file: what is wrong and where to reprint
+    it (409: the file conflicts with its record; 410: it is gone)."""
+    run = get_object_or_404(Run.objects.select_related("election"), pk=run_id)
+    missing = damaged.damage == FileDamage.MISSING
+    return TemplateResponse(
+        request,
+        "admin/rolls/run/damaged_file.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "opts": Run._meta,
+            "title": "File not served: reprint it",
+            "run": run,
+            "file_name": damaged.path.rsplit("/", 1)[-1],
+            "missing": missing,
+            "run_url": reverse("admin:rolls_run_change", args=[run.pk]),
+        },
+        status=410 if missing else 409,
+    )
+
+
+@require_POST
+def run_verify_view(request: HttpRequest, run_id: int, *, model_admin) -> HttpResponseRedirect:
+    """The run page's Verify files button: hash every file again and report the counts."""
+    require(request, DOWNLOAD_ROLLS)
+    run = get_object_or_404(Run, pk=run_id)
+    verify_and_report(model_admin, request, run)
+    return HttpResponseRedirect(reverse("admin:rolls_run_change", args=[run.pk]) + "#run-files")
+
+
+def verify_and_report(model_admin, request: HttpRequest, run: Run) -> None:
+    """Verify one run's files and say what was found (list action and button)."""
+    if not run.renders:
+        model_admin.message_user(
+            request, f"Run {run.pk} rendered no files: nothing to verify.", messages.INFO
+        )
+        return
+    found = run_files_verify(run_id=run.pk)
+    level = messages.WARNING if found.damaged or found.missing else messages.SUCCESS
+    model_admin.message_user(request, found.summary, level)
+
+
 def roll_download_view(
     request: HttpRequest, run_id: int, file_id: int, *, model_admin
 ) -> FileResponse:
-    """One station's PDF, streamed from storage as an attachment (and recorded)."""
+    """One station's PDF as an attachment, if it still matches its record (and recorded)."""
     require(request, DOWNLOAD_ROLLS)
     roll = run_roll_file(run_id=run_id, file_id=file_id)
     if roll is None:
         raise Http404("No such roll file in this run")
     filename = roll_download_name(roll.run, roll)
-    response = pdf_attachment(roll.path, filename)
+    response = pdf_attachment(roll.path, filename, size=roll.bytes, sha256=roll.sha256)
+    if roll.damage:
+        file_damage_cleared(paths=[roll.path])  # intact again (restored in storage)
     download_record(
         request=request, run=roll.run, kind=DownloadKind.ROLL, name=filename, roll_file=roll
     )
@@ -106,7 +159,11 @@ def run_zip_view(
         raise Http404("This run has no roll files" + (" for that center" if center else ""))
     missing_files = stored_missing([roll.path for roll in rolls])
     if missing_files:
-        raise Http404(f"The PDF {missing_files[0]} is no longer in storage")
+        file_damage_found(paths=missing_files, damage=FileDamage.MISSING)
+        raise StoredFileDamaged(missing_files[0], FileDamage.MISSING)
+    # Files already known damaged are refused before the first byte; any other is checked
+    # as the zip streams (run_zip_chunks).
+    flagged_files_verified(rolls)
     manifest = run_manifest(run, rolls, center_id)
     filename = zip_name(run, manifest, center)
     download_record(
@@ -135,7 +192,7 @@ def run_manifest_view(request: HttpRequest, run_id: int, fmt: str, *, model_admi
     body, content_type = (
         (manifest.json, "application/json") if fmt == "json" else (manifest.csv, "text/csv")
     )
-    state = set_label(run) if manifest.complete else "INCOMPLETE"
+    state = record_label(run) if manifest.complete else "INCOMPLETE"
     filename = f"{zip_folder(run)}-{state}-manifest.{fmt}"
     download_record(request=request, run=run, kind=DownloadKind.MANIFEST, name=filename)
     response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")

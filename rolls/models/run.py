@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Max, Q
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -60,6 +61,22 @@ class RunQuerySet(models.QuerySet):
 
     def finished(self) -> RunQuerySet:
         return self.filter(status__in=(RunStatus.SUCCEEDED, RunStatus.FAILED))
+
+    def with_damaged_files(self) -> RunQuerySet:
+        """Each run with ``damaged_files``: how many of its recorded files were last found
+        damaged or missing. A subquery, not a join: joined beside another annotation
+        (``with_last_task_end``) every count would be multiplied."""
+        damaged = (
+            RollFile.objects.filter(run=OuterRef("pk"))
+            .damaged()
+            .order_by()
+            .values("run")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return self.annotate(
+            damaged_files=Coalesce(Subquery(damaged, output_field=IntegerField()), Value(0))
+        )
 
 
 class Run(models.Model):
@@ -250,9 +267,20 @@ class DocumentKind(models.TextChoices):
 CENTER_LIST_STATION = 0
 
 
+class FileDamage(models.TextChoices):
+    """What the last check of a recorded file found wrong with it (blank: nothing)."""
+
+    DAMAGED = "damaged", "Damaged: its bytes no longer match the recorded SHA-256"
+    MISSING = "missing", "Missing from storage"
+
+
 class RollFileQuerySet(models.QuerySet):
     def rolls(self) -> RollFileQuerySet:
         return self.filter(kind=DocumentKind.ROLL)
+
+    def damaged(self) -> RollFileQuerySet:
+        """Files whose last check found them damaged or missing: never served as a record."""
+        return self.exclude(damage="")
 
 
 class RollFile(models.Model):
@@ -276,6 +304,11 @@ class RollFile(models.Model):
         Run, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     rendered_at = models.DateTimeField(auto_now_add=True)
+    # Set by whatever check last read the file (a download, Verify files) and found its bytes
+    # changed or gone; cleared when a check (or a reprint) finds it intact again. The run and
+    # its set stay what they were: a damaged file is shown as such and refused, not replaced.
+    damage = models.CharField(max_length=10, choices=FileDamage.choices, blank=True, default="")
+    damage_found_at = models.DateTimeField(null=True, blank=True)
 
     objects = RollFileQuerySet.as_manager()
 
@@ -291,6 +324,11 @@ class RollFile(models.Model):
                 | (~Q(kind="center list") & Q(station_number__gte=1)),
                 name="center_list_is_station_zero",
             ),
+        ]
+        indexes = [
+            # Only the few damaged files: the run list counts them for 50 runs a page
+            # without reading each run's thousands of intact ones.
+            models.Index(fields=["run"], condition=~Q(damage=""), name="rollfile_damaged_idx"),
         ]
 
     def __str__(self) -> str:

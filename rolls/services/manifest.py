@@ -29,6 +29,7 @@ from elections.spreadsheets import spreadsheet_safe
 from rolls.models import (
     CENTER_LIST_STATION,
     DocumentKind,
+    FileDamage,
     RollFile,
     Run,
     RunCenter,
@@ -36,6 +37,7 @@ from rolls.models import (
     SetStatus,
 )
 from rolls.services.storage import STORAGE_THREADS, check_relative_name, storage_threads
+from rolls.services.verification import StoredFileDamaged, content_verified, file_damage_found
 
 CHUNK = 1024 * 1024
 FILE_MODE = stat.S_IFREG | 0o644
@@ -84,6 +86,13 @@ def set_label(run: Run) -> str:
     INCOMPLETE (capitals: a file named so must not be taken for a set to print)."""
     status = run.set_status
     return "INCOMPLETE" if status in (SetStatus.INCOMPLETE, SetStatus.IN_PROGRESS) else status.value
+
+
+def record_label(run: Run) -> str:
+    """``set_label``, with ``-DAMAGED`` when files of the set were last found damaged or
+    missing: a name that says "official" must not stand for a set that cannot be served."""
+    label = set_label(run)
+    return f"{label}-DAMAGED" if RollFile.objects.filter(run=run).damaged().exists() else label
 
 
 def roll_download_name(run: Run, roll: RollFile) -> str:
@@ -268,13 +277,24 @@ def run_zip_chunks(
     """The zip of ``rolls`` with its manifest, produced as it is read: the PDFs are copied
     from storage into the stream in order (``open_file(path)`` opens one), so the first bytes
     leave at once and memory holds the few PDFs being read ahead (stored, not deflated again:
-    PDFs are compressed already)."""
+    PDFs are compressed already).
+
+    Each PDF is checked against its recorded size and SHA-256 before its entry begins: one
+    that no longer matches (or is gone) is flagged and StoredFileDamaged raised, which ends
+    the stream there. The client is left with a cut-off download, never a complete zip whose
+    manifest its own entries contradict."""
     folder = zip_folder(run)
     moment = run.finished_at or run.queued_at
     contents = read_ahead([roll.path for roll in rolls], open_file)
 
     def members():
-        for roll, content in zip(rolls, contents, strict=True):
+        for roll in rolls:
+            try:
+                content = next(contents)
+            except FileNotFoundError:
+                file_damage_found(paths=[roll.path], damage=FileDamage.MISSING)
+                raise StoredFileDamaged(roll.path, FileDamage.MISSING) from None
+            content_verified(roll.path, content, size=roll.bytes, sha256=roll.sha256)
             yield zip_entry_name(run, roll), moment, FILE_MODE, NO_COMPRESSION_64, (content,)
         yield f"{folder}/manifest.csv", moment, FILE_MODE, NO_COMPRESSION_64, [manifest.csv]
         yield f"{folder}/manifest.json", moment, FILE_MODE, NO_COMPRESSION_64, [manifest.json]

@@ -35,7 +35,7 @@ from rolls.services.documents import (
     station_sign_document,
 )
 from rolls.services.storage import reprint_path, write_whole
-from rolls.services.verification import file_digest
+from rolls.services.verification import file_damage_cleared, file_digest
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +111,9 @@ def document_reprint(*, roll_file: RollFile, requested_by: str, reason: str) -> 
                 reprint_path(roll_file.path, reprint_number=number),
             )
         write_whole(path, rendered.pdf)
+    if outcome != ReprintOutcome.SEPARATE:
+        # The recorded name holds the recorded bytes again: it may be served once more.
+        file_damage_cleared(paths=[roll_file.path])
     reprint = Reprint.objects.create(
         run_id=roll_file.run_id,
         roll_file=roll_file,

@@ -17,16 +17,172 @@ run is checked against what is really stored before it is marked succeeded:
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 from elections.models import PollingCenter
-from rolls.models import DocumentKind, Placement, RollFile, Run, RunCenter
-from rolls.services.storage import storage_threads
+from rolls.models import DocumentKind, FileDamage, Placement, RollFile, Run, RunCenter
+from rolls.services.storage import storage_threads, stored_missing
+
+logger = logging.getLogger(__name__)
 
 MAX_LISTED = 20
 CHUNK = 1024 * 1024
+# Paths in one UPDATE ... WHERE path IN (...): well below SQLite's bound on parameters.
+PATHS_A_QUERY = 500
+
+
+class StoredFileDamaged(Exception):
+    """A recorded file is missing, or its bytes no longer match its recorded size and
+    SHA-256: it must not be handed out as the record (reprint it instead)."""
+
+    def __init__(self, path: str, damage: FileDamage) -> None:
+        self.path = path
+        self.damage = damage
+        what = (
+            "is no longer in storage"
+            if damage == FileDamage.MISSING
+            else "no longer matches its recorded SHA-256"
+        )
+        super().__init__(f"The file {path} {what}: reprint it")
+
+
+def file_damage_found(*, paths: list[str], damage: FileDamage) -> int:
+    """Flag every recorded file stored at one of ``paths`` (a carried-over file is recorded
+    by each run that carries it) and say so in the log; the number of records flagged."""
+    if not paths:
+        return 0
+    # The paths hold only ids and center codes: no voter data in this line.
+    logger.warning(
+        "%d stored file(s) %s: %s", len(paths), FileDamage(damage).label.lower(), _listed(paths)
+    )
+    now = timezone.now()
+    return sum(
+        RollFile.objects.filter(path__in=paths[start : start + PATHS_A_QUERY]).update(
+            damage=damage, damage_found_at=now
+        )
+        for start in range(0, len(paths), PATHS_A_QUERY)
+    )
+
+
+def file_damage_cleared(*, paths: list[str]) -> int:
+    """Unflag the records of ``paths``, found intact again (restored, or Verify files)."""
+    return sum(
+        RollFile.objects.filter(path__in=paths[start : start + PATHS_A_QUERY])
+        .damaged()
+        .update(damage="", damage_found_at=None)
+        for start in range(0, len(paths), PATHS_A_QUERY)
+    )
+
+
+def content_verified(path: str, content: bytes, *, size: int, sha256: str) -> bytes:
+    """``content``, read from ``path``, if it is what was recorded; else the damage is
+    recorded and StoredFileDamaged raised."""
+    if len(content) != size or hashlib.sha256(content).hexdigest() != sha256:
+        file_damage_found(paths=[path], damage=FileDamage.DAMAGED)
+        raise StoredFileDamaged(path, FileDamage.DAMAGED)
+    return content
+
+
+def stored_bytes_verified(path: str, *, size: int, sha256: str) -> bytes:
+    """The whole stored file at ``path``, only if it matches its recorded size and SHA-256
+    (a roll is small enough to hash before its first byte is sent)."""
+    try:
+        with default_storage.open(path, "rb") as handle:
+            content = handle.read()
+    except FileNotFoundError:
+        file_damage_found(paths=[path], damage=FileDamage.MISSING)
+        raise StoredFileDamaged(path, FileDamage.MISSING) from None
+    return content_verified(path, content, size=size, sha256=sha256)
+
+
+def flagged_files_verified(files: list[RollFile]) -> None:
+    """Check again the files among ``files`` already flagged (a zip about to be streamed):
+    unflag the ones intact again, raise StoredFileDamaged for the first still damaged."""
+    flagged = [roll for roll in files if roll.damage]
+    intact = []
+    for roll in flagged:
+        stored_bytes_verified(roll.path, size=roll.bytes, sha256=roll.sha256)
+        intact.append(roll.path)
+    file_damage_cleared(paths=intact)
+
+
+def run_stored_files_check(*, run_id: int) -> int:
+    """Flag the run's files gone from storage, found by listing its folders (cheap enough
+    for its page to do on each view: no file is read), and read again only the files
+    flagged missing that are back (put back from a copy): unflagged if intact, else flagged
+    damaged. How many files changed flag."""
+    files = list(
+        RollFile.objects.filter(run_id=run_id).values_list("path", "bytes", "sha256", "damage")
+    )
+    missing = set(stored_missing([row[0] for row in files]))
+    gone = [row[0] for row in files if row[0] in missing and row[3] != FileDamage.MISSING]
+    back = [row for row in files if row[0] not in missing and row[3] == FileDamage.MISSING]
+    file_damage_found(paths=gone, damage=FileDamage.MISSING)
+    intact, damaged = [], []
+    for path, size, sha256, _ in back:
+        (intact if file_digest(path) == (size, sha256) else damaged).append(path)
+    file_damage_cleared(paths=intact)
+    file_damage_found(paths=damaged, damage=FileDamage.DAMAGED)
+    return len(gone) + len(back)
+
+
+def run_damaged_files(run: Run):
+    """The run's files last found damaged or missing, with their centers, in page order."""
+    return (
+        RollFile.objects.filter(run=run)
+        .damaged()
+        .select_related("center")
+        .order_by("center__code", "center_id", "station_number", "kind")
+    )
+
+
+@dataclass(frozen=True)
+class FilesVerified:
+    """What Verify files found: each of the run's recorded files intact, damaged or gone."""
+
+    run_id: int
+    intact: int
+    damaged: int
+    missing: int
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"Run {self.run_id}: {self.intact} file{'' if self.intact == 1 else 's'} OK, "
+            f"{self.damaged} damaged, {self.missing} missing."
+        )
+
+
+def run_files_verify(*, run_id: int) -> FilesVerified:
+    """Hash every file the run records again, flag the damaged and missing ones and unflag
+    those found intact again."""
+    files = list(
+        RollFile.objects.filter(run_id=run_id).values_list("path", "bytes", "sha256", "damage")
+    )
+    # Read back side by side, as run_problems does (an object store's round trips).
+    digests = storage_threads().map(file_digest, [row[0] for row in files])
+    restored, damaged, missing = [], [], []
+    for (path, size, sha256, flagged), found in zip(files, digests, strict=True):
+        if found is None:
+            missing.append(path)
+        elif found != (size, sha256):
+            damaged.append(path)
+        elif flagged:
+            restored.append(path)
+    file_damage_found(paths=damaged, damage=FileDamage.DAMAGED)
+    file_damage_found(paths=missing, damage=FileDamage.MISSING)
+    file_damage_cleared(paths=restored)
+    return FilesVerified(
+        run_id=run_id,
+        intact=len(files) - len(damaged) - len(missing),
+        damaged=len(damaged),
+        missing=len(missing),
+    )
 
 
 def file_digest(path: str) -> tuple[int, str] | None:
@@ -75,7 +231,7 @@ def run_problems(run: Run) -> list[str]:
 
     files = list(
         RollFile.objects.filter(run=run).values_list(
-            "center_id", "station_number", "voters", "path", "bytes", "sha256", "kind"
+            "center_id", "station_number", "voters", "path", "bytes", "sha256", "kind", "damage"
         )
     )
     by_center: dict[int, list[tuple]] = defaultdict(list)
@@ -123,11 +279,18 @@ def run_problems(run: Run) -> list[str]:
     # which one after another would keep a 1M-voter run (32,000 files) waiting many minutes.
     digests = storage_threads().map(file_digest, [row[3] for row in files])
     checked = list(zip(files, digests, strict=True))
-    for (_, _, _, path, size, sha256, _), found in checked:
+    restored_files = []
+    for (_, _, _, path, size, sha256, _, flagged), found in checked:
         if found is None:
             absent_files.append(path)
         elif found != (size, sha256):
             changed_files.append(path)
+        elif flagged:
+            restored_files.append(path)
+    # What was found is recorded on the files too: the run page then shows which to reprint.
+    file_damage_found(paths=absent_files, damage=FileDamage.MISSING)
+    file_damage_found(paths=changed_files, damage=FileDamage.DAMAGED)
+    file_damage_cleared(paths=restored_files)
     if absent_files:
         problems.append(f"{len(absent_files)} file(s) not in storage: {_listed(absent_files)}")
     if changed_files:

@@ -275,13 +275,15 @@ def test_a_pdf_of_another_run_is_not_found_through_this_run(staff_client, run, e
     assert response.status_code == 404
 
 
-def test_a_pdf_missing_from_storage_is_a_404_not_a_crash(staff_client, run):
+def test_a_pdf_missing_from_storage_is_gone_not_a_crash(staff_client, run):
     roll = RollFile.objects.filter(run=run).first()
     default_storage.delete(roll.path)
 
     response = staff_client.get(reverse("admin:rolls_run_roll_download", args=[run.pk, roll.pk]))
 
-    assert response.status_code == 404
+    # 410: the run records the file but storage lost it (the page says so: reprint it).
+    assert response.status_code == 410
+    assert "is no longer in storage" in response.content.decode()
 
 
 STATION_1 = ["station-001.pdf", "station-001-sign.pdf"]

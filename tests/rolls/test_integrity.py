@@ -21,7 +21,7 @@ from elections.spreadsheets import spreadsheet_safe
 from rolls import tasks
 from rolls.launch import run_start
 from rolls.management.commands._common import wait_for
-from rolls.models import RollFile, Run, RunStatus, Station
+from rolls.models import FileDamage, RollFile, Run, RunStatus, Station
 from rolls.services.manifest import file_name_safe
 from rolls.services.runs import (
     LAUNCH_CHECK_EVERY,
@@ -123,6 +123,8 @@ def test_a_file_overwritten_before_the_last_station_fails_the_run_naming_it(
     assert run.status == RunStatus.FAILED
     assert "no longer match their recorded size and SHA-256" in run.error
     assert first in run.error
+    # Flagged too: the run page names it for the reprint, and no download serves it.
+    assert RollFile.objects.get(path=first).damage == FileDamage.DAMAGED
 
 
 @pytest.mark.django_db
@@ -136,6 +138,7 @@ def test_a_deleted_file_fails_the_run_naming_it(private_media, election):
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED
     assert f"1 file(s) not in storage: {first}" in run.error
+    assert RollFile.objects.get(path=first).damage == FileDamage.MISSING
 
 
 @pytest.mark.django_db

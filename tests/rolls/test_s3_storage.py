@@ -24,7 +24,7 @@ from django.urls import reverse
 from storages.backends.s3 import S3Storage
 
 from elections.models import Registration
-from rolls.models import Reprint, RollFile, Run
+from rolls.models import FileDamage, Reprint, RollFile, Run
 from rolls.services.retention import runs_purge
 from rolls.services.storage import stored_missing, write_whole
 from rolls.services.verification import run_problems
@@ -113,8 +113,9 @@ def test_a_missing_object_is_reported_missing_not_a_server_error(
     s3_server.client().delete_object(Bucket=s3_media, Key=roll.path)
 
     download = client.get(reverse("admin:rolls_run_roll_download", args=[rendered.pk, roll.pk]))
-    assert download.status_code == 404
-    assert client.get(reverse("admin:rolls_run_zip", args=[rendered.pk])).status_code == 404
+    assert download.status_code == 410  # gone: the page says so and offers the reprint
+    assert client.get(reverse("admin:rolls_run_zip", args=[rendered.pk])).status_code == 410
+    assert RollFile.objects.get(pk=roll.pk).damage == FileDamage.MISSING
     others = RollFile.objects.filter(run=rendered).exclude(pk=roll.pk)
     assert stored_missing([roll.path, *(f.path for f in others)]) == [roll.path]
     problems = run_problems(rendered)
@@ -122,11 +123,17 @@ def test_a_missing_object_is_reported_missing_not_a_server_error(
 
 
 def test_a_corrupt_object_is_found_and_the_reprint_restores_it_in_the_bucket(
-    rendered, s3_server, s3_media, tmp_path, capsys
+    rendered, s3_server, s3_media, tmp_path, capsys, client
 ):
+    from tests.rolls.test_admin_support import STAFF, make_user
+
+    client.force_login(make_user("clerk", STAFF))
     roll = RollFile.objects.rolls().filter(run=rendered, station_number=1).order_by("pk").first()
     s3_server.client().put_object(Bucket=s3_media, Key=roll.path, Body=b"%PDF-1.7 torn")
     assert any("SHA-256" in problem or "size" in problem for problem in run_problems(rendered))
+    url = reverse("admin:rolls_run_roll_download", args=[rendered.pk, roll.pk])
+    assert client.get(url).status_code == 409  # refused, not served from the bucket
+    assert RollFile.objects.get(pk=roll.pk).damage == FileDamage.DAMAGED
 
     call_command(
         "reprint", str(rendered.pk), "--station", f"{roll.center.code}/1", "--reason", "rain",
@@ -139,6 +146,8 @@ def test_a_corrupt_object_is_found_and_the_reprint_restores_it_in_the_bucket(
     assert Reprint.objects.filter(roll_file=roll, reason="rain").exists()
     assert run_problems(rendered) == []
     assert "sha256" in capsys.readouterr().out
+    assert RollFile.objects.get(pk=roll.pk).damage == ""
+    assert client.get(url).status_code == 200
 
 
 def test_a_rewrite_replaces_the_object_under_exactly_its_name(s3_media, s3_server):
