@@ -4,7 +4,9 @@ or behind (through the admin's preview and the command line's dry run)."""
 
 from __future__ import annotations
 
+import datetime
 import gzip
+import io
 import json
 import os
 import subprocess
@@ -16,10 +18,13 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from openpyxl import Workbook, load_workbook
 
 from elections.models import ImportState, RegisterImport, Registration
 from elections.services.registers import imports
 from elections.services.registers.imports import register_import_preview
+from elections.services.registers.reading import source_rows
+from elections.services.registers.workbook import cell_text
 from tests.elections import workbooks as wb
 from tests.elections.registers import csv_bytes, import_now, preview
 from tests.factories import ElectionFactory, RegistrationFactory
@@ -351,3 +356,47 @@ def test_a_csv_line_with_no_end_is_refused_before_it_is_held(tmp_path):
 def test_the_measuring_helper_reads_a_good_file(tmp_path):
     result = measure(tmp_path, good_xlsx())
     assert result["refusal"] == "" and result["rows"] == 3 and result["widest"] == 5
+
+
+def test_a_workbook_reads_as_openpyxl_read_it_numbers_aside():
+    """The reader that replaced openpyxl's read-only mode gives the same text for what the
+    register has always read: text, dates, times, booleans, plain numbers, empty cells."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append([*wb.HEADER, "born", "flag"])
+    sheet.append(["0001", "Martin", "Paul", "C1", "North", datetime.date(1990, 5, 17), True])
+    sheet.append([2.5, "Leroy", "Zoé", 7, None, datetime.datetime(1990, 5, 17, 12, 30), False])
+    sheet.append([3, "Ngũgĩ", "", "C2", "Sud", datetime.time(10, 0), "=1+1"])
+    out = io.BytesIO()
+    book.save(out)
+    theirs = load_workbook(io.BytesIO(out.getvalue()), read_only=True, data_only=True)
+    expected = [
+        [cell_text(value) for value in row]
+        for row in theirs.worksheets[0].iter_rows(values_only=True)
+    ]
+    ours = [row.values for row in source_rows(io.BytesIO(out.getvalue()), "xlsx")]
+    assert ours == [row[: len(mine)] for row, mine in zip(expected, ours, strict=True)]
+    assert all(not any(row[len(mine) :]) for row, mine in zip(expected, ours, strict=True))
+
+
+def test_shared_rich_text_prefixed_tags_and_cells_without_references():
+    strings = (
+        f'<sst xmlns="{wb.MAIN}"><si><t>Martin</t></si>'
+        "<si><r><t>Le</t></r><r><t>roy</t></r><rPh><t>ルロワ</t></rPh></si><si><t/></si></sst>"
+    )
+    sheet = (
+        f'<x:worksheet xmlns:x="{wb.MAIN}"><x:sheetData>'
+        '<x:row r="1"><x:c t="inlineStr"><x:is><x:t>voter_number</x:t></x:is></x:c>'
+        '<x:c t="inlineStr"><x:is><x:t>family_name</x:t></x:is></x:c></x:row>'
+        '<x:row r="2"><x:c><x:v>1</x:v></x:c><x:c t="s"><x:v>0</x:v></x:c></x:row>'
+        '<x:row><x:c><x:v>2</x:v></x:c><x:c t="s"><x:v>1</x:v></x:c>'
+        '<x:c t="s"><x:v>2</x:v></x:c><x:c t="d"><x:v>2023-01-02T03:04:05</x:v></x:c>'
+        '<x:c t="s"/></x:row></x:sheetData></x:worksheet>'
+    )
+    data = wb.zipped(wb.workbook(sheet, shared_strings=strings))
+    rows = [(row.line, row.values) for row in source_rows(io.BytesIO(data), "xlsx")]
+    assert rows == [
+        (1, ["voter_number", "family_name"]),
+        (2, ["1", "Martin"]),
+        (3, ["2", "Leroy", "", "2023-01-02T03:04:05"]),
+    ]

@@ -33,7 +33,12 @@ from xml.parsers import expat
 from django.conf import settings
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
-from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
+from openpyxl.utils.datetime import (
+    CALENDAR_MAC_1904,
+    CALENDAR_WINDOWS_1900,
+    from_excel,
+    from_ISO8601,
+)
 
 from elections.services.registers.number_formats import number_as_shown
 
@@ -47,7 +52,12 @@ MAX_COLUMNS = 1_000
 END_OF_DIRECTORY = b"PK\x05\x06"
 RELATIONSHIP_TYPE = re.compile(r"/(officeDocument|worksheet|chartsheet|dialogsheet|macrosheet|"
                                r"sharedStrings|styles)$")  # fmt: skip
-CELL_REFERENCE = re.compile(r"([A-Z]{1,3})(\d+)$")
+DIGITS = "0123456789"
+
+
+def _local(tag: str) -> str:
+    """``x:row`` -> ``row``: some writers prefix the spreadsheet namespace, Excel does not."""
+    return tag[tag.find(":") + 1 :]
 
 
 class WorkbookError(ValueError):
@@ -123,13 +133,15 @@ class _Part:
         )
         if info.file_size > self.limit:
             raise too_big
-        parser = expat.ParserCreate(namespace_separator=" ")
+        # No namespace processing: it costs a call per element on a million-row sheet, and
+        # every part has one vocabulary (a prefix, when a writer uses one, is dropped).
+        parser = expat.ParserCreate()
         parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
         parser.StartDoctypeDeclHandler = _refuse_doctype
         parser.EntityDeclHandler = _refuse_doctype
         parser.ExternalEntityRefHandler = _refuse_doctype
-        parser.StartElementHandler = lambda tag, attrs: start(tag.rpartition(" ")[2], attrs)
-        parser.EndElementHandler = lambda tag: end(tag.rpartition(" ")[2])
+        parser.StartElementHandler = start
+        parser.EndElementHandler = end
         if text is not None:
             parser.CharacterDataHandler = text
         read = 0
@@ -166,7 +178,7 @@ def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, 
         return found
 
     def start(tag: str, attrs: dict[str, str]) -> None:
-        if tag == "Relationship" and attrs.get("TargetMode") != "External":
+        if _local(tag) == "Relationship" and attrs.get("TargetMode") != "External":
             target = attrs.get("Target", "")
             target = target[1:] if target.startswith("/") else posixpath.join(folder, target)
             kind = RELATIONSHIP_TYPE.search(attrs.get("Type", ""))
@@ -186,6 +198,7 @@ def _number_formats(archive: zipfile.ZipFile, part: str | None) -> list[str]:
     pending: list[int] = []
 
     def start(tag: str, attrs: dict[str, str]) -> None:
+        tag = _local(tag)
         where.append(tag)
         if tag == "numFmt":
             custom[_int(attrs.get("numFmtId"))] = attrs.get("formatCode", "")
@@ -221,6 +234,7 @@ class _SharedStrings:
         pieces: list[str] = []
 
         def start(tag: str, attrs: dict[str, str]) -> None:
+            tag = _local(tag)
             if tag in ("rPh", "phoneticPr"):
                 state["skip"] += 1  # phonetic guides are not part of the text
             elif tag == "t" and not state["skip"]:
@@ -235,6 +249,7 @@ class _SharedStrings:
                     pieces.clear()
 
         def end(tag: str) -> None:
+            tag = _local(tag)
             if tag in ("rPh", "phoneticPr"):
                 state["skip"] -= 1
             elif tag == "t":
@@ -242,7 +257,8 @@ class _SharedStrings:
             elif tag == "si":
                 if state["length"] > limit:
                     self.too_long.add(len(self.ends))
-                self.buffer += "".join(pieces).encode("utf-8")
+                # As openpyxl's reader did (its way with Excel's escaped underscore).
+                self.buffer += "".join(pieces).replace("x005F_", "").encode("utf-8")
                 self.ends.append(len(self.buffer))
                 pieces.clear()
                 state["length"] = 0
@@ -269,8 +285,10 @@ def _first_sheet(archive: zipfile.ZipFile) -> tuple[str, dict[str, tuple[str, st
     mac = [False]
 
     def start(tag: str, attrs: dict[str, str]) -> None:
+        tag = _local(tag)
         if tag == "sheet":
-            rel = next((v for k, v in attrs.items() if k.endswith(" id") or k == "id"), "")
+            # r:id, whatever the relationships namespace's prefix.
+            rel = next((v for k, v in attrs.items() if _local(k) == "id"), "")
             sheets.append((attrs.get("name", ""), rel))
         elif tag == "workbookPr":
             mac[0] = attrs.get("date1904", "").lower() in ("1", "true")
@@ -337,12 +355,19 @@ class _Sheet:
         return f"Line {self.line}, column {get_column_letter(self.column + 1)}"
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
+        if ":" in tag:
+            tag = _local(tag)
         if tag == "c":
-            reference = CELL_REFERENCE.match(attrs.get("r", ""))
-            if reference:
-                self.column = column_index_from_string(reference.group(1)) - 1
+            letters = attrs.get("r", "").rstrip(DIGITS)
+            if letters:
+                try:
+                    self.column = column_index_from_string(letters) - 1
+                except ValueError:
+                    raise WorkbookError(
+                        f"Line {self.line}: a cell with a damaged reference ({letters!r:.10})"
+                    ) from None
             else:
-                self.column = max(self.cells, default=-1) + 1
+                self.column += 1  # no reference: the cell after the previous one
             if self.column >= MAX_COLUMNS:
                 raise WorkbookError(
                     f"{self.where()}: a cell beyond column {get_column_letter(MAX_COLUMNS)}; "
@@ -352,7 +377,7 @@ class _Sheet:
             self.value, self.length = [], 0
         elif tag == "row":
             self.line = _int(attrs["r"]) if "r" in attrs else self.line + 1
-            self.cells, self.unreadable = {}, {}
+            self.cells, self.unreadable, self.column = {}, {}, -1
         elif tag in ("rPh", "f"):
             self.skip += 1
         elif tag in ("v", "t") and not self.skip:
@@ -369,6 +394,8 @@ class _Sheet:
             self.text.append(data)
 
     def end(self, tag: str) -> None:
+        if ":" in tag:
+            tag = _local(tag)
         if tag in ("v", "t"):
             self.text = None
         elif tag in ("rPh", "f"):
@@ -384,9 +411,14 @@ class _Sheet:
             self.ready.append(SheetRow(self.line, values, self.unreadable))
 
     def cell_value(self, raw: str) -> str:
+        """The cell's text as openpyxl's reader gave it (with ``data_only``), numbers aside."""
         kind = self.kind
+        if kind == "inlineStr":
+            return raw
+        if not raw:
+            return ""  # no value (a formula never calculated, an empty cell)
         if kind == "s":
-            index = _int(raw) if raw else -1
+            index = _int(raw)
             if not 0 <= index < len(self.strings):
                 raise WorkbookError(f"{self.where()}: refers to text the workbook does not hold")
             text = self.strings.get(index)
@@ -396,14 +428,15 @@ class _Sheet:
                     "(REGISTER_FIELD_MAX_CHARS)"
                 )
             return text
-        if kind in ("inlineStr", "str", "e"):
+        if kind in ("str", "e"):
             return raw
         if kind == "b":
             return "TRUE" if raw.strip() in ("1", "true") else "FALSE"
-        if not raw:
-            return ""
         if kind == "d":
-            return raw  # an ISO 8601 date already
+            try:
+                return cell_text(from_ISO8601(raw))
+            except ValueError:
+                raise WorkbookError(f"{self.where()}: a damaged date") from None
         try:
             number = _number(raw)
         except WorkbookError:
@@ -416,7 +449,7 @@ class _Sheet:
                 return "#VALUE!"  # openpyxl's reading of a date out of range
         shown = number_as_shown(number, code) if code is not None else None
         if shown is None:
-            self.unreadable[self.column] = code or "(unknown format)"
+            self.unreadable[self.column] = code or "(a format this workbook does not define)"
             return cell_text(number)
         return shown
 
