@@ -400,3 +400,20 @@ def test_shared_rich_text_prefixed_tags_and_cells_without_references():
         (2, ["1", "Martin"]),
         (3, ["2", "Leroy", "", "2023-01-02T03:04:05"]),
     ]
+
+
+def _central_entry_patched(data: bytes, name: bytes, offset: int, value: bytes) -> bytes:
+    """``data`` with bytes at ``offset`` of ``name``'s central directory entry replaced."""
+    at = data.rfind(b"PK\x01\x02", 0, data.rfind(name))
+    return data[: at + offset] + value + data[at + offset + len(value) :]
+
+
+@pytest.mark.parametrize(
+    ("offset", "value", "says"),
+    [(8, b"\x01\x00", "password-protected"), (10, b"\x09\x00", "compressed in a way")],
+    ids=["zip-encrypted-part", "deflate64"],
+)
+def test_a_workbook_part_that_cannot_be_decompressed_is_refused(election, offset, value, says):
+    data = _central_entry_patched(good_xlsx(), b"xl/worksheets/sheet1.xml", offset, value)
+    record = preview(election, data, name="register.xlsx")
+    assert record.state == ImportState.FAILED and says in record.message

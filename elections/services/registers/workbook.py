@@ -163,6 +163,11 @@ class _Part:
             raise WorkbookError(
                 f"The workbook's part {self.name} is damaged ({exc}): save it again from Excel"
             ) from None
+        except NotImplementedError:  # a compression method zipfile does not know
+            raise WorkbookError(
+                f"The workbook's part {self.name} is compressed in a way Excel does not use: "
+                "save it again from Excel"
+            ) from None
         except RuntimeError as exc:  # zipfile: "File ... is encrypted, password required"
             raise WorkbookError(
                 "The workbook is password-protected: save a copy without a password"
