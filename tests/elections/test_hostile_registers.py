@@ -273,7 +273,10 @@ def measure(tmp_path: Path, data: bytes, fmt: str = "xlsx") -> dict:
         timeout=120,
         check=True,
     )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    # The whole process's peak (ru_maxrss), Django's start included, stays modest too.
+    assert result["process_peak_mb"] < 400
+    return result
 
 
 def bomb_workbook(*, claims_its_size: bool) -> bytes:
