@@ -15,13 +15,32 @@ MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 
-CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" '
-    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/></Types>'
-)
+OFFICE = "application/vnd.openxmlformats-officedocument"
+CONTENT_TYPES = {
+    "/xl/workbook.xml": f"{OFFICE}.spreadsheetml.sheet.main+xml",
+    "/xl/worksheets/sheet1.xml": f"{OFFICE}.spreadsheetml.worksheet+xml",
+    "/xl/chartsheets/sheet1.xml": f"{OFFICE}.spreadsheetml.chartsheet+xml",
+    "/xl/styles.xml": f"{OFFICE}.spreadsheetml.styles+xml",
+    "/xl/sharedStrings.xml": f"{OFFICE}.spreadsheetml.sharedStrings+xml",
+}
+
+
+def content_types(parts) -> str:
+    """[Content_Types].xml naming the parts present (Excel and openpyxl find sheets by it)."""
+    overrides = "".join(
+        f'<Override PartName="{name}" ContentType="{kind}"/>'
+        for name, kind in CONTENT_TYPES.items()
+        if name[1:] in parts
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" '
+        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        f'<Default Extension="xml" ContentType="application/xml"/>{overrides}</Types>'
+    )
+
+
 ROOT_RELS = (
     f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{PACKAGE_REL}">'
     f'<Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/>'
@@ -99,7 +118,6 @@ def workbook(
     if shared_strings:
         rels += f'<Relationship Id="rId3" Type="{REL}/sharedStrings" Target="sharedStrings.xml"/>'
     parts: dict[str, bytes | str] = {
-        "[Content_Types].xml": CONTENT_TYPES,
         "_rels/.rels": ROOT_RELS,
         "xl/workbook.xml": (
             f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" xmlns:r="{REL}">'
@@ -117,7 +135,7 @@ def workbook(
         parts["xl/styles.xml"] = styles_xml
     if shared_strings:
         parts["xl/sharedStrings.xml"] = shared_strings
-    return parts
+    return {"[Content_Types].xml": content_types(parts), **parts}
 
 
 def zipped(parts: dict[str, bytes | str]) -> bytes:
