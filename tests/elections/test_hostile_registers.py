@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
@@ -182,6 +183,16 @@ def test_an_unexpected_error_fails_the_preview_without_quoting_the_file(election
     record = import_now(election, csv_bytes(ROWS))
     assert record.state == ImportState.FAILED
     assert "(ValueError)" in record.message and "Martin" not in record.message
+
+
+def test_a_preview_over_the_task_time_limit_ends_failed_saying_so(election, monkeypatch):
+    def too_slow(*args, **kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(imports, "register_row", too_slow)
+    record = preview(election, csv_bytes(ROWS))
+    assert record.state == ImportState.FAILED
+    assert "CELERY_TASK_SOFT_TIME_LIMIT" in record.message
 
 
 def test_a_file_over_the_upload_limit_is_refused_by_the_form_the_command_and_the_import(

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
@@ -58,6 +59,12 @@ def unexpected_failure(exc: BaseException) -> str:
     """What staff read when reading or merging broke on something unforeseen: the error's
     kind only (its text may quote the file's rows, which not everyone who sees the import
     may read)."""
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return (
+            "The import took longer than a task may run (CELERY_TASK_SOFT_TIME_LIMIT); "
+            "nothing was written. Split the register into smaller files (add mode), or ask "
+            "an operator to raise the limit."
+        )
     return (
         f"The import stopped on an unexpected error ({type(exc).__name__}); nothing was "
         "written. Check that the file is a register saved as CSV UTF-8 or Excel .xlsx and "
