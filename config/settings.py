@@ -266,6 +266,16 @@ DJANGO_CELERY_BEAT_TZ_AWARE = True
 REGISTER_GUARD_PERCENT = env_int("REGISTER_GUARD_PERCENT", 5, minimum=0)
 REGISTER_GUARD_MIN_VOTERS = env_int("REGISTER_GUARD_MIN_VOTERS", 10, minimum=0)
 
+# --- Register imports: what a file may cost before it is refused ---------------------------
+# The largest register file accepted (a million voters is ~60 MB as CSV, ~35 MB as XLSX).
+REGISTER_UPLOAD_MAX_BYTES = env_int("REGISTER_UPLOAD_MAX_BYTES", 256 * 1024 * 1024, minimum=1)
+# Each part of an .xlsx once uncompressed, counted as it is decompressed (a zip's declared
+# sizes can lie). A million-voter sheet is ~200 MB; its shared text is held in memory.
+REGISTER_XLSX_PART_MAX_BYTES = env_int("REGISTER_XLSX_PART_MAX_BYTES", 512 * 1024 * 1024, minimum=1)
+# The longest field (cell) read, refused before it is held whole; the register's own columns
+# are far shorter and a longer value in them is reported as a row error.
+REGISTER_FIELD_MAX_CHARS = env_int("REGISTER_FIELD_MAX_CHARS", 1024 * 1024, minimum=1024)
+
 # --- Logging: voter names are personal data and never logged at INFO ------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {

@@ -8,6 +8,7 @@ transaction commits; these views only validate, call the import service and rend
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
@@ -68,6 +69,16 @@ class UploadForm(forms.Form):
         help_text="Import the valid rows and offer the rejected ones as a CSV. Without it, a "
         "file with any invalid row writes nothing.",
     )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.REGISTER_UPLOAD_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"The file is {upload.size:,} bytes, over the limit of {limit:,}: a register "
+                "file is far smaller (is it the right file?)"
+            )
+        return upload
 
 
 class OptionsForm(forms.Form):

@@ -6,11 +6,16 @@ import argparse
 import re
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from elections.models import Election, ImportMode, ImportState
 from elections.services.registers.guard import deregistrations_refused
-from elections.services.registers.imports import register_import_execute, register_import_preview
+from elections.services.registers.imports import (
+    register_import_discard,
+    register_import_execute,
+    register_import_preview,
+)
 from elections.services.registers.records import ImportRefused, register_import_create
 from elections.services.registers.report import (
     count_lines,
@@ -94,6 +99,11 @@ class Command(BaseCommand):
         file = Path(path)
         if not file.is_file():
             raise CommandError(f"{path}: no such file")
+        if file.stat().st_size > settings.REGISTER_UPLOAD_MAX_BYTES:
+            raise CommandError(
+                f"{path}: {file.stat().st_size:,} bytes, over the limit of "
+                f"{settings.REGISTER_UPLOAD_MAX_BYTES:,} (REGISTER_UPLOAD_MAX_BYTES)"
+            )
         try:
             with file.open("rb") as upload:
                 record = register_import_create(
@@ -111,6 +121,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         if dry_run:
             record = register_import_preview(import_id=record.pk)
+            if record.state == ImportState.FAILED:
+                register_import_discard(import_id=record.pk)
+                raise CommandError(f"{file.name}: {record.message}")
         else:
             record = register_import_execute(import_id=record.pk)
         verb = "would change" if dry_run else "changed"

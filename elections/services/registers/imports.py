@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
@@ -23,7 +25,12 @@ from elections.guards import import_blocked
 from elections.models import ACTIVE_IMPORT_STATES, Election, ImportMode, ImportState, RegisterImport
 from elections.services.registers.guard import SAMPLE_SIZE, deregistrations_refused
 from elections.services.registers.plan import leaving_sample, renamed_by_election, staging_plan
-from elections.services.registers.reading import RegisterFileError, source_rows
+from elections.services.registers.reading import (
+    RegisterFileError,
+    header_checked,
+    readable_fields,
+    source_rows,
+)
 from elections.services.registers.rejected import Rejections, voter_numbers_on
 from elections.services.registers.rows import (
     ColumnsError,
@@ -48,6 +55,26 @@ class Outcome:
     # See RegisterImport.deregistration_sample and .renamed_elsewhere.
     sample: list = field(default_factory=list)
     elsewhere: list = field(default_factory=list)
+    # The file cannot be imported whatever the options: the import ends (a missing column
+    # does not end a preview: staff may map another one).
+    failed: bool = False
+
+
+def unexpected_failure(exc: BaseException) -> str:
+    """What staff read when reading or merging broke on something unforeseen: the error's
+    kind only (its text may quote the file's rows, which not everyone who sees the import
+    may read)."""
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return (
+            "The import took longer than a task may run (CELERY_TASK_SOFT_TIME_LIMIT); "
+            "nothing was written. Split the register into smaller files (add mode), or ask "
+            "an operator to raise the limit."
+        )
+    return (
+        f"The import stopped on an unexpected error ({type(exc).__name__}); nothing was "
+        "written. Check that the file is a register saved as CSV UTF-8 or Excel .xlsx and "
+        "upload it again; if it is, the server's log has the details."
+    )
 
 
 def _progress(import_id: int, **fields) -> None:
@@ -57,12 +84,18 @@ def _progress(import_id: int, **fields) -> None:
 def _stage(record: RegisterImport, staging: Staging, rejections: Rejections) -> None:
     """Read and check every row; the valid ones go into the staging table."""
     election = record.election
+    limit = settings.REGISTER_UPLOAD_MAX_BYTES
+    if record.file_size > limit:
+        raise RegisterFileError(
+            f"The file is {record.file_size:,} bytes, over the limit of {limit:,} "
+            "(REGISTER_UPLOAD_MAX_BYTES)"
+        )
     with default_storage.open(record.file_path, "rb") as raw:
         rows = source_rows(raw, record.file_format)
         header = next(rows, None)
         if header is None:
             raise RegisterFileError("The file has no header line")
-        record.headers = header.values
+        record.headers = header_checked(header)
         RegisterImport.objects.filter(pk=record.pk).update(headers=header.values)
         positions = column_positions(header.values, record.columns)
         width = len(header.values)
@@ -75,6 +108,7 @@ def _stage(record: RegisterImport, staging: Staging, rejections: Rejections) -> 
             kept: list[str] = []
             for row in rows:
                 counter["read"] += 1
+                readable_fields(row, positions)
                 fields = row_fields(row.values, positions)
                 problems = row_problems(fields, len(row.values), width)
                 if problems:
@@ -166,8 +200,10 @@ def _run(record: RegisterImport, *, write: bool) -> Outcome:
     try:
         try:
             _stage(record, staging, rejections)
-        except (RegisterFileError, ColumnsError) as exc:
+        except ColumnsError as exc:
             return Outcome(counts={}, error_count=0, message=str(exc))
+        except RegisterFileError as exc:
+            return Outcome(counts={}, error_count=0, message=str(exc), failed=True)
         rejections.save()
         refusal = ""
         if snapshot and record.skip_invalid and rejections.unreadable_count:
@@ -219,12 +255,17 @@ def _finish(record: RegisterImport, outcome: Outcome, state: str) -> None:
 
 
 def register_import_preview(*, import_id: int) -> RegisterImport:
-    """Count what the import would change, write nothing to the register."""
+    """Count what the import would change, write nothing to the register. Whatever goes
+    wrong while reading ends the preview: failed, with a message staff can act on."""
     record = RegisterImport.objects.select_related("election").get(pk=import_id)
     if record.state != ImportState.PREVIEWING:
         return record  # a redelivered preview of a record that moved on
-    outcome = _run(record, write=False)
-    _finish(record, outcome, ImportState.PREVIEWED)
+    try:
+        outcome = _run(record, write=False)
+    except Exception as exc:
+        logger.exception("preview of import %s failed", record.pk)
+        outcome = Outcome(counts={}, error_count=0, message=unexpected_failure(exc), failed=True)
+    _finish(record, outcome, ImportState.FAILED if outcome.failed else ImportState.PREVIEWED)
     record.refresh_from_db()
     return record
 
@@ -242,13 +283,12 @@ def register_import_execute(*, import_id: int) -> RegisterImport:
         outcome = _run(record, write=True)
     except Exception as exc:
         logger.exception("import %s failed", record.pk)
-        outcome = Outcome(counts={}, error_count=0, message=f"{type(exc).__name__}: {exc}")
+        outcome = Outcome(counts={}, error_count=0, message=unexpected_failure(exc), failed=True)
     record.refresh_from_db()
     if record.state != ImportState.SUCCEEDED:
         if not outcome.message and outcome.error_count:
-            outcome = Outcome(
-                counts=outcome.counts,
-                error_count=outcome.error_count,
+            outcome = replace(
+                outcome,
                 message=(
                     f"{outcome.error_count:,} invalid row{'s' if outcome.error_count > 1 else ''}"
                     ": nothing was written. Correct the file, or import with skip invalid rows."
@@ -263,3 +303,15 @@ def register_import_execute(*, import_id: int) -> RegisterImport:
             cursor.execute(f"ANALYZE {VOTERS}, {REGISTRATIONS}, {CENTERS}")
     logger.info("import %s into election %s %s", record.pk, record.election_id, record.state)
     return record
+
+
+def register_import_discard(*, import_id: int) -> None:
+    """Remove a failed preview and its files (a dry run that could not read its file leaves
+    nothing behind: there is nothing in it to confirm or keep)."""
+    record = RegisterImport.objects.filter(pk=import_id, state=ImportState.FAILED).first()
+    if record is None:
+        return
+    for path in (record.file_path, record.rejected_path):
+        if path:
+            default_storage.delete(path)
+    record.delete()

@@ -4,26 +4,43 @@ CSV: UTF-8 with or without a BOM, LF or CRLF, the delimiter (comma, semicolon or
 from the header line, RFC 4180 quoting (a quoted field may hold the delimiter, doubled
 quotes and line breaks). Bytes are decoded one physical line at a time, so a file that is
 not UTF-8 is refused naming the first bad line and byte. XLSX: the first sheet, streamed
-with openpyxl's read-only mode. Neither holds more than one row in memory.
+within fixed bounds (:mod:`.workbook`), numbers read as the sheet shows them. Neither holds
+more than one row in memory, nor a field longer than ``REGISTER_FIELD_MAX_CHARS``.
+
+A file of another kind (a PDF, an image, an old or password-protected Excel file) is named
+as such rather than refused as "not UTF-8".
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import datetime
-import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from openpyxl import load_workbook
+from django.conf import settings
+from openpyxl.utils.cell import get_column_letter
+
+from elections.services.registers.rows import CONTROL
+from elections.services.registers.workbook import WorkbookError, xlsx_rows
 
 DELIMITERS = (",", ";", "\t")
 XLSX_MAGIC = b"PK\x03\x04"
-# csv's default field limit (128 KiB) would stop a hostile file with a cryptic message; a
-# field longer than any column is reported as too long by validation instead.
-csv.field_size_limit(16 * 1024 * 1024)
+# What other files start with, and what to tell staff who uploaded one.
+SAVE_AS = "save the register as CSV UTF-8 or Excel .xlsx and upload it again"
+OTHER_KINDS = (
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "The file is a password-protected Excel workbook or an old Excel .xls file: remove "
+        f"the password (or open it in Excel) and {SAVE_AS}",
+    ),
+    (b"%PDF", f"The file is a PDF document, not a register: {SAVE_AS}"),
+    (b"\x89PNG", f"The file is a PNG image, not a register: {SAVE_AS}"),
+    (b"\xff\xd8\xff", f"The file is a JPEG image, not a register: {SAVE_AS}"),
+    (b"\x1f\x8b", f"The file is gzip-compressed: uncompress it, or {SAVE_AS}"),
+    (b"PK\x05\x06", "The file is an empty zip archive, not an Excel workbook"),
+)
 
 
 class RegisterFileError(ValueError):
@@ -35,6 +52,9 @@ class RegisterFileError(ValueError):
 class SourceRow:
     line: int  # where the row starts in the file (1 is the header)
     values: list[str]
+    # XLSX only: {column index: number format} of the cells whose number cannot be read as
+    # the sheet shows it; such a cell is refused if the register uses its column.
+    unreadable: dict[int, str] = field(default_factory=dict)
 
 
 def file_format(head: bytes) -> str:
@@ -42,9 +62,23 @@ def file_format(head: bytes) -> str:
     return "xlsx" if head.startswith(XLSX_MAGIC) else "csv"
 
 
+def _physical_lines(raw: BinaryIO) -> Iterator[bytes]:
+    """The file's lines, none held longer than a field may be (in UTF-8 bytes)."""
+    cap = 4 * settings.REGISTER_FIELD_MAX_CHARS + 2
+    number = 0
+    while line := raw.readline(cap + 1):
+        number += 1
+        if len(line) > cap:
+            raise RegisterFileError(
+                f"Line {number} is over {cap:,} bytes long (REGISTER_FIELD_MAX_CHARS): not a "
+                "register line"
+            )
+        yield line
+
+
 def _utf8_lines(raw: BinaryIO) -> Iterator[str]:
     offset = 0
-    for number, line in enumerate(raw, start=1):
+    for number, line in enumerate(_physical_lines(raw), start=1):
         start = 0
         if number == 1 and line.startswith(codecs.BOM_UTF8):
             start = len(codecs.BOM_UTF8)
@@ -74,7 +108,19 @@ def _delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
+def _refuse_other_kinds(raw: BinaryIO) -> None:
+    head = raw.read(16)
+    raw.seek(0)
+    for magic, message in OTHER_KINDS:
+        if head.startswith(magic):
+            raise RegisterFileError(message)
+
+
 def _csv_rows(raw: BinaryIO) -> Iterator[SourceRow]:
+    _refuse_other_kinds(raw)
+    # Set on each read: the limit is a setting, and csv's is one for the whole process.
+    limit = settings.REGISTER_FIELD_MAX_CHARS
+    csv.field_size_limit(limit)
     lines = _utf8_lines(raw)
     try:
         first = next(lines)
@@ -93,34 +139,22 @@ def _csv_rows(raw: BinaryIO) -> Iterator[SourceRow]:
         except StopIteration:
             return
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise RegisterFileError(
+                    f"Line {consumed + 1}: a field of over {limit:,} characters "
+                    "(REGISTER_FIELD_MAX_CHARS; quotes not closed?)"
+                ) from None
             raise RegisterFileError(f"Line {consumed + 1}: {exc} (quotes not closed?)") from None
         line, consumed = consumed + 1, reader.line_num
         yield SourceRow(line=line, values=values)
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value).upper()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a voter number Excel stored as a number
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
-    return str(value)
-
-
 def _xlsx_rows(raw: BinaryIO) -> Iterator[SourceRow]:
     try:
-        workbook = load_workbook(raw, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise RegisterFileError(f"The file is not an Excel .xlsx workbook ({exc})") from None
-    try:
-        sheet = workbook.worksheets[0]
-        for line, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield SourceRow(line=line, values=[_cell_text(value) for value in row])
-    finally:
-        workbook.close()
+        for row in xlsx_rows(raw):
+            yield SourceRow(line=row.line, values=row.values, unreadable=row.unreadable)
+    except WorkbookError as exc:
+        raise RegisterFileError(str(exc)) from None
 
 
 def source_rows(raw: BinaryIO, fmt: str) -> Iterator[SourceRow]:
@@ -129,3 +163,31 @@ def source_rows(raw: BinaryIO, fmt: str) -> Iterator[SourceRow]:
     for row in rows:
         if any(value.strip() for value in row.values):
             yield row
+
+
+def header_checked(header: SourceRow) -> list[str]:
+    """The header's names, refused if one holds a control character (a NUL, which the
+    database refuses in the record's list of headers, among them)."""
+    for index, name in enumerate(header.values):
+        if control := CONTROL.search(name):
+            raise RegisterFileError(
+                f"Line {header.line}, column {get_column_letter(index + 1)}: the header holds "
+                f"a control character (0x{ord(control.group()):02X}); "
+                f"correct the header and {SAVE_AS}"
+            )
+    return header.values
+
+
+def readable_fields(row: SourceRow, positions: dict[str, int]) -> None:
+    """Refuse a number the register would read otherwise than the sheet shows it, in a
+    column the register uses (a voter number shown as ``1.23E+09`` is not a voter number)."""
+    if not row.unreadable:
+        return
+    for name, index in positions.items():
+        if index in row.unreadable:
+            raise RegisterFileError(
+                f"Line {row.line}, column {get_column_letter(index + 1)} ({name}): a number "
+                f"with the format {row.unreadable[index]!r:.40}, which this import cannot "
+                "read as the sheet shows it. Format the column as Text (or as digits such as "
+                "0000000000) and upload the file again"
+            )
