@@ -168,3 +168,19 @@ def nested_forms(html: str) -> list[str]:
     parser.feed(html)
     parser.close()
     return parser.nested
+
+
+PASSWORD = "polling-day-2026"
+
+
+def logged_in_page(browser, live_server, user, address: str, *, width: int = 1280):
+    """A page ``width`` pixels wide, logged in through the login form as ``user`` (made with
+    the password ``PASSWORD``), at ``address``."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.set_default_timeout(30_000)
+    page.goto(f"{live_server.url}/admin/login/?next={address}")
+    page.fill("#id_username", user.get_username())
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_load_state()
+    return page
