@@ -58,8 +58,11 @@ def test_staff_publish_a_draft_run_with_the_run_pages_button(browser, live_serve
 
     draft, official = runs["draft"], runs["official"]
     page = logged_in_page(
-        browser, live_server, make_user("maria", STAFF, password=PASSWORD), run_address(draft)
+        browser, live_server, make_user("maria", STAFF, password=PASSWORD), run_address(official)
     )
+    expect(page.locator("#run-progress")).to_be_visible()
+    expect(page.locator("#publish-form")).to_have_count(0)  # official already
+    page.goto(live_server.url + run_address(draft))
     page.click("#publish-form button[type=submit]")
 
     expect(page.locator(".messagelist")).to_contain_text(
