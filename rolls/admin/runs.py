@@ -250,7 +250,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
 
     @admin.display(description="progress")
     def progress_label(self, run: Run) -> str:
-        """Done out of total, then what was made and the wall time."""
+        """Done out of total, then what was made and how long it took (or has run so far)."""
         if run.renders:
             done = format_html("{} / {} stations", run.stations_done, run.stations_total)
             made = f"{run.pages} pages"
@@ -258,9 +258,10 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
             done = format_html("{} / {} centers", run.centers_assigned, run.centers_total)
             made = "no PDFs"
         return format_html(
-            '{}<br><span class="rolls-note">{} · <span class="rolls-wall-time">{}</span></span>',
+            '{}<br><span class="rolls-note">{}<br>{}<span class="rolls-wall-time">{}</span></span>',
             done,
             made,
+            "took " if run.finished_at else "",
             self.wall_time(run),
         )
 
