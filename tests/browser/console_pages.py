@@ -184,3 +184,38 @@ def logged_in_page(browser, live_server, user, address: str, *, width: int = 128
     page.click("input[type=submit]")
     page.wait_for_load_state()
     return page
+
+
+class ContentLinks(HTMLParser):
+    """The addresses the page's content links to (not the header's nor the sidebar's)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside = 0  # depth inside #content, 0 outside
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if self.inside:
+            self.inside += tag not in VOID_ELEMENTS
+        elif attributes.get("id") == "content":
+            self.inside = 1
+        if self.inside and tag == "a" and attributes.get("href"):
+            self.links.append(attributes["href"])
+
+    def handle_endtag(self, tag):
+        if self.inside and tag not in VOID_ELEMENTS:
+            self.inside -= 1
+
+
+VOID_ELEMENTS = {
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+    "track", "wbr",
+}  # fmt: skip
+
+
+def content_links(html: str) -> list[str]:
+    parser = ContentLinks()
+    parser.feed(html)
+    parser.close()
+    return parser.links
