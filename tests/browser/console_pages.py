@@ -18,7 +18,7 @@ from django_celery_results.models import TaskResult
 from elections.models import Election, PollingCenter, RegisterImport, Voter
 from elections.services.registers.imports import register_import_preview
 from elections.services.registers.records import register_import_create
-from rolls.models import Benchmark, Download, DownloadKind, Run, Station
+from rolls.models import Benchmark, Download, DownloadKind, Run, RunTask, Station
 from rolls.services.publication import run_publish
 from rolls.services.schedules import SchedulePreset, roll_schedule_save
 from tests.elections.registers import csv_bytes
@@ -63,6 +63,10 @@ def console_records() -> ConsoleRecords:
         name=roll.path.rsplit("/", 1)[-1],
         ip_address="127.0.0.1",
     )
+    # Worker names as a cluster gives them: one long word.
+    long_worker = "celery@roll-worker-7f9c8d5b4-xk2p4.election-console.internal"
+    TaskResult.objects.filter(worker="w2@host").update(worker=long_worker)
+    RunTask.objects.filter(worker="w2@host").update(worker=long_worker)
     register = csv_bytes(
         [["0001", "Martin", "Paul", "A", "A School"], ["0002", "Durand", "Léa", "Z9", "New Hall"]]
     )
