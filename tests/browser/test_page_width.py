@@ -42,6 +42,20 @@ OVERFLOW = """() => {
       found.push(`${name} ${Math.max(table.offsetWidth, box.scrollWidth)} > ${box.clientWidth}`);
     }
   }
+  // The page's buttons float over the title's line: a long title ran under them.
+  const tools = document.querySelector('#content .object-tools');
+  if (tools && tools.offsetParent) {
+    const box = tools.getBoundingClientRect();
+    for (const title of document.querySelectorAll('#content h1, #content h2')) {
+      const line = title.getBoundingClientRect();
+      const range = document.createRange();
+      range.selectNodeContents(title);
+      const text = range.getBoundingClientRect();
+      const overlaps = text.right > box.left && text.left < box.right
+        && line.bottom > box.top && line.top < box.bottom;
+      if (overlaps) found.push(`title under the buttons: ${title.innerText.slice(0, 40)}`);
+    }
+  }
   return found;
 }"""
 
