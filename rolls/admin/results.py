@@ -203,7 +203,9 @@ class RunTaskResultAdmin(TaskResultAdmin):
         if run_id is None:
             return "—"
         return format_html(
-            '<a href="{}">Run {}</a>', reverse("admin:rolls_run_change", args=[run_id]), run_id
+            '<a class="rolls-nowrap" href="{}">Run {}</a>',
+            reverse("admin:rolls_run_change", args=[run_id]),
+            run_id,
         )
 
     @admin.display(description="started", ordering="date_started")
