@@ -16,7 +16,7 @@ import pytest
 from django_celery_beat.models import PeriodicTask
 
 from elections.models import Voter
-from rolls.models import Run, RunStatus, Station
+from rolls.models import Benchmark, Run, RunStatus, Station
 from rolls.services.publication import run_publish
 from rolls.strategies import DEFAULT_STRATEGY
 from tests.browser.console_pages import PASSWORD, logged_in_page
@@ -86,6 +86,41 @@ def test_staff_generate_rolls_from_the_elections_list(staff_page, live_server, o
         "admin:maria",
     )
     assert run.status == RunStatus.QUEUED
+
+
+def test_staff_generate_rolls_for_one_center_from_the_centers_list(staff_page, official, workers):
+    from playwright.sync_api import expect
+
+    center = official.election.centers.get(code="B")
+    page = staff_page("/admin/elections/pollingcenter/")
+    page.check(f'input[name="_selected_action"][value="{center.pk}"]')
+    page.select_option('select[name="action"]', "generate_rolls_for_centers")
+    page.click('button[name="index"]')
+    page.check(f'input[name="strategy"][value="{DEFAULT_STRATEGY}"]')
+    page.click("#generate-rolls-form input[type=submit]")
+
+    page.wait_for_url(re.compile(r"/admin/rolls/run/\d+/change/$"))
+    run = Run.objects.exclude(pk=official.pk).get(election=official.election)
+    expect(page.locator(".messagelist")).to_contain_text(f"Run {run.pk} queued")
+    assert run.center_ids == [center.pk] and run.started_by == "admin:maria"
+
+
+def test_staff_start_a_benchmark_from_the_elections_list(staff_page, official, workers):
+    from playwright.sync_api import expect
+
+    pair = ["all_in_one", DEFAULT_STRATEGY]
+    page = staff_page(ELECTIONS)
+    choose_action(page, official.election_id, "benchmark_strategies")
+    for box in page.locator('#benchmark-strategies input[name="strategies"]').all():
+        box.set_checked(box.get_attribute("value") in pair)
+    page.fill('input[name="repeats"]', "2")
+    page.click("#benchmark-form input[type=submit]")
+
+    page.wait_for_url(re.compile(r"/admin/rolls/benchmark/\d+/"))
+    benchmark = Benchmark.objects.get(election=official.election)
+    expect(page.locator("h1")).to_contain_text(f"Benchmark {benchmark.pk}")
+    assert sorted(benchmark.strategies) == sorted(pair)
+    assert (benchmark.repeats, benchmark.started_by) == (2, "admin:maria")
 
 
 def test_staff_schedule_nightly_rolls_from_the_elections_list(staff_page, official):
