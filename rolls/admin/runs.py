@@ -108,14 +108,14 @@ def results_url(run_id: int) -> str:
 @admin.register(Run)
 class RunAdmin(RollActionPermissions, admin.ModelAdmin):
     actions = ["publish_runs", "verify_files", "mark_stale_failed", "resume_runs"]
+    # Eight columns fit a 1280 px window beside the sidebar and filters only two by two:
+    # a run's roll set sits under its status, its wall time under its progress.
     list_display = [
         "run_label",
         "status_and_results",
-        "roll_set",
         "election",
         "strategy_label",
         "queued_by",
-        "wall_time",
         "progress_label",
     ]
     list_display_links = ["run_label"]
@@ -262,10 +262,12 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
 
     @admin.display(description="status", ordering="status")
     def status_and_results(self, run: Run) -> str:
-        """The list's status cell also links to the run's task results (saves a column)."""
+        """The list's status cell also shows the run's roll set and links to its task
+        results (saves two columns)."""
         return format_html(
-            '{}<br><a class="rolls-note" href="{}">task results</a>',
+            '{}<br>{}<br><a class="rolls-note" href="{}">task results</a>',
             status_badge(run),
+            set_badge(run),
             results_url(run.pk),
         )
 
@@ -273,7 +275,8 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
     def queued_by(self, run: Run) -> str:
         return format_html(
             '<span class="rolls-nowrap">{}</span><br><span class="rolls-note">by {}</span>',
-            f"{timezone.localtime(run.queued_at):%b %d, %H:%M:%S}",
+            # To the minute: the run's page has the second (and the list fits a laptop).
+            f"{timezone.localtime(run.queued_at):%b %d, %H:%M}",
             run.started_by,
         )
 
@@ -286,19 +289,21 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
         text = format_duration(seconds)
         return text if run.finished_at else f"{text} so far"
 
-    @admin.display(description="done / total")
+    @admin.display(description="progress")
     def progress_label(self, run: Run) -> str:
+        """Done out of total, then what was made and how long it took (or has run so far)."""
         if run.renders:
-            return format_html(
-                '{} / {} stations<br><span class="rolls-note">{} pages</span>',
-                run.stations_done,
-                run.stations_total,
-                run.pages,
-            )
+            done = format_html("{} / {} stations", run.stations_done, run.stations_total)
+            made = f"{run.pages} pages"
+        else:
+            done = format_html("{} / {} centers", run.centers_assigned, run.centers_total)
+            made = "no PDFs"
         return format_html(
-            '{} / {} centers<br><span class="rolls-note">no PDFs</span>',
-            run.centers_assigned,
-            run.centers_total,
+            '{}<br><span class="rolls-note">{}<br>{}<span class="rolls-wall-time">{}</span></span>',
+            done,
+            made,
+            "took " if run.finished_at else "",
+            self.wall_time(run),
         )
 
     @admin.display(description="roll set")

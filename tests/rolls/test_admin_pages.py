@@ -174,7 +174,7 @@ def test_a_failed_runs_duration_is_the_same_number_on_every_surface(staff_client
     progress = staff_client.get(reverse("admin:rolls_run_progress", args=[run.pk])).json()
 
     assert header == wall == line == progress["elapsed"] == "3.0 s"
-    assert '<td class="field-wall_time">3.0 s</td>' in listing
+    assert '<span class="rolls-wall-time">3.0 s</span>' in listing
     # The end line is at the end of the last bar, not before it.
     assert progress["elapsed_seconds"] == 3.0
 
