@@ -4,11 +4,13 @@ from rolls.models.reprint import Reprint, ReprintOutcome
 from rolls.models.run import (
     ACTIVE_STATUSES,
     CENTER_LIST_STATION,
+    DEFAULT_PURPOSE,
     AssignmentMode,
     DocumentKind,
     RollFile,
     Run,
     RunCenter,
+    RunPurpose,
     RunStatus,
     SetStatus,
 )
@@ -18,6 +20,7 @@ from rolls.models.task import ENDED_TASK_STATES, RunTask, TaskState
 __all__ = [
     "ACTIVE_STATUSES",
     "CENTER_LIST_STATION",
+    "DEFAULT_PURPOSE",
     "ENDED_TASK_STATES",
     "AssignmentMode",
     "Benchmark",
@@ -31,6 +34,7 @@ __all__ = [
     "RollFile",
     "Run",
     "RunCenter",
+    "RunPurpose",
     "RunStatus",
     "RunTask",
     "SetStatus",

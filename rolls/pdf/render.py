@@ -82,7 +82,13 @@ def is_right_to_left(language: str) -> bool:
 
 
 def _provenance(header: RollHeader) -> str:
-    return provenance_line(header.run_id, header.generated_at, header.fingerprint)
+    line = provenance_line(header.run_id, header.generated_at, header.fingerprint)
+    purpose = clean(header.purpose)
+    if not purpose:
+        return line
+    # Its own line above the provenance (the footer keeps line breaks: roll.css), so that
+    # neither is cut to share one line.
+    return fit_text(purpose, 118, 8) + ("\n" + line if line else "")
 
 
 def provenance_line(
