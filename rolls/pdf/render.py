@@ -82,13 +82,19 @@ def is_right_to_left(language: str) -> bool:
 
 
 def _provenance(header: RollHeader) -> str:
-    line = provenance_line(header.run_id, header.generated_at, header.fingerprint)
-    purpose = clean(header.purpose)
+    return with_purpose(
+        header.purpose, provenance_line(header.run_id, header.generated_at, header.fingerprint)
+    )
+
+
+def with_purpose(purpose: str, provenance: str) -> str:
+    """The footer of every page: what the run was generated for, on its own line above the
+    provenance (the footers keep line breaks: roll.css, documents.css), so that neither is
+    cut to share one line. No purpose (a run made before purposes existed): the provenance."""
+    purpose = clean(purpose)
     if not purpose:
-        return line
-    # Its own line above the provenance (the footer keeps line breaks: roll.css), so that
-    # neither is cut to share one line.
-    return fit_text(purpose, 118, 8) + ("\n" + line if line else "")
+        return provenance
+    return fit_text(purpose, 118, 8) + ("\n" + provenance if provenance else "")
 
 
 def provenance_line(

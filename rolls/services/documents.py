@@ -89,6 +89,8 @@ def _provenance(run: Run, center_id: int) -> tuple[datetime.datetime | None, str
 
 def center_header(*, run: Run, station: Station) -> CenterHeader:
     generated_at, fingerprint = _provenance(run, station.center_id)
+    with translation.override(station.election.language):
+        purpose, _ = printed_purpose(run, station.election.name)
     return CenterHeader(
         election_name=station.election.name,
         polling_date=station.election.polling_date,
@@ -98,6 +100,7 @@ def center_header(*, run: Run, station: Station) -> CenterHeader:
         generated_at=generated_at,
         fingerprint=fingerprint,
         language=station.election.language,
+        purpose=purpose,
     )
 
 

@@ -124,9 +124,10 @@ def test_a_published_final_runs_pages_never_say_draft_provisional_or_not_officia
             page = normalized(text)
             found = [word for word in NEVER_ON_A_FINAL_SET if word in page]
             assert not found, f"{document.path} page {number}: {found}"
-    # Every page of every roll, the cover included, says the purpose, the run and the split.
+    # Every page of every roll (the cover included), door sign and center list says the
+    # purpose, the run and the split.
     split = run.run_centers.get().fingerprint[:12]
-    for _, pages in page_texts(run, "roll"):
+    for _, pages in documents:
         for text in pages:
             assert has_words(text, FINAL_WORDS[language])
             assert str(run.pk) in text and split in text
@@ -143,6 +144,7 @@ def test_a_provisional_runs_cover_and_every_page_say_provisional(private_media, 
         cover = normalized(pages[0])
         # In the box on the cover and in the footer of every page.
         assert cover.count(normalized(PROVISIONAL_WORDS[language])) == 2
+    for _, pages in page_texts(run):  # rolls, door signs and the center list
         for text in pages:
             assert normalized(PROVISIONAL_WORDS[language]) in normalized(text)
             assert str(run.pk) in text and split in text
