@@ -9,14 +9,15 @@ Once the document is laid out, its placeholder image is swapped for a ``RowText`
 WeasyPrint then draws where the image would be: after the box's background, in page order,
 so the text a reader extracts still runs header, column heads, rows, footer.
 
-``RowText`` draws each row as one Pango line, in the same fonts, language, size and colour
-the stylesheet gives the rows, through WeasyPrint's own glyph drawing (so fonts are embedded,
-subset and mapped back to text exactly as for the rest of the page), on the baseline
-WeasyPrint's own line box would have. Why: laid out as lines of a ``<pre>``, every row was a
-line box with its text boxes to cascade, split and position, and for ``white-space: pre`` the
-rest of the page's text was shaped again for every line. Drawn like this, with the header
-repeated, a 500-voter station takes about 60% of the time it took
-(``python -m rolls.pdf.bench``).
+``RowText`` draws each row as one Pango line (a row whose name had to be fitted, rows.py, as
+its numbers and then its name's lines at their smaller size, centred in the row), in the
+same fonts, language, size and colour the stylesheet gives the rows, through WeasyPrint's
+own glyph drawing (so fonts are embedded, subset and mapped back to text exactly as for the
+rest of the page), on the baseline WeasyPrint's own line box would have. Why: laid out as
+lines of a ``<pre>``, every row was a line box with its text boxes to cascade, split and
+position, and for ``white-space: pre`` the rest of the page's text was shaped again for
+every line. Drawn like this, with the header repeated, a 500-voter station takes about 60%
+of the time it took (``python -m rolls.pdf.bench``).
 
 This reaches into WeasyPrint's drawing internals (``draw_first_line``, ``Layout``,
 ``strut``), as WeasyPrint's own SVG text does: the version is pinned in the lock file, and the
@@ -91,9 +92,9 @@ class RowText:
         emojis = []
         stream.begin_text()
         for index, row in enumerate(self.lines):
-            if not row.strip():
-                continue
             fitted = row if isinstance(row, FittedRow) else None
+            if fitted is None and not row.strip():
+                continue
             layout.set_text(fitted.numbers if fitted else row)
             x = self.inset
             if self.rtl:

@@ -72,9 +72,6 @@ class FittedRow:
     size_pt: float
     name_at: float
 
-    def strip(self) -> str:
-        return self.numbers  # a row is never blank (painting.py skips blank lines)
-
 
 Row = str | FittedRow
 
