@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from rolls.pdf import ROWS_PER_PAGE, RollVoter, expected_pages, layout, render_station_roll
 from rolls.pdf.fitting import FLOOR_PT, ONE_LINE_FLOOR_PT, fit_name, wrap
 from rolls.pdf.metrics import text_width
+from rolls.pdf.render import door_name
 from rolls.pdf.rows import FittedRow, roll_pages
 from rolls.pdf.text import display_name
 from tests.rolls.test_pdf import ARABIC, header_for, number
@@ -178,3 +179,17 @@ def test_long_names_read_back_whole_inside_their_rows_and_clear_of_the_signature
             assert nfc("".join(w[4] for w in lines)) == nfc(expected.replace(" ", ""))
     # The page still holds its rows where the plain ones are: 40 rows a page, unchanged.
     assert len(voters) < ROWS_PER_PAGE
+
+
+@pytest.mark.parametrize("name", [ISSUE, *LONGEST[1:4], LONGEST[5]])
+def test_the_covers_door_range_prints_the_longest_names_whole_on_one_cover_page(name):
+    voters = voters_of([SHORT, name])
+    shown = display_name(*name)
+    rendered = render_station_roll(header_for(voters, last_voter=shown), voters)
+    reader = PdfReader(io.BytesIO(rendered.pdf))
+    assert rendered.pages == len(reader.pages) == 2  # the cover did not spill over
+    cover = nfc("".join(reader.pages[0].extract_text().split()))
+    assert nfc("".join(shown.split())) in cover and "\u2026" not in cover
+    if len(shown) == 120:
+        assert door_name(shown).size != "16.0pt"  # smaller, not cut
+    assert door_name("Abbott, Anne").size == "16.0pt"
