@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rolls import tasks
-from rolls.models import AssignmentMode, Benchmark, Run
+from rolls.models import DEFAULT_PURPOSE, AssignmentMode, Benchmark, Run
 from rolls.services import recovery
 from rolls.services.benchmarks import (
     BenchmarkRefused,
@@ -54,6 +54,7 @@ def run_start(
     started_by: str,
     center_ids: Iterable[int] | None = None,
     mode: str = AssignmentMode.BALANCED,
+    purpose: str = DEFAULT_PURPOSE,
     changed_only: bool = False,
     launch: Launcher | None = None,
     benchmark_id: int | None = None,
@@ -65,6 +66,8 @@ def run_start(
     the run is written (a second's wait at most, outside the run's row); a run launched in
     process (``launch``) records that instead, its tasks never reach a worker.
 
+    ``purpose``: what the rolls are for (``RunPurpose``), printed on every page; only final
+    rolls can be published. Callers that do not ask staff get ``DEFAULT_PURPOSE`` (final).
     ``changed_only``: first carry every center that is unchanged since the official set over
     from it (see :mod:`rolls.services.carry_over`); the canvas then covers the others only.
     ``launch`` replaces queuing the canvas (tests that apply tasks in-process)."""
@@ -80,6 +83,7 @@ def run_start(
         started_by=started_by,
         center_ids=center_ids,
         mode=mode,
+        purpose=purpose,
         changed_only=changed_only,
         template_version=template_version(),
         worker_setup=setup,

@@ -11,6 +11,7 @@ from celery import shared_task
 
 from elections.models import Election
 from rolls.launch import run_start
+from rolls.models import DEFAULT_PURPOSE
 from rolls.services.runs import RunRefused
 from rolls.services.schedules import SCHEDULE_TASK
 
@@ -21,10 +22,16 @@ class ScheduleError(ValueError):
 
 @shared_task(name=SCHEDULE_TASK, bind=True, queue_kind="db")
 def start_scheduled_run(
-    self, election: str = "", strategy: str = "", mode: str = "balanced", changed_only=False
+    self,
+    election: str = "",
+    strategy: str = "",
+    mode: str = "balanced",
+    changed_only=False,
+    purpose: str = DEFAULT_PURPOSE,
 ) -> dict:
     """What django-celery-beat schedules call. Bad kwargs (hand-edited in the admin) fail
-    this one task with a clear message in its TaskResult; beat itself keeps running."""
+    this one task with a clear message in its TaskResult; beat itself keeps running.
+    ``purpose`` (provisional or final) defaults to final rolls, as runs were before it."""
     headers = getattr(self.request, "headers", None) or {}
     schedule = (
         getattr(self.request, "periodic_task_name", None)
@@ -44,8 +51,15 @@ def start_scheduled_run(
             strategy=strategy,
             started_by=f"schedule:{schedule}",
             mode=mode,
+            purpose=purpose,
             changed_only=changed_only,
         )
     except RunRefused as exc:
         raise ScheduleError(f"Schedule {schedule!r}: {exc}") from None
-    return {"run": run.pk, "election": target.slug, "strategy": strategy, "schedule": schedule}
+    return {
+        "run": run.pk,
+        "election": target.slug,
+        "strategy": strategy,
+        "purpose": run.purpose,
+        "schedule": schedule,
+    }

@@ -100,6 +100,7 @@ def _start_runs(
                 mode=mode,
                 started_by=started_by,
                 center_ids=plan.center_ids,
+                purpose=form.cleaned_data["purpose"],
                 changed_only=form.cleaned_data.get("changed_only", False),
             )
         except RunRefused as exc:
@@ -217,6 +218,7 @@ def schedule_roll_generation(modeladmin, request: HttpRequest, queryset: QuerySe
                     every_minutes=data["every_minutes"],
                     enabled=data["enabled"],
                     changed_only=data.get("changed_only", False),
+                    purpose=data["purpose"],
                 )
             except ScheduleRefused as exc:
                 modeladmin.message_user(

@@ -6,7 +6,7 @@ import datetime
 
 from django import forms
 
-from rolls.models import AssignmentMode
+from rolls.models import DEFAULT_PURPOSE, AssignmentMode, RunPurpose
 from rolls.services.schedules import SchedulePreset, schedulable_strategies
 from rolls.strategies import DEFAULT_STRATEGY, STRATEGIES
 
@@ -37,7 +37,20 @@ class RunChoiceForm(forms.Form):
     )
 
 
-GenerateRollsForm = RunChoiceForm
+# What staff may generate rolls for (the legacy drafts are a record of the past only).
+PURPOSE_CHOICES = [(p.value, p.label) for p in (RunPurpose.PROVISIONAL, RunPurpose.FINAL)]
+
+
+class GenerateRollsForm(RunChoiceForm):
+    # No initial choice: every page prints it and it never changes, so staff choose it.
+    purpose = forms.ChoiceField(
+        label="Purpose",
+        choices=PURPOSE_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose what the rolls are for: it is printed on every page.",
+        },
+    )
 
 
 class ScheduleRollsForm(RunChoiceForm):
@@ -45,6 +58,13 @@ class ScheduleRollsForm(RunChoiceForm):
     strategy = forms.ChoiceField(
         choices=lambda: [(name, name) for name in schedulable_strategies()],
         initial=DEFAULT_STRATEGY,
+    )
+    # A schedule saved before purposes existed generates final rolls: the form opens so.
+    purpose = forms.ChoiceField(
+        label="Purpose",
+        choices=PURPOSE_CHOICES,
+        initial=DEFAULT_PURPOSE,
+        widget=forms.RadioSelect,
     )
     preset = forms.ChoiceField(
         label="When",

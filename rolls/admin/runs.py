@@ -26,7 +26,7 @@ from rolls.admin.exports import run_export_view
 from rolls.admin.run_page import run_page_context, wrappable
 from rolls.formatting import format_duration
 from rolls.launch import run_resume
-from rolls.models import Run, RunStatus, Station
+from rolls.models import Run, RunPurpose, RunStatus, Station
 from rolls.selectors import run_wall_seconds
 from rolls.selectors.changes import official_run, run_changes
 from rolls.selectors.runs import run_downloads, run_roll_files
@@ -128,7 +128,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
     list_per_page = 50
     fieldsets = [
         ("Run", {"fields": ["election_link", "strategy", "assignment_mode", "status_label"]}),
-        ("Roll set", {"fields": ["roll_set", "published_label", "superseded_label"]}),
+        ("Roll set", {"fields": ["purpose", "roll_set", "published_label", "superseded_label"]}),
         (
             "Who and when",
             {"fields": ["started_by_label", "queued_label", "started_label", "finished_label"]},
@@ -140,6 +140,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
         ("Celery", {"fields": ["root_task_id"]}),
     ]
     readonly_fields = [
+        "purpose",
         "roll_set",
         "published_label",
         "superseded_label",
@@ -408,7 +409,9 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
                     "can_publish": request.user.has_perm(PUBLISH_ROLLS)
                     and run.status == RunStatus.SUCCEEDED
                     and run.renders
+                    and RunPurpose(run.purpose).publishable
                     and not run.is_published,
+                    "legacy_words": run.purpose == RunPurpose.DRAFT_LEGACY,
                     "publish_url": reverse("admin:rolls_run_publish", args=[run.pk]),
                     "can_verify": request.user.has_perm(DOWNLOAD_ROLLS) and run.renders,
                     "damaged_count": damaged_count(run),

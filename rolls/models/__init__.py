@@ -4,12 +4,14 @@ from rolls.models.reprint import Reprint, ReprintOutcome
 from rolls.models.run import (
     ACTIVE_STATUSES,
     CENTER_LIST_STATION,
+    DEFAULT_PURPOSE,
     AssignmentMode,
     DocumentKind,
     FileDamage,
     RollFile,
     Run,
     RunCenter,
+    RunPurpose,
     RunStatus,
     SetStatus,
 )
@@ -19,6 +21,7 @@ from rolls.models.task import ENDED_TASK_STATES, RunTask, TaskState
 __all__ = [
     "ACTIVE_STATUSES",
     "CENTER_LIST_STATION",
+    "DEFAULT_PURPOSE",
     "ENDED_TASK_STATES",
     "AssignmentMode",
     "Benchmark",
@@ -33,6 +36,7 @@ __all__ = [
     "RollFile",
     "Run",
     "RunCenter",
+    "RunPurpose",
     "RunStatus",
     "RunTask",
     "SetStatus",

@@ -44,6 +44,42 @@ class SetStatus(models.TextChoices):
     IN_PROGRESS = "in progress", "In progress"
 
 
+class RunPurpose(models.TextChoices):
+    """What staff generated a run for, chosen when they start it and printed on every page.
+
+    It never changes after printing, unlike the set's status (a final run becomes official,
+    then superseded): so the pages say what they were made for, never whether they are official.
+    """
+
+    PROVISIONAL = "provisional", "Provisional lists for public display and checking"
+    FINAL = "final", "Final rolls for polling day"
+    # Runs made before purposes existed: their covers print "Draft roll set ... not the
+    # official set ... when printed". They stay publishable, as they were, so that official
+    # sets already out are not broken, and their reprints print those same words.
+    DRAFT_LEGACY = "draft-legacy", "Draft (printed before purposes existed)"
+
+    @classmethod
+    def checked(cls, purpose: str) -> RunPurpose:
+        """``purpose`` as a member staff may choose, or ValueError naming the choices."""
+        choosable = (cls.PROVISIONAL, cls.FINAL)
+        if purpose not in choosable:
+            raise ValueError(
+                f"Unknown purpose {purpose!r}; choose {' or '.join(c.value for c in choosable)}"
+            )
+        return cls(purpose)
+
+    @property
+    def publishable(self) -> bool:
+        """Only rolls made for polling day become the official set (and the legacy drafts,
+        which could be published before purposes existed)."""
+        return self is not RunPurpose.PROVISIONAL
+
+
+# Runs started without naming a purpose (manage.py queue_task, schedules, benchmarks) are
+# final rolls, as every run was publishable before purposes existed; the admin form asks.
+DEFAULT_PURPOSE = RunPurpose.FINAL
+
+
 class RunQuerySet(models.QuerySet):
     def with_last_task_end(self) -> RunQuerySet:
         """Each run with ``last_task_ended_at``, for its duration (``run_wall_seconds``)."""
@@ -99,6 +135,12 @@ class Run(models.Model):
     )
     renders = models.BooleanField(default=True, help_text="False for assignment-only strategies.")
     status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    purpose = models.CharField(
+        max_length=20,
+        choices=RunPurpose.choices,
+        default=DEFAULT_PURPOSE,
+        help_text="What the rolls are for, printed on every page; only final rolls are published.",
+    )
     started_by = models.CharField(
         max_length=200, help_text="admin:USERNAME, cli, or schedule:SCHEDULE NAME"
     )

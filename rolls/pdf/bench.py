@@ -69,7 +69,8 @@ def synthetic_header(voters: Sequence[RollVoter], language: str = "en") -> RollH
         run_id=12,
         generated_at=datetime.datetime(2026, 6, 1, 10, 5, tzinfo=datetime.UTC),
         fingerprint="3f9a1b2c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8",
-        set_status="Draft: run 12, not the official roll set",
+        purpose="Final rolls for polling day",
+        set_status="Final rolls for polling day",
     )
 
 

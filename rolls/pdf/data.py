@@ -31,7 +31,13 @@ class RollHeader:
     run_id: int | None = None
     generated_at: datetime.datetime | None = None  # timezone-aware; printed in UTC
     fingerprint: str = ""  # hex digest of the station's split; its first characters print
-    set_status: str = ""  # cover only, e.g. "Draft: run 12, not the official roll set"
+    # What the run was generated for, in the election's language ("Final rolls for polling
+    # day"): printed on every page, above the provenance. It never changes after printing, as
+    # a set's status does. Empty for the runs made before purposes existed.
+    purpose: str = ""
+    # A box on the cover. For a run of a purpose: that purpose. For the runs made before
+    # purposes existed: the words their covers always carried (reprints print them again).
+    set_status: str = ""
     # The election's language: the labels, the date format and, for Arabic, right to left.
     language: str = "en"
 

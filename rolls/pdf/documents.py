@@ -18,7 +18,13 @@ from django.utils import translation
 
 from rolls.pdf import metrics
 from rolls.pdf.data import RenderedRoll, expected_pages
-from rolls.pdf.render import RollLayoutError, fit_text, provenance_line, thread_stylesheet
+from rolls.pdf.render import (
+    RollLayoutError,
+    fit_text,
+    provenance_line,
+    thread_stylesheet,
+    with_purpose,
+)
 from rolls.pdf.text import clean
 
 SIGN_TEMPLATE = "rolls/sign.html"
@@ -49,6 +55,7 @@ class CenterHeader:
     generated_at: datetime.datetime | None = None  # the run's start, as on its rolls
     fingerprint: str = ""  # the center's split
     language: str = ""  # an election language code; empty: the console's default
+    purpose: str = ""  # what the run was generated for, as its rolls print it
 
 
 def list_pages(stations: int) -> int:
@@ -69,7 +76,10 @@ def _context(header: CenterHeader) -> dict:
         "center_name": fit_text(clean(header.center_name), 180, 16, lines=2),
         "center_code": fit_text(clean(header.center_code), 80, 16),
         "polling_date": header.polling_date,
-        "provenance": provenance_line(header.run_id, header.generated_at, header.fingerprint),
+        "provenance": with_purpose(
+            header.purpose,
+            provenance_line(header.run_id, header.generated_at, header.fingerprint),
+        ),
         "font_family": metrics.css_font_family(),
     }
 

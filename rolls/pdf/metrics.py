@@ -1,7 +1,8 @@
 """Widths of text in the roll's fonts, in em, to fit names to their column.
 
 Each roll row is one line of text drawn as is (painting.py): nothing clips a long name, so
-it has to be cut to the column width before it is drawn. Counting characters would have to
+it has to be fitted to the column width before it is drawn (fitting.py: smaller, then
+wrapped; header texts are cut, text.truncate). Counting characters would have to
 assume the widest glyph (``W`` is almost 1 em) and cut ordinary long names; the fonts' own advance
 widths let a name use the whole column while staying short of the signature box.
 

@@ -9,14 +9,15 @@ Once the document is laid out, its placeholder image is swapped for a ``RowText`
 WeasyPrint then draws where the image would be: after the box's background, in page order,
 so the text a reader extracts still runs header, column heads, rows, footer.
 
-``RowText`` draws each row as one Pango line, in the same fonts, language, size and colour
-the stylesheet gives the rows, through WeasyPrint's own glyph drawing (so fonts are embedded,
-subset and mapped back to text exactly as for the rest of the page), on the baseline
-WeasyPrint's own line box would have. Why: laid out as lines of a ``<pre>``, every row was a
-line box with its text boxes to cascade, split and position, and for ``white-space: pre`` the
-rest of the page's text was shaped again for every line. Drawn like this, with the header
-repeated, a 500-voter station takes about 60% of the time it took
-(``python -m rolls.pdf.bench``).
+``RowText`` draws each row as one Pango line (a row whose name had to be fitted, rows.py, as
+its numbers and then its name's lines at their smaller size, centred in the row), in the
+same fonts, language, size and colour the stylesheet gives the rows, through WeasyPrint's
+own glyph drawing (so fonts are embedded, subset and mapped back to text exactly as for the
+rest of the page), on the baseline WeasyPrint's own line box would have. Why: laid out as
+lines of a ``<pre>``, every row was a line box with its text boxes to cascade, split and
+position, and for ``white-space: pre`` the rest of the page's text was shaped again for
+every line. Drawn like this, with the header repeated, a 500-voter station takes about 60%
+of the time it took (``python -m rolls.pdf.bench``).
 
 This reaches into WeasyPrint's drawing internals (``draw_first_line``, ``Layout``,
 ``strut``), as WeasyPrint's own SVG text does: the version is pinned in the lock file, and the
@@ -27,7 +28,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from rolls.pdf.fitting import LEADING
+from rolls.pdf.rows import FittedRow, Row
+
 ROWS_CLASS = "rows"
+PX_PER_PT = 96 / 72
+PX_PER_MM = 96 / 25.4
 HEADS_CLASS = "heads"
 # What the rows' <img> loads until its text is drawn instead: an empty SVG (WeasyPrint needs
 # an image to make a replaced box; a failed load would print the alt text instead, and the
@@ -61,7 +67,7 @@ class RowText:
     roll, whose lines are right-aligned) in CSS pixels; ``row_height`` the pitch of the tile.
     """
 
-    def __init__(self, lines: Sequence[str], *, inset: float, row_height: float, rtl: bool):
+    def __init__(self, lines: Sequence[Row], *, inset: float, row_height: float, rtl: bool):
         self.lines = lines
         self.inset = inset
         self.row_height = row_height
@@ -81,24 +87,77 @@ class RowText:
                 f"rows line height {line_height:.3f}px, tile row {self.row_height:.3f}px"
             )
         layout = Layout(style)
+        smaller = _SmallerText(style)
         stream.set_color(style["color"])
         emojis = []
         stream.begin_text()
-        for index, text in enumerate(self.lines):
-            if not text.strip():
+        for index, row in enumerate(self.lines):
+            fitted = row if isinstance(row, FittedRow) else None
+            if fitted is None and not row.strip():
                 continue
-            layout.set_text(text)
+            layout.set_text(fitted.numbers if fitted else row)
             x = self.inset
             if self.rtl:
                 x = concrete_width - self.inset - _line_width(layout, style)
             y = index * line_height + baseline
-            emojis.append((x, y, _draw_line(stream, layout, style, x, y)))
+            emojis.append((x, y, style, _draw_line(stream, layout, style, x, y)))
+            if fitted:  # right after its numbers: the text reads back row by row
+                top = index * line_height
+                emojis.extend(
+                    smaller.draw(stream, fitted, top, line_height, y, concrete_width, self.rtl)
+                )
         stream.end_text()
         # Colour glyphs (a system fallback font may be an emoji font) are images of their own.
-        for x, y, drawn in emojis:
+        for x, y, drawn_style, drawn in emojis:
             if drawn:
-                draw_emojis(stream, style, x, y, drawn)
+                draw_emojis(stream, drawn_style, x, y, drawn)
+        smaller.deactivate()
         layout.deactivate()
+
+
+class _SmallerText:
+    """The names of fitted rows: a layout per size, made the first time a page needs it."""
+
+    def __init__(self, style):
+        self.style = style
+        self.sizes: dict[float, tuple] = {}
+
+    def _at(self, size_pt: float) -> tuple:
+        from weasyprint.text.line_break import Layout, first_line_metrics
+
+        if size_pt not in self.sizes:
+            style = self.style.copy()
+            style["font_size"] = size_pt * PX_PER_PT
+            # As strut() measures the rows' own line (not through it: its cache ignores the
+            # line height); the measuring layout is spent by it.
+            measuring = Layout(style)
+            measuring.set_text(" ")
+            line, _ = measuring.get_first_line()
+            *_, height, baseline = first_line_metrics(
+                line, "", measuring, resume_at=None, space_collapse=False, style=style
+            )
+            self.sizes[size_pt] = (Layout(style), style, height, baseline)
+        return self.sizes[size_pt]
+
+    def draw(self, stream, row: FittedRow, top, row_height, row_baseline, width, rtl: bool):
+        """Draw the name lines of *row*, whose stripe starts at *top*: one line on the row's
+        baseline, more centred in the row; the colour glyphs drawn, for draw_emojis."""
+        layout, style, height, baseline = self._at(row.size_pt)
+        pitch = row.size_pt * LEADING * PX_PER_PT
+        count = len(row.name_lines)
+        first = top + (row_height - count * pitch) / 2 + (pitch - height) / 2 + baseline
+        edge = row.name_at * PX_PER_MM
+        drawn = []
+        for number, text in enumerate(row.name_lines):
+            layout.set_text(text)
+            x = width - edge - _line_width(layout, style) if rtl else edge
+            y = row_baseline if count == 1 else first + number * pitch
+            drawn.append((x, y, style, _draw_line(stream, layout, style, x, y)))
+        return drawn
+
+    def deactivate(self) -> None:
+        for layout, *_ in self.sizes.values():
+            layout.deactivate()
 
 
 def rows_boxes(document):

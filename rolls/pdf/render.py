@@ -27,6 +27,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 from django.utils import formats, translation
@@ -34,6 +35,7 @@ from django.utils.translation import gettext, pgettext
 
 from rolls.pdf import layout, metrics, painting
 from rolls.pdf.data import RenderedRoll, RollHeader, RollVoter, expected_pages
+from rolls.pdf.metrics import text_width
 from rolls.pdf.rows import WIDTH_SAFETY, heads_line, roll_pages
 from rolls.pdf.text import clean, isolate, isolate_always, truncate
 
@@ -73,6 +75,34 @@ def fit_text(text: str, width_mm: float, size_pt: float, *, lines: int = 1) -> s
     return isolate(truncate(text, lines * width_mm / em))
 
 
+# The sizes a name on the cover's door range may take, largest first, with the lines each
+# may fill in the 145 mm beside its label: three lines of 11 pt or less are no taller than two
+# of 16 pt, so the cover keeps its height. Wrapping at spaces wastes part of a line: a name
+# is given 90% of the room.
+DOOR_NAME_SIZES = ((16.0, 2), (14.0, 2), (12.0, 2), (11.0, 3), (10.0, 3), (9.0, 3))
+DOOR_NAME_WIDTH_MM = 145
+WRAP_ROOM = 0.9
+
+
+@dataclass(frozen=True)
+class DoorName:
+    text: str
+    size: str  # CSS font size
+
+
+def door_name(text: str) -> DoorName:
+    """A name of the cover's door range, whole: smaller rather than cut. Only text longer
+    than any name (a registry value of hundreds of characters) is cut at the smallest size."""
+    text = clean(text)
+    width = text_width(text)
+    for size, lines in DOOR_NAME_SIZES:
+        room = lines * DOOR_NAME_WIDTH_MM * WRAP_ROOM / (size * layout.PT * WIDTH_SAFETY)
+        if width <= room:
+            return DoorName(isolate(text), f"{size:.1f}pt")
+    size, lines = DOOR_NAME_SIZES[-1]
+    return DoorName(fit_text(text, DOOR_NAME_WIDTH_MM, size, lines=lines), f"{size:.1f}pt")
+
+
 def is_right_to_left(language: str) -> bool:
     """Whether *language* is written right to left (Django's language table says)."""
     try:
@@ -82,7 +112,19 @@ def is_right_to_left(language: str) -> bool:
 
 
 def _provenance(header: RollHeader) -> str:
-    return provenance_line(header.run_id, header.generated_at, header.fingerprint)
+    return with_purpose(
+        header.purpose, provenance_line(header.run_id, header.generated_at, header.fingerprint)
+    )
+
+
+def with_purpose(purpose: str, provenance: str) -> str:
+    """The footer of every page: what the run was generated for, on its own line above the
+    provenance (the footers keep line breaks: roll.css, documents.css), so that neither is
+    cut to share one line. No purpose (a run made before purposes existed): the provenance."""
+    purpose = clean(purpose)
+    if not purpose:
+        return provenance
+    return fit_text(purpose, 118, 8) + ("\n" + provenance if provenance else "")
 
 
 def provenance_line(
@@ -125,8 +167,8 @@ def _header_context(header: RollHeader) -> dict:
         "polling_date": formats.date_format(
             header.polling_date, pgettext("polling day date format", "l j F Y")
         ),
-        "first_voter": fit_text(clean(header.first_voter), 145, 16, lines=2),
-        "last_voter": fit_text(clean(header.last_voter), 145, 16, lines=2),
+        "first_voter": door_name(header.first_voter),
+        "last_voter": door_name(header.last_voter),
         # The running header: one line each, 8.5 pt, in a 135 mm margin box.
         "run_election": fit_text(election, 130, 8.5),
         "run_center": fit_text(f"{code}{SEPARATOR}{center}", 130, 8.5),

@@ -1,7 +1,9 @@
 """The text of the roll pages: one line per voter, its columns placed with spaces.
 
 Each row is one line of text, drawn as one Pango line (painting.py): one line to shape and
-draw is cheaper than three placed pieces. Row numbers are right-aligned with figure spaces
+draw is cheaper than three placed pieces. A name too long for its column is never cut: its
+row becomes a ``FittedRow``, the row and voter numbers as usual and the name smaller, on up to
+three lines inside the row (fitting.py says how). Row numbers are right-aligned with figure spaces
 (as wide as a digit); the voter number column and the name column start where the station's
 widest voter number ends, reached with spaces whose widths are known from the font (em and
 hair spaces), so a station with letters in its voter numbers still lines up.
@@ -24,6 +26,7 @@ from django.utils.translation import gettext
 
 from rolls.pdf import layout
 from rolls.pdf.data import ROWS_PER_PAGE, RollVoter
+from rolls.pdf.fitting import fit_name
 from rolls.pdf.metrics import char_width, text_width
 from rolls.pdf.text import (
     FIGURE_SPACE,
@@ -33,7 +36,6 @@ from rolls.pdf.text import (
     isolate_always,
     pad_number,
     spaces,
-    truncate,
 )
 
 COLUMN_GAP = "\u2003"  # em space, between row number and voter number
@@ -53,6 +55,25 @@ class Columns:
     voter_number: float
     name: float
     name_max_em: float
+
+
+@dataclass(frozen=True)
+class FittedRow:
+    """A row whose name is printed smaller than the row, on one line or more.
+
+    ``numbers`` is the row number and the voter number as in a plain row (in drawing order,
+    ending at the right edge on a right-to-left roll); ``name_at`` the distance of the name
+    column from the row's starting edge (left, or right on a right-to-left roll), in mm;
+    ``name_lines`` the name's lines, top to bottom, at ``size_pt``.
+    """
+
+    numbers: str
+    name_lines: tuple[str, ...]
+    size_pt: float
+    name_at: float
+
+
+Row = str | FittedRow
 
 
 def columns_for(voter_count: int, voter_numbers: Sequence[str]) -> Columns:
@@ -105,16 +126,26 @@ def heads_line(columns: Columns, *, rtl: bool = False) -> str:
 
 def roll_pages(
     voters: Sequence[RollVoter], *, rtl: bool = False
-) -> tuple[Columns, list[list[str]]]:
-    """The columns, and the lines of each roll page (ROWS_PER_PAGE a page, the last shorter)."""
+) -> tuple[Columns, list[list[Row]]]:
+    """The columns, and the rows of each roll page (ROWS_PER_PAGE a page, the last shorter)."""
     numbers = [isolate(clean(voter.voter_number)) for voter in voters]
     columns = columns_for(len(voters), numbers)
-    lines = []
+    lines: list[Row] = []
     for voter, number in zip(voters, numbers, strict=True):
-        name = isolate(
-            truncate(display_name(voter.family_name, voter.given_name), columns.name_max_em)
-        )
+        full = display_name(voter.family_name, voter.given_name)
         row = pad_number(voter.position, columns.digits)
+        fitted = fit_name(full, columns.name_max_em)
+        if fitted is not None:
+            lines.append(
+                FittedRow(
+                    numbers=f"{number}{COLUMN_GAP}{row}" if rtl else f"{row}{COLUMN_GAP}{number}",
+                    name_lines=tuple(map(isolate, fitted.lines)),
+                    size_pt=fitted.size_pt,
+                    name_at=columns.name,
+                )
+            )
+            continue
+        name = isolate(full)
         fill = spaces(columns.voter_em - text_width(number))
         if rtl:  # drawing order, left to right: the name ends where the voter number column does
             lines.append(f"{name}{NAME_GAP}{fill}{number}{COLUMN_GAP}{row}")

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from elections.folding import fold
-from rolls.models import Placement, Run, RunCenter, Station
+from rolls.models import Placement, Run, RunCenter, RunPurpose, Station
 from rolls.pdf import RenderedRoll, RollHeader, RollVoter, render_station_roll
 from rolls.pdf.documents import CenterHeader, StationRange, render_center_list, render_door_sign
 
@@ -89,6 +89,8 @@ def _provenance(run: Run, center_id: int) -> tuple[datetime.datetime | None, str
 
 def center_header(*, run: Run, station: Station) -> CenterHeader:
     generated_at, fingerprint = _provenance(run, station.center_id)
+    with translation.override(station.election.language):
+        purpose, _ = printed_purpose(run, station.election.name)
     return CenterHeader(
         election_name=station.election.name,
         polling_date=station.election.polling_date,
@@ -98,6 +100,7 @@ def center_header(*, run: Run, station: Station) -> CenterHeader:
         generated_at=generated_at,
         fingerprint=fingerprint,
         language=station.election.language,
+        purpose=purpose,
     )
 
 
@@ -113,6 +116,26 @@ def split_station(*, split_run_id: int, center_id: int, station_number: int) -> 
             " (was the center assigned?)"
         )
     return station
+
+
+def printed_purpose(run: Run, election_name: str) -> tuple[str, str]:
+    """What the run's rolls say they are, in the active language: on every page, and in the
+    box on the cover. Only what was chosen when the run was generated, never the set's status
+    (which changes after printing: a final run becomes the official set, then superseded)."""
+    purpose = RunPurpose(run.purpose)
+    if purpose is RunPurpose.DRAFT_LEGACY:
+        # The words these runs always printed: a reprint gives back the recorded bytes.
+        legacy = gettext(
+            "Draft roll set: run %(run)s, not the official set of %(election)s when printed"
+        ) % {"run": run.pk, "election": election_name}
+        return "", legacy
+    if purpose is RunPurpose.PROVISIONAL:
+        # Translators: printed on every page of lists generated for public display.
+        words = pgettext("run purpose", "Provisional lists for public display and checking")
+    else:
+        # Translators: printed on every page of the rolls generated for polling day.
+        words = pgettext("run purpose", "Final rolls for polling day")
+    return words, words
 
 
 def station_roll_document(*, run: Run, station: Station) -> tuple[RenderedRoll, int]:
@@ -134,9 +157,7 @@ def station_roll_document(*, run: Run, station: Station) -> tuple[RenderedRoll, 
     generated_at, fingerprint = _provenance(run, station.center_id)
     language = station.election.language
     with translation.override(language):
-        set_status = gettext(
-            "Draft roll set: run %(run)s, not the official set of %(election)s when printed"
-        ) % {"run": run.pk, "election": station.election.name}
+        purpose, set_status = printed_purpose(run, station.election.name)
     header = RollHeader(
         election_name=station.election.name,
         polling_date=station.election.polling_date,
@@ -149,6 +170,7 @@ def station_roll_document(*, run: Run, station: Station) -> tuple[RenderedRoll, 
         run_id=run.pk,
         generated_at=generated_at,
         fingerprint=fingerprint,
+        purpose=purpose,
         set_status=set_status,
         language=language,
     )

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from elections.models import PollingCenter
-from rolls.models import Run, RunCenter, RunStatus
+from rolls.models import Run, RunCenter, RunPurpose, RunStatus
 from rolls.services.verification import run_problems
 
 logger = logging.getLogger(__name__)
@@ -31,6 +31,14 @@ def run_publish_problems(run: Run) -> list[str]:
         return [f"run {run.pk} is {run.get_status_display().lower()}, not succeeded"]
     if not run.renders:
         return [f"run {run.pk} ({run.strategy}) assigned stations but printed no rolls"]
+    if not RunPurpose(run.purpose).publishable:
+        # Its pages say "provisional" and can never change: as the official set they would
+        # tell poll workers the rolls they hold are not the final ones.
+        return [
+            f"run {run.pk} printed provisional lists for public display and checking; only "
+            "final rolls for polling day can be published. Generate a run with the purpose "
+            "final"
+        ]
     covered = set(RunCenter.objects.filter(run=run).values_list("center_id", flat=True))
     missing = list(
         PollingCenter.objects.for_election(run.election_id)

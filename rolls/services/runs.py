@@ -20,11 +20,13 @@ from django.utils import timezone
 from elections.models import Election, PollingCenter, RegisterImport, Registration
 from rolls.models import (
     ACTIVE_STATUSES,
+    DEFAULT_PURPOSE,
     AssignmentMode,
     DocumentKind,
     RollFile,
     Run,
     RunCenter,
+    RunPurpose,
     RunStatus,
     Station,
 )
@@ -47,6 +49,7 @@ def run_create(
     started_by: str,
     center_ids: Iterable[int] | None = None,
     mode: str = AssignmentMode.BALANCED,
+    purpose: str = DEFAULT_PURPOSE,
     changed_only: bool = False,
     template_version: str = "",
     worker_setup: dict | None = None,
@@ -57,6 +60,7 @@ def run_create(
     launcher's (:mod:`rolls.launch`); the ledger never sees a strategy, only its name."""
     try:
         mode = AssignmentMode.checked(mode)
+        purpose = RunPurpose.checked(purpose)
     except ValueError as exc:
         raise RunRefused(str(exc)) from None
     election = Election.objects.filter(pk=election_id).first()
@@ -78,6 +82,7 @@ def run_create(
                 f"{election.name} has no official roll set yet: a changed-only run compares "
                 "with it. Publish a complete run first, or start a full run."
             )
+        _check_carried_words(election, purpose)
     centers = PollingCenter.objects.for_election(election)
     if center_ids is not None:
         wanted = sorted(set(center_ids))
@@ -100,6 +105,7 @@ def run_create(
         "center_ids": wanted if center_ids is not None else None,
         "renders": renders,
         "changed_only": changed_only,
+        "purpose": purpose,
         "started_by": started_by[:200],
         "centers_total": center_total,
         "stations_total": planned,
@@ -121,6 +127,20 @@ def run_create(
             raise run_refused_active(election) from None
     logger.info("run %s queued: %s on election %s by %s", run.pk, strategy, election.pk, started_by)
     return run
+
+
+def _check_carried_words(election: Election, purpose: RunPurpose) -> None:
+    """A changed-only run reuses the official set's files as they are, words included: they
+    must say what the new run is for, or the set would print two purposes (and a final set
+    the legacy "not the official set")."""
+    official = Run.objects.official().filter(election=election).only("pk", "purpose").first()
+    if official is None or official.purpose == purpose:
+        return
+    raise RunRefused(
+        f"A changed-only run carries the official set's pages over as they are, and they "
+        f"were printed as {RunPurpose(official.purpose).label.lower()} (run {official.pk}), "
+        f"not as {purpose.label.lower()}: start a full run"
+    )
 
 
 def run_refused_active(election: Election) -> RunRefused:

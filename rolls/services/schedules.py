@@ -16,12 +16,13 @@ from django.db import models, transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from elections.models import Election
-from rolls.models import AssignmentMode
+from rolls.models import DEFAULT_PURPOSE, AssignmentMode, RunPurpose
 from rolls.strategies.catalog import STRATEGIES, strategy_get
 
 SCHEDULE_TASK = "rolls.tasks.start_scheduled_run"
 # start_scheduled_run's parameters in order (positional arguments bind to them in turn).
-SCHEDULE_PARAMETERS = ("election", "strategy", "mode", "changed_only")
+# A schedule without "purpose" generates final rolls (DEFAULT_PURPOSE), as before purposes.
+SCHEDULE_PARAMETERS = ("election", "strategy", "mode", "changed_only", "purpose")
 # The catalog's demonstrations of failure: a schedule of one would fail every night.
 FAILS_ON_PURPOSE = frozenset(
     {"parallelize_tasks_by_center_with_join", "group_with_error_in_sub_task"}
@@ -126,6 +127,7 @@ def schedule_kwargs_validate(kwargs: dict) -> None:
     try:
         strategy_get(kwargs.get("strategy"))
         AssignmentMode.checked(kwargs.get("mode", AssignmentMode.BALANCED))
+        RunPurpose.checked(kwargs.get("purpose", DEFAULT_PURPOSE))
     except ValueError as exc:
         raise ScheduleRefused(str(exc)) from None
 
@@ -176,9 +178,13 @@ def _when_description(
     return every_minutes_description(every_minutes or 0)
 
 
-def _what_description(*, strategy: str, mode: str, changed_only: bool) -> str:
-    return f"strategy {strategy}, {mode} assignment" + (
-        ", changed centers only" if changed_only else ""
+def _what_description(
+    *, strategy: str, mode: str, changed_only: bool, purpose: str = DEFAULT_PURPOSE
+) -> str:
+    return (
+        f"strategy {strategy}, {mode} assignment"
+        + (", changed centers only" if changed_only else "")
+        + f", {purpose} rolls"
     )
 
 
@@ -197,6 +203,7 @@ def schedule_settings(task: PeriodicTask) -> dict | None:
         "strategy": kwargs.get("strategy"),
         "mode": kwargs.get("mode", AssignmentMode.BALANCED),
         "changed_only": kwargs.get("changed_only", False) is True,
+        "purpose": kwargs.get("purpose", DEFAULT_PURPOSE),
         "enabled": task.enabled,
         "at": None,
         "every_minutes": None,
@@ -231,7 +238,10 @@ def schedule_describe(task: PeriodicTask) -> str:
         time_zone=str(time_zone),
     )
     what = _what_description(
-        strategy=settings["strategy"], mode=settings["mode"], changed_only=settings["changed_only"]
+        strategy=settings["strategy"],
+        mode=settings["mode"],
+        changed_only=settings["changed_only"],
+        purpose=settings["purpose"],
     )
     return f"{when}, {what}"
 
@@ -246,9 +256,10 @@ def roll_schedule_save(
     every_minutes: int | None = None,
     enabled: bool = True,
     changed_only: bool = False,
+    purpose: str = DEFAULT_PURPOSE,
 ) -> SavedSchedule:
     """Create or update the election's schedule ("Generate rolls: <slug>")."""
-    kwargs = {"election": election.slug, "strategy": strategy, "mode": mode}
+    kwargs = {"election": election.slug, "strategy": strategy, "mode": mode, "purpose": purpose}
     if changed_only:
         kwargs["changed_only"] = True
     schedule_kwargs_validate(kwargs)
@@ -267,7 +278,9 @@ def roll_schedule_save(
     else:
         raise ScheduleRefused(f"Unknown schedule preset {preset!r}")
     description = _when_description(preset, at=at, every_minutes=every_minutes, time_zone=time_zone)
-    what = _what_description(strategy=strategy, mode=mode, changed_only=changed_only)
+    what = _what_description(
+        strategy=strategy, mode=mode, changed_only=changed_only, purpose=purpose
+    )
     with transaction.atomic():
         if crontab_fields is not None:
             crontab = _crontab(**crontab_fields, time_zone=time_zone)

@@ -126,6 +126,9 @@ def test_election_staff_generate_watch_compare_and_download_in_a_browser(
     shoot(page, "generate-rolls")
     page.check(f'input[name="strategy"][value="{DEFAULT_STRATEGY}"]')
     page.check('input[name="mode"][value="balanced"]')
+    # What the rolls are for is printed on every page: nothing is preselected.
+    expect(page.locator('input[name="purpose"]:checked')).to_have_count(0)
+    page.check('input[name="purpose"][value="final"]')
     page.click("#generate-rolls-form input[type=submit]")
 
     # The run's page: progress updates live until 100%, then the page shows the timeline.

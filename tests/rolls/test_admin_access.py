@@ -206,6 +206,7 @@ def test_observer_cannot_post_generate_rolls_even_by_hand(as_user, election):
             "post": "yes",
             "strategy": DEFAULT_STRATEGY,
             "mode": "balanced",
+            "purpose": "final",
         },
         follow=True,
     )
@@ -224,6 +225,7 @@ def test_observer_cannot_post_a_schedule_even_by_hand(as_user, election):
             "preset": "hourly",
             "strategy": DEFAULT_STRATEGY,
             "mode": "balanced",
+            "purpose": "final",
         },
     )
 
@@ -238,7 +240,9 @@ def test_staff_without_the_generate_permission_are_refused_by_the_action_itself(
     from elections.models import Election
     from rolls.admin.actions import generate_rolls
 
-    request = rf.post("/", {"post": "yes", "strategy": DEFAULT_STRATEGY, "mode": "balanced"})
+    request = rf.post(
+        "/", {"post": "yes", "strategy": DEFAULT_STRATEGY, "mode": "balanced", "purpose": "final"}
+    )
     request.user = make_user("watcher", OBSERVER)
     with pytest.raises(PermissionDenied):
         generate_rolls(admin.site._registry[Election], request, Election.objects.all())

@@ -80,6 +80,7 @@ def test_the_confirmation_flags_an_election_with_no_centers_or_no_voters(
             "post": "yes",
             "strategy": DEFAULT_STRATEGY,
             "mode": "balanced",
+            "purpose": "final",
         },
         follow=True,
     )
@@ -103,6 +104,7 @@ def test_confirming_queues_a_run_after_commit_and_lands_on_its_page(
                 "post": "yes",
                 "strategy": "queue_tasks_by_center_with_chord",
                 "mode": "sequential",
+                "purpose": "final",
             },
         )
         assert launched == []  # nothing reaches the broker before the transaction commits
@@ -132,6 +134,7 @@ def test_several_elections_queue_one_run_each_and_land_on_the_filtered_run_list(
             "post": "yes",
             "strategy": DEFAULT_STRATEGY,
             "mode": "balanced",
+            "purpose": "final",
         },
         follow=True,
     )
@@ -160,6 +163,7 @@ def test_a_refused_start_is_an_error_message_and_creates_no_run(staff_client, el
             "post": "yes",
             "strategy": DEFAULT_STRATEGY,
             "mode": "balanced",
+            "purpose": "final",
         },
         follow=True,
     )
@@ -180,6 +184,7 @@ def test_an_unknown_strategy_posted_by_hand_is_refused_by_the_form(staff_client,
             "post": "yes",
             "strategy": "fastest_please",
             "mode": "balanced",
+            "purpose": "final",
         },
     )
 
@@ -207,6 +212,7 @@ def test_centers_of_one_election_start_a_run_limited_to_them(staff_client, elect
             "post": "yes",
             "strategy": "assign_all_stations_in_parallel",
             "mode": "balanced",
+            "purpose": "final",
         },
     )
     run = Run.objects.get()
@@ -246,6 +252,7 @@ def schedule(client, election, **fields):
         "every_minutes": "30",
         "strategy": DEFAULT_STRATEGY,
         "mode": "balanced",
+        "purpose": "final",
         "enabled": "on",
         **fields,
     }
@@ -275,6 +282,7 @@ def test_a_nightly_schedule_runs_at_two_in_the_elections_time_zone(staff_client)
         "election": election.slug,
         "strategy": DEFAULT_STRATEGY,
         "mode": "balanced",
+        "purpose": "final",
     }
     assert (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == (
         "2",
@@ -432,7 +440,7 @@ def periodic_task(election, **fields) -> PeriodicTask:
     [
         ({"kwargs": '{"election": "x",'}, "kwargs is not valid JSON"),
         ({"kwargs": "[1]"}, "kwargs must be an object in JSON"),
-        ({"args": json.dumps([1, 2, 3, 4, 5])}, "takes at most 4 arguments"),
+        ({"args": json.dumps([1, 2, 3, 4, 5, 6])}, "takes at most 5 arguments"),
         ({"args": '["x"]'}, "given both in args and in kwargs"),
         ({"headers": "not json"}, "headers is not valid JSON"),
         ({"headers": "[]"}, "headers must be an object in JSON"),
@@ -518,11 +526,11 @@ def test_the_periodic_task_form_refuses_arguments_beat_could_not_use(client, ele
     client.force_login(make_user("root", superuser=True))
 
     response = periodic_task_form(
-        client, kwargs=json.dumps({"election": election.slug}), args="[1, 2, 3, 4, 5]"
+        client, kwargs=json.dumps({"election": election.slug}), args="[1, 2, 3, 4, 5, 6]"
     )
 
     assert response.status_code == 200
-    assert "Beat could not run this schedule: rolls.tasks.start_scheduled_run takes at most 4" in (
+    assert "Beat could not run this schedule: rolls.tasks.start_scheduled_run takes at most 5" in (
         response.content.decode()
     )
     assert not PeriodicTask.objects.filter(name="by hand").exists()

@@ -56,6 +56,7 @@ def test_a_good_schedule_starts_a_run_labelled_with_the_schedule(shared_worker):
             "election": election.slug,
             "strategy": "assign_all_stations_in_parallel",
             "mode": "balanced",
+            "purpose": "final",
         },
         headers={"periodic_task_name": "nightly"},
     )

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from elections.models import PollingCenter
 from rolls.launch import run_start
 from rolls.management.commands._common import find_election, summary_lines, wait_for
-from rolls.models import AssignmentMode, RunStatus
+from rolls.models import DEFAULT_PURPOSE, AssignmentMode, RunPurpose, RunStatus
 from rolls.services.runs import RunRefused
 from rolls.strategies import STRATEGIES, UnknownStrategy, strategy_get
 
@@ -33,6 +33,14 @@ class Command(BaseCommand):
             "--mode", default=AssignmentMode.BALANCED, help="balanced or sequential"
         )
         parser.add_argument(
+            "--purpose",
+            choices=[RunPurpose.PROVISIONAL.value, RunPurpose.FINAL.value],
+            default=DEFAULT_PURPOSE.value,
+            help="what the rolls are for, printed on every page: provisional lists for public "
+            "display and checking, or final rolls for polling day (default: final; only final "
+            "rolls can be published)",
+        )
+        parser.add_argument(
             "--changed-only",
             action="store_true",
             help="re-render only the centers that differ from the official set",
@@ -41,7 +49,17 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait")
 
     def handle(
-        self, *args, strategy, election, centers, mode, changed_only, wait, timeout, **options
+        self,
+        *args,
+        strategy,
+        election,
+        centers,
+        mode,
+        purpose,
+        changed_only,
+        wait,
+        timeout,
+        **options,
     ):
         try:
             strategy_get(strategy)
@@ -67,11 +85,12 @@ class Command(BaseCommand):
                 started_by="cli",
                 center_ids=center_ids,
                 mode=mode,
+                purpose=purpose,
                 changed_only=changed_only,
             )
         except RunRefused as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(f"Queued run {run.pk}: {strategy} on {target.name}")
+        self.stdout.write(f"Queued run {run.pk}: {strategy} on {target.name} ({run.purpose})")
         if not wait:
             return
         run = wait_for(run, timeout=timeout)
