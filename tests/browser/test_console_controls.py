@@ -75,6 +75,7 @@ def test_staff_generate_rolls_from_the_elections_list(staff_page, live_server, o
     choose_action(page, election.pk, "generate_rolls")
     page.check(f'input[name="strategy"][value="{DEFAULT_STRATEGY}"]')
     page.check('input[name="mode"][value="balanced"]')
+    page.check('input[name="purpose"][value="final"]')
     page.click("#generate-rolls-form input[type=submit]")
 
     page.wait_for_url(re.compile(r"/admin/rolls/run/\d+/change/$"))
@@ -86,6 +87,7 @@ def test_staff_generate_rolls_from_the_elections_list(staff_page, live_server, o
         "admin:maria",
     )
     assert run.status == RunStatus.QUEUED
+    assert run.purpose == "final"
 
 
 def test_staff_generate_rolls_for_one_center_from_the_centers_list(staff_page, official, workers):
@@ -97,12 +99,14 @@ def test_staff_generate_rolls_for_one_center_from_the_centers_list(staff_page, o
     page.select_option('select[name="action"]', "generate_rolls_for_centers")
     page.click('button[name="index"]')
     page.check(f'input[name="strategy"][value="{DEFAULT_STRATEGY}"]')
+    page.check('input[name="purpose"][value="final"]')
     page.click("#generate-rolls-form input[type=submit]")
 
     page.wait_for_url(re.compile(r"/admin/rolls/run/\d+/change/$"))
     run = Run.objects.exclude(pk=official.pk).get(election=official.election)
     expect(page.locator(".messagelist")).to_contain_text(f"Run {run.pk} queued")
     assert run.center_ids == [center.pk] and run.started_by == "admin:maria"
+    assert run.purpose == "final"
 
 
 def test_staff_start_a_benchmark_from_the_elections_list(staff_page, official, workers):
