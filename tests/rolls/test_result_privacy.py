@@ -1,0 +1,68 @@
+"""Observers read how each task ended, never a value that may hold a voter's name: the
+arguments, result, traceback and meta of task results are for election staff."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import reverse
+from django_celery_results.models import TaskResult
+
+from tests.rolls.test_admin_support import OBSERVER, STAFF, make_user
+
+pytestmark = pytest.mark.django_db
+
+NAME = "Salazarquintero"
+
+
+@pytest.fixture
+def failed_result():
+    """A result as a task that quoted a voter stores it (a search, a refused row)."""
+    return TaskResult.objects.create(
+        task_id="4f0c2b9e-failed",
+        task_name="rolls.tasks.find_voter",
+        status="FAILURE",
+        task_args=json.dumps([f"{NAME} Ana"]),
+        task_kwargs=json.dumps({"family_name": NAME}),
+        result=json.dumps({"exc_type": "ValueError", "exc_message": [f"no voter {NAME}"]}),
+        traceback=f'Traceback (most recent call last):\n  File "x.py"\nValueError: no voter {NAME}',
+        meta=json.dumps({"children": [], "searched": NAME}),
+    )
+
+
+def page(result: TaskResult) -> str:
+    return reverse("admin:django_celery_results_taskresult_change", args=[result.pk])
+
+
+def test_an_observer_sees_the_outcome_of_a_failed_task_but_no_name(client, failed_result):
+    client.force_login(make_user("watcher", OBSERVER))
+
+    response = client.get(page(failed_result))
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert NAME not in text
+    assert "failed with ValueError (details shown to election staff only)" in text
+    assert "find_voter" in text  # what ran is no secret
+
+
+def test_election_staff_still_read_the_traceback_and_arguments(client, failed_result):
+    client.force_login(make_user("clerk", STAFF))
+
+    text = client.get(page(failed_result)).content.decode()
+
+    assert f"ValueError: no voter {NAME}" in text
+    assert f"{NAME} Ana" in text
+
+
+def test_an_observer_cannot_find_a_name_by_searching_task_arguments(client, failed_result):
+    changelist = reverse("admin:django_celery_results_taskresult_changelist")
+
+    client.force_login(make_user("watcher", OBSERVER))
+    observer = client.get(changelist, {"q": NAME}).content.decode()
+    client.force_login(make_user("clerk", STAFF))
+    staff = client.get(changelist, {"q": NAME}).content.decode()
+
+    assert "4f0c2b9e" not in observer
+    assert "4f0c2b9e" in staff
