@@ -7,8 +7,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from elections import download_trail
 from elections.models import ImportState, RegisterImport, Registration
 from elections.services.registers.imports import register_import_execute, register_import_preview
+from rolls.models import Download, DownloadKind
 from tests.elections.registers import csv_bytes
 from tests.factories import ElectionFactory, RegistrationFactory
 from tests.rolls.test_admin_support import OBSERVER, STAFF, make_user
@@ -121,3 +123,41 @@ def test_observers_and_anonymous_cannot_import(client, election):
     client.force_login(make_user("watcher", OBSERVER))
     assert client.get(url).status_code == 403
     assert client.get(reverse("admin:elections_registerimport_changelist")).status_code == 403
+
+
+def test_a_download_of_the_rejected_rows_is_recorded_before_it_is_sent(
+    clerk, election, django_capture_on_commit_callbacks
+):
+    data = csv_bytes([*ROWS, ["0003", "", "Salazarquintero", "C1", ""]])
+    record, _ = upload(clerk, election, data, django_capture_on_commit_callbacks)
+    register_import_preview(import_id=record.pk)
+
+    response = clerk.get(reverse("admin:elections_registerimport_rejected", args=[record.pk]))
+
+    assert b"Salazarquintero" in b"".join(response.streaming_content)
+    download = Download.objects.get()
+    assert (download.kind, download.username, download.name) == (
+        DownloadKind.REJECTED_ROWS,
+        "clerk",
+        f"import-{record.pk}-rejected-rows.csv",
+    )
+    assert (download.import_number, download.register_import, download.run_number) == (
+        record.pk,
+        record,
+        None,
+    )
+    trail = clerk.get(reverse("admin:rolls_download_changelist")).content.decode()
+    assert f"import-{record.pk}-rejected-rows.csv" in trail
+
+
+def test_the_rejected_rows_are_not_served_when_no_trail_records_them(
+    clerk, election, django_capture_on_commit_callbacks, monkeypatch
+):
+    data = csv_bytes([*ROWS, ["0003", "", "Salazarquintero", "C1", ""]])
+    record, _ = upload(clerk, election, data, django_capture_on_commit_callbacks)
+    register_import_preview(import_id=record.pk)
+    monkeypatch.setattr(download_trail, "_recorders", [])
+
+    with pytest.raises(download_trail.DownloadNotRecorded):
+        clerk.get(reverse("admin:elections_registerimport_rejected", args=[record.pk]))
+    assert not Download.objects.exists()
