@@ -9,9 +9,16 @@ import pytest
 from django.urls import reverse
 from django_celery_results.models import TaskResult
 
-from tests.rolls.test_admin_support import OBSERVER, STAFF, make_user
+from rolls.models import TaskState
+from tests.rolls.test_admin_support import (
+    OBSERVER,
+    STAFF,
+    make_finished_run,
+    make_user,
+    record_result,
+)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
 NAME = "Salazarquintero"
 
@@ -66,3 +73,21 @@ def test_an_observer_cannot_find_a_name_by_searching_task_arguments(client, fail
 
     assert "4f0c2b9e" not in observer
     assert "4f0c2b9e" in staff
+
+
+def test_an_observer_reads_no_traceback_on_the_run_page(client, election):
+    run = make_finished_run(election)
+    record_result(
+        run, f"run{run.pk}-refused", "render_station", "w1@vm", 11, 0.1, 0.2,
+        state=TaskState.FAILED,
+        traceback=f"IntegrityError: Failing row contains (7, {NAME}, Ana)",
+    )  # fmt: skip
+    page = reverse("admin:rolls_run_change", args=[run.pk])
+
+    client.force_login(make_user("watcher", OBSERVER))
+    observer = client.get(page).content.decode()
+    client.force_login(make_user("clerk", STAFF))
+    staff = client.get(page).content.decode()
+
+    assert f"run{run.pk}-refused" in observer and NAME not in observer
+    assert f"Failing row contains (7, {NAME}, Ana)" in staff
