@@ -161,3 +161,22 @@ def test_the_rejected_rows_are_not_served_when_no_trail_records_them(
     with pytest.raises(download_trail.DownloadNotRecorded):
         clerk.get(reverse("admin:elections_registerimport_rejected", args=[record.pk]))
     assert not Download.objects.exists()
+
+
+def test_an_observer_reads_no_import_its_rows_or_its_progress(
+    clerk, election, django_capture_on_commit_callbacks
+):
+    data = csv_bytes([*ROWS, ["0003", "", "Salazarquintero", "C1", ""]])
+    record, location = upload(clerk, election, data, django_capture_on_commit_callbacks)
+    register_import_preview(import_id=record.pk)
+    clerk.force_login(make_user("watcher", OBSERVER))
+
+    for url in [
+        location,
+        reverse("admin:elections_registerimport_progress", args=[record.pk]),
+        reverse("admin:elections_registerimport_rejected", args=[record.pk]),
+    ]:
+        response = clerk.get(url)
+        assert response.status_code == 403, url
+        assert b"Salazarquintero" not in response.content
+    assert not Download.objects.exists()
