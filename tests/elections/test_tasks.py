@@ -13,7 +13,6 @@ from django.db import IntegrityError
 from django.urls import reverse
 from django_celery_results.models import TaskResult
 
-from config.celery import app
 from elections import tasks
 from elections.models import ImportState
 from elections.services.registers.records import register_import_create
@@ -29,12 +28,12 @@ ROWS = [["0001", NAME, "Ana", "C1", "North"], ["0002", "Leroy", "Zoé", "C2", "S
 
 
 @pytest.fixture
-def stored_eager_results():
-    """Tasks applied here store their result as a worker would (django-celery-results)."""
-    previous = app.conf.task_store_eager_result
-    app.conf.task_store_eager_result = True
-    yield
-    app.conf.task_store_eager_result = previous
+def stored_eager_results(monkeypatch):
+    """The register tasks applied here store their result as a worker would
+    (django-celery-results). On the tasks themselves: each copied the setting from the
+    app's configuration when it was bound."""
+    for task in (tasks.preview_register_import, tasks.import_register):
+        monkeypatch.setattr(task, "store_eager_result", True)
 
 
 @pytest.fixture
