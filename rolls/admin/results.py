@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 
+from celery import states
 from django.contrib import admin
 from django.db.models import DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.urls import reverse
@@ -264,7 +265,7 @@ class RunTaskResultAdmin(TaskResultAdmin):
     def outcome(self, result: TaskResult) -> str:
         """How the task ended, without what it returned or raised: a failure's exception
         type, never its message (which may quote a voter's name)."""
-        if result.status != "FAILURE":
+        if result.status != states.FAILURE:
             return f"{result.status} (result shown to election staff only)"
         try:
             exc_type = json.loads(result.result or "{}").get("exc_type")
