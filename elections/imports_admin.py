@@ -20,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import content_disposition_header
 
+from elections.download_trail import rejected_rows_download_record
 from elections.models import (
     ACTIVE_IMPORT_STATES,
     Election,
@@ -301,11 +302,15 @@ class RegisterImportAdmin(RecordAdmin):
         record = get_object_or_404(RegisterImport, pk=import_id)
         if not record.rejected_path:
             raise Http404("This import rejected no rows")
-        response = FileResponse(
-            default_storage.open(record.rejected_path, "rb"), content_type="text/csv"
-        )
-        response["Content-Disposition"] = content_disposition_header(
-            True, f"import-{record.pk}-rejected-rows.csv"
-        )
+        name = f"import-{record.pk}-rejected-rows.csv"
+        rows = default_storage.open(record.rejected_path, "rb")
+        # Recorded once the file is there to send, before its first byte; unrecorded, unsent.
+        try:
+            rejected_rows_download_record(request=request, register_import=record, name=name)
+        except BaseException:
+            rows.close()
+            raise
+        response = FileResponse(rows, content_type="text/csv")
+        response["Content-Disposition"] = content_disposition_header(True, name)
         response["Cache-Control"] = "private, no-store"
         return response

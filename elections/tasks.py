@@ -1,10 +1,56 @@
+import contextlib
+import logging
 import os
+from collections.abc import Iterator
 
 from celery import shared_task
 from django.db import connection
 
 from elections.models import Registration
 from elections.services.registers.imports import register_import_execute, register_import_preview
+
+logger = logging.getLogger(__name__)
+
+
+class RegisterTaskFailed(Exception):
+    """What a failed register task leaves in its task result: which import, the kind of
+    error and where in the file, never what the file said there.
+
+    The error that stopped it may quote a row (PostgreSQL's "Failing row contains (...)", a
+    cell's value in a parse error), and task results are kept for weeks and shown to
+    Observers. The import's own page, for staff, says what to do."""
+
+
+def _where(exc: Exception) -> str:
+    """``" at line 3, column 7"`` when the error says where (XML parsers, JSON), else ``""``:
+    numbers only, taken from attributes, never from the message."""
+    position = getattr(exc, "position", None)  # xml.etree's ParseError: (line, column)
+    if (
+        isinstance(position, tuple)
+        and len(position) == 2
+        and all(isinstance(n, int) for n in position)
+    ):
+        return f" at line {position[0]}, column {position[1]}"
+    line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+    if isinstance(line, int):
+        return f" at line {line}" + (f", column {column}" if isinstance(column, int) else "")
+    return ""
+
+
+@contextlib.contextmanager
+def row_contents_kept_out(import_id: int, doing: str) -> Iterator[None]:
+    """Re-raise any error as :class:`RegisterTaskFailed`, ``from None``: Celery stores the
+    exception it sees and prints its chain in the traceback, so the original (and its
+    message) must be neither the one raised nor the context shown."""
+    try:
+        yield
+    except Exception as exc:
+        # The original, with its message, for an operator who turns DEBUG on; never at INFO.
+        logger.debug("register import %s failed while %s", import_id, doing, exc_info=exc)
+        raise RegisterTaskFailed(
+            f"Register import {import_id} failed while {doing}: {type(exc).__name__}"
+            f"{_where(exc)}. The import's page says what to do."
+        ) from None
 
 
 @shared_task(queue_kind="db")
@@ -22,7 +68,8 @@ def count_registrations(election_id: int) -> dict:
 @shared_task(queue_kind="db", acks_late=True, reject_on_worker_lost=True)
 def preview_register_import(import_id: int) -> dict:
     """Read an uploaded register and count what importing it would change."""
-    record = register_import_preview(import_id=import_id)
+    with row_contents_kept_out(import_id, "previewing"):
+        record = register_import_preview(import_id=import_id)
     return {"import_id": record.pk, "state": record.state, "rows": record.rows_read}
 
 
@@ -31,5 +78,6 @@ def preview_register_import(import_id: int) -> dict:
 @shared_task(queue_kind="db", acks_late=True, reject_on_worker_lost=True)
 def import_register(import_id: int) -> dict:
     """Merge a confirmed register import into its election, all or nothing."""
-    record = register_import_execute(import_id=import_id)
+    with row_contents_kept_out(import_id, "importing"):
+        record = register_import_execute(import_id=import_id)
     return {"import_id": record.pk, "state": record.state, "rows": record.rows_read}

@@ -1,6 +1,7 @@
 """Receivers of model signals, connected by ``RollsConfig.ready`` (in every process: web,
 worker, beat), so that a periodic task saved through the ORM anywhere is checked; and the
-console's check that refuses a register import while a run of the election is active."""
+console's check that refuses a register import while a run of the election is active, and
+its recorder of downloads of an import's rejected rows."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django_celery_beat.models import PeriodicTask
 
+from elections.download_trail import rejected_rows_recorder_register
 from elections.guards import register_import_blocker
 from rolls.models import Run
+from rolls.services.downloads import download_record_rejected_rows
 from rolls.services.schedules import periodic_task_check
 
 
@@ -32,3 +35,4 @@ def active_run_blocks_import(election_id: int) -> str | None:
 
 
 register_import_blocker(active_run_blocks_import)
+rejected_rows_recorder_register(download_record_rejected_rows)

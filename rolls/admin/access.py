@@ -16,12 +16,19 @@ SCHEDULE_ROLLS = "rolls.schedule_rolls"
 DOWNLOAD_ROLLS = "rolls.download_rolls"
 PUBLISH_ROLLS = "rolls.publish_rolls"
 VIEW_RESULTS = "django_celery_results.view_taskresult"
+# Reading voters is what election staff may and Observers may not: whoever lacks it sees no
+# value that could hold a voter's name (a task's arguments, result or traceback).
+VIEW_PERSONAL_DATA = "elections.view_voter"
 
 
 def require(request: HttpRequest, permission: str) -> None:
     """Refuse with 403 unless the logged-in staff user holds ``permission``."""
     if not request.user.has_perm(permission):
         raise PermissionDenied(f"This needs the permission {permission!r}.")
+
+
+def sees_personal_data(request: HttpRequest) -> bool:
+    return request.user.has_perm(VIEW_PERSONAL_DATA)
 
 
 class RollActionPermissions:

@@ -10,9 +10,9 @@ from rolls.models import Download
 
 @admin.register(Download)
 class DownloadAdmin(RecordAdmin):
-    list_display = ["at", "username", "kind", "name", "run_number", "ip_address"]
+    list_display = ["at", "username", "kind", "name", "run_number", "import_number", "ip_address"]
     list_filter = ["kind"]
-    search_fields = ["=username", "=run_number", "name"]
+    search_fields = ["=username", "=run_number", "=import_number", "name"]
     date_hierarchy = "at"
     show_full_result_count = False
     list_per_page = 100

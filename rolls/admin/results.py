@@ -5,12 +5,19 @@ strategy, task, state and worker; start and end to the millisecond and a sortabl
 search by center code or station; a read-only page (the audit log is a record) whose
 traceback keeps its indentation; and the run of each result, found through ``RunTask`` in
 the same query.
+
+Observers see what ran, where, when and how it ended, and no value a task was given or
+gave back: arguments, result, traceback and meta may hold voter names (a register's row
+quoted in an error, a voter searched for), so those fields are left off their pages, a
+failure shows only its exception's type, and their searches do not look into arguments.
 """
 
 from __future__ import annotations
 
+import json
 import re
 
+from celery import states
 from django.contrib import admin
 from django.db.models import DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.urls import reverse
@@ -21,6 +28,7 @@ from django_celery_results.models import TaskResult
 
 from elections.models import PollingCenter
 from rolls.admin import runs
+from rolls.admin.access import sees_personal_data
 from rolls.admin.run_page import wrappable
 from rolls.formatting import format_duration
 from rolls.models import Run, RunTask
@@ -28,6 +36,10 @@ from rolls.models import Run, RunTask
 RECENT_RUNS_IN_FILTER = 20
 # "C001 2", "C001/2", "C001 station 2", "C001-2": a center code and a station number.
 CENTER_AND_STATION = re.compile(r"^(?P<code>\S+?)(?:\s*[/\-]\s*|\s+(?:station\s+)?)(?P<n>\d+)$")
+# Fields that may hold personal data (voter names): staff only. The result, whose failure
+# type Observers may read, is replaced by ``outcome`` for them.
+PERSONAL_FIELDS = frozenset({"task_args", "task_kwargs", "result", "traceback_text", "meta"})
+SEARCH_WITHOUT_ARGUMENTS = ("task_name", "task_id", "status")
 
 
 class RunFilter(admin.SimpleListFilter):
@@ -155,7 +167,28 @@ class RunTaskResultAdmin(TaskResultAdmin):
             "started_ms",
             "ended_ms",
             "traceback_text",
+            "outcome",
         ]
+
+    def get_fieldsets(self, request, obj=None):
+        if sees_personal_data(request):
+            return self.fieldsets
+        fieldsets = []
+        for title, options in self.fieldsets:
+            fields = tuple(
+                "outcome" if name == "result" else name
+                for name in options["fields"]
+                if name == "result" or name not in PERSONAL_FIELDS
+            )
+            if fields:
+                fieldsets.append((title, {**options, "fields": fields}))
+        return tuple(fieldsets)
+
+    def get_search_fields(self, request):
+        # A search in the arguments answers "was this name in a task?" by its hit count.
+        if sees_personal_data(request):
+            return self.search_fields
+        return SEARCH_WITHOUT_ARGUMENTS
 
     def get_search_results(self, request, queryset, search_term):
         """Also a center code, or a center and station: the results of the tasks that worked
@@ -229,3 +262,15 @@ class RunTaskResultAdmin(TaskResultAdmin):
         if not result.traceback:
             return "—"
         return format_html('<pre class="rolls-traceback-text">{}</pre>', result.traceback)
+
+    @admin.display(description="outcome")
+    def outcome(self, result: TaskResult) -> str:
+        """How the task ended, without what it returned or raised: a failure's exception
+        type, never its message (which may quote a voter's name)."""
+        if result.status != states.FAILURE:
+            return f"{result.status} (result shown to election staff only)"
+        try:
+            exc_type = json.loads(result.result or "{}").get("exc_type")
+        except (ValueError, AttributeError):
+            exc_type = None
+        return f"failed with {exc_type or 'an error'} (details shown to election staff only)"

@@ -6,6 +6,8 @@ so there is no add form and nothing on a run is editable; deleting one is for su
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.urls import path, reverse
@@ -21,6 +23,7 @@ from rolls.admin.access import (
     VIEW_RESULTS,
     RollActionPermissions,
     require,
+    sees_personal_data,
 )
 from rolls.admin.exports import run_export_view
 from rolls.admin.run_page import run_page_context, wrappable
@@ -388,7 +391,11 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
             run = self.get_object(request, object_id)  # its count of damaged files changed
         context = dict(extra_context or {})
         if run is not None:
-            context.update(run_page_context(run, request.GET.get("files")))
+            page = run_page_context(run, request.GET.get("files"))
+            if not sees_personal_data(request):
+                # A failed task's traceback may quote a voter (a row the database refused).
+                page["task_rows"] = [replace(row, traceback="") for row in page["task_rows"]]
+            context.update(page)
             context.update(
                 {
                     "title": f"Run {run.pk} · {run.election.name}",

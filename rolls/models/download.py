@@ -11,21 +11,29 @@ class DownloadKind(models.TextChoices):
     MANIFEST = "manifest", "Manifest"
     CHANGES = "changes", "What changed (CSV)"
     EXPORT = "export", "Voter-to-station list (CSV)"
+    REJECTED_ROWS = "rejected rows", "Rejected rows of a register import (CSV)"
 
 
 class Download(models.Model):
-    """Who downloaded which roll or zip, when, from where: the trail an auditor asks for.
+    """Who downloaded which roll, zip or list of voters, when, from where: the trail an
+    auditor asks for.
 
     Written by the download views before the first byte is sent; never edited (the admin
-    offers no change or delete). The username and run number are kept as values too, so the
-    record outlives the account and a purged run.
+    offers no change or delete). The username and the run's (or register import's) number
+    are kept as values too, so the record outlives the account and a purged run.
     """
 
     # The trail outlives a purged run: the link goes, the run's number stays.
     run = models.ForeignKey(
         "rolls.Run", null=True, on_delete=models.SET_NULL, related_name="downloads"
     )
-    run_number = models.PositiveIntegerField()
+    run_number = models.PositiveIntegerField(null=True, blank=True)
+    # A register import's rejected rows (voter numbers and names) are no run's file.
+    register_import = models.ForeignKey(
+        "elections.RegisterImport", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    import_number = models.PositiveIntegerField(null=True, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -41,6 +49,13 @@ class Download(models.Model):
     class Meta:
         ordering = ["-at"]
         indexes = [models.Index(fields=["run", "-at"], name="download_run_at_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(run_number__isnull=False, import_number__isnull=True)
+                | models.Q(run_number__isnull=True, import_number__isnull=False),
+                name="download_of_a_run_or_an_import",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.username} downloaded {self.name}"

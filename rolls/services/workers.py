@@ -3,6 +3,12 @@
 Timings are only comparable on the same setup: two runs on one 2-process node and on two
 8-process nodes differ by the machine, not the strategy. Nothing here writes: the launcher
 stores the answer on the run.
+
+A broadcast reaches every worker on the broker's virtual host, another deployment's too
+(another checkout, a test session, a second console with its own queue namespace). Only
+the nodes that consume one of this deployment's queues are counted: a worker that takes
+none of our tasks neither runs our work nor belongs in a run's setup or a benchmark's
+"like with like".
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ import os
 import celery
 from celery import current_app
 from django.conf import settings
+
+from config.celery import all_queue_names
 
 PROBE_TIMEOUT = 1.0
 
@@ -49,10 +57,25 @@ def worker_setup_probe(*, timeout: float = PROBE_TIMEOUT) -> dict:
     except Exception as exc:  # a broker that is down: the run's own launch will say so
         setup["error"] = f"{type(exc).__name__}: {exc}"[:300]
         return setup
-    answers = {name: answer for reply in replies or [] for name, answer in reply.items()}
+    ours = set(all_queue_names())
+    answers = {
+        name: answer
+        for reply in replies or []
+        for name, answer in reply.items()
+        if consumes_any(answer, ours)
+    }
     setup["nodes"] = {name: _node(answers[name]) for name in sorted(answers)}
     setup["answered"] = bool(answers)
     return setup
+
+
+def consumes_any(answer: object, queues: set[str]) -> bool:
+    """Whether a node's answer says it consumes one of ``queues``. A node that does not say
+    (no task consumer yet, an error instead of an answer) takes none of our tasks now."""
+    if not isinstance(answer, dict):
+        return False
+    consumed = answer.get("queues")
+    return isinstance(consumed, list) and not queues.isdisjoint(consumed)
 
 
 def _common() -> dict:

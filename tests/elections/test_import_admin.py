@@ -7,8 +7,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from elections import download_trail
 from elections.models import ImportState, RegisterImport, Registration
 from elections.services.registers.imports import register_import_execute, register_import_preview
+from rolls.models import Download, DownloadKind
 from tests.elections.registers import csv_bytes, import_now
 from tests.factories import ElectionFactory, RegistrationFactory
 from tests.rolls.test_admin_support import OBSERVER, STAFF, make_user
@@ -178,3 +180,60 @@ def test_the_preview_names_other_elections_whose_voters_it_renames(
     page = clerk.get(location).content.decode()
     assert "1 renamed voter registered in other elections too" in page
     assert "<li>local-2026 (Local 2026): 1 voter</li>" in page
+
+
+def test_a_download_of_the_rejected_rows_is_recorded_before_it_is_sent(
+    clerk, election, django_capture_on_commit_callbacks
+):
+    data = csv_bytes([*ROWS, ["0003", "", "Salazarquintero", "C1", ""]])
+    record, _ = upload(clerk, election, data, django_capture_on_commit_callbacks)
+    register_import_preview(import_id=record.pk)
+
+    response = clerk.get(reverse("admin:elections_registerimport_rejected", args=[record.pk]))
+
+    assert b"Salazarquintero" in b"".join(response.streaming_content)
+    download = Download.objects.get()
+    assert (download.kind, download.username, download.name) == (
+        DownloadKind.REJECTED_ROWS,
+        "clerk",
+        f"import-{record.pk}-rejected-rows.csv",
+    )
+    assert (download.import_number, download.register_import, download.run_number) == (
+        record.pk,
+        record,
+        None,
+    )
+    trail = clerk.get(reverse("admin:rolls_download_changelist")).content.decode()
+    assert f"import-{record.pk}-rejected-rows.csv" in trail
+
+
+def test_the_rejected_rows_are_not_served_when_no_trail_records_them(
+    clerk, election, django_capture_on_commit_callbacks, monkeypatch
+):
+    data = csv_bytes([*ROWS, ["0003", "", "Salazarquintero", "C1", ""]])
+    record, _ = upload(clerk, election, data, django_capture_on_commit_callbacks)
+    register_import_preview(import_id=record.pk)
+    monkeypatch.setattr(download_trail, "_recorders", [])
+
+    with pytest.raises(download_trail.DownloadNotRecorded):
+        clerk.get(reverse("admin:elections_registerimport_rejected", args=[record.pk]))
+    assert not Download.objects.exists()
+
+
+def test_an_observer_reads_no_import_its_rows_or_its_progress(
+    clerk, election, django_capture_on_commit_callbacks
+):
+    data = csv_bytes([*ROWS, ["0003", "", "Salazarquintero", "C1", ""]])
+    record, location = upload(clerk, election, data, django_capture_on_commit_callbacks)
+    register_import_preview(import_id=record.pk)
+    clerk.force_login(make_user("watcher", OBSERVER))
+
+    for url in [
+        location,
+        reverse("admin:elections_registerimport_progress", args=[record.pk]),
+        reverse("admin:elections_registerimport_rejected", args=[record.pk]),
+    ]:
+        response = clerk.get(url)
+        assert response.status_code == 403, url
+        assert b"Salazarquintero" not in response.content
+    assert not Download.objects.exists()
