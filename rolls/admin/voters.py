@@ -13,8 +13,10 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.safestring import SafeString
 
+from config.parsing import has_control_characters
 from elections.admin import VoterAdmin
 from elections.models import Election, Voter
+from elections.references import UnknownElection, election_resolve
 from rolls.admin.access import DOWNLOAD_ROLLS, require
 from rolls.selectors.voters import MAX_VOTERS, voter_places, voters_find
 
@@ -54,7 +56,15 @@ class VoterConsoleAdmin(VoterAdmin):
         require(request, VIEW_VOTERS)
         query = request.GET.get("q", "").strip()[:200]
         slug = request.GET.get("election", "").strip()
-        election = Election.objects.find(slug) if slug else None
+        election, problem = None, ""
+        if has_control_characters(query):
+            problem, query = "The search holds a control character: type it again.", ""
+        if slug:
+            try:
+                election = election_resolve(slug)
+            except UnknownElection as exc:
+                # Never "every election" instead of the one asked for: nothing is searched.
+                problem, query = str(exc), ""
         answers = voters_find(query, election=election) if query else []
         context = {
             **self.admin_site.each_context(request),
@@ -62,7 +72,7 @@ class VoterConsoleAdmin(VoterAdmin):
             "title": "Find a voter",
             "query": query,
             "election_slug": slug,
-            "unknown_election": bool(slug) and election is None,
+            "problem": problem,
             "elections": Election.objects.order_by("-polling_date", "name")[:200],
             "answers_html": answers_html(request, answers) if answers else "",
             "searched": bool(query),

@@ -121,3 +121,10 @@ def test_observers_and_anonymous_cannot_import(client, election):
     client.force_login(make_user("watcher", OBSERVER))
     assert client.get(url).status_code == 403
     assert client.get(reverse("admin:elections_registerimport_changelist")).status_code == 403
+
+
+@pytest.mark.parametrize("object_id", ["abc", "²", "99999999999999999999", "0"])
+def test_an_import_page_with_an_id_that_is_not_one_is_not_found(clerk, object_id):
+    """``registerimport/abc/change/`` was a server error (the text reached the query)."""
+    response = clerk.get(f"/admin/elections/registerimport/{object_id}/change/")
+    assert response.status_code == 404

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
-from elections.models import Election, ImportMode, ImportState
+from config.parsing import CheckedCommand
+from elections.models import ImportMode, ImportState
+from elections.references import REFERENCE_HELP, UnknownElection, election_label, election_resolve
 from elections.services.registers.imports import register_import_execute, register_import_preview
 from elections.services.registers.records import ImportRefused, register_import_create
 from elections.services.registers.report import count_lines, error_lines
@@ -27,7 +29,7 @@ def column_mapping(text: str) -> dict[str, str]:
     return mapping
 
 
-class Command(BaseCommand):
+class Command(CheckedCommand):
     help = (
         "Import a register (CSV or XLSX with voter_number, family_name, given_name, "
         "center_code and optional center_name columns) into an election, all or nothing."
@@ -35,7 +37,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="the CSV or XLSX file")
-        parser.add_argument("--election", required=True, help="slug, id or name")
+        parser.add_argument("--election", required=True, help=REFERENCE_HELP)
         parser.add_argument(
             "--mode",
             choices=ImportMode.values,
@@ -54,9 +56,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, path, election, mode, dry_run, skip_invalid, columns, **options):
-        target = Election.objects.find(election)
-        if target is None:
-            raise CommandError(f"No election {election!r} (give its slug, id or name)")
+        try:
+            target = election_resolve(election)
+        except UnknownElection as exc:
+            raise CommandError(str(exc)) from None
         file = Path(path)
         if not file.is_file():
             raise CommandError(f"{path}: no such file")
@@ -81,7 +84,7 @@ class Command(BaseCommand):
         verb = "would change" if dry_run else "changed"
         self.stdout.write(
             f"Import {record.pk} of {file.name} (sha256 {record.file_sha256[:12]}) into "
-            f"{target.name}, {record.mode}: {record.rows_read:,} rows read"
+            f"{election_label(target)}, {record.mode}: {record.rows_read:,} rows read"
         )
         if record.counts:
             self.stdout.write(f"What it {verb}:")
@@ -105,4 +108,4 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(self.style.SUCCESS("Dry run: nothing was written."))
         else:
-            self.stdout.write(self.style.SUCCESS(f"Imported into {target.name}."))
+            self.stdout.write(self.style.SUCCESS(f"Imported into {election_label(target)}."))
