@@ -35,6 +35,8 @@ class Command(CheckedCommand):
         if not answers:
             where = f" in {election_label(scope)}" if scope else ""
             raise CommandError(f"No registered voter matches {query!r}{where}")
+        if scope is not None:
+            self.stdout.write(f"In {election_label(scope)}:")
         for answer in answers:
             self.stdout.write(
                 f"{answer.voter_number} {answer.name}: {answer.election} ({answer.election_slug}), "
