@@ -11,6 +11,7 @@ others end up in logs and file names.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import re
@@ -99,6 +100,46 @@ def duration_argument(
 
     parse.__name__ = unit
     return parse
+
+
+class NotJSON(ValueError):
+    """The text is not JSON, or is too long or too deeply nested to be parsed."""
+
+
+def _nesting_depth(raw: str) -> int:
+    """How deep brackets nest in JSON text, counted without parsing it (brackets inside
+    strings do not count)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def json_parse(raw: str, *, what: str, max_chars: int, max_depth: int) -> object:
+    """``raw`` parsed, once its size and depth are known to be small: json.loads recurses
+    once a bracket and raises RecursionError (no ValueError) past about a thousand."""
+    if len(raw) > max_chars:
+        raise NotJSON(f"{what} is {len(raw):,} characters long; at most {max_chars:,}")
+    if _nesting_depth(raw) > max_depth:
+        raise NotJSON(f"{what} nests deeper than {max_depth} levels")
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise NotJSON(f"{what} is not valid JSON ({exc})") from None
 
 
 def has_control_characters(text: str, *, multiline: bool = False) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db import models, transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
-from config.parsing import number_or_none
+from config.parsing import NotJSON, json_parse, number_or_none
 from elections.models import Election
 from elections.references import UnknownElection, election_label, election_resolve
 from rolls.models import AssignmentMode
@@ -54,47 +54,18 @@ def schedule_name(election: Election) -> str:
 # Put before the description of a periodic task the console switched off, with the reason.
 SWITCHED_OFF = "Switched off by the console: "
 
-# A schedule's arguments are a few names and flags. Bounded before parsing: 100,000 nested
-# brackets made json.loads raise RecursionError (a 500 in the admin, and in beat's loop).
+# A schedule's arguments are a few names and flags: bounded before parsing (100,000 nested
+# brackets made json.loads raise RecursionError, a 500 in the admin and in beat's loop).
 MAX_JSON_CHARS = 10_000
 MAX_JSON_DEPTH = 8
 
 
-def _nesting_depth(raw: str) -> int:
-    """How deep brackets nest in JSON text, counted without parsing it (brackets inside
-    strings do not count)."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for char in raw:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    return deepest
-
-
 def json_bounded_loads(raw: str, *, field: str) -> object:
     """``raw`` parsed, if it is small and shallow enough for a schedule's arguments."""
-    if len(raw) > MAX_JSON_CHARS:
-        raise ScheduleRefused(
-            f"{field} is {len(raw):,} characters long; at most {MAX_JSON_CHARS:,}"
-        )
-    if _nesting_depth(raw) > MAX_JSON_DEPTH:
-        raise ScheduleRefused(f"{field} nests deeper than {MAX_JSON_DEPTH} levels")
     try:
-        return json.loads(raw)
-    except ValueError as exc:
-        raise ScheduleRefused(f"{field} is not valid JSON ({exc})") from None
+        return json_parse(raw, what=field, max_chars=MAX_JSON_CHARS, max_depth=MAX_JSON_DEPTH)
+    except NotJSON as exc:
+        raise ScheduleRefused(str(exc)) from None
 
 
 def _json_of(task: PeriodicTask, field: str, kind: type, default: str) -> object:

@@ -11,8 +11,10 @@ from django.core.management import CommandError, call_command
 from config.parsing import (
     MAX_NUMBER,
     NotANumber,
+    NotJSON,
     duration_argument,
     has_control_characters,
+    json_parse,
     number_argument,
     number_or_none,
     number_parse,
@@ -69,6 +71,17 @@ def test_control_characters_are_found_and_line_breaks_allowed_only_when_asked():
     assert has_control_characters("a\nb") and not has_control_characters("a\nb", multiline=True)
     assert has_control_characters("a\x85b", multiline=True)  # a C1 control
     assert not has_control_characters("Zoé, 北京 \u200f")
+
+
+def test_json_is_bounded_in_size_and_depth_before_it_is_parsed():
+    bounded = {"what": "kwargs", "max_chars": 10_000, "max_depth": 3}
+    assert json_parse('{"a": [1, {"b": "[[[[[["}]}', **bounded) == {"a": [1, {"b": "[[[[[["}]}
+    with pytest.raises(NotJSON, match="nests deeper than 3 levels"):
+        json_parse("[[[[1]]]]", **bounded)
+    with pytest.raises(NotJSON, match="is 200,000 characters long"):
+        json_parse("[" * 100_000 + "]" * 100_000, **bounded)
+    with pytest.raises(NotJSON, match="not valid JSON"):
+        json_parse('{"a": ', **bounded)
 
 
 @pytest.mark.django_db
