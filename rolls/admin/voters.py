@@ -58,14 +58,15 @@ class VoterConsoleAdmin(VoterAdmin):
         slug = request.GET.get("election", "").strip()
         election, problem = None, ""
         if has_control_characters(query):
-            problem, query = "The search holds a control character: type it again.", ""
-        if slug:
+            problem = "The search holds a control character: type it again without it."
+        elif slug:
             try:
                 election = election_resolve(slug)
             except UnknownElection as exc:
                 # Never "every election" instead of the one asked for: nothing is searched.
-                problem, query = str(exc), ""
-        answers = voters_find(query, election=election) if query else []
+                problem = str(exc)
+        searched = bool(query) and not problem
+        answers = voters_find(query, election=election) if searched else []
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -75,7 +76,7 @@ class VoterConsoleAdmin(VoterAdmin):
             "problem": problem,
             "elections": Election.objects.order_by("-polling_date", "name")[:200],
             "answers_html": answers_html(request, answers) if answers else "",
-            "searched": bool(query),
+            "searched": searched,
             "capped": len({a.voter_id for a in answers}) >= MAX_VOTERS,
         }
         response = TemplateResponse(request, "admin/elections/voter/find.html", context)

@@ -149,3 +149,4 @@ def test_find_a_voter_searches_the_election_whose_slug_is_given(look_alikes, sta
     assert "did you mean the election named" in page
     # Not every election instead of the one asked for: nothing is searched.
     assert "Slugged" not in page and "Named" not in page
+    assert 'value="Martin Ann"' in page  # what was typed stays in the box
