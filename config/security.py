@@ -1,10 +1,11 @@
 """django-axes hooks (the client address behind the TLS proxy, the lockout page), and the
-refusal of NUL characters in query strings."""
+refusal of NUL characters in query strings and of an empty ``_to_field``."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.options import TO_FIELD_VAR
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.response import TemplateResponse
 
@@ -50,3 +51,22 @@ class RefuseNulInQueryMiddleware:
         ):
             return HttpResponseBadRequest("A query string may not hold a NUL character.")
         return self.get_response(request)
+
+
+class RefuseEmptyToFieldMiddleware:
+    """400 for an admin request whose ``_to_field`` is present but empty. The admin skips
+    its allowed-field check for an empty value and then looks the field up by name: any
+    change, delete or history page with ``?_to_field=`` answered 500 (FieldDoesNotExist),
+    for every model, the third-party ones included."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        # Read as the admin reads it (its options.py): the form's value, else the query's.
+        if request.POST.get(TO_FIELD_VAR, request.GET.get(TO_FIELD_VAR)) == "":
+            return HttpResponseBadRequest(f"{TO_FIELD_VAR} names no field.")
+        return None

@@ -13,6 +13,8 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.widgets import AutocompleteSelect
 
+from config.parsing import number_or_none
+
 
 class CenterAutocompleteFilter(admin.FieldListFilter):
     template = "admin/elections/autocomplete_filter.html"
@@ -33,9 +35,10 @@ class CenterAutocompleteFilter(admin.FieldListFilter):
             value = value[-1] if value else None
         if value in (None, ""):
             return None
-        if not str(value).isdigit():
+        chosen = number_or_none(str(value))
+        if chosen is None:
             raise IncorrectLookupParameters(f"{self.lookup_kwarg} must be a center id")
-        return int(value)
+        return chosen
 
     def expected_parameters(self) -> list[str]:
         return [self.lookup_kwarg]

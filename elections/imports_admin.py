@@ -20,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import content_disposition_header
 
+from config.parsing import number_or_none
 from elections.download_trail import rejected_rows_download_record
 from elections.models import (
     ACTIVE_IMPORT_STATES,
@@ -217,7 +218,11 @@ class RegisterImportAdmin(RecordAdmin):
         """The import's page: what it read, what it would change or changed, its errors, the
         options and column mapping, and the confirm button."""
         require(request, VIEW)
-        record = get_object_or_404(RegisterImport.objects.select_related("election"), pk=object_id)
+        # The admin's own URL takes any text as the id: "abc" reached the query as a 500.
+        pk = number_or_none(object_id)
+        if pk is None:
+            raise Http404("An import's id is a number")
+        record = get_object_or_404(RegisterImport.objects.select_related("election"), pk=pk)
         if request.method == "POST":
             return self.remap(request, record)
         form = OptionsForm(

@@ -39,16 +39,6 @@ class Language(models.TextChoices):
 RIGHT_TO_LEFT_LANGUAGES = frozenset([Language.ARABIC])
 
 
-class ElectionQuerySet(models.QuerySet):
-    def find(self, reference: str) -> Election | None:
-        """The election whose slug, id (all digits) or name is ``reference``."""
-        reference = str(reference)
-        query = self.filter(slug=reference) | self.filter(name=reference)
-        if reference.isdigit():
-            query = query | self.filter(pk=int(reference))
-        return query.first()
-
-
 class Election(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True)
@@ -69,8 +59,6 @@ class Election(models.Model):
         help_text="Rolls are printed in this language and in its alphabetical order.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ElectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-polling_date", "name"]

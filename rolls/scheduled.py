@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from elections.models import Election
+from elections.references import UnknownElection, election_resolve
 from rolls.launch import run_start
 from rolls.models import DEFAULT_PURPOSE
 from rolls.services.runs import RunRefused
@@ -42,9 +42,10 @@ def start_scheduled_run(
         raise ScheduleError(
             f"Schedule {schedule!r}: changed_only must be true or false, not {changed_only!r}"
         )
-    target = Election.objects.find(election)
-    if target is None:
-        raise ScheduleError(f"Schedule {schedule!r}: no election {election!r} (use its slug)")
+    try:
+        target = election_resolve(election)
+    except UnknownElection as exc:
+        raise ScheduleError(f"Schedule {schedule!r}: {exc}") from None
     try:
         run = run_start(
             election_id=target.pk,

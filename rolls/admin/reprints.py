@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
+from config.parsing import number_parse, text_check
 from rolls.admin.access import DOWNLOAD_ROLLS, require
 from rolls.admin.views import pdf_attachment
 from rolls.models import DownloadKind, Reprint, ReprintOutcome, Run
@@ -36,14 +37,17 @@ def run_reprint_view(request: HttpRequest, run_id: int, *, model_admin) -> HttpR
     back = HttpResponseRedirect(reverse("admin:rolls_run_change", args=[run.pk]) + "#reprint")
     code = request.POST.get("center", "").strip()
     station = request.POST.get("station", "").strip()
-    if station and not station.isdigit():
-        messages.error(request, f"Station must be a number, not {station!r}")
+    try:
+        text_check(code, what="The center code")
+        number = number_parse(station, what="Station", minimum=1) if station else None
+    except ValueError as exc:  # NotANumber, ControlCharacters
+        messages.error(request, str(exc))
         return back
     try:
         done = run_reprint(
             run=run,
             center_code=code,
-            station_number=int(station) if station else None,
+            station_number=number,
             requested_by=f"admin:{request.user.get_username()}",
             reason=request.POST.get("reason", ""),
         )

@@ -26,6 +26,7 @@ from django.utils.html import format_html
 from django_celery_results.admin import TaskResultAdmin
 from django_celery_results.models import TaskResult
 
+from config.parsing import number_or_none
 from elections.models import PollingCenter
 from rolls.admin import runs
 from rolls.admin.access import sees_personal_data
@@ -35,7 +36,9 @@ from rolls.models import Run, RunTask
 
 RECENT_RUNS_IN_FILTER = 20
 # "C001 2", "C001/2", "C001 station 2", "C001-2": a center code and a station number.
-CENTER_AND_STATION = re.compile(r"^(?P<code>\S+?)(?:\s*[/\-]\s*|\s+(?:station\s+)?)(?P<n>\d+)$")
+CENTER_AND_STATION = re.compile(
+    r"^(?P<code>\S+?)(?:\s*[/\-]\s*|\s+(?:station\s+)?)(?P<n>[0-9]{1,9})$"
+)
 # Fields that may hold personal data (voter names): staff only. The result, whose failure
 # type Observers may read, is replaced by ``outcome`` for them.
 PERSONAL_FIELDS = frozenset({"task_args", "task_kwargs", "result", "traceback_text", "meta"})
@@ -55,7 +58,7 @@ class RunFilter(admin.SimpleListFilter):
             for run in runs
         ]
         value = self.value()
-        if value and value.isdigit() and value not in {pk for pk, _ in choices}:
+        if number_or_none(value) is not None and value not in {pk for pk, _ in choices}:
             choices.insert(0, (value, f"Run {value}"))
         return choices
 
@@ -63,9 +66,10 @@ class RunFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return queryset
-        if not value.isdigit():
+        run_id = number_or_none(value)
+        if run_id is None:
             return queryset.none()
-        return queryset.filter(task_id__in=RunTask.objects.filter(run_id=value).values("task_id"))
+        return queryset.filter(task_id__in=RunTask.objects.filter(run_id=run_id).values("task_id"))
 
 
 class StrategyFilter(runs.StrategyFilter):

@@ -18,6 +18,8 @@ from django_celery_beat.models import PeriodicTask
 from rolls.services.schedules import (
     SCHEDULE_TASK,
     SWITCHED_OFF,
+    ScheduleRefused,
+    json_bounded_loads,
     periodic_task_problem,
     schedule_describe,
 )
@@ -37,6 +39,15 @@ class ConsolePeriodicTaskForm(PeriodicTaskForm):
         self.fields["regtask"].initial = current or SCHEDULE_TASK
         self.fields["task"].widget = forms.HiddenInput()
         self.fields["task"].required = False
+
+    def _clean_json(self, field):
+        """Bounded before the package's own parser runs: deeply nested JSON made it raise
+        RecursionError, a server error instead of a form error."""
+        try:
+            json_bounded_loads(self.cleaned_data[field] or "null", field=field)
+        except ScheduleRefused as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return super()._clean_json(field)
 
     def clean(self):
         data = super().clean()

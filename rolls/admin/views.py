@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_POST
 
+from config.parsing import number_or_none
 from elections.models import Election, PollingCenter
 from rolls.admin.access import DOWNLOAD_ROLLS, PUBLISH_ROLLS, VIEW_RESULTS, VIEW_RUNS, require
 from rolls.admin.comparison_page import result_row, spread_charts
@@ -205,10 +206,13 @@ def run_changes_view(request: HttpRequest, run_id: int, *, model_admin) -> HttpR
     """What changed from the official set (or ``?against=RUN``) to this run, as CSV."""
     require(request, DOWNLOAD_ROLLS)
     run = get_object_or_404(Run.objects.select_related("election"), pk=run_id)
-    against = request.GET.get("against")
+    raw = request.GET.get("against")
+    against = number_or_none(raw)
+    if raw and against is None:
+        raise Http404("?against= takes a run id (digits 0-9)")
     before = (
-        Run.objects.filter(pk=int(against), election_id=run.election_id).first()
-        if against and against.isdigit()
+        Run.objects.filter(pk=against, election_id=run.election_id).first()
+        if against is not None
         else official_run(run.election_id)
     )
     if before is None:

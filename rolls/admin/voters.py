@@ -13,8 +13,10 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.safestring import SafeString
 
+from config.parsing import has_control_characters
 from elections.admin import VoterAdmin
 from elections.models import Election, Voter
+from elections.references import UnknownElection, election_resolve
 from rolls.admin.access import DOWNLOAD_ROLLS, require
 from rolls.selectors.voters import MAX_VOTERS, voter_places, voters_find
 
@@ -54,18 +56,27 @@ class VoterConsoleAdmin(VoterAdmin):
         require(request, VIEW_VOTERS)
         query = request.GET.get("q", "").strip()[:200]
         slug = request.GET.get("election", "").strip()
-        election = Election.objects.find(slug) if slug else None
-        answers = voters_find(query, election=election) if query else []
+        election, problem = None, ""
+        if has_control_characters(query):
+            problem = "The search holds a control character: type it again without it."
+        elif slug:
+            try:
+                election = election_resolve(slug)
+            except UnknownElection as exc:
+                # Never "every election" instead of the one asked for: nothing is searched.
+                problem = str(exc)
+        searched = bool(query) and not problem
+        answers = voters_find(query, election=election) if searched else []
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": "Find a voter",
             "query": query,
             "election_slug": slug,
-            "unknown_election": bool(slug) and election is None,
+            "problem": problem,
             "elections": Election.objects.order_by("-polling_date", "name")[:200],
             "answers_html": answers_html(request, answers) if answers else "",
-            "searched": bool(query),
+            "searched": searched,
             "capped": len({a.voter_id for a in answers}) >= MAX_VOTERS,
         }
         response = TemplateResponse(request, "admin/elections/voter/find.html", context)

@@ -19,6 +19,10 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from config.parsing import ControlCharacters, text_check
 from rolls.models import (
     DocumentKind,
     Reprint,
@@ -85,12 +89,33 @@ def regenerate(roll_file: RollFile) -> RenderedRoll:
     return center_list_document(run=maker, station=station)
 
 
-def document_reprint(*, roll_file: RollFile, requested_by: str, reason: str) -> Reprinted:
-    """Serve, restore or regenerate one recorded document, and record the reprint."""
+MAX_REASON = 2000
+
+
+def reason_checked(reason: str) -> str:
+    """The reason as it will be recorded, or ReprintRefused before anything is written."""
     reason = reason.strip()
     if not reason:
         raise ReprintRefused("Say why the document is reprinted (the reason is recorded)")
+    if len(reason) > MAX_REASON:
+        raise ReprintRefused(f"The reason is {len(reason):,} characters; at most {MAX_REASON:,}")
+    try:
+        return text_check(reason, what="The reason", multiline=True)
+    except ControlCharacters as exc:
+        raise ReprintRefused(str(exc)) from None
+
+
+def document_reprint(*, roll_file: RollFile, requested_by: str, reason: str) -> Reprinted:
+    """Serve, restore or regenerate one recorded document, and record the reprint.
+
+    The record and the write stand or fall together: the row is inserted, then the file
+    written, in one transaction, so a write that fails leaves no record and a record that
+    cannot be saved (PostgreSQL refuses a NUL in the reason) leaves no file behind. Only the
+    rendering, the slow part, happens outside the transaction."""
+    reason = reason_checked(reason)
+    requested_by = requested_by[:200]
     found = file_digest(roll_file.path)
+    rendered_pdf = None
     if found == (roll_file.bytes, roll_file.sha256):
         outcome, path, size, digest = (
             ReprintOutcome.SERVED,
@@ -99,9 +124,9 @@ def document_reprint(*, roll_file: RollFile, requested_by: str, reason: str) -> 
             roll_file.sha256,
         )
     else:
-        rendered = regenerate(roll_file)
-        digest = hashlib.sha256(rendered.pdf).hexdigest()
-        size = len(rendered.pdf)
+        rendered_pdf = regenerate(roll_file).pdf
+        digest = hashlib.sha256(rendered_pdf).hexdigest()
+        size = len(rendered_pdf)
         if digest == roll_file.sha256:
             outcome, path = ReprintOutcome.RESTORED, roll_file.path
         else:
@@ -110,20 +135,29 @@ def document_reprint(*, roll_file: RollFile, requested_by: str, reason: str) -> 
                 ReprintOutcome.SEPARATE,
                 reprint_path(roll_file.path, reprint_number=number),
             )
-        write_whole(path, rendered.pdf)
+    try:
+        with transaction.atomic():
+            reprint = Reprint.objects.create(
+                run_id=roll_file.run_id,
+                roll_file=roll_file,
+                outcome=outcome,
+                path=path,
+                sha256=digest,
+                bytes=size,
+                requested_by=requested_by,
+                reason=reason,
+            )
+            if rendered_pdf is not None:
+                write_whole(path, rendered_pdf)
+    except BaseException:
+        # A separate file is new: without its record it is nobody's, so it goes. A restored
+        # file holds the recorded bytes again, which is what the record says it holds.
+        if outcome == ReprintOutcome.SEPARATE and default_storage.exists(path):
+            default_storage.delete(path)
+        raise
     if outcome != ReprintOutcome.SEPARATE:
         # The recorded name holds the recorded bytes again: it may be served once more.
         file_damage_cleared(paths=[roll_file.path])
-    reprint = Reprint.objects.create(
-        run_id=roll_file.run_id,
-        roll_file=roll_file,
-        outcome=outcome,
-        path=path,
-        sha256=digest,
-        bytes=size,
-        requested_by=requested_by[:200],
-        reason=reason,
-    )
     # No voter data here: the file's name holds the run, center and station ids.
     logger.info("reprint %s of %s by %s: %s", reprint.pk, roll_file.path, requested_by, outcome)
     return Reprinted(reprint=reprint, roll_file=roll_file)
@@ -138,8 +172,7 @@ def run_reprint(
     reason: str,
 ) -> list[Reprinted]:
     """Reprint one station's documents (``station_number``) or all of one center's."""
-    if not reason.strip():
-        raise ReprintRefused("Say why the documents are reprinted (the reason is recorded)")
+    reason_checked(reason)
     return [
         document_reprint(roll_file=roll_file, requested_by=requested_by, reason=reason)
         for roll_file in reprint_files(

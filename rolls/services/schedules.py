@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from django.db import models, transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
+from config.parsing import NotJSON, json_parse, number_or_none
 from elections.models import Election
+from elections.references import UnknownElection, election_label, election_resolve
 from rolls.models import DEFAULT_PURPOSE, AssignmentMode, RunPurpose
 from rolls.strategies.catalog import STRATEGIES, strategy_get
 
@@ -53,16 +55,26 @@ def schedule_name(election: Election) -> str:
 # Put before the description of a periodic task the console switched off, with the reason.
 SWITCHED_OFF = "Switched off by the console: "
 
+# A schedule's arguments are a few names and flags: bounded before parsing (100,000 nested
+# brackets made json.loads raise RecursionError, a 500 in the admin and in beat's loop).
+MAX_JSON_CHARS = 10_000
+MAX_JSON_DEPTH = 8
+
+
+def json_bounded_loads(raw: str, *, field: str) -> object:
+    """``raw`` parsed, if it is small and shallow enough for a schedule's arguments."""
+    try:
+        return json_parse(raw, what=field, max_chars=MAX_JSON_CHARS, max_depth=MAX_JSON_DEPTH)
+    except NotJSON as exc:
+        raise ScheduleRefused(str(exc)) from None
+
 
 def _json_of(task: PeriodicTask, field: str, kind: type, default: str) -> object:
     raw = getattr(task, field) or default
-    try:
-        value = json.loads(raw)
-    except ValueError as exc:
-        raise ScheduleRefused(f"{field} is not valid JSON ({exc})") from None
+    value = json_bounded_loads(raw, field=field)
     if not isinstance(value, kind):
         noun = "a list" if kind is list else "an object"
-        raise ScheduleRefused(f"{field} must be {noun} in JSON, not {raw!r}")
+        raise ScheduleRefused(f"{field} must be {noun} in JSON, not {raw[:100]!r}")
     return value
 
 
@@ -115,13 +127,19 @@ def schedule_kwargs_validate(kwargs: dict) -> None:
     unknown = set(kwargs) - set(SCHEDULE_PARAMETERS)
     if unknown:
         raise ScheduleRefused(f"Unknown arguments {sorted(unknown)}")
+    for name in ("strategy", "mode"):
+        if name in kwargs and not isinstance(kwargs[name], str):
+            raise ScheduleRefused(f"{name} must be a name in quotes, not {kwargs[name]!r}"[:300])
     if kwargs.get("strategy") in FAILS_ON_PURPOSE:
         raise ScheduleRefused(
             f"{kwargs['strategy']} fails on purpose (it demonstrates an error): it cannot be "
             "scheduled"
         )
-    if not Election.objects.filter(slug=kwargs.get("election", "")).exists():
-        raise ScheduleRefused(f"No election {kwargs.get('election')!r} (use its slug)")
+    # The task resolves the reference the same way when it runs: one meaning everywhere.
+    try:
+        election_resolve(kwargs.get("election", ""))
+    except UnknownElection as exc:
+        raise ScheduleRefused(str(exc)) from None
     if not isinstance(kwargs.get("changed_only", False), bool):
         raise ScheduleRefused(f"changed_only must be true or false, not {kwargs['changed_only']!r}")
     try:
@@ -193,11 +211,13 @@ def schedule_settings(task: PeriodicTask) -> dict | None:
     them (the inverse of saving: the form opens with what is there); None when the row was
     edited into something the form cannot say (another crontab, bad arguments)."""
     try:
-        kwargs = json.loads(task.kwargs or "{}")
-        args = json.loads(task.args or "[]")
-    except ValueError:
+        kwargs = json_bounded_loads(task.kwargs or "{}", field="kwargs")
+        args = json_bounded_loads(task.args or "[]", field="args")
+    except ScheduleRefused:
         return None
     if not isinstance(kwargs, dict) or args not in ([], None):
+        return None
+    if not all(isinstance(kwargs.get(name, ""), str) for name in ("strategy", "mode")):
         return None
     settings = {
         "strategy": kwargs.get("strategy"),
@@ -213,11 +233,11 @@ def schedule_settings(task: PeriodicTask) -> dict | None:
         daily = (crontab.day_of_week, crontab.day_of_month, crontab.month_of_year) == ("*",) * 3
         if daily and crontab.minute == "0" and crontab.hour == "*":
             return {**settings, "preset": SchedulePreset.HOURLY}
-        if daily and crontab.minute.isdigit() and crontab.hour.isdigit():
-            hour, minute = int(crontab.hour), int(crontab.minute)
-            if hour < 24 and minute < 60:
-                at = datetime.time(hour, minute)
-                return {**settings, "preset": SchedulePreset.NIGHTLY, "at": at}
+        hour = number_or_none(crontab.hour, minimum=0, maximum=23)
+        minute = number_or_none(crontab.minute, minimum=0, maximum=59)
+        if daily and hour is not None and minute is not None:
+            at = datetime.time(hour, minute)
+            return {**settings, "preset": SchedulePreset.NIGHTLY, "at": at}
         return None
     if interval is not None and interval.period == IntervalSchedule.MINUTES:
         return {**settings, "preset": SchedulePreset.INTERVAL, "every_minutes": interval.every}
@@ -225,11 +245,17 @@ def schedule_settings(task: PeriodicTask) -> dict | None:
 
 
 def schedule_describe(task: PeriodicTask) -> str:
-    """A schedule in words ("every night at 02:00 (Europe/Paris), strategy X, balanced
-    assignment"), not as the JSON it is stored as."""
+    """A schedule in words ("general-2026 (General 2026): every night at 02:00
+    (Europe/Paris), strategy X, balanced assignment"), not as the JSON it is stored as. The
+    election is resolved as the task will resolve it when it runs."""
     settings = schedule_settings(task)
     if settings is None:
         return "edited by hand into something this form cannot show: see the schedule itself"
+    try:
+        kwargs = json_bounded_loads(task.kwargs or "{}", field="kwargs")
+        election = election_label(election_resolve(kwargs.get("election")))
+    except UnknownElection as exc:
+        return f"runs for no election: {exc}"
     time_zone = task.crontab.timezone if task.crontab else ""
     when = _when_description(
         settings["preset"],
@@ -243,7 +269,7 @@ def schedule_describe(task: PeriodicTask) -> str:
         changed_only=settings["changed_only"],
         purpose=settings["purpose"],
     )
-    return f"{when}, {what}"
+    return f"{election}: {when}, {what}"
 
 
 def roll_schedule_save(

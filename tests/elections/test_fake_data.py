@@ -95,7 +95,7 @@ def test_command_refuses_bad_n_with_a_clear_error(arg, message):
     ("args", "message"),
     [
         (["5000001"], r"5,000,001 voters is more than this command makes \(5,000,000 at most\)"),
-        (["99999999999999999999999"], "more than this command makes"),
+        (["99999999999999999999999"], "must be at most 2,147,483,647"),
         (["10", "--election", "x" * 300], "at most 200 characters; this one has 300"),
         (["10", "--election", "   "], "The election name is empty"),
     ],

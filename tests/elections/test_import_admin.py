@@ -237,3 +237,10 @@ def test_an_observer_reads_no_import_its_rows_or_its_progress(
         assert response.status_code == 403, url
         assert b"Salazarquintero" not in response.content
     assert not Download.objects.exists()
+
+
+@pytest.mark.parametrize("object_id", ["abc", "²", "99999999999999999999", "0"])
+def test_an_import_page_with_an_id_that_is_not_one_is_not_found(clerk, object_id):
+    """``registerimport/abc/change/`` was a server error (the text reached the query)."""
+    response = clerk.get(f"/admin/elections/registerimport/{object_id}/change/")
+    assert response.status_code == 404

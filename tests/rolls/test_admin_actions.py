@@ -344,7 +344,7 @@ def test_an_election_with_a_bad_time_zone_gets_a_clear_error_and_no_schedule(sta
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"election": "nope", "strategy": DEFAULT_STRATEGY}, "No election 'nope'"),
+        ({"election": "nope", "strategy": DEFAULT_STRATEGY}, "No election with slug 'nope'"),
         ({"strategy": "fast"}, "Unknown strategy 'fast'"),
         ({"strategy": DEFAULT_STRATEGY, "mode": "random"}, "Unknown assignment mode 'random'"),
         ({"strategy": DEFAULT_STRATEGY, "extra": 1}, "Unknown arguments"),
@@ -444,7 +444,10 @@ def periodic_task(election, **fields) -> PeriodicTask:
         ({"args": '["x"]'}, "given both in args and in kwargs"),
         ({"headers": "not json"}, "headers is not valid JSON"),
         ({"headers": "[]"}, "headers must be an object in JSON"),
-        ({"kwargs": '{"election": "nope", "strategy": "all_in_one"}'}, "No election 'nope'"),
+        (
+            {"kwargs": '{"election": "nope", "strategy": "all_in_one"}'},
+            "No election with slug 'nope'",
+        ),
     ],
 )
 def test_a_periodic_task_saved_broken_is_switched_off_with_the_reason(election, fields, reason):
@@ -537,6 +540,33 @@ def test_the_periodic_task_form_refuses_arguments_beat_could_not_use(client, ele
     good = {"election": election.slug, "strategy": DEFAULT_STRATEGY}
     assert periodic_task_form(client, kwargs=json.dumps(good)).status_code == 302
     assert PeriodicTask.objects.get(name="by hand").enabled
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("kwargs", '{"election": "a\\u0000b", "strategy": "all_in_one"}', "control character"),
+        ("kwargs", '{"election": ["x"], "strategy": "all_in_one"}', "a string"),
+        ("kwargs", '{"election": "x", "strategy": ["all_in_one"]}', "strategy must be a name"),
+        ("kwargs", '{"election": 1, "strategy": "all_in_one"}', "a string"),
+        ("kwargs", "[" * 4_000 + "]" * 4_000, "nests deeper than 8 levels"),
+        ("args", "[" * 100_000 + "]" * 100_000, "is 200,000 characters long"),
+        ("headers", '{"a": ' * 50 + "1" + "}" * 50, "nests deeper than 8 levels"),
+    ],
+)
+def test_the_periodic_task_form_refuses_hostile_arguments_with_a_form_error(
+    client, election, field, value, message
+):
+    """Each of these was a server error (PostgreSQL refusing NUL, an unhashable list, a
+    RecursionError in the JSON parser)."""
+    client.force_login(make_user("root", superuser=True))
+    good = json.dumps({"election": election.slug, "strategy": DEFAULT_STRATEGY})
+
+    response = periodic_task_form(client, **{"kwargs": good, field: value})
+
+    assert response.status_code == 200
+    assert message in response.content.decode().replace("&#x27;", "'")
+    assert not PeriodicTask.objects.filter(name="by hand").exists()
 
 
 def test_the_schedule_parameters_are_start_scheduled_runs():

@@ -28,7 +28,7 @@ def test_a_schedule_with_bad_kwargs_fails_with_a_clear_message_in_its_result(sha
     row = TaskResult.objects.get(task_id=result.id)
     assert row.status == states.FAILURE
     assert "ScheduleError" in row.result
-    assert "Schedule 'nightly': no election 'nope' (use its slug)" in row.result
+    assert "Schedule 'nightly': No election with slug 'nope'" in row.result
     assert "ScheduleError" in row.traceback
     assert not Run.objects.exists()
 

@@ -42,7 +42,7 @@ def test_help_explains_every_strategy(capsys):
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"election": "autumn"}, "No election with id, slug or name 'autumn'"),
+        ({"election": "autumn"}, "No election with slug 'autumn'"),
         ({"centers": "A,Z"}, "No center Z in"),
     ],
 )
@@ -59,7 +59,7 @@ def test_wait_prints_the_summary_when_the_run_ends(shared_worker, election, caps
     out = capsys.readouterr().out
     run = Run.objects.get()
     assert run.status == RunStatus.SUCCEEDED and run.started_by == "cli"
-    assert f"Run {run.pk}: all_in_one on {election.name}: SUCCEEDED" in out
+    assert f"Run {run.pk}: all_in_one on {election.slug} ({election.name}): SUCCEEDED" in out
     assert f"stations 3/3, pages {run.pages}" in out
     assert "efficiency" in out and "pages/s" in out
 

@@ -10,7 +10,7 @@ import re
 from collections import Counter
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from elections.models import Registration, Voter
@@ -105,6 +105,11 @@ def test_export_command_writes_the_list(run, tmp_path):
     )
     assert "175 voters" in out.getvalue()
     assert len(list(csv.DictReader(path.open(encoding="utf-8")))) == 175
+
+
+def test_export_command_into_a_missing_folder_is_a_command_error(run, tmp_path):
+    with pytest.raises(CommandError, match=r"Cannot write .*No such file or directory"):
+        call_command("export_run", str(run.pk), "--output", str(tmp_path / "nowhere" / "x.csv"))
 
 
 def test_a_changed_only_run_lists_its_carried_centers_too(run, django_capture_on_commit_callbacks):

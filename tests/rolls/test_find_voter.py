@@ -101,6 +101,7 @@ def test_a_later_run_is_answered_beside_the_official_set(published):
 def test_find_voter_command_prints_station_page_and_row(published, capsys):
     call_command("find_voter", "Given005 Fam005", "--election", "lookup-2026")
     out = capsys.readouterr().out
+    assert out.startswith("In lookup-2026 (Lookup 2026):\n")
     assert "Fam005, Given005: Lookup 2026 (lookup-2026), center C1 Harbour School" in out
     assert f"official set (run {published.pk}, official): station 1, page 2, row 6" in out
     with pytest.raises(CommandError, match="No registered voter matches"):

@@ -8,6 +8,7 @@ import re
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from rolls.models import Placement, Reprint, RollFile, Station
 from rolls.services.publication import run_publish
@@ -15,6 +16,7 @@ from rolls.services.reprints import ReprintRefused, run_reprint
 from rolls.services.storage import write_whole
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.rolls.helpers import read_pdf, roll_page_texts
+from tests.rolls.test_admin_support import STAFF, make_user
 from tests.rolls.test_roll_sets import full_run
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +117,66 @@ def test_reprint_command_copies_the_files_and_records_the_reprint(official, tmp_
     assert Reprint.objects.filter(requested_by="cli", reason="rain").count() == 2
     with pytest.raises(CommandError, match="CENTER-CODE/NUMBER"):
         call_command("reprint", str(official.pk), "--station", "C1", "--reason", "r")
+
+
+def test_a_nul_in_the_reason_is_refused_before_any_file_is_written(official):
+    """On main the file was regenerated and written, then PostgreSQL refused the record."""
+    roll = RollFile.objects.rolls().get(run=official, station_number=1)
+    default_storage.delete(roll.path)
+    with pytest.raises(ReprintRefused, match="control character"):
+        run_reprint(
+            run=official, center_code="C1", station_number=1, requested_by="x", reason="a\x00b"
+        )
+    assert not default_storage.exists(roll.path)
+    assert not Reprint.objects.exists()
+
+
+def test_a_reprint_whose_record_cannot_be_saved_leaves_no_file_behind(official, monkeypatch):
+    roll = RollFile.objects.rolls().get(run=official, station_number=2)
+    default_storage.delete(roll.path)
+    official.election.centers.update(name="Harbour School (renamed)")  # -> a separate file
+
+    def refused(**fields):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(Reprint.objects, "create", refused)
+    with pytest.raises(RuntimeError):
+        run_reprint(
+            run=official, center_code="C1", station_number=2, requested_by="x", reason="lost"
+        )
+    assert not default_storage.exists(roll.path.replace(".pdf", ".reprint-1.pdf"))
+
+
+def test_a_reprint_whose_file_cannot_be_written_records_nothing(official, monkeypatch):
+    roll = RollFile.objects.rolls().get(run=official, station_number=1)
+    write_whole(roll.path, b"%PDF-1.7 damaged")
+
+    def full_disk(name, data, storage=None):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("rolls.services.reprints.write_whole", full_disk)
+    with pytest.raises(OSError):
+        run_reprint(run=official, center_code="C1", station_number=1, requested_by="x", reason="r")
+    assert not Reprint.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("station", "reason", "message"),
+    [
+        ("²", "torn", "Station must be a whole number written with the digits 0-9"),
+        ("99999999999", "torn", "Station must be at most"),
+        ("1", "torn\x00", "control character"),
+    ],
+)
+def test_the_reprint_page_refuses_hostile_input_with_a_message(
+    official, client, station, reason, message
+):
+    client.force_login(make_user("clerk", STAFF))
+    response = client.post(
+        reverse("admin:rolls_run_reprint", args=[official.pk]),
+        {"center": "C1", "station": station, "reason": reason},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert any(message in str(m) for m in response.context["messages"])
+    assert not Reprint.objects.exists()

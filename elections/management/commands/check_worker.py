@@ -1,12 +1,13 @@
 from celery.exceptions import TimeoutError as CeleryTimeout
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import connection
 
+from config.parsing import CheckedCommand, duration_argument
 from elections.models import Election
 from elections.tasks import count_registrations
 
 
-class Command(BaseCommand):
+class Command(CheckedCommand):
     help = (
         "Send one small task through the broker and wait for a worker to answer it from the "
         "database: proves that a worker consumes this deployment's queues and shares its "
@@ -14,7 +15,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--timeout", type=float, default=30, help="seconds to wait")
+        parser.add_argument(
+            "--timeout", type=duration_argument(), default=30, help="seconds to wait"
+        )
 
     def handle(self, *args, timeout: float, **options):
         election = Election.objects.order_by("pk").first()

@@ -1,19 +1,17 @@
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from config.parsing import CheckedCommand, NotANumber, number_argument, number_parse
 from elections.services.fake_data import FakeDataError, create_fake_voter_data
 
 
 def positive_int(value: str) -> int:
     try:
-        number = int(value)
-    except ValueError:
-        raise CommandError(f"N must be a whole number of voters, got {value!r}") from None
-    if number <= 0:
-        raise CommandError(f"N must be at least 1, got {number}")
-    return number
+        return number_parse(value, what="N (the number of voters)", minimum=1)
+    except NotANumber as exc:
+        raise CommandError(str(exc)) from None
 
 
-class Command(BaseCommand):
+class Command(CheckedCommand):
     help = (
         "Create N fake voters registered over about N/1000 polling centers of skewed sizes "
         "(same seed, same data)."
@@ -25,7 +23,10 @@ class Command(BaseCommand):
             "--election", default=None, help="election name (default: Demo election)"
         )
         parser.add_argument(
-            "--seed", type=int, default=None, help="random seed for repeatable data"
+            "--seed",
+            type=number_argument(what="seed"),
+            default=None,
+            help="random seed for repeatable data",
         )
         parser.add_argument(
             "--locale", default="en_US", help="Faker locale for names, e.g. ar_AA, ja_JP, ru_RU"

@@ -1,8 +1,10 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from config.parsing import CheckedCommand
 
 
-class Command(BaseCommand):
+class Command(CheckedCommand):
     help = "Create the PostgreSQL database named by DATABASE_URL if it does not exist yet."
 
     def handle(self, *args, **options):

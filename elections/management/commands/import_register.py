@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
-import re
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
-from elections.models import Election, ImportMode, ImportState
+from config.parsing import CheckedCommand, number_argument
+from elections.models import ImportMode, ImportState
+from elections.references import REFERENCE_HELP, UnknownElection, election_label, election_resolve
 from elections.services.registers.guard import deregistrations_refused
 from elections.services.registers.imports import (
     register_import_discard,
@@ -27,13 +27,6 @@ from elections.services.registers.report import (
 from elections.services.registers.rows import FIELDS
 
 
-def voter_count(text: str) -> int:
-    """A number of voters in ASCII digits (``int`` would also take other scripts' digits)."""
-    if not re.fullmatch(r"[0-9]{1,9}", text):
-        raise argparse.ArgumentTypeError(f"a number of voters in digits 0-9, got {text!r}")
-    return int(text)
-
-
 def column_mapping(text: str) -> dict[str, str]:
     """``voter_number=Numéro,family_name=Nom`` -> {field: header}."""
     mapping = {}
@@ -48,7 +41,7 @@ def column_mapping(text: str) -> dict[str, str]:
     return mapping
 
 
-class Command(BaseCommand):
+class Command(CheckedCommand):
     help = (
         "Import a register (CSV or XLSX with voter_number, family_name, given_name, "
         "center_code and optional center_name columns) into an election, all or nothing."
@@ -56,7 +49,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="the CSV or XLSX file")
-        parser.add_argument("--election", required=True, help="slug, id or name")
+        parser.add_argument("--election", required=True, help=REFERENCE_HELP)
         parser.add_argument(
             "--mode",
             choices=ImportMode.values,
@@ -75,7 +68,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--confirm-deregistrations",
-            type=voter_count,
+            type=number_argument(what="--confirm-deregistrations"),
             metavar="N",
             help="a snapshot deregistering more than a set share of the register is refused "
             "unless N is exactly the number it deregisters (--dry-run shows it)",
@@ -93,9 +86,10 @@ class Command(BaseCommand):
         confirm_deregistrations,
         **options,
     ):
-        target = Election.objects.find(election)
-        if target is None:
-            raise CommandError(f"No election {election!r} (give its slug, id or name)")
+        try:
+            target = election_resolve(election)
+        except UnknownElection as exc:
+            raise CommandError(str(exc)) from None
         file = Path(path)
         if not file.is_file():
             raise CommandError(f"{path}: no such file")
@@ -129,7 +123,7 @@ class Command(BaseCommand):
         verb = "would change" if dry_run else "changed"
         self.stdout.write(
             f"Import {record.pk} of {file.name} (sha256 {record.file_sha256[:12]}) into "
-            f"{target.name}, {record.mode}: {record.rows_read:,} rows read"
+            f"{election_label(target)}, {record.mode}: {record.rows_read:,} rows read"
         )
         if record.counts:
             self.stdout.write(f"What it {verb}:")
@@ -164,7 +158,7 @@ class Command(BaseCommand):
                 )
             self.stdout.write(self.style.SUCCESS("Dry run: nothing was written."))
         else:
-            self.stdout.write(self.style.SUCCESS(f"Imported into {target.name}."))
+            self.stdout.write(self.style.SUCCESS(f"Imported into {election_label(target)}."))
 
     def write_findings(self, record, *, dry_run: bool) -> None:
         """The voters a snapshot deregisters (a sample) and the other elections a rename

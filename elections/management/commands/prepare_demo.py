@@ -2,15 +2,16 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
+from config.parsing import CheckedCommand, number_argument
 from elections.models import Election
 from elections.services.fake_data import create_fake_voter_data
 
 PASSWORD_FILE_NAME = "admin-password.txt"  # noqa: S105 - a file name, not a password
 
 
-class Command(BaseCommand):
+class Command(CheckedCommand):
     help = (
         "Make the console usable on a fresh machine: a demo election with fake voters if there "
         "is no election, and an admin login with a random password (printed, and kept in "
@@ -18,7 +19,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--voters", type=int, default=10_000)
+        parser.add_argument(
+            "--voters", type=number_argument(what="voters", minimum=1), default=10_000
+        )
         parser.add_argument("--username", default="admin")
 
     def handle(self, *args, voters: int, username: str, **options):

@@ -7,6 +7,7 @@ import time
 from django.core.management.base import CommandError
 
 from elections.models import Election
+from elections.references import REFERENCE_HELP, UnknownElection, election_label, election_resolve
 from rolls.models import Benchmark, BenchmarkStatus, Run
 from rolls.selectors import run_metrics
 
@@ -21,12 +22,12 @@ def find_election(reference: str | None) -> Election:
                 "There is no election yet: python manage.py create_fake_voter_data 10000"
             )
         raise CommandError(
-            "There are several elections: choose one with --election ID, slug or name"
+            f"There are several elections: choose one with --election ({REFERENCE_HELP})"
         )
-    election = Election.objects.find(reference)
-    if election is None:
-        raise CommandError(f"No election with id, slug or name {reference!r}")
-    return election
+    try:
+        return election_resolve(reference)
+    except UnknownElection as exc:
+        raise CommandError(str(exc)) from None
 
 
 DRAIN_GRACE_SECONDS = 60
@@ -75,7 +76,7 @@ def summary_lines(run: Run) -> list[str]:
         return "-" if value is None else format(value, spec)
 
     lines = [
-        f"Run {run.pk}: {run.strategy} on {run.election.name}: {run.status.upper()}",
+        f"Run {run.pk}: {run.strategy} on {election_label(run.election)}: {run.status.upper()}",
         f"  centers {run.centers_assigned}/{run.centers_total}, "
         f"stations {run.stations_done}/{run.stations_total}, pages {run.pages}",
         f"  wall {s(m.wall_seconds)} s, queued {s(m.queued_seconds)} s, task time "

@@ -16,10 +16,11 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.utils import timezone
 
 from config.celery import all_queue_names
+from config.parsing import CheckedCommand, number_argument
 from elections.models import Election, Registration, Voter
 from elections.services.fake_data import create_fake_voter_data
 from rolls.management.commands import _bench_console, _bench_s3, _bench_scale
@@ -72,20 +73,25 @@ SECTIONS = (
 )
 
 
-class Command(BaseCommand):
+class Command(CheckedCommand):
     help = "Print the benchmark figures: fake data, assignment, PDF rendering, strategies."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
         # Internal: one measurement, run in a subprocess against its own database.
         parser.add_argument("--part", choices=sorted(PARTS), help=argparse.SUPPRESS)
-        parser.add_argument("--voters", type=int, default=0, help=argparse.SUPPRESS)
+        parser.add_argument(
+            "--voters", type=number_argument(what="voters"), default=0, help=argparse.SUPPRESS
+        )
         parser.add_argument(
             "--skip", default="", help=f"comma-separated parts to skip: {', '.join(SECTIONS)}"
         )
         parser.add_argument("--only", default="", help="comma-separated parts to run alone")
         parser.add_argument(
-            "--s3-voters", type=int, default=10_000, help="the run part s3 renders into S3"
+            "--s3-voters",
+            type=number_argument(what="voters"),
+            default=10_000,
+            help="the run part s3 renders into S3",
         )
 
     def handle(self, *args, quick, part, voters, skip, only, s3_voters, **options):

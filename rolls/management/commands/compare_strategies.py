@@ -1,5 +1,7 @@
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from config.parsing import CheckedCommand, duration_argument, number_argument
+from elections.references import REFERENCE_HELP, election_label
 from rolls.launch import benchmark_start
 from rolls.management.commands._common import find_election, wait_for_benchmark
 from rolls.selectors import run_metrics
@@ -55,7 +57,7 @@ def summary_table(report) -> list[str]:
     return lines
 
 
-class Command(BaseCommand):
+class Command(CheckedCommand):
     help = (
         "Benchmark every strategy (or --strategies) on the same election against the running "
         "workers: each --repeat times, one run at a time, interleaved (A B C A B C ...), "
@@ -63,12 +65,17 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--election", help="election id, slug or name")
+        parser.add_argument("--election", help=REFERENCE_HELP)
         parser.add_argument("--strategies", help="comma-separated names (default: all)")
         parser.add_argument(
-            "--repeat", type=int, default=DEFAULT_REPEATS, help="runs of each strategy"
+            "--repeat",
+            type=number_argument(what="repeat", minimum=1, maximum=100),
+            default=DEFAULT_REPEATS,
+            help="runs of each strategy",
         )
-        parser.add_argument("--timeout", type=float, default=1800, help="seconds per run")
+        parser.add_argument(
+            "--timeout", type=duration_argument(), default=1800, help="seconds per run"
+        )
 
     def handle(self, *args, election, strategies, repeat, timeout, **options):
         target = find_election(election)
@@ -91,7 +98,8 @@ class Command(BaseCommand):
         benchmark = wait_for_benchmark(benchmark, timeout=timeout * len(benchmark.plan))
         report = benchmark_report(benchmark)
         self.stdout.write(
-            f"\nComparison on {target.name} (benchmark {benchmark.pk}, {benchmark.status}):"
+            f"\nComparison on {election_label(target)} "
+            f"(benchmark {benchmark.pk}, {benchmark.status}):"
         )
         for line in comparison_table(report.runs):
             self.stdout.write(line)

@@ -1,20 +1,23 @@
 import sys
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from config.parsing import CheckedCommand, number_argument
 from rolls.models import Run
 from rolls.selectors.exports import ORDERS
 from rolls.services.exports import export_name, run_export_lines
 
 
-class Command(BaseCommand):
+class Command(CheckedCommand):
     help = (
         "Write a run's voter-to-station list as CSV (voter number, names, center, station, "
         "page and row on the roll), by voter number or by center and station."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("run_id", type=int, metavar="RUN_ID")
+        parser.add_argument(
+            "run_id", type=number_argument(what="RUN_ID", minimum=1), metavar="RUN_ID"
+        )
         parser.add_argument("--order", choices=sorted(ORDERS), default="by-number")
         parser.add_argument(
             "--output", metavar="PATH", help="the CSV file (default: a file named for the run)"
@@ -30,8 +33,12 @@ class Command(BaseCommand):
             return
         path = output or export_name(run, order)
         rows = 0
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            for chunk in run_export_lines(run, order):
-                handle.write(chunk)
-                rows += chunk.count("\r\n")
+        try:
+            with open(path, "w", newline="", encoding="utf-8") as handle:
+                for chunk in run_export_lines(run, order):
+                    handle.write(chunk)
+                    rows += chunk.count("\r\n")
+        except OSError as exc:
+            # A folder that does not exist, no permission, a full disk: said, not a traceback.
+            raise CommandError(f"Cannot write {path}: {exc.strerror or exc}") from None
         self.stdout.write(f"Wrote {path}: {max(rows - 1, 0):,} voters of run {run.pk}, {order}")

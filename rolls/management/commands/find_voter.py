@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from config.parsing import CheckedCommand
+from elections.references import REFERENCE_HELP, election_label
 from rolls.management.commands._common import find_election
 from rolls.selectors.voters import MAX_VOTERS, Place, voters_find
 
@@ -17,7 +19,7 @@ def place_line(label: str, place: Place | None) -> str:
     )
 
 
-class Command(BaseCommand):
+class Command(CheckedCommand):
     help = (
         "Find a voter's center, station, page and row by voter number or full name in either "
         'order ("Smith Robert", "Smith, Robert"), without accents or case.'
@@ -25,14 +27,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("query", help="a voter number, or a family and given name")
-        parser.add_argument("--election", help="only this election (id, slug or name)")
+        parser.add_argument("--election", help=f"only this election: {REFERENCE_HELP}")
 
     def handle(self, *args, query: str, election: str | None, **options):
         scope = find_election(election) if election else None
         answers = voters_find(query, election=scope)
         if not answers:
-            where = f" in {scope.name}" if scope else ""
+            where = f" in {election_label(scope)}" if scope else ""
             raise CommandError(f"No registered voter matches {query!r}{where}")
+        if scope is not None:
+            self.stdout.write(f"In {election_label(scope)}:")
         for answer in answers:
             self.stdout.write(
                 f"{answer.voter_number} {answer.name}: {answer.election} ({answer.election_slug}), "

@@ -1,16 +1,19 @@
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from config.parsing import CheckedCommand, number_argument
 from rolls.services.publication import PublishRefused, run_publish
 
 
-class Command(BaseCommand):
+class Command(CheckedCommand):
     help = (
         "Publish a finished, complete run as its election's official roll set (the previous "
         "official set is superseded, and kept)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("run_id", type=int, metavar="RUN_ID")
+        parser.add_argument(
+            "run_id", type=number_argument(what="RUN_ID", minimum=1), metavar="RUN_ID"
+        )
 
     def handle(self, *args, run_id: int, **options):
         try:

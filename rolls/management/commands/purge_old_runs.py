@@ -1,15 +1,21 @@
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from config.parsing import CheckedCommand, number_argument
 from rolls.services.retention import runs_purge
 
 
-class Command(BaseCommand):
+class Command(CheckedCommand):
     help = "Delete finished runs older than --days, with their PDF files (personal data)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--days", type=int, required=True, help="keep runs newer than this")
+        parser.add_argument(
+            "--days",
+            type=number_argument(what="days", maximum=36_500),
+            required=True,
+            help="keep runs newer than this",
+        )
         parser.add_argument("--dry-run", action="store_true", help="only say what would go")
 
     def handle(self, *args, days: int, dry_run: bool, **options):

@@ -1,8 +1,10 @@
 import argparse
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from config.parsing import CheckedCommand, duration_argument
 from elections.models import PollingCenter
+from elections.references import REFERENCE_HELP, election_label
 from rolls.launch import run_start
 from rolls.management.commands._common import find_election, summary_lines, wait_for
 from rolls.models import DEFAULT_PURPOSE, AssignmentMode, RunPurpose, RunStatus
@@ -16,7 +18,7 @@ def strategy_help() -> str:
     )
 
 
-class Command(BaseCommand):
+class Command(CheckedCommand):
     help = "Queue a run of one strategy on an election (the talk's `queue_task NAME`)."
 
     def create_parser(self, prog_name, subcommand, **kwargs):
@@ -27,7 +29,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("strategy", metavar="NAME", help="one of the strategies listed below")
-        parser.add_argument("--election", help="election id, slug or name (default: the only one)")
+        parser.add_argument("--election", help=f"{REFERENCE_HELP} (default: the only one)")
         parser.add_argument("--centers", help="comma-separated center codes (default: all)")
         parser.add_argument(
             "--mode", default=AssignmentMode.BALANCED, help="balanced or sequential"
@@ -46,7 +48,9 @@ class Command(BaseCommand):
             help="re-render only the centers that differ from the official set",
         )
         parser.add_argument("--wait", action="store_true", help="wait and print the summary")
-        parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait")
+        parser.add_argument(
+            "--timeout", type=duration_argument(), default=3600, help="seconds to wait"
+        )
 
     def handle(
         self,
@@ -90,7 +94,9 @@ class Command(BaseCommand):
             )
         except RunRefused as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(f"Queued run {run.pk}: {strategy} on {target.name} ({run.purpose})")
+        self.stdout.write(
+            f"Queued run {run.pk}: {strategy} on {election_label(target)} ({run.purpose})"
+        )
         if not wait:
             return
         run = wait_for(run, timeout=timeout)

@@ -6,8 +6,9 @@ import shutil
 from pathlib import Path
 
 from django.core.files.storage import default_storage
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from config.parsing import CheckedCommand, number_argument, number_or_none
 from rolls.models import Run
 from rolls.services.reprints import ReprintRefused, run_reprint
 
@@ -15,12 +16,13 @@ from rolls.services.reprints import ReprintRefused, run_reprint
 def station_reference(value: str) -> tuple[str, int]:
     """``CODE/N`` -> (code, N); the code itself may hold slashes ("12/3/4" is station 4)."""
     code, _, number = value.rpartition("/")
-    if not code or not number.isdigit() or int(number) < 1:
+    station = number_or_none(number, minimum=1)
+    if not code or station is None:
         raise CommandError(f"--station takes CENTER-CODE/NUMBER (e.g. C012/3), not {value!r}")
-    return code, int(number)
+    return code, station
 
 
-class Command(BaseCommand):
+class Command(CheckedCommand):
     help = (
         "Reprint one station's roll and door sign, or every document of one center, exactly "
         "as a finished run split them: served as stored if intact, else regenerated (never "
@@ -28,7 +30,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("run", type=int, help="the run's id (e.g. the official set's)")
+        parser.add_argument(
+            "run",
+            type=number_argument(what="RUN", minimum=1),
+            help="the run's id (e.g. the official set's)",
+        )
         target = parser.add_mutually_exclusive_group(required=True)
         target.add_argument("--station", help="CENTER-CODE/NUMBER")
         target.add_argument("--center", help="CENTER-CODE: every document of the center")
@@ -40,6 +46,12 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"No run {run}")
         code, number = station_reference(station) if station else (center, None)
+        # The folder first: a reprint is recorded, so it is not made for a copy that fails.
+        if output is not None:
+            try:
+                output.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise CommandError(f"Cannot make {output}: {exc.strerror or exc}") from None
         try:
             done = run_reprint(
                 run=found,
@@ -50,8 +62,6 @@ class Command(BaseCommand):
             )
         except ReprintRefused as exc:
             raise CommandError(str(exc)) from None
-        if output is not None:
-            output.mkdir(parents=True, exist_ok=True)
         for item in done:
             reprint = item.reprint
             line = f"{reprint.get_outcome_display()}: {reprint.path} sha256 {reprint.sha256}"

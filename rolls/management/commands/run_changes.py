@@ -1,10 +1,11 @@
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from config.parsing import CheckedCommand, number_argument
 from rolls.models import Run
 from rolls.selectors.changes import official_run, run_changes, write_changes_csv
 
 
-class Command(BaseCommand):
+class Command(CheckedCommand):
     help = (
         "What changed between two runs of an election (default: RUN_ID against the official "
         "set): voters added, removed, moved to another center or station, renamed, and the "
@@ -12,8 +13,18 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("run_id", type=int, metavar="RUN_ID", help="the later run")
-        parser.add_argument("--against", type=int, metavar="RUN_ID", help="the earlier run")
+        parser.add_argument(
+            "run_id",
+            type=number_argument(what="RUN_ID", minimum=1),
+            metavar="RUN_ID",
+            help="the later run",
+        )
+        parser.add_argument(
+            "--against",
+            type=number_argument(what="RUN_ID", minimum=1),
+            metavar="RUN_ID",
+            help="the earlier run",
+        )
         parser.add_argument(
             "--csv", dest="csv_path", metavar="PATH", help="write the changes here ('-': stdout)"
         )
@@ -39,8 +50,11 @@ class Command(BaseCommand):
             write_changes_csv(before, after, self.stdout)
             return
         if csv_path:
-            with open(csv_path, "w", newline="", encoding="utf-8") as handle:
-                write_changes_csv(before, after, handle)
+            try:
+                with open(csv_path, "w", newline="", encoding="utf-8") as handle:
+                    write_changes_csv(before, after, handle)
+            except OSError as exc:
+                raise CommandError(f"Cannot write {csv_path}: {exc.strerror or exc}") from None
         changes = run_changes(before, after)
         self.stdout.write(f"Run {after.pk} against run {before.pk} ({after.election.name}):")
         for kind, count in changes.counts.items():

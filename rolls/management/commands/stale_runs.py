@@ -1,8 +1,9 @@
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
+from config.parsing import CheckedCommand, duration_argument, number_argument
 from rolls.formatting import format_duration
 from rolls.launch import run_resume
 from rolls.models import Run
@@ -10,7 +11,7 @@ from rolls.services.recovery import STALE_AFTER, run_mark_stale, run_resume_plan
 from rolls.services.runs import RunRefused
 
 
-class Command(BaseCommand):
+class Command(CheckedCommand):
     help = (
         "List active runs with no task progress for --older-than minutes (their workers are "
         "presumably gone); --fail marks them failed; --resume RUN_ID restarts a failed run, "
@@ -20,14 +21,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--older-than",
-            type=float,
+            type=duration_argument(unit="minutes", maximum=60 * 24 * 365),
             default=STALE_AFTER.total_seconds() / 60,
             metavar="MINUTES",
             help=f"no progress for this long (default {STALE_AFTER.total_seconds() / 60:g})",
         )
         parser.add_argument("--fail", action="store_true", help="mark the stale runs failed")
         parser.add_argument(
-            "--resume", type=int, metavar="RUN_ID", help="resume this failed run (after --fail)"
+            "--resume",
+            type=number_argument(what="RUN_ID", minimum=1),
+            metavar="RUN_ID",
+            help="resume this failed run (after --fail)",
         )
 
     def handle(self, *args, older_than: float, fail: bool, resume: int | None, **options):
