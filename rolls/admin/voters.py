@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString
 from elections.admin import VoterAdmin
 from elections.models import Election, Voter
 from rolls.admin.access import DOWNLOAD_ROLLS, require
-from rolls.selectors.voters import MAX_VOTERS, voter_places, voters_find
+from rolls.selectors.voters import voter_places, voters_find
 
 ANSWERS_TEMPLATE = "admin/elections/voter/includes/answers.html"
 VIEW_VOTERS = "elections.view_voter"
@@ -50,12 +50,13 @@ class VoterConsoleAdmin(VoterAdmin):
         return [find, *super().get_urls()]
 
     def find_view(self, request: HttpRequest) -> TemplateResponse:
-        """Find a voter by number or full name; answers center, station, page and row."""
+        """Find a voter by number, name or a prefix of a name; answers center, station, page
+        and row, a page of voters at a time."""
         require(request, VIEW_VOTERS)
         query = request.GET.get("q", "").strip()[:200]
         slug = request.GET.get("election", "").strip()
         election = Election.objects.find(slug) if slug else None
-        answers = voters_find(query, election=election) if query else []
+        found = voters_find(query, election=election, page=request.GET.get("page", 1))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -64,9 +65,9 @@ class VoterConsoleAdmin(VoterAdmin):
             "election_slug": slug,
             "unknown_election": bool(slug) and election is None,
             "elections": Election.objects.order_by("-polling_date", "name")[:200],
-            "answers_html": answers_html(request, answers) if answers else "",
+            "answers_html": answers_html(request, found.answers) if found.answers else "",
             "searched": bool(query),
-            "capped": len({a.voter_id for a in answers}) >= MAX_VOTERS,
+            "found": found,
         }
         response = TemplateResponse(request, "admin/elections/voter/find.html", context)
         response["Cache-Control"] = "private, no-store"

@@ -1,22 +1,28 @@
-"""Find a voter's station: by voter number or full name, on the official set and the latest
-run of each election they are registered in.
+"""Find a voter's station: by voter number, full name, family name alone or a prefix of
+either name, on the official set and the latest run of each election they are registered in.
 
-Served by indexes only, whatever the register's size: the voter by ``voter_number`` (unique)
-or ``search_name`` (folded, see elections/folding.py), then per registration the run's
-center record (run, center), the placement (run, voter) and the files (run, center,
-station, kind), each a unique index.
+Served by indexes, whatever the register's size: the voter by ``voter_number`` (unique) or
+by a prefix of ``search_name`` ("family given") or ``search_name_given_first`` ("given
+family"), both folded (see elections/folding.py) and prefix-indexed; then, for the one page
+of voters shown, per registration the run's center record (run, center), the placement
+(run, voter) and the files (run, center, station, kind), each a unique index.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from elections.folding import name_candidates
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Collate
+
+from elections.folding import fold, name_candidates
 from elections.models import Election, Registration, Voter
 from rolls.models import DocumentKind, Placement, RollFile, Run, RunCenter, RunStatus
 from rolls.pdf import ROWS_PER_PAGE  # the renderer decides what a page holds
 
-MAX_VOTERS = 20
+PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -44,14 +50,30 @@ class Answer:
     center_name: str
     official: Place | None
     latest: Place | None  # the latest finished rendering run, when it is not the official
+    official_published: bool = True  # whether the election has an official set at all
 
     @property
     def places(self) -> list[tuple[str, Place | None]]:
-        """("official set", place) and, if there is a later run, ("latest run", place)."""
+        """("official set", place) and, if there is a later run, ("latest run", place); with
+        no official set yet, only the latest run's split, saying so."""
+        if not self.official_published and self.latest is not None:
+            return [("latest run's split (no official set published)", self.latest)]
         rows: list[tuple[str, Place | None]] = [("official set", self.official)]
         if self.latest is not None:
             rows.append(("latest run", self.latest))
         return rows
+
+
+@dataclass(frozen=True)
+class Found:
+    """One page of the voters matching a query, with their answers."""
+
+    answers: list[Answer]
+    voters: int  # how many voters match, over every page
+    first: int  # the position of this page's first voter (1-based; 0 when none match)
+    last: int
+    page: int
+    pages: int
 
 
 def roll_page(row: int) -> int:
@@ -59,25 +81,33 @@ def roll_page(row: int) -> int:
     return 1 + -(-row // ROWS_PER_PAGE)
 
 
-def matching_voters(query: str, *, election: Election | None = None) -> list[Voter]:
-    """Voters whose number is ``query``, else whose folded full name is ``query`` in either
-    order ("Smith Robert", "Smith, Robert", "robert SMITH")."""
+def _bytewise(field: str) -> Collate | F:
+    """``field`` compared byte by byte: folded names then sort the same on SQLite (whose
+    default is already binary) and PostgreSQL (whose default follows the server's locale)."""
+    return Collate(F(field), "C") if connection.vendor == "postgresql" else F(field)
+
+
+def matching_voters(query: str, *, election: Election | None = None) -> QuerySet[Voter]:
+    """Voters whose number is ``query``; else, folded, whose name is ``query`` word by word:
+    the first word starts the family or the given name, and each other word starts a word of
+    the name ("Lefevre", "lef", "anne lef", "Smith, Robert"), or whose full name is ``query``
+    in any order of its words. Ordered by folded name, then number."""
     query = query.strip()
-    if not query:
-        return []
     voters = Voter.objects.all()
     if election is not None:
         voters = voters.filter(registrations__election=election)
-    by_number = list(voters.filter(voter_number=query)[:MAX_VOTERS])
-    if by_number:
-        return by_number
-    candidates = name_candidates(query)
-    if not candidates:
-        return []
-    # No ORDER BY in SQL: with a LIMIT, PostgreSQL would walk the voter_number index in
-    # order looking for the few matches (a full scan at 1M voters: 350 ms); sorted here.
-    found = voters.filter(search_name__in=candidates).order_by()[: MAX_VOTERS * 10]
-    return sorted(found, key=lambda voter: voter.voter_number)[:MAX_VOTERS]
+    if query and voters.filter(voter_number=query).exists():
+        return voters.filter(voter_number=query)
+    words = fold(query).split()
+    if not words:
+        return voters.none()
+    first, *others = words
+    # The first word rides one of the two prefix indexes; the others only sift those rows.
+    by_words = Q(search_name__startswith=first) | Q(search_name_given_first__startswith=first)
+    for word in others:
+        by_words &= Q(search_name__startswith=word) | Q(search_name__contains=f" {word}")
+    matching = by_words | Q(search_name__in=name_candidates(query))
+    return voters.filter(matching).order_by(_bytewise("search_name"), "voter_number")
 
 
 def _latest_run(election_id: int) -> Run | None:
@@ -146,6 +176,9 @@ def answers_for(voters: list[Voter], *, election: Election | None = None) -> lis
         .select_related("election", "center", "voter")
         .order_by("voter__voter_number", "election__polling_date", "election_id")
     )
+    # In the order the voters were found (a stable sort keeps each voter's elections in order).
+    order = {voter.pk: i for i, voter in enumerate(voters)}
+    registrations.sort(key=lambda registration: order[registration.voter_id])
     if election is not None:
         registrations = [r for r in registrations if r.election_id == election.pk]
     runs: dict[int, tuple[Run | None, Run | None]] = {}
@@ -172,6 +205,7 @@ def answers_for(voters: list[Voter], *, election: Election | None = None) -> lis
                 center_name=registration.center.name,
                 official=places.place(official, registration),
                 latest=places.place(latest, registration),
+                official_published=official is not None,
             )
         )
     return answers
@@ -182,7 +216,17 @@ def voter_places(voter: Voter, *, election: Election | None = None) -> list[Answ
     return answers_for([voter], election=election)
 
 
-def voters_find(query: str, *, election: Election | None = None) -> list[Answer]:
-    """Every answer for ``query``: one per matching voter and registration (at most
-    MAX_VOTERS voters)."""
-    return answers_for(matching_voters(query, election=election), election=election)
+def voters_find(query: str, *, election: Election | None = None, page: int | str = 1) -> Found:
+    """One page (``PAGE_SIZE`` voters; a page number out of range gives the nearest page) of
+    the voters matching ``query``, each with one answer per registration."""
+    paginator = Paginator(matching_voters(query, election=election), PAGE_SIZE)
+    shown = paginator.get_page(page)
+    voters = list(shown.object_list)
+    return Found(
+        answers=answers_for(voters, election=election),
+        voters=paginator.count,
+        first=shown.start_index(),
+        last=shown.end_index(),
+        page=shown.number,
+        pages=paginator.num_pages,
+    )

@@ -318,3 +318,12 @@ def test_imported_voters_are_found_by_their_folded_name(election):
     import_now(election, csv_bytes([["30", "Muller", "Jose", "C1", ""]]))
     voter.refresh_from_db()
     assert voter.search_name == "muller jose"
+
+
+def test_imported_voters_are_found_by_a_prefix_of_their_given_name(election):
+    import_now(election, csv_bytes([["31", "Lefèvre", "Anne-Sophie", "C1", ""]]))
+    voter = Voter.objects.get(voter_number="31")
+    assert voter.search_name_given_first == "anne sophie lefevre"
+    import_now(election, csv_bytes([["31", "Lefèvre", "Ана", "C1", ""]]))
+    voter.refresh_from_db()
+    assert voter.search_name_given_first == "ана lefevre"
