@@ -21,6 +21,7 @@ from django_celery_results.models import TaskResult
 
 from elections.models import PollingCenter
 from rolls.admin import runs
+from rolls.admin.housekeeping import HousekeepingFilter
 from rolls.admin.run_page import wrappable
 from rolls.formatting import format_duration
 from rolls.models import Run, RunTask
@@ -99,6 +100,7 @@ class RunTaskResultAdmin(TaskResultAdmin):
         "worker",
         "periodic_task_name",
         "date_done",
+        HousekeepingFilter,
     )
     search_fields = TaskResultAdmin.search_fields
     search_help_text = (
