@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from elections.folding import fold, name_candidates
 from elections.models import Voter
 from rolls.models import Placement, RollFile, Station
+from rolls.selectors import voters as voter_selectors
 from rolls.selectors.voters import PAGE_SIZE, roll_page, voters_find
 from rolls.services.publication import run_publish
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
@@ -189,10 +190,17 @@ def crowd(db):
 @pytest.mark.django_db
 def test_many_matches_are_paged_in_name_order_with_the_total(crowd):
     first = voters_find("semenova")
-    assert (first.voters, first.first, first.last, first.page, first.pages) == (120, 1, 50, 1, 3)
+    assert (first.voters, first.more, first.first, first.last, first.page, first.has_next) == (
+        120,
+        False,
+        1,
+        50,
+        1,
+        True,
+    )
     assert [a.name for a in first.answers][:2] == ["Semenova, Given000", "Semenova, Given001"]
     last = voters_find("semenova", page=3)
-    assert (last.first, last.last, len(last.answers)) == (101, 120, 20)
+    assert (last.first, last.last, len(last.answers), last.has_next) == (101, 120, 20, False)
     assert last.answers[-1].name == "Semenova, Given119"
     assert voters_find("semenova", page="junk").page == 1
     assert voters_find("semenova", page=99).page == 3
@@ -211,6 +219,18 @@ def test_without_an_official_set_the_latest_runs_split_is_shown_and_said(crowd):
 def test_find_voter_command_pages_through_many_matches(crowd, capsys):
     call_command("find_voter", "semenova", "--page", "2")
     out = capsys.readouterr().out
-    assert "voters 51-100 of 120 (page 2 of 3)" in out
+    assert "voters 51-100 of 120 (page 2)" in out
     assert "Semenova, Given050" in out and "Semenova, Given049" not in out
     assert "(more: --page 3)" in out
+
+
+@pytest.mark.django_db
+def test_past_the_counting_limit_the_page_says_more_and_still_pages_to_the_end(crowd, monkeypatch):
+    monkeypatch.setattr(voter_selectors, "COUNT_UP_TO", 30)
+    register_voters(crowd.centers.get(), [("Adams", "Semyon")])  # found by the given name
+    first = voters_find("sem")
+    assert (first.voters, first.more, first.last, first.has_next) == (31, True, 50, True)
+    last = voters_find("sem", page=3)
+    assert (last.first, last.last, last.has_next) == (101, 121, False)
+    assert [a.name for a in last.answers][-2:] == ["Semenova, Given119", "Adams, Semyon"]
+    assert voters_find("sem", page=9).page == 1  # past an end that was not counted

@@ -36,10 +36,8 @@ class Command(BaseCommand):
         if not answers:
             where = f" in {scope.name}" if scope else ""
             raise CommandError(f"No registered voter matches {query!r}{where}")
-        self.stdout.write(
-            f"voters {found.first}-{found.last} of {found.voters} (page {found.page} of "
-            f"{found.pages})"
-        )
+        of = f"more than {found.voters}" if found.more else found.voters
+        self.stdout.write(f"voters {found.first}-{found.last} of {of} (page {found.page})")
         for answer in answers:
             self.stdout.write(
                 f"{answer.voter_number} {answer.name}: {answer.election} ({answer.election_slug}), "
@@ -47,5 +45,5 @@ class Command(BaseCommand):
             )
             for label, place in answer.places:
                 self.stdout.write(place_line(label, place))
-        if found.page < found.pages:
+        if found.has_next:
             self.stdout.write(f"(more: --page {found.page + 1})")
