@@ -20,13 +20,14 @@ import time
 from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from elections.models import Election, Voter
 from rolls.models import Run, RunStatus
-from rolls.selectors.voters import voters_find
+from rolls.selectors.voters import matching_voters, voters_find
 
 SAMPLES = 200
 PAGE_REQUESTS = 30
@@ -51,6 +52,11 @@ def part_lookup(_: int) -> dict:
     Run.objects.filter(pk=run.pk).update(
         status=RunStatus.SUCCEEDED, renders=True, published_at=timezone.now(), published_by="bench"
     )
+    if connection.vendor == "postgresql":
+        # As autovacuum leaves a loaded register: the visibility map lets counts read the
+        # name indexes alone.
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM ANALYZE {Voter._meta.db_table}")
     rng = random.Random(2026)
     top = Voter.objects.order_by("-pk").values_list("pk", flat=True).first()
     ids = [rng.randint(1, top) for _ in range(SAMPLES)]
@@ -68,7 +74,7 @@ def part_lookup(_: int) -> dict:
     prefixes = [(family, given)[i % 2][:3] for i, (_, family, given) in enumerate(voters)]
     numbers = [number for number, _, _ in voters]
     found = sum(1 for name in names if voters_find(name, election=election).answers)
-    matches = sorted(voters_find(prefix).voters for prefix in prefixes)
+    matches = sorted(sum(part.count() for part in matching_voters(prefix)) for prefix in prefixes)
     figures = {
         "find_voter by number": percentiles(voters_find, numbers),
         "find_voter by full name": percentiles(voters_find, names),
