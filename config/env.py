@@ -124,10 +124,18 @@ def sqlite_config(path: Path) -> dict:
     }
 
 
+# kombu warns "No hostname was supplied" each time it describes a connection whose URL names
+# no host (every worker, beat and publisher connection). The filesystem transport takes its
+# folders from the transport options and never reads the host: naming one ends the warnings.
+FILESYSTEM_BROKER_URL = "filesystem://localhost//"
+
+
 def broker_url(url: str | None, *, default_folder: Path) -> str:
     if not url:
-        return "filesystem://"
+        return FILESYSTEM_BROKER_URL
     scheme = urlsplit(url).scheme
+    if scheme == "filesystem" and not urlsplit(url).hostname:
+        return FILESYSTEM_BROKER_URL
     if scheme not in SUPPORTED_BROKER_SCHEMES:
         raise ImproperlyConfigured(
             f"CELERY_BROKER_URL has unsupported scheme {scheme!r}; use amqp://user:pass@host:5672//"

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from elections.folding import MAX_FOLDED, search_name
+from elections.folding import MAX_FOLDED, search_name, search_name_given_first
 
 DEFAULT_MAX_VOTERS_PER_STATION = 500
 
@@ -115,6 +115,8 @@ class Voter(models.Model):
     # fold(family + " " + given) (elections/folding.py): one indexed equality finds a full
     # name typed in either order, without accents or case.
     search_name = models.CharField(max_length=MAX_FOLDED, blank=True, editable=False)
+    # fold(given + " " + family): a prefix of the given name rides an index as well.
+    search_name_given_first = models.CharField(max_length=MAX_FOLDED, blank=True, editable=False)
 
     class Meta:
         ordering = ["voter_number"]
@@ -126,6 +128,11 @@ class Voter(models.Model):
                 name="voter_search_name_idx",
                 opclasses=["varchar_pattern_ops"],
             ),
+            models.Index(
+                fields=["search_name_given_first"],
+                name="voter_search_given_first_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self) -> str:
@@ -133,9 +140,10 @@ class Voter(models.Model):
 
     def save(self, *args, **kwargs):
         self.search_name = search_name(self.family_name, self.given_name)
+        self.search_name_given_first = search_name_given_first(self.family_name, self.given_name)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"family_name", "given_name"} & set(update_fields):
-            kwargs["update_fields"] = {*update_fields, "search_name"}
+            kwargs["update_fields"] = {*update_fields, "search_name", "search_name_given_first"}
         super().save(*args, **kwargs)
 
     @property

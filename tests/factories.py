@@ -4,7 +4,7 @@ import datetime
 
 import factory
 
-from elections.folding import search_name
+from elections.folding import search_name, search_name_given_first
 from elections.models import Election, PollingCenter, Registration, Voter
 from elections.services.collation import registration_sort_key
 
@@ -57,6 +57,7 @@ def register_voters(center: PollingCenter, names: list[tuple[str, str]]) -> list
             family_name=family,
             given_name=given,
             search_name=search_name(family, given),
+            search_name_given_first=search_name_given_first(family, given),
         )
         for i, (family, given) in enumerate(names)
     )

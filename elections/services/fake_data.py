@@ -23,7 +23,7 @@ from django.db.models.functions import Length
 from django.utils.text import slugify
 from faker import Faker
 
-from elections.folding import search_name
+from elections.folding import search_name, search_name_given_first
 from elections.models import Election, Language, PollingCenter, Registration, Voter
 from elections.services.collation import refresh_sort_keys
 
@@ -146,7 +146,7 @@ def _election(name: str | None, rng: random.Random, language: str) -> Election:
 
 def _voter_rows(
     first_number: int, count: int, pools: tuple[list[str], list[str]], rng: random.Random
-) -> Iterator[list[tuple[str, str, str, str]]]:
+) -> Iterator[list[tuple[str, str, str, str, str]]]:
     given, family = pools
     for start in range(0, count, BATCH_SIZE):
         stop = min(count, start + BATCH_SIZE)
@@ -159,15 +159,16 @@ def _voter_rows(
                     given_name,
                     family_name,
                     search_name(family_name, given_name),
+                    search_name_given_first(family_name, given_name),
                 )
             )
         yield batch
 
 
-VOTER_COLUMNS = "voter_number, given_name, family_name, search_name"
+VOTER_COLUMNS = "voter_number, given_name, family_name, search_name, search_name_given_first"
 
 
-def _insert_voters(batches: Iterator[list[tuple[str, str, str, str]]]) -> None:
+def _insert_voters(batches: Iterator[list[tuple[str, str, str, str, str]]]) -> None:
     table = Voter._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -178,7 +179,7 @@ def _insert_voters(batches: Iterator[list[tuple[str, str, str, str]]]) -> None:
                         copy.write_row(row)
         else:
             # Table names come from model metadata; every value is a bound parameter.
-            sql = f"INSERT INTO {table} ({VOTER_COLUMNS}) VALUES (%s, %s, %s, %s)"
+            sql = f"INSERT INTO {table} ({VOTER_COLUMNS}) VALUES (%s, %s, %s, %s, %s)"
             for batch in batches:
                 cursor.executemany(sql, batch)
 

@@ -30,6 +30,7 @@ from config.parsing import number_or_none
 from elections.models import PollingCenter
 from rolls.admin import runs
 from rolls.admin.access import sees_personal_data
+from rolls.admin.housekeeping import HousekeepingFilter
 from rolls.admin.run_page import wrappable
 from rolls.formatting import format_duration
 from rolls.models import Run, RunTask
@@ -115,6 +116,7 @@ class RunTaskResultAdmin(TaskResultAdmin):
         "worker",
         "periodic_task_name",
         "date_done",
+        HousekeepingFilter,
     )
     search_fields = TaskResultAdmin.search_fields
     search_help_text = (

@@ -13,12 +13,12 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.safestring import SafeString
 
-from config.parsing import has_control_characters
+from config.parsing import has_control_characters, number_or_none
 from elections.admin import VoterAdmin
 from elections.models import Election, Voter
 from elections.references import UnknownElection, election_resolve
 from rolls.admin.access import DOWNLOAD_ROLLS, require
-from rolls.selectors.voters import MAX_VOTERS, voter_places, voters_find
+from rolls.selectors.voters import voter_places, voters_find
 
 ANSWERS_TEMPLATE = "admin/elections/voter/includes/answers.html"
 VIEW_VOTERS = "elections.view_voter"
@@ -52,7 +52,8 @@ class VoterConsoleAdmin(VoterAdmin):
         return [find, *super().get_urls()]
 
     def find_view(self, request: HttpRequest) -> TemplateResponse:
-        """Find a voter by number or full name; answers center, station, page and row."""
+        """Find a voter by number, name or a prefix of a name; answers center, station, page
+        and row, a page of voters at a time."""
         require(request, VIEW_VOTERS)
         query = request.GET.get("q", "").strip()[:200]
         slug = request.GET.get("election", "").strip()
@@ -66,7 +67,8 @@ class VoterConsoleAdmin(VoterAdmin):
                 # Never "every election" instead of the one asked for: nothing is searched.
                 problem = str(exc)
         searched = bool(query) and not problem
-        answers = voters_find(query, election=election) if searched else []
+        page = number_or_none(request.GET.get("page")) or 1
+        found = voters_find(query, election=election, page=page) if searched else None
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -75,9 +77,9 @@ class VoterConsoleAdmin(VoterAdmin):
             "election_slug": slug,
             "problem": problem,
             "elections": Election.objects.order_by("-polling_date", "name")[:200],
-            "answers_html": answers_html(request, answers) if answers else "",
+            "answers_html": answers_html(request, found.answers) if found and found.answers else "",
             "searched": searched,
-            "capped": len({a.voter_id for a in answers}) >= MAX_VOTERS,
+            "found": found,
         }
         response = TemplateResponse(request, "admin/elections/voter/find.html", context)
         response["Cache-Control"] = "private, no-store"

@@ -1,22 +1,28 @@
-"""Find a voter's station: by voter number or full name, on the official set and the latest
-run of each election they are registered in.
+"""Find a voter's station: by voter number, full name, family name alone or a prefix of
+either name, on the official set and the latest run of each election they are registered in.
 
-Served by indexes only, whatever the register's size: the voter by ``voter_number`` (unique)
-or ``search_name`` (folded, see elections/folding.py), then per registration the run's
-center record (run, center), the placement (run, voter) and the files (run, center,
-station, kind), each a unique index.
+Served by indexes, whatever the register's size: the voter by ``voter_number`` (unique) or
+by a prefix of ``search_name`` ("family given") or ``search_name_given_first`` ("given
+family"), both folded (see elections/folding.py) and prefix-indexed; then, for the one page
+of voters shown, per registration the run's center record (run, center), the placement
+(run, voter) and the files (run, center, station, kind), each a unique index.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from elections.folding import name_candidates
+from django.db import connection
+from django.db.models import Exists, F, OrderBy, OuterRef, Q, QuerySet
+
+from elections.folding import fold
 from elections.models import Election, Registration, Voter
 from rolls.models import DocumentKind, Placement, RollFile, Run, RunCenter, RunStatus
 from rolls.pdf import ROWS_PER_PAGE  # the renderer decides what a page holds
 
-MAX_VOTERS = 20
+PAGE_SIZE = 50
+# A page says how many voters match up to this many, then "more than".
+COUNT_UP_TO = 1000
 
 
 @dataclass(frozen=True)
@@ -44,14 +50,31 @@ class Answer:
     center_name: str
     official: Place | None
     latest: Place | None  # the latest finished rendering run, when it is not the official
+    official_published: bool = True  # whether the election has an official set at all
 
     @property
     def places(self) -> list[tuple[str, Place | None]]:
-        """("official set", place) and, if there is a later run, ("latest run", place)."""
+        """("official set", place) and, if there is a later run, ("latest run", place); with
+        no official set yet, only the latest run's split, saying so."""
+        if not self.official_published and self.latest is not None:
+            return [("latest run's split (no official set published)", self.latest)]
         rows: list[tuple[str, Place | None]] = [("official set", self.official)]
         if self.latest is not None:
             rows.append(("latest run", self.latest))
         return rows
+
+
+@dataclass(frozen=True)
+class Found:
+    """One page of the voters matching a query, with their answers."""
+
+    answers: list[Answer]
+    voters: int  # how many voters match, over every page (at most COUNT_UP_TO)
+    more: bool  # more than ``voters`` match: counting stopped there
+    first: int  # the position of this page's first voter (1-based; 0 when none match)
+    last: int
+    page: int
+    has_next: bool
 
 
 def roll_page(row: int) -> int:
@@ -59,25 +82,62 @@ def roll_page(row: int) -> int:
     return 1 + -(-row // ROWS_PER_PAGE)
 
 
-def matching_voters(query: str, *, election: Election | None = None) -> list[Voter]:
-    """Voters whose number is ``query``, else whose folded full name is ``query`` in either
-    order ("Smith Robert", "Smith, Robert", "robert SMITH")."""
+class _IndexOrder(OrderBy):
+    """``ORDER BY column USING ~<~``: the order of a ``varchar_pattern_ops`` index (byte
+    order), so PostgreSQL reads a page of prefix matches off the index where a COLLATE "C"
+    order would fetch and sort every match (all 16,000 voters named Johnson)."""
+
+    # An order by operator takes no ASC; the comment is for Django's compiler, which finds
+    # each ORDER BY term's direction in its text (and fails on a term without one).
+    template = "%(expression)s USING ~<~ /* ASC */"
+
+
+def _name_order(field: str) -> OrderBy:
+    """``field`` in byte order, the same on SQLite (whose default is binary) and PostgreSQL."""
+    if connection.vendor == "postgresql":
+        return _IndexOrder(F(field))
+    return F(field).asc()
+
+
+def _by_prefix(voters: QuerySet[Voter], prefix: str) -> list[QuerySet[Voter]]:
+    """Those whose folded "family given" starts with ``prefix``, then those whose "given
+    family" does: each read off its prefix index, in its order."""
+    by_family = Q(search_name__startswith=prefix)
+    return [
+        voters.filter(by_family).order_by(_name_order("search_name"), "voter_number"),
+        voters.filter(Q(search_name_given_first__startswith=prefix) & ~by_family).order_by(
+            _name_order("search_name_given_first"), "voter_number"
+        ),
+    ]
+
+
+def matching_voters(query: str, *, election: Election | None = None) -> list[QuerySet[Voter]]:
+    """The voters matching ``query``, in the order shown, as querysets read one after the
+    other: the voter whose number is ``query``; else, folded, those whose family name and
+    then given name starts with it ("Lefevre", "lef", "Smith, Robert", "Robert Smith");
+    else, for several words, those whose name has a word starting with each ("lef ann" finds
+    "Lefèvre, Anne"). Each part is ordered by its indexed folded name, then number."""
     query = query.strip()
-    if not query:
-        return []
     voters = Voter.objects.all()
     if election is not None:
-        voters = voters.filter(registrations__election=election)
-    by_number = list(voters.filter(voter_number=query)[:MAX_VOTERS])
-    if by_number:
-        return by_number
-    candidates = name_candidates(query)
-    if not candidates:
+        voters = voters.filter(
+            Exists(Registration.objects.filter(voter=OuterRef("pk"), election=election))
+        )
+    if query and voters.filter(voter_number=query).exists():
+        return [voters.filter(voter_number=query)]
+    words = fold(query).split()
+    if not words:
         return []
-    # No ORDER BY in SQL: with a LIMIT, PostgreSQL would walk the voter_number index in
-    # order looking for the few matches (a full scan at 1M voters: 350 ms); sorted here.
-    found = voters.filter(search_name__in=candidates).order_by()[: MAX_VOTERS * 10]
-    return sorted(found, key=lambda voter: voter.voter_number)[:MAX_VOTERS]
+    whole = _by_prefix(voters, " ".join(words))
+    if len(words) == 1 or any(part.exists() for part in whole):
+        return whole
+    # Word by word: the first word rides an index; the others sift the rows it finds (all
+    # of a common family name, so only when the whole query found nobody).
+    for word in words[1:]:
+        voters = voters.filter(
+            Q(search_name__startswith=word) | Q(search_name__contains=f" {word}")
+        )
+    return _by_prefix(voters, words[0])
 
 
 def _latest_run(election_id: int) -> Run | None:
@@ -146,6 +206,9 @@ def answers_for(voters: list[Voter], *, election: Election | None = None) -> lis
         .select_related("election", "center", "voter")
         .order_by("voter__voter_number", "election__polling_date", "election_id")
     )
+    # In the order the voters were found (a stable sort keeps each voter's elections in order).
+    order = {voter.pk: i for i, voter in enumerate(voters)}
+    registrations.sort(key=lambda registration: order[registration.voter_id])
     if election is not None:
         registrations = [r for r in registrations if r.election_id == election.pk]
     runs: dict[int, tuple[Run | None, Run | None]] = {}
@@ -172,6 +235,7 @@ def answers_for(voters: list[Voter], *, election: Election | None = None) -> lis
                 center_name=registration.center.name,
                 official=places.place(official, registration),
                 latest=places.place(latest, registration),
+                official_published=official is not None,
             )
         )
     return answers
@@ -182,7 +246,63 @@ def voter_places(voter: Voter, *, election: Election | None = None) -> list[Answ
     return answers_for([voter], election=election)
 
 
-def voters_find(query: str, *, election: Election | None = None) -> list[Answer]:
-    """Every answer for ``query``: one per matching voter and registration (at most
-    MAX_VOTERS voters)."""
-    return answers_for(matching_voters(query, election=election), election=election)
+def _page_number(page: int | str) -> int:
+    """A page number as typed in a URL: anything but a positive whole number is page 1."""
+    try:
+        return max(1, int(page))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _counted(part: QuerySet[Voter]) -> tuple[int, bool]:
+    """How many voters ``part`` holds, counting no further than ``COUNT_UP_TO`` (a common
+    family name matches thousands of voters scattered over the table; counting them all
+    would read each one): (count, whether there are more)."""
+    n = part.order_by()[: COUNT_UP_TO + 1].count()
+    return min(n, COUNT_UP_TO), n > COUNT_UP_TO
+
+
+def _one_page(
+    parts: list[QuerySet[Voter]], counts: list[tuple[int, bool]], offset: int
+) -> list[Voter]:
+    """``PAGE_SIZE`` voters from ``offset`` of the parts read one after the other (``counts``
+    their ``_counted``)."""
+    rows: list[Voter] = []
+    for part, (n, more) in zip(parts, counts, strict=True):
+        if len(rows) == PAGE_SIZE:
+            break
+        if offset:
+            if more and offset >= n:
+                n = part.count()  # paging past the first thousand: the exact count is needed
+            if offset >= n:
+                offset -= n
+                continue
+        rows += part[offset : offset + PAGE_SIZE - len(rows)]
+        offset = 0
+    return rows
+
+
+def voters_find(query: str, *, election: Election | None = None, page: int | str = 1) -> Found:
+    """One page (``PAGE_SIZE`` voters; a page past the last gives the last one) of the
+    voters matching ``query``, each with one answer per registration, and how many match
+    (or that more than ``COUNT_UP_TO`` do)."""
+    parts = matching_voters(query, election=election)
+    counts = [_counted(part) for part in parts]
+    total, more = sum(n for n, _ in counts), any(more for _, more in counts)
+    number = _page_number(page)
+    if not more:
+        number = min(number, max(1, -(-total // PAGE_SIZE)))
+    voters = _one_page(parts, counts, (number - 1) * PAGE_SIZE)
+    if not voters and number > 1:  # past the end of more than could be counted
+        number, voters = 1, _one_page(parts, counts, 0)
+    first = (number - 1) * PAGE_SIZE + 1 if voters else 0
+    last = first + len(voters) - 1 if voters else 0
+    return Found(
+        answers=answers_for(voters, election=election),
+        voters=total,
+        more=more,
+        first=first,
+        last=last,
+        page=number,
+        has_next=len(voters) == PAGE_SIZE and (more or last < total),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from queue import Empty
 
@@ -10,6 +11,7 @@ from kombu import Connection
 
 import config.celery  # noqa: F401 - registers config.brokers for filesystem://
 from config import brokers
+from config.env import broker_url
 
 
 def test_a_message_reaches_consumers_whole_or_not_at_all(tmp_path, monkeypatch):
@@ -34,3 +36,23 @@ def test_a_message_reaches_consumers_whole_or_not_at_all(tmp_path, monkeypatch):
         assert channel._get("render") == {"body": "whole"}
         with pytest.raises(Empty):
             channel._get("render")
+
+
+def test_the_default_broker_names_a_host_so_kombu_never_warns_of_none(tmp_path, caplog):
+    # Every worker, beat and publisher connection logged "No hostname was supplied".
+    folders = {
+        "data_folder_in": str(tmp_path),
+        "data_folder_out": str(tmp_path),
+        "control_folder": str(tmp_path),
+    }
+    url = broker_url("", default_folder=tmp_path)
+    with (
+        caplog.at_level(logging.WARNING, logger="kombu.connection"),
+        Connection(url, transport_options=folders) as connection,
+    ):
+        connection.info()
+        with connection.clone() as clone:
+            clone.info()
+            clone.SimpleQueue("render").put({"body": "whole"})
+        assert connection.SimpleQueue("render").get(timeout=1).payload == {"body": "whole"}
+    assert "No hostname" not in caplog.text

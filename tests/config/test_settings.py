@@ -50,7 +50,8 @@ def test_malformed_database_url_is_refused_clearly(url, message, tmp_path):
 
 
 def test_broker_defaults_to_filesystem_and_accepts_amqp(tmp_path):
-    assert broker_url("", default_folder=tmp_path) == "filesystem://"
+    assert broker_url("", default_folder=tmp_path) == "filesystem://localhost//"
+    assert broker_url("filesystem://", default_folder=tmp_path) == "filesystem://localhost//"
     url = "amqp://guest:guest@127.0.0.1:5672//"
     assert broker_url(url, default_folder=tmp_path) == url
 

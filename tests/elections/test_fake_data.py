@@ -5,6 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
+from elections.folding import search_name, search_name_given_first
 from elections.models import Election, PollingCenter, Registration, Voter
 from elections.services.fake_data import (
     FakeDataError,
@@ -31,6 +32,15 @@ def test_creates_n_voters_each_registered_once_over_about_one_center_per_thousan
     assert Registration.objects.values("voter").distinct().count() == 5_000
     assert PollingCenter.objects.filter(election=result.election).count() == 5
     assert sum(center_size_list(result.election)) == 5_000
+
+
+def test_fake_voters_carry_both_folded_names_that_find_them():
+    create_fake_voter_data(voters=50, election_name="Spring", seed=3, locale="ru_RU")
+    for voter in Voter.objects.all():
+        assert voter.search_name == search_name(voter.family_name, voter.given_name)
+        assert voter.search_name_given_first == search_name_given_first(
+            voter.family_name, voter.given_name
+        )
 
 
 def test_center_sizes_are_skewed_like_a_dirichlet_draw_and_add_up():

@@ -1,6 +1,8 @@
 import datetime
+import importlib
 
 import pytest
+from django.apps import apps
 from django.db import IntegrityError, transaction
 
 from elections.models import Election, PollingCenter, Registration, Voter
@@ -50,3 +52,18 @@ def test_station_size_must_be_positive():
 
 def test_default_station_size_is_500():
     assert make_election().max_voters_per_station == 500
+
+
+@pytest.mark.django_db
+def test_migration_0007_folds_both_names_of_voters_already_registered():
+    migration = importlib.import_module("elections.migrations.0007_voter_find_by_family_name")
+    Voter.objects.bulk_create(  # as 0005 left them: no given-first name, tatweel kept
+        [
+            Voter(voter_number="1", family_name="Lefèvre", given_name="Anne"),
+            Voter(voter_number="2", family_name="مُحَمَّـد", given_name="علي", search_name="x"),
+        ]
+    )
+    migration.fill(apps, None)
+    assert list(
+        Voter.objects.order_by("voter_number").values_list("search_name", "search_name_given_first")
+    ) == [("lefevre anne", "anne lefevre"), ("محمد علي", "علي محمد")]

@@ -453,3 +453,12 @@ def test_rejected_lines_of_a_long_file_are_kept_between_the_batches_of_the_load(
     assert record.state == ImportState.SUCCEEDED, record.message
     assert (record.counts["deregistered"], record.counts["kept_rejected"]) == (0, 12_000)
     assert Registration.objects.filter(election=election).count() == 24_000
+
+
+def test_imported_voters_are_found_by_a_prefix_of_their_given_name(election):
+    import_now(election, csv_bytes([["31", "Lefèvre", "Anne-Sophie", "C1", ""]]))
+    voter = Voter.objects.get(voter_number="31")
+    assert voter.search_name_given_first == "anne sophie lefevre"
+    import_now(election, csv_bytes([["31", "Lefèvre", "Ана", "C1", ""]]))
+    voter.refresh_from_db()
+    assert voter.search_name_given_first == "ана lefevre"

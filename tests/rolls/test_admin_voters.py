@@ -129,3 +129,20 @@ def test_a_reprint_kept_apart_downloads_under_its_own_name(staff_client, officia
     assert response.status_code == 200
     assert f"-REPRINT-{reprint.pk}.pdf" in response["Content-Disposition"]
     assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_find_a_voter_by_family_name_pages_many_matches(staff_client, db):
+    election = ElectionFactory(name="Paged 2026", slug="paged-2026")
+    center = PollingCenterFactory(election=election, code="P1", name="Paged Hall")
+    register_voters(center, [("Lefèvre", f"Given{i:03d}") for i in range(120)])
+    url = reverse("admin:elections_voter_find")
+    page = staff_client.get(url, {"q": "LEFEVRE", "election": "paged-2026"}).content.decode()
+    assert "Voters 1\u201350 of 120 matching" in page
+    assert "Lefèvre, Given049" in page and "Lefèvre, Given050" not in page
+    assert 'rel="prev"' not in page
+    assert '?q=LEFEVRE&amp;election=paged-2026&amp;page=2" rel="next"' in page
+    assert "P1 Paged Hall" in page
+    page = staff_client.get(url, {"q": "LEFEVRE", "election": "paged-2026", "page": 3})
+    page = page.content.decode()
+    assert "Voters 101\u2013120 of 120 matching" in page and 'rel="next"' not in page
+    assert "Lefèvre, Given119" in page and 'page=2" rel="prev"' in page

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from elections.folding import search_name
+from elections.folding import search_name, search_name_given_first
 from elections.models import Election, PollingCenter, Voter
 from elections.services.collation import sort_key
 
@@ -42,14 +42,15 @@ STAGING_COLUMNS = (
     "center_name",
     "sort_key",
     "search_name",
+    "search_name_given_first",
 )
 # Column types of the staging table other than text, by database vendor where they differ.
 STAGING_TYPES = {"line": "integer", "sort_key": {"postgresql": "bytea", "sqlite": "blob"}}
 # Staged columns copied onto the voter (insert and update) and onto the registration.
 VOTER_COLUMNS = ("family_name", "given_name")
 # Made from those (never compared on their own, so the preview counts name changes once):
-# the folded name that finds a voter.
-VOTER_DERIVED_COLUMNS = ("search_name",)
+# the folded names that find a voter.
+VOTER_DERIVED_COLUMNS = ("search_name", "search_name_given_first")
 REGISTRATION_COLUMNS: tuple[str, ...] = ("sort_key",)
 
 
@@ -137,4 +138,5 @@ def staged_values(line: int, row: RegisterRow, election: Election) -> tuple:
         row.center_name,
         sort_key(election.language, row.family_name, row.given_name, row.voter_number),
         search_name(row.family_name, row.given_name),
+        search_name_given_first(row.family_name, row.given_name),
     )

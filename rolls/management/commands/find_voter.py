@@ -1,13 +1,13 @@
-"""manage.py find_voter NUMBER-OR-NAME [--election SLUG]: where a voter votes."""
+"""manage.py find_voter NUMBER-OR-NAME [--election SLUG] [--page N]: where a voter votes."""
 
 from __future__ import annotations
 
 from django.core.management.base import CommandError
 
-from config.parsing import CheckedCommand
+from config.parsing import CheckedCommand, number_argument
 from elections.references import REFERENCE_HELP, election_label
 from rolls.management.commands._common import find_election
-from rolls.selectors.voters import MAX_VOTERS, Place, voters_find
+from rolls.selectors.voters import Place, voters_find
 
 
 def place_line(label: str, place: Place | None) -> str:
@@ -21,29 +21,38 @@ def place_line(label: str, place: Place | None) -> str:
 
 class Command(CheckedCommand):
     help = (
-        "Find a voter's center, station, page and row by voter number or full name in either "
-        'order ("Smith Robert", "Smith, Robert"), without accents or case.'
+        "Find a voter's center, station, page and row by voter number, a family name alone, a "
+        'full name in either order ("Smith Robert", "Smith, Robert") or the first letters of a '
+        "name, without accents or case."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("query", help="a voter number, or a family and given name")
+        parser.add_argument("query", help="a voter number, or a name or its first letters")
         parser.add_argument("--election", help=f"only this election: {REFERENCE_HELP}")
+        parser.add_argument(
+            "--page",
+            type=number_argument(what="--page", minimum=1),
+            default=1,
+            help="the page of matching voters",
+        )
 
-    def handle(self, *args, query: str, election: str | None, **options):
+    def handle(self, *args, query: str, election: str | None, page: int, **options):
         scope = find_election(election) if election else None
-        answers = voters_find(query, election=scope)
+        found = voters_find(query, election=scope, page=page)
+        answers = found.answers
         if not answers:
             where = f" in {election_label(scope)}" if scope else ""
             raise CommandError(f"No registered voter matches {query!r}{where}")
         if scope is not None:
             self.stdout.write(f"In {election_label(scope)}:")
+        of = f"more than {found.voters}" if found.more else found.voters
+        self.stdout.write(f"voters {found.first}-{found.last} of {of} (page {found.page})")
         for answer in answers:
             self.stdout.write(
                 f"{answer.voter_number} {answer.name}: {answer.election} ({answer.election_slug}), "
                 f"center {answer.center_code} {answer.center_name}"
             )
-            self.stdout.write(place_line("official set", answer.official))
-            if answer.latest is not None:
-                self.stdout.write(place_line("latest run", answer.latest))
-        if len({a.voter_id for a in answers}) >= MAX_VOTERS:
-            self.stdout.write(f"(the first {MAX_VOTERS} voters; give a voter number to narrow)")
+            for label, place in answer.places:
+                self.stdout.write(place_line(label, place))
+        if found.has_next:
+            self.stdout.write(f"(more: --page {found.page + 1})")
