@@ -168,3 +168,18 @@ class CheckedCommand(BaseCommand):
             if isinstance(value, str) and has_control_characters(value, multiline=True):
                 raise CommandError(f"{label} holds a control character (such as NUL)")
         return super().execute(*args, **options)
+
+
+class IdConverter:
+    """``<id:name>`` in a URL: an id in ASCII digits that fits an integer column, or no match
+    (a 404). Django's ``<int:...>`` takes any run of digits, and a foreign-key filter on one
+    past 2**63 overflows SQLite's integer (a server error, not a missing page)."""
+
+    regex = "[0-9]{1,10}"
+
+    def to_python(self, value: str) -> int:
+        # A ValueError makes Django try the next pattern, then answer 404.
+        return number_parse(value, minimum=0)
+
+    def to_url(self, value: int) -> str:
+        return str(value)

@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.templatetags.static import static
-from django.urls import path
+from django.urls import path, register_converter
 from django.views.generic import RedirectView
+
+from config.parsing import IdConverter
+
+# Before the admin builds its URLs: the console's own pages name their ids <id:...>.
+register_converter(IdConverter, "id")
 
 admin.site.site_header = "Election operations console"
 admin.site.site_title = "Election console"

@@ -162,22 +162,22 @@ class RegisterImportAdmin(RecordAdmin):
 
         return [
             path(
-                "upload/<int:election_id>/",
+                "upload/<id:election_id>/",
                 wrap(self.upload_view),
                 name="elections_registerimport_upload",
             ),
             path(
-                "<int:import_id>/progress/",
+                "<id:import_id>/progress/",
                 wrap(self.progress_view),
                 name="elections_registerimport_progress",
             ),
             path(
-                "<int:import_id>/confirm/",
+                "<id:import_id>/confirm/",
                 wrap(self.confirm_view),
                 name="elections_registerimport_confirm",
             ),
             path(
-                "<int:import_id>/rejected.csv",
+                "<id:import_id>/rejected.csv",
                 wrap(self.rejected_view),
                 name="elections_registerimport_rejected",
             ),

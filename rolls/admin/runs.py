@@ -463,44 +463,44 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
 
         return [
             path(
-                "compare/<int:election_id>/",
+                "compare/<id:election_id>/",
                 wrap(views.strategy_comparison_view),
                 name="rolls_run_compare",
             ),
             path(
-                "<int:run_id>/progress/", wrap(views.run_progress_view), name="rolls_run_progress"
+                "<id:run_id>/progress/", wrap(views.run_progress_view), name="rolls_run_progress"
             ),
             path(
-                "<int:run_id>/rolls/<int:file_id>/download/",
+                "<id:run_id>/rolls/<id:file_id>/download/",
                 wrap(views.roll_download_view),
                 name="rolls_run_roll_download",
             ),
-            path("<int:run_id>/download.zip", wrap(views.run_zip_view), name="rolls_run_zip"),
+            path("<id:run_id>/download.zip", wrap(views.run_zip_view), name="rolls_run_zip"),
             path(
-                "<int:run_id>/centers/<int:center_id>/download.zip",
+                "<id:run_id>/centers/<id:center_id>/download.zip",
                 wrap(views.run_zip_view),
                 name="rolls_run_center_zip",
             ),
             path(
-                "<int:run_id>/manifest.<str:fmt>",
+                "<id:run_id>/manifest.<str:fmt>",
                 wrap(views.run_manifest_view),
                 name="rolls_run_manifest",
             ),
             path(
-                "<int:run_id>/changes.csv", wrap(views.run_changes_view), name="rolls_run_changes"
+                "<id:run_id>/changes.csv", wrap(views.run_changes_view), name="rolls_run_changes"
             ),
-            path("<int:run_id>/publish/", wrap(views.run_publish_view), name="rolls_run_publish"),
-            path("<int:run_id>/verify/", wrap(views.run_verify_view), name="rolls_run_verify"),
+            path("<id:run_id>/publish/", wrap(views.run_publish_view), name="rolls_run_publish"),
+            path("<id:run_id>/verify/", wrap(views.run_verify_view), name="rolls_run_verify"),
             path(
-                "<int:run_id>/voters-<str:order>.csv",
+                "<id:run_id>/voters-<str:order>.csv",
                 wrap(run_export_view),
                 name="rolls_run_export",
             ),
             path(
-                "<int:run_id>/reprint/", wrap(reprints.run_reprint_view), name="rolls_run_reprint"
+                "<id:run_id>/reprint/", wrap(reprints.run_reprint_view), name="rolls_run_reprint"
             ),
             path(
-                "<int:run_id>/reprints/<int:reprint_id>/download/",
+                "<id:run_id>/reprints/<id:reprint_id>/download/",
                 wrap(reprints.reprint_download_view),
                 name="rolls_run_reprint_download",
             ),

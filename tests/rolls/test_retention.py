@@ -58,7 +58,10 @@ def test_old_finished_runs_go_with_their_files_and_the_rest_stay():
 def test_purge_command_reports_and_refuses_negative_days(capsys):
     call_command("purge_old_runs", "--days", "30")
     assert "Deleted 0 runs" in capsys.readouterr().out
-    with pytest.raises(CommandError, match="--days must be 0 or more"):
+    with pytest.raises(
+        CommandError,
+        match="--days: days must be a whole number written with the digits 0-9",
+    ):
         call_command("purge_old_runs", "--days", "-1")
 
 

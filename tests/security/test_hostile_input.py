@@ -282,6 +282,11 @@ def _encoded(query: dict) -> str:
         ("/admin/elections/registerimport/abc/change/", 404),
         ("/admin/rolls/run/{run}/change/?_to_field=", 400),
         ("/admin/django_celery_results/taskresult/?run=%C2%B2", 200),
+        # A foreign-key filter past 2**63 overflowed SQLite's integer: ids in URLs are <id:>,
+        # so such a path is no console page and falls to the admin's "no such object".
+        ("/admin/rolls/run/99999999999999999999999/reprints/1/download/", 302),
+        ("/admin/rolls/run/{run}/rolls/99999999999999999999999/download/", 302),
+        ("/admin/rolls/run/2147483648/progress/", 302),
     ],
 )
 def test_the_cases_that_answered_500_now_answer_a_refusal(console, path, status):
