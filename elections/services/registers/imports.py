@@ -96,6 +96,7 @@ def _stage(record: RegisterImport, staging: Staging, rejections: Rejections) -> 
         if header is None:
             raise RegisterFileError("The file has no header line")
         record.headers = header_checked(header)
+        rejections.start(header.values)
         RegisterImport.objects.filter(pk=record.pk).update(headers=header.values)
         positions = column_positions(header.values, record.columns)
         width = len(header.values)
@@ -112,7 +113,7 @@ def _stage(record: RegisterImport, staging: Staging, rejections: Rejections) -> 
                 fields = row_fields(row.values, positions)
                 problems = row_problems(fields, len(row.values), width)
                 if problems:
-                    rejections.add(row.line, "; ".join(problems), fields)
+                    rejections.add(row.line, "; ".join(problems), row.values)
                     numbers = voter_numbers_on(row.values, positions["voter_number"], width)
                     if numbers:
                         kept.extend(numbers)
@@ -142,14 +143,7 @@ def _stage(record: RegisterImport, staging: Staging, rejections: Rejections) -> 
     _progress(record.pk, rows_read=counter["read"], rows_written=counter["written"])
     staging.index()
     for group in staging.duplicates():
-        lines = ", ".join(str(row["line"]) for row in group)
-        for row in group:
-            rejections.add(
-                row["line"],
-                f"voter number {row['voter_number']} is in the file {len(group)} times "
-                f"(lines {lines})",
-                row,
-            )
+        rejections.add_duplicates(group[0]["voter_number"], [row["line"] for row in group])
     staging.drop_duplicates()
 
 
