@@ -542,3 +542,25 @@ def test_a_duplicated_voter_number_is_reported_on_every_line_saying_none_was_kep
         ["4", reason, "0002"],
         ["5", reason, "0002"],
     ]
+
+
+def test_a_rejected_line_says_which_other_line_of_its_voter_was_kept(election):
+    rows = [
+        ["0002", "Leroy", "Zoé", "C1", ""],
+        ["0003", "Martin", "Paul", "C1", ""],
+        ["0002", "", "Zoé", "C1", ""],
+        ["0003", "Martin", "Paul", "C1", ""],
+        ["0003", "Martin", "", "C2" * 40, ""],
+    ]
+    record = import_now(election, csv_bytes(rows), skip_invalid=True, mode="add")
+    assert record.state == ImportState.SUCCEEDED, record.message
+    assert register_of(election) == {"0002": ("Leroy", "Zoé", "C1")}
+    reasons = {row[0]: row[1] for row in rejected_csv(record)[1:]}
+    assert reasons["4"] == (
+        "empty family_name; voter number 0002 is also on line 2, which was kept (it is valid)"
+    )
+    assert reasons["6"].endswith(
+        "; voter number 0003 is also on lines 3, 5, none of which was kept"
+    )
+    assert reasons["3"].startswith("voter number 0003 is on 2 lines (3, 5): none of them")
+    assert [error["reason"] for error in record.errors] == [reasons[n] for n in "3456"]

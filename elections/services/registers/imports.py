@@ -96,9 +96,9 @@ def _stage(record: RegisterImport, staging: Staging, rejections: Rejections) -> 
         if header is None:
             raise RegisterFileError("The file has no header line")
         record.headers = header_checked(header)
-        rejections.start(header.values)
         RegisterImport.objects.filter(pk=record.pk).update(headers=header.values)
         positions = column_positions(header.values, record.columns)
+        rejections.start(header.values, voter_number_at=positions["voter_number"])
         width = len(header.values)
         counter = {"read": 0, "written": 0}
 
@@ -145,6 +145,7 @@ def _stage(record: RegisterImport, staging: Staging, rejections: Rejections) -> 
     for group in staging.duplicates():
         rejections.add_duplicates(group[0]["voter_number"], [row["line"] for row in group])
     staging.drop_duplicates()
+    rejections.note_imported_lines(staging)
 
 
 def _unreadable_refusal(rejections: Rejections) -> str:

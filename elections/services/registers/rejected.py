@@ -18,10 +18,12 @@ from collections.abc import Iterator
 
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.db import connection
 
 from elections.models import ImportMode, RegisterImport
 from elections.services.registers.reading import source_rows
-from elections.services.registers.rows import CONTROL, LIMITS
+from elections.services.registers.rows import CONTROL, LIMITS, row_fields
+from elections.services.registers.staging import Staging
 from elections.spreadsheets import spreadsheet_safe
 
 FIRST_ERRORS = 100
@@ -75,7 +77,13 @@ class Rejections:
         self.unreadable_count = 0
         self.path = ""
         self.header: list[str] = []
+        self._number_at = 0
         self._widest = 0
+        # {voter number: its imported lines} for the numbers also on a rejected line, so
+        # the rejected line says which line of its voter was kept (one entry per such voter).
+        self._imported: dict[str, list[int]] = {}
+        # {voter number: its lines} for the numbers on more than one valid line.
+        self._duplicated: dict[str, list[int]] = {}
         # Lines refused only for their voter number being on other lines too: found after
         # the whole file is read, their fields are read again from the file when the CSV is
         # written (a few dozen bytes each here, not the line).
@@ -86,21 +94,21 @@ class Rejections:
         self._text = io.TextIOWrapper(self._file, encoding="utf-8", newline="")
         self._csv = csv.writer(self._text)
 
-    def start(self, header: list[str]) -> None:
-        """The file's own column names, which the CSV repeats."""
+    def start(self, header: list[str], *, voter_number_at: int) -> None:
+        """The file's own column names, which the CSV repeats, and where the voter number is."""
         self.header = list(header)
+        self._number_at = voter_number_at
 
     def add(self, line: int, reason: str, values: list[str]) -> None:
         """A line refused while reading, with every field as it was read."""
         self.count += 1
-        if len(self.first) < FIRST_ERRORS:
-            self.first.append({"line": line, "reason": reason})
         self._widest = max(self._widest, len(values))
         self._csv.writerow([line, reason, *values])
 
     def add_duplicates(self, voter_number: str, lines: list[int]) -> None:
         """Every line of a voter number the file gives more than once."""
         reason = duplicate_reason(voter_number, sorted(lines), self.record.mode)
+        self._duplicated[voter_number] = sorted(lines)
         for line in lines:
             self.count += 1
             self._duplicates[line] = reason
@@ -110,13 +118,20 @@ class Rejections:
         if len(self.unreadable) < FIRST_ERRORS:
             self.unreadable.append(line)
 
+    def note_imported_lines(self, staging: Staging) -> None:
+        """Find the valid lines of the voter numbers that rejected lines hold too (once the
+        file is staged and its duplicated numbers are unstaged): those lines are imported."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT s.voter_number, s.line FROM {staging.table} s WHERE s.voter_number IN "
+                f"(SELECT k.voter_number FROM {staging.kept} k) ORDER BY s.voter_number, s.line"
+            )
+            for number, line in cursor:
+                self._imported.setdefault(number, []).append(line)
+
     def save(self) -> None:
         """Store the CSV (when anything was refused) and the first errors on the record."""
-        duplicates = sorted(self._duplicates.items())[:FIRST_ERRORS]
-        self.first = sorted(
-            self.first + [{"line": line, "reason": reason} for line, reason in duplicates],
-            key=lambda error: error["line"],
-        )[:FIRST_ERRORS]
+        self.first = []
         path = f"{self.record.folder}/import-{self.record.pk}-rejected.csv"
         default_storage.delete(path)
         if self.count:
@@ -125,6 +140,8 @@ class Rejections:
                 writer = csv.writer(text)
                 writer.writerow([spreadsheet_safe(name) for name in self._column_names()])
                 for line, reason, values in self._in_line_order():
+                    if len(self.first) < FIRST_ERRORS:
+                        self.first.append({"line": line, "reason": reason})
                     writer.writerow([spreadsheet_safe(v) for v in [line, reason, *values]])
                 # Let go of the file without closing it: the storage reads it next.
                 text.detach()
@@ -147,8 +164,26 @@ class Rejections:
         """Both kinds of refused line, merged by line (each kind is in line order)."""
         self._text.flush()
         self._text.seek(0)
-        read = ((int(line), reason, values) for line, reason, *values in csv.reader(self._text))
+        read = (
+            (int(line), self._with_imported_lines(reason, values), values)
+            for line, reason, *values in csv.reader(self._text)
+        )
         return heapq.merge(read, self._duplicated_lines(), key=lambda row: row[0])
+
+    def _with_imported_lines(self, reason: str, values: list[str]) -> str:
+        """The reason, and what became of this voter's other lines in the file."""
+        number = row_fields(values, {"voter_number": self._number_at})["voter_number"]
+        if lines := self._imported.get(number):
+            return (
+                f"{reason}; voter number {number} is also on line "
+                f"{', '.join(f'{line:,}' for line in lines)}, which was kept (it is valid)"
+            )
+        if lines := self._duplicated.get(number):
+            return (
+                f"{reason}; voter number {number} is also on lines "
+                f"{', '.join(f'{line:,}' for line in lines)}, none of which was kept"
+            )
+        return reason
 
     def _duplicated_lines(self) -> Iterator[tuple[int, str, list[str]]]:
         """The duplicated lines as the file has them, read again (only if there are any)."""
