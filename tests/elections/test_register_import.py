@@ -10,13 +10,14 @@ import pytest
 from django.core.files.storage import default_storage
 
 from elections.folding import search_name
-from elections.models import ImportState, PollingCenter, Registration, Voter
+from elections.models import ImportMode, ImportState, PollingCenter, Registration, Voter
 from elections.services.collation import sort_key
 from elections.services.registers.records import (
     ImportRefused,
     register_import_confirm,
     register_import_create,
 )
+from elections.services.registers.rejected import duplicate_reason
 from elections.services.registers.report import (
     count_lines,
     deregistration_sample_lines,
@@ -564,3 +565,9 @@ def test_a_rejected_line_says_which_other_line_of_its_voter_was_kept(election):
     )
     assert reasons["3"].startswith("voter number 0003 is on 2 lines (3, 5): none of them")
     assert [error["reason"] for error in record.errors] == [reasons[n] for n in "3456"]
+
+
+def test_the_lines_of_a_duplicated_number_are_listed_without_thousands_separators():
+    # "1,200, 3,400" could be read as four lines.
+    reason = duplicate_reason("0002", [1200, 3400], ImportMode.ADD)
+    assert reason.startswith("voter number 0002 is on 2 lines (1200, 3400): none of them")

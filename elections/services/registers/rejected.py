@@ -53,7 +53,7 @@ def duplicate_reason(voter_number: str, lines: list[int], mode: str) -> str:
     """Why every line of a voter number the file gives more than once is refused: the file
     must say once who the voter is and where they vote, and picking one of the lines would
     be a guess."""
-    listed = ", ".join(f"{line:,}" for line in lines)
+    listed = ", ".join(str(line) for line in lines)
     kept = (
         " (a snapshot leaves this voter's registration as it was)"
         if mode == ImportMode.SNAPSHOT
@@ -176,12 +176,12 @@ class Rejections:
         if lines := self._imported.get(number):
             return (
                 f"{reason}; voter number {number} is also on line "
-                f"{', '.join(f'{line:,}' for line in lines)}, which was kept (it is valid)"
+                f"{', '.join(str(line) for line in lines)}, which was kept (it is valid)"
             )
         if lines := self._duplicated.get(number):
             return (
                 f"{reason}; voter number {number} is also on lines "
-                f"{', '.join(f'{line:,}' for line in lines)}, none of which was kept"
+                f"{', '.join(str(line) for line in lines)}, none of which was kept"
             )
         return reason
 
