@@ -42,7 +42,10 @@ from elections.services.registers.report import (
     deregistration_note,
     deregistration_sample_lines,
     error_lines,
+    import_status,
+    invalid_rows_note,
     renamed_elsewhere_lines,
+    rows_read_line,
 )
 from elections.services.registers.rows import FIELDS, REQUIRED
 from elections.tasks import import_register, preview_register_import
@@ -141,10 +144,9 @@ def enqueue(task, record: RegisterImport) -> None:
 def progress(record: RegisterImport) -> dict:
     return {
         "state": record.state,
-        "state_label": record.get_state_display(),
-        "phase": record.phase,
+        "status": import_status(record),
         "rows_read": record.rows_read,
-        "rows_written": record.rows_written,
+        "rows_read_line": rows_read_line(record),
         "rows_total": record.rows_total,
         "moving": record.state in MOVING,
     }
@@ -234,6 +236,7 @@ class RegisterImportAdmin(RecordAdmin):
             },
         )
         can_add = request.user.has_perm(ADD)
+        can_remap = can_add and record.state == ImportState.PREVIEWED
         return TemplateResponse(
             request,
             "admin/elections/registerimport/import_page.html",
@@ -250,7 +253,8 @@ class RegisterImportAdmin(RecordAdmin):
                 needs_deregistration_confirmed=confirmation_needed(record.counts),
                 can_confirm=can_add and record.state == ImportState.PREVIEWED
                 and not record.message and (record.skip_invalid or not record.error_count),
-                can_remap=can_add and record.state == ImportState.PREVIEWED,
+                can_remap=can_remap,
+                invalid_rows_note=invalid_rows_note(record, can_remap=can_remap),
                 progress=progress(record),
             ),
         )  # fmt: skip

@@ -66,7 +66,9 @@ def test_staff_upload_a_register_see_the_preview_confirm_and_see_the_result(
 
     counts = page.locator("#import-counts")
     expect(counts).to_contain_text("new to this election", timeout=TIMEOUT_MS)
-    expect(page.locator("#import-state")).to_have_text("Previewed: waiting for confirmation")
+    expect(page.locator("#import-state")).to_have_text(
+        "Ready to import: check the counts and confirm"
+    )
     cells = {
         row.locator("th").inner_text().strip(): row.locator("td").inner_text().strip()
         for row in counts.locator("tr").all()
@@ -125,3 +127,57 @@ def test_staff_confirm_a_mass_deregistration_by_typing_the_number_the_preview_sh
     page.click("#confirm-import")
     expect(page.locator("#import-state")).to_have_text("Imported", timeout=TIMEOUT_MS)
     assert Registration.objects.filter(election=election).count() == 2
+
+
+def test_staff_see_why_a_file_with_invalid_rows_cannot_be_imported_and_skip_them(
+    browser, live_server, workers, tmp_path
+):
+    from playwright.sync_api import expect
+
+    election = ElectionFactory(name="Local election 2026", slug="local-2026")
+    register = tmp_path / "register.csv"
+    register.write_bytes(
+        csv_bytes(
+            [
+                ["0001", "Martin", "Paul", "C01", ""],
+                ["0002", "", "Anne", "C01", ""],
+                ["0003", "Leroy", "Zoé", "C02", ""],
+            ]
+        )
+    )
+    workers.start(concurrency=1, node="browser-import-invalid")
+    make_user("maria", STAFF, password=PASSWORD)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(30_000)
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", "maria")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+
+    page.goto(f"{live_server.url}/admin/elections/registerimport/upload/{election.pk}/")
+    page.set_input_files('input[name="file"]', str(register))
+    page.check('input[name="mode"][value="add"]')
+    page.click("#upload-submit")
+
+    blocked = page.locator("#import-blocked")
+    expect(blocked).to_contain_text(
+        "1 row is invalid, so nothing can be imported yet: correct the file and upload it "
+        "again, or tick “Skip invalid rows” below and preview again to import the 2 valid "
+        "rows without them.",
+        timeout=TIMEOUT_MS,
+    )
+    expect(page.locator("#import-state")).to_have_text("Cannot be imported as it is: see why below")
+    expect(page.locator("#confirm-import")).to_have_count(0)
+    with page.expect_download() as download:
+        blocked.get_by_role("link", name="the rejected rows (CSV)").click()
+    assert "0002,,Anne,C01," in download.value.path().read_text(encoding="utf-8")
+
+    page.check('#import-options input[name="skip_invalid"]')
+    page.click('#import-options input[type="submit"]')
+    expect(page.locator("#confirm-import")).to_have_value("Import 2 rows (add)", timeout=TIMEOUT_MS)
+    expect(page.locator("#import-blocked")).to_have_count(0)
+    page.click("#confirm-import")
+    expect(page.locator("#import-state")).to_have_text("Imported", timeout=TIMEOUT_MS)
+    assert sorted(
+        Registration.objects.filter(election=election).values_list("voter__voter_number", flat=True)
+    ) == ["0001", "0003"]

@@ -3,6 +3,9 @@ in-process (a browser test runs the same flow against a real worker)."""
 
 from __future__ import annotations
 
+import re
+from html.parser import HTMLParser
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -29,6 +32,43 @@ def election():
 def clerk(client):
     client.force_login(make_user("clerk", STAFF))
     return client
+
+
+class _Text(HTMLParser):
+    """The words a person reads in an element (by id), or in the page's content."""
+
+    HIDDEN = {"script", "style", "head", "option", "select"}
+
+    def __init__(self, element_id: str) -> None:
+        super().__init__()
+        self.element_id, self.depth, self.hidden, self.words = element_id, 0, 0, []
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth or dict(attrs).get("id") == self.element_id:
+            self.depth += 1
+        if tag in self.HIDDEN:
+            self.hidden += 1
+
+    def handle_endtag(self, tag):
+        if self.depth:
+            self.depth -= 1
+        if tag in self.HIDDEN:
+            self.hidden -= 1
+
+    def handle_startendtag(self, tag, attrs):
+        pass
+
+    def handle_data(self, data):
+        if self.depth and not self.hidden:
+            self.words.append(data)
+
+
+def text_of(html: str, element_id: str = "content") -> str:
+    """What staff read in the element: its text, white space as a browser shows it."""
+    reader = _Text(element_id)
+    # Void elements never close: without an end tag they would unbalance the depth.
+    reader.feed(re.sub(r"<(input|br|img|hr|link|meta)\b[^>]*>", " ", html))
+    return " ".join("".join(reader.words).split())
 
 
 def upload(client, election, data: bytes, capture, **fields):
@@ -244,3 +284,63 @@ def test_an_import_page_with_an_id_that_is_not_one_is_not_found(clerk, object_id
     """``registerimport/abc/change/`` was a server error (the text reached the query)."""
     response = clerk.get(f"/admin/elections/registerimport/{object_id}/change/")
     assert response.status_code == 404
+
+
+def test_a_preview_stopped_by_invalid_rows_says_why_and_what_to_do(
+    clerk, election, django_capture_on_commit_callbacks
+):
+    data = csv_bytes([*ROWS, ["0003", "", "Nobody", "C1", ""], ["0004", "Roy", "Anne", "", ""]])
+    record, location = upload(clerk, election, data, django_capture_on_commit_callbacks)
+    register_import_preview(import_id=record.pk)
+    html = clerk.get(location).content.decode()
+
+    assert 'id="confirm-import"' not in html
+    assert text_of(html, "import-state") == "Cannot be imported as it is: see why below"
+    rejected = reverse("admin:elections_registerimport_rejected", args=[record.pk])
+    assert text_of(html, "import-blocked") == (
+        "2 rows are invalid, so nothing can be imported yet: correct the file and upload it "
+        "again, or tick “Skip invalid rows” below and preview again to import the 2 valid "
+        "rows without them. Every rejected row, as the file has it and with the reason, is "
+        "in the rejected rows (CSV)."
+    )
+    blocked = html[html.index('id="import-blocked"') :]
+    assert f'<a href="{rejected}">the rejected rows (CSV)</a>' in blocked[: blocked.index("</div>")]
+
+
+def test_a_file_with_no_valid_row_is_not_offered_to_be_skipped(
+    clerk, election, django_capture_on_commit_callbacks
+):
+    data = csv_bytes([["0003", "", "Nobody", "C1", ""]])
+    record, location = upload(clerk, election, data, django_capture_on_commit_callbacks)
+    register_import_preview(import_id=record.pk)
+    note = text_of(clerk.get(location).content.decode(), "import-blocked")
+    assert note.startswith(
+        "1 row is invalid and none is valid: correct the file and upload it again."
+    )
+    assert "Skip invalid rows" not in note
+
+
+def test_the_import_pages_speak_the_staff_s_words_not_the_code_s(
+    clerk, election, django_capture_on_commit_callbacks
+):
+    record, location = upload(clerk, election, csv_bytes(ROWS), django_capture_on_commit_callbacks)
+    pages = {"reading": text_of(clerk.get(location).content.decode())}
+    register_import_preview(import_id=record.pk)
+    pages["previewed"] = text_of(clerk.get(location).content.decode())
+    with django_capture_on_commit_callbacks(execute=False):
+        clerk.post(reverse("admin:elections_registerimport_confirm", args=[record.pk]))
+    pages["queued"] = text_of(clerk.get(location).content.decode())
+    register_import_execute(import_id=record.pk)
+    pages["imported"] = text_of(clerk.get(location).content.decode())
+
+    assert "Reading the file for the preview: nothing is written yet" in pages["reading"]
+    assert "Ready to import: check the counts and confirm" in pages["previewed"]
+    assert "Read 2 rows" in pages["previewed"]
+    assert "Confirmed: waiting for a worker to start the import" in pages["queued"]
+    assert "Read 0 of 2 rows" in pages["queued"]
+    assert "Imported Read 2 rows" in pages["imported"]
+    for stage, text in pages.items():
+        for internal in ("staging", "written to the", "Previewed:", " done", "merging"):
+            assert internal not in text, (stage, internal, text)
+    progress = clerk.get(reverse("admin:elections_registerimport_progress", args=[record.pk]))
+    assert progress.json()["status"] == "Imported" and "phase" not in progress.json()

@@ -10,19 +10,20 @@ import pytest
 from django.core.files.storage import default_storage
 
 from elections.folding import search_name
-from elections.models import ImportState, PollingCenter, Registration, Voter
+from elections.models import ImportMode, ImportState, PollingCenter, Registration, Voter
 from elections.services.collation import sort_key
 from elections.services.registers.records import (
     ImportRefused,
     register_import_confirm,
     register_import_create,
 )
+from elections.services.registers.rejected import duplicate_reason
 from elections.services.registers.report import (
     count_lines,
     deregistration_sample_lines,
     renamed_elsewhere_lines,
 )
-from tests.elections.registers import csv_bytes, import_now, preview, xlsx_bytes
+from tests.elections.registers import HEADER, csv_bytes, import_now, preview, xlsx_bytes
 from tests.factories import ElectionFactory, PollingCenterFactory, RegistrationFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
@@ -162,7 +163,9 @@ BAD_CASES = [
     (
         ["0001", "Dupont", "Jean", "C1", ""],
         3,
-        "voter number 0001 is in the file 2 times (lines 2, 3)",
+        "voter number 0001 is on 2 lines (2, 3): none of them was kept, since choosing one "
+        "would be a guess (a snapshot leaves this voter's registration as it was); keep "
+        "only the right line and import again",
     ),
     (["0007", "", "Jean", "C1", ""], 3, "empty family_name"),
     (["", "Dupont", "Jean", "C1", ""], 3, "empty voter_number"),
@@ -462,3 +465,118 @@ def test_imported_voters_are_found_by_a_prefix_of_their_given_name(election):
     import_now(election, csv_bytes([["31", "Lefèvre", "Ана", "C1", ""]]))
     voter.refresh_from_db()
     assert voter.search_name_given_first == "ана lefevre"
+
+
+def rejected_csv(record) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(default_storage.open(record.rejected_path).read().decode())))
+
+
+def test_the_rejected_rows_are_in_line_order_with_every_field_as_read(election):
+    data = (
+        csv_bytes(
+            [
+                ["0001", "Martin", "Paul", "C01", ""],
+                ["0002", "Leroy", "Zoé", "C02", ""],  # line 3: the number again on line 5
+                ["0003", "", "Anne", "C03", "North"],
+                ["0002", "Leroy", "Zoe", "C02", ""],
+            ]
+        )
+        + b"0004,Dupont, Jr,Jean,C04,\n"
+    )  # line 6: a name with an unquoted comma
+    record = import_now(election, data, skip_invalid=True, mode="add")
+    assert record.state == ImportState.SUCCEEDED, record.message
+
+    header, *rows = rejected_csv(record)
+    assert header == ["line", "reason", *HEADER, "extra field 1"]
+    assert [row[0] for row in rows] == ["3", "4", "5", "6"]
+    assert [row[2:] for row in rows] == [
+        ["0002", "Leroy", "Zoé", "C02", ""],
+        ["0003", "", "Anne", "C03", "North"],
+        ["0002", "Leroy", "Zoe", "C02", ""],
+        ["0004", "Dupont", " Jr", "Jean", "C04", ""],
+    ]
+    duplicated = (
+        "voter number 0002 is on 2 lines (3, 5): none of them was kept, since choosing one "
+        "would be a guess; keep only the right line and import again"
+    )
+    assert [row[1] for row in rows] == [
+        duplicated,
+        "empty family_name",
+        duplicated,
+        "6 fields where the header has 5 (a name with the delimiter in it must be quoted)",
+    ]
+    assert [error["line"] for error in record.errors] == [3, 4, 5, 6]
+
+
+def test_the_rejected_rows_keep_the_file_s_own_column_names(election):
+    header = ["N", "Nom", "Prénom", "Bureau", "Site", "Remarque"]
+    rows = [
+        ["0001", "Martin", "Paul", "C1", "Hall", "ok"],
+        ["0002", "", "Zoé", "C1", "Hall", "-call back"],
+    ]
+    mapping = {"voter_number": "N", "family_name": "Nom", "given_name": "Prénom",
+               "center_code": "Bureau", "center_name": "Site"}  # fmt: skip
+    record = import_now(
+        election, xlsx_bytes(rows, header=header), name="r.xlsx", columns=mapping, skip_invalid=True
+    )
+    assert record.state == ImportState.SUCCEEDED, record.message
+    assert rejected_csv(record) == [
+        ["line", "reason", *header],
+        ["3", "empty family_name", "0002", "", "Zoé", "C1", "Hall", "'-call back"],
+    ]
+
+
+def test_a_duplicated_voter_number_is_reported_on_every_line_saying_none_was_kept(election):
+    center = PollingCenterFactory(election=election, code="C1")
+    RegistrationFactory(center=center, voter__voter_number="0002", voter__family_name="Before")
+    rows = [
+        ["0002", "Leroy", "Zoé", "C1", ""],
+        ["0001", "Martin", "Paul", "C1", ""],
+        ["0002", "Leroy", "Zoé", "C1", ""],
+        ["0002", "Roy", "Zoé", "C2", ""],
+    ]
+    shown = preview(election, csv_bytes(rows), skip_invalid=True)
+    reason = (
+        "voter number 0002 is on 3 lines (2, 4, 5): none of them was kept, since choosing one "
+        "would be a guess (a snapshot leaves this voter's registration as it was); keep only "
+        "the right line and import again"
+    )
+    assert shown.errors == [{"line": line, "reason": reason} for line in (2, 4, 5)]
+    assert shown.error_count == 3 and shown.counts["deregistered"] == 0
+
+    record = import_now(election, csv_bytes(rows), skip_invalid=True)
+    assert record.state == ImportState.SUCCEEDED, record.message
+    assert register_of(election)["0002"][0] == "Before"
+    assert [row[:3] for row in rejected_csv(record)[1:]] == [
+        ["2", reason, "0002"],
+        ["4", reason, "0002"],
+        ["5", reason, "0002"],
+    ]
+
+
+def test_a_rejected_line_says_which_other_line_of_its_voter_was_kept(election):
+    rows = [
+        ["0002", "Leroy", "Zoé", "C1", ""],
+        ["0003", "Martin", "Paul", "C1", ""],
+        ["0002", "", "Zoé", "C1", ""],
+        ["0003", "Martin", "Paul", "C1", ""],
+        ["0003", "Martin", "", "C2" * 40, ""],
+    ]
+    record = import_now(election, csv_bytes(rows), skip_invalid=True, mode="add")
+    assert record.state == ImportState.SUCCEEDED, record.message
+    assert register_of(election) == {"0002": ("Leroy", "Zoé", "C1")}
+    reasons = {row[0]: row[1] for row in rejected_csv(record)[1:]}
+    assert reasons["4"] == (
+        "empty family_name; voter number 0002 is also on line 2, which was kept (it is valid)"
+    )
+    assert reasons["6"].endswith(
+        "; voter number 0003 is also on lines 3, 5, none of which was kept"
+    )
+    assert reasons["3"].startswith("voter number 0003 is on 2 lines (3, 5): none of them")
+    assert [error["reason"] for error in record.errors] == [reasons[n] for n in "3456"]
+
+
+def test_the_lines_of_a_duplicated_number_are_listed_without_thousands_separators():
+    # "1,200, 3,400" could be read as four lines.
+    reason = duplicate_reason("0002", [1200, 3400], ImportMode.ADD)
+    assert reason.startswith("voter number 0002 is on 2 lines (1200, 3400): none of them")

@@ -98,6 +98,7 @@ def _stage(record: RegisterImport, staging: Staging, rejections: Rejections) -> 
         record.headers = header_checked(header)
         RegisterImport.objects.filter(pk=record.pk).update(headers=header.values)
         positions = column_positions(header.values, record.columns)
+        rejections.start(header.values, voter_number_at=positions["voter_number"])
         width = len(header.values)
         counter = {"read": 0, "written": 0}
 
@@ -112,7 +113,7 @@ def _stage(record: RegisterImport, staging: Staging, rejections: Rejections) -> 
                 fields = row_fields(row.values, positions)
                 problems = row_problems(fields, len(row.values), width)
                 if problems:
-                    rejections.add(row.line, "; ".join(problems), fields)
+                    rejections.add(row.line, "; ".join(problems), row.values)
                     numbers = voter_numbers_on(row.values, positions["voter_number"], width)
                     if numbers:
                         kept.extend(numbers)
@@ -142,15 +143,9 @@ def _stage(record: RegisterImport, staging: Staging, rejections: Rejections) -> 
     _progress(record.pk, rows_read=counter["read"], rows_written=counter["written"])
     staging.index()
     for group in staging.duplicates():
-        lines = ", ".join(str(row["line"]) for row in group)
-        for row in group:
-            rejections.add(
-                row["line"],
-                f"voter number {row['voter_number']} is in the file {len(group)} times "
-                f"(lines {lines})",
-                row,
-            )
+        rejections.add_duplicates(group[0]["voter_number"], [row["line"] for row in group])
     staging.drop_duplicates()
+    rejections.note_imported_lines(staging)
 
 
 def _unreadable_refusal(rejections: Rejections) -> str:

@@ -18,9 +18,8 @@
           window.location.reload();
           return;
         }
-        set("rows-read", data.rows_read.toLocaleString());
-        set("rows-written", data.rows_written.toLocaleString());
-        set("phase", data.phase);
+        set("rows-read", data.rows_read_line);
+        set("status", data.status);
         const bar = panel.querySelector("progress");
         if (bar && data.rows_total) bar.value = Math.min(100, (100 * data.rows_read) / data.rows_total);
       }
