@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from io import StringIO
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from elections.models import RegisterImport, Registration
@@ -128,3 +130,37 @@ def test_a_rejected_line_keeps_its_voter_and_the_output_says_so(tmp_path, electi
     assert re.search(r"kept: on a rejected line +1\n", out)
     assert re.search(r"deregistered \(not in the file\) +0\n", out)
     assert Registration.objects.filter(election=election).count() == 2
+
+
+def test_a_dry_run_leaves_no_record_whatever_it_found(tmp_path, election):
+    """A dry run writes nothing: neither the register nor an import record nor its files."""
+    path = tmp_path / "register.csv"
+    path.write_bytes(csv_bytes(ROWS))
+    run(str(path), "--election", election.slug, "--dry-run")
+    path.write_bytes(csv_bytes([*ROWS, ["0003", "", "Nobody", "C1", ""]]))
+    with pytest.raises(CommandError, match="invalid rows"):
+        run(str(path), "--election", election.slug, "--dry-run")
+    run(str(path), "--election", election.slug, "--dry-run", "--skip-invalid")
+    assert not RegisterImport.objects.exists()
+    assert not Registration.objects.filter(election=election).exists()
+    stored = Path(settings.MEDIA_ROOT) / "imports"
+    assert not stored.exists() or not any(p.is_file() for p in stored.rglob("*"))
+
+
+def test_a_dry_run_hands_its_rejected_rows_to_a_local_file(tmp_path, election):
+    path = tmp_path / "register.csv"
+    path.write_bytes(csv_bytes([*ROWS, ["0003", "", "Nobody", "C1", ""]]))
+    rejected = tmp_path / "rejected.csv"
+    out = run(
+        str(path), "--election", election.slug, "--dry-run", "--skip-invalid",
+        "--rejected-output", str(rejected),
+    )  # fmt: skip
+    assert f"Rejected rows written to {rejected}" in out
+    text = rejected.read_text(encoding="utf-8-sig")
+    assert "Nobody" in text and "empty family_name" in text
+    assert not RegisterImport.objects.exists()
+    with pytest.raises(CommandError, match="--rejected-output"):
+        run(
+            str(path), "--election", election.slug, "--dry-run", "--skip-invalid",
+            "--rejected-output", str(tmp_path / "missing" / "x.csv"),
+        )  # fmt: skip

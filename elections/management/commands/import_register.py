@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.management.base import CommandError, CommandParser
 
 from config.parsing import CheckedCommand, number_argument
@@ -73,6 +75,12 @@ class Command(CheckedCommand):
             help="a snapshot deregistering more than a set share of the register is refused "
             "unless N is exactly the number it deregisters (--dry-run shows it)",
         )
+        parser.add_argument(
+            "--rejected-output",
+            metavar="FILE",
+            help="write the rejected rows (every field as read, with the line and the reason) "
+            "to this CSV file; a dry run keeps nothing in the console, so this is where they go",
+        )
 
     def handle(
         self,
@@ -84,6 +92,7 @@ class Command(CheckedCommand):
         skip_invalid,
         columns,
         confirm_deregistrations,
+        rejected_output,
         **options,
     ):
         try:
@@ -113,16 +122,34 @@ class Command(CheckedCommand):
                 )
         except ImportRefused as exc:
             raise CommandError(str(exc)) from None
-        if dry_run:
+        if not dry_run:
+            record = register_import_execute(import_id=record.pk)
+            self.report(record, file=file, target=target, dry_run=False, skip_invalid=skip_invalid)
+            return
+        # A dry run leaves nothing behind, its record and files included, whatever it found.
+        try:
             record = register_import_preview(import_id=record.pk)
             if record.state == ImportState.FAILED:
-                register_import_discard(import_id=record.pk)
                 raise CommandError(f"{file.name}: {record.message}")
-        else:
-            record = register_import_execute(import_id=record.pk)
+            if rejected_output and record.rejected_path:
+                self.copy_rejected(record.rejected_path, Path(rejected_output))
+            self.report(record, file=file, target=target, dry_run=True, skip_invalid=skip_invalid)
+        finally:
+            register_import_discard(import_id=record.pk)
+
+    def copy_rejected(self, stored: str, target: Path) -> None:
+        try:
+            with default_storage.open(stored, "rb") as source, target.open("wb") as out:
+                shutil.copyfileobj(source, out)
+        except OSError as exc:
+            raise CommandError(f"--rejected-output {target}: {exc.strerror or exc}") from None
+        self.stdout.write(f"Rejected rows written to {target}")
+
+    def report(self, record, *, file: Path, target, dry_run: bool, skip_invalid: bool) -> None:
         verb = "would change" if dry_run else "changed"
         self.stdout.write(
-            f"Import {record.pk} of {file.name} (sha256 {record.file_sha256[:12]}) into "
+            ("Dry run of " if dry_run else f"Import {record.pk} of ")
+            + f"{file.name} (sha256 {record.file_sha256[:12]}) into "
             f"{election_label(target)}, {record.mode}: {record.rows_read:,} rows read"
         )
         if record.counts:
@@ -134,7 +161,9 @@ class Command(CheckedCommand):
             self.stdout.write(f"{record.error_count:,} invalid rows; the first:")
             for line in error_lines(record):
                 self.stdout.write(f"  {line}")
-            if record.rejected_path:
+            if dry_run:
+                self.stdout.write("All rejected rows, with reasons: --rejected-output FILE")
+            elif record.rejected_path:
                 self.stdout.write(
                     f"All rejected rows, with reasons: storage {record.rejected_path}"
                 )

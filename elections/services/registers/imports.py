@@ -301,9 +301,17 @@ def register_import_execute(*, import_id: int) -> RegisterImport:
 
 
 def register_import_discard(*, import_id: int) -> None:
-    """Remove a failed preview and its files (a dry run that could not read its file leaves
-    nothing behind: there is nothing in it to confirm or keep)."""
-    record = RegisterImport.objects.filter(pk=import_id, state=ImportState.FAILED).first()
+    """Remove a dry run's record and its files, whatever its preview found: a dry run writes
+    nothing, its record included (the command has printed what it found). Only a preview
+    that never started importing can go: an import that ran is a record."""
+    record = (
+        RegisterImport.objects.filter(
+            pk=import_id,
+            state__in=[ImportState.PREVIEWING, ImportState.FAILED, ImportState.PREVIEWED],
+        )
+        .filter(started_at__isnull=True)
+        .first()
+    )
     if record is None:
         return
     for path in (record.file_path, record.rejected_path):
