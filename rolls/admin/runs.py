@@ -26,13 +26,13 @@ from rolls.admin.access import (
     sees_personal_data,
 )
 from rolls.admin.exports import run_export_view
-from rolls.admin.run_page import run_page_context, wrappable
+from rolls.admin.run_page import pages_text, run_page_context, wrappable
 from rolls.formatting import format_duration
 from rolls.launch import run_resume
 from rolls.models import Run, RunPurpose, RunStatus, Station
-from rolls.selectors import run_wall_seconds
+from rolls.selectors import run_pages_carried, run_wall_seconds
 from rolls.selectors.changes import official_run, run_changes
-from rolls.selectors.runs import run_downloads, run_roll_files
+from rolls.selectors.runs import run_downloads, run_roll_files, run_scope
 from rolls.services import recovery
 from rolls.services.manifest import run_manifest_summary
 from rolls.services.runs import RunRefused
@@ -130,7 +130,18 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
     fieldsets = [
-        ("Run", {"fields": ["election_link", "strategy", "assignment_mode", "status_label"]}),
+        (
+            "Run",
+            {
+                "fields": [
+                    "election_link",
+                    "scope_label",
+                    "strategy",
+                    "assignment_mode",
+                    "status_label",
+                ]
+            },
+        ),
         ("Roll set", {"fields": ["purpose", "roll_set", "published_label", "superseded_label"]}),
         (
             "Who and when",
@@ -138,7 +149,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
         ),
         (
             "Counts",
-            {"fields": ["centers_label", "stations_label", "pages", "empty_centers_label"]},
+            {"fields": ["centers_label", "stations_label", "pages_label", "empty_centers_label"]},
         ),
         ("Celery", {"fields": ["root_task_id"]}),
     ]
@@ -148,6 +159,8 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
         "published_label",
         "superseded_label",
         "election_link",
+        "scope_label",
+        "pages_label",
         "started_by_label",
         "queued_label",
         "started_label",
@@ -258,7 +271,15 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
 
     @admin.display(description="strategy", ordering="strategy")
     def strategy_label(self, run: Run) -> str:
-        return wrappable(run.strategy)
+        """The strategy, and under it what the run covered: a changed-only run or one of a
+        few centers is not a whole election's work."""
+        return format_html(
+            '{}<br><span class="rolls-note">{}</span>', wrappable(run.strategy), run_scope(run)
+        )
+
+    @admin.display(description="covers")
+    def scope_label(self, run: Run) -> str:
+        return run_scope(run)
 
     @admin.display(description="status", ordering="status")
     def status_label(self, run: Run) -> str:
@@ -298,7 +319,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
         """Done out of total, then what was made and how long it took (or has run so far)."""
         if run.renders:
             done = format_html("{} / {} stations", run.stations_done, run.stations_total)
-            made = f"{run.pages} pages"
+            made = pages_text(run.pages, run_pages_carried(run))
         else:
             done = format_html("{} / {} centers", run.centers_assigned, run.centers_total)
             made = "no PDFs"
@@ -374,6 +395,10 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
         if not run.renders:
             return f"{run.stations_total} assigned (this strategy renders no PDFs)"
         return f"{run.stations_done} / {run.stations_total}"
+
+    @admin.display(description="pages")
+    def pages_label(self, run: Run) -> str:
+        return pages_text(run.pages, run_pages_carried(run))
 
     @admin.display(description="centers without voters")
     def empty_centers_label(self, run: Run) -> str:

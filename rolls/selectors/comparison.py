@@ -3,8 +3,10 @@ strategy's spread over its repeats, who wins (only when the spreads do not overl
 what the numbers mean, in sentences made from the data.
 
 "The same work": election, centers, assignment mode, voters, stations and (for runs that
-succeeded) pages, roll template version, and the worker setup the run recorded when it
-started. Runs that differ in any of these are listed apart with what differs, never ranked.
+succeeded) pages, what the run rendered itself (a changed-only run carries the unchanged
+centers' files over and renders only the rest), roll template version, and the worker setup
+the run recorded when it started. Runs that differ in any of these are listed apart with
+what differs, never ranked.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 
 from elections.models import Election, PollingCenter
 from rolls.models import AssignmentMode, Benchmark, Run, RunStatus
-from rolls.selectors import RunMetrics, run_metrics
+from rolls.selectors import RunMetrics, run_metrics, run_pages_carried
 from rolls.strategies import STRATEGIES
 
 RECENT_RUNS = 200  # the comparison reads the election's latest finished runs, not all history
@@ -62,9 +64,19 @@ def _centers(run: Run) -> str:
     return "whole election" if not run.center_ids else f"{len(run.center_ids)} chosen centers"
 
 
+def _rendered(run: Run) -> str:
+    if not run.changed_only:
+        return "the whole set"
+    if run.status != RunStatus.SUCCEEDED:
+        return "changed centers only"
+    carried = run_pages_carried(run)
+    return f"changed centers only: {run.pages - carried} pages, {carried} carried over"
+
+
 def run_work(run: Run) -> dict[str, object]:
     """What a run did and on what, field by field (see the module docstring)."""
     return {
+        "rendered": _rendered(run),
         "election": run.election_id,
         "centers": tuple(sorted(run.center_ids)) if run.center_ids else "whole election",
         "assignment mode": run.assignment_mode,
@@ -99,10 +111,11 @@ def work_differences(run: Run, reference: Run) -> list[str]:
 
 def reference_run(runs: list[Run]) -> Run | None:
     """The run whose work the comparison is about: by default the latest finished run that
-    covered the whole election in balanced mode and succeeded (else the latest at all)."""
+    rendered the whole election in balanced mode and succeeded (else the latest at all)."""
     for run in runs:
         if (
             not run.center_ids
+            and not run.changed_only
             and run.assignment_mode == AssignmentMode.BALANCED
             and run.status == RunStatus.SUCCEEDED
         ):
