@@ -25,6 +25,7 @@ from rolls.admin.access import (
     require,
     sees_personal_data,
 )
+from rolls.admin.downloads import download_document
 from rolls.admin.exports import run_export_view
 from rolls.admin.run_page import pages_text, run_page_context, wrappable
 from rolls.formatting import format_duration
@@ -470,7 +471,11 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
             "official_run": compare,
             "changes": changes,
             "changes_csv_url": reverse("admin:rolls_run_changes", args=[run.pk]),
-            "downloads": run_downloads(run) if request.user.has_perm("rolls.view_download") else [],
+            "downloads": [
+                (download, download_document(download)) for download in run_downloads(run)
+            ]
+            if request.user.has_perm("rolls.view_download")
+            else [],
         }
 
     def get_urls(self):

@@ -293,7 +293,8 @@ def run_roll_files(run: Run, center_id: int | None = None) -> list[RollFile]:
 
 def run_downloads(run: Run, limit: int = 50) -> list[Download]:
     """The latest downloads of the run's rolls and zips (the audit trail)."""
-    return list(Download.objects.filter(run=run).order_by("-at")[:limit])
+    downloads = Download.objects.filter(run=run).select_related("roll_file")
+    return list(downloads.order_by("-at")[:limit])
 
 
 def run_roll_file(*, run_id: int, file_id: int) -> RollFile | None:
