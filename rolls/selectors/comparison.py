@@ -41,8 +41,23 @@ def setup_signature(setup: dict) -> tuple:
     )
 
 
+def prefetch_label(node: dict) -> str:
+    """``prefetch 1 per process (2 in all)``: the multiplier the worker was started with, as
+    the settings and the README name it, beside the node's whole count its stats report.
+    Setups recorded before the multiplier was, say only the node's count."""
+    prefetch, multiplier = node.get("prefetch"), node.get("prefetch_multiplier")
+    if prefetch is None:
+        return "prefetch not reported"
+    if prefetch == 0:
+        return "no prefetch limit"
+    if multiplier is None:
+        return f"prefetch {prefetch} in all"
+    return f"prefetch {multiplier} per process ({prefetch} in all)"
+
+
 def setup_label(setup: dict) -> str:
-    """``w1@host: 2 prefork processes, 4 CPUs, prefetch 2 · broker amqp, database ...``."""
+    """``w1@host: 2 prefork processes, 4 CPUs, prefetch 1 per process (2 in all) · broker
+    amqp, database ...``."""
     if not setup:
         return "worker setup not recorded"
     nodes = setup.get("nodes") or {}
@@ -51,7 +66,7 @@ def setup_label(setup: dict) -> str:
     else:
         where = "; ".join(
             f"{name}: {node.get('processes')} {node.get('pool')} processes, "
-            f"{node.get('cpus')} CPUs, prefetch {node.get('prefetch')}"
+            f"{node.get('cpus')} CPUs, {prefetch_label(node)}"
             for name, node in sorted(nodes.items())
         )
     return (
