@@ -212,12 +212,26 @@ def _median_run(result: StrategyResult) -> tuple[Run, RunMetrics] | None:
     return timed[(len(timed) - 1) // 2]
 
 
+REASON_CHARS = 300
+
+
+def failure_reason(error: str) -> str:
+    """The exception a failed run recorded, without the task's name and id before it:
+    ``RuntimeError: Never call result.get() within a task! See https://...``. Its first line
+    says what went wrong; a line Celery adds after it (the join's link to its docs) follows."""
+    lines = [line.strip() for line in (error or "").strip().splitlines() if line.strip()]
+    if not lines:
+        return "no error recorded"
+    head, found, exception = lines[0].partition("] failed: ")
+    reason = exception if found else head
+    pointers = [line for line in lines[1:] if line.startswith("See ")]
+    return " ".join([reason, *pointers[:1]])[:REASON_CHARS]
+
+
 def explain(result: StrategyResult) -> str:
     """What the strategy's median run shows, from its own figures."""
     if result.only_failed:
-        run = result.runs[0]
-        reason = (run.error or "").strip().splitlines()
-        return f"{result.name} failed ({reason[-1][:160] if reason else 'no error recorded'})."
+        return f"{result.name} failed ({failure_reason(result.runs[0].error)})."
     median = _median_run(result)
     if median is None:
         return ""
