@@ -218,6 +218,7 @@ def test_the_trail_names_each_documents_kind(staff_client, run):
     assert "Door sign" in rows["sign"] and "Station roll" not in rows["sign"]
     assert "Center list" in rows["center list"] and "Station roll" not in rows["center list"]
     assert "Station roll" in rows["roll"]
+    assert f"run {run.pk}" in rows["roll"]  # run or import in one column: fits 1280 px
     signs_only = staff_client.get(
         reverse("admin:rolls_download_changelist"), {"document": "pdf:sign"}
     ).content.decode()
