@@ -25,6 +25,7 @@ from rolls.admin.forms import GenerateRollsForm, ScheduleRollsForm
 from rolls.launch import run_start
 from rolls.selectors.comparison import measured_fastest
 from rolls.selectors.plans import RunPlan, centers_plan, run_plans
+from rolls.selectors.runs import run_scope
 from rolls.services.runs import RunRefused
 from rolls.services.schedules import (
     ScheduleRefused,
@@ -109,16 +110,15 @@ def _start_runs(
             )
             continue
         runs.append(run)
-        scope = f"{len(plan.center_ids)} centers of " if plan.center_ids else ""
         modeladmin.message_user(
             request,
             format_html(
-                'Run <a href="{}">{}</a> queued: {} on {}{} ({} assignment).',
+                'Run <a href="{}">{}</a> queued: {} on {}, {} ({} assignment).',
                 reverse("admin:rolls_run_change", args=[run.pk]),
                 run.pk,
                 strategy,
-                scope,
                 plan.election.name,
+                run_scope(run),
                 mode,
             ),
             messages.SUCCESS,

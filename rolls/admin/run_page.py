@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from rolls.admin.charts import Bar, timeline_svg
 from rolls.formatting import format_duration
 from rolls.models import Run, RunStatus, TaskState
-from rolls.selectors import run_metrics, run_wall_seconds
+from rolls.selectors import run_metrics, run_pages_carried, run_wall_seconds
 from rolls.selectors.runs import (
     TaskEntry,
     run_roll_files_page,
@@ -43,6 +43,7 @@ def run_progress(run: Run) -> dict:
     percent = 100 if run.status == RunStatus.SUCCEEDED else int(run.progress * 100)
     elapsed = run_wall_seconds(run)
     tally = run_task_tally(run)
+    carried = run_pages_carried(run)
     return {
         "id": run.pk,
         "status": run.status,
@@ -64,13 +65,26 @@ def run_progress(run: Run) -> dict:
         "tasks_ended": tally.ended,
         "drained": tally.drained,
         "error": run.error.splitlines()[0] if run.error else "",
-        "summary": progress_summary(unit, done, total, percent, run.pages, run.renders),
+        "pages_carried": carried,
+        "summary": progress_summary(unit, done, total, percent, run.pages, run.renders, carried),
     }
 
 
-def progress_summary(unit: str, done: int, total: int, percent: int, pages: int, renders: bool):
+def pages_text(pages: int, carried: int = 0) -> str:
+    """``93 pages``, or for a changed-only run what it rendered and what it carried over."""
+    if not carried:
+        return f"{pages} page{'' if pages == 1 else 's'}"
+    rendered = pages - carried
+    return f"rendered {rendered} page{'' if rendered == 1 else 's'}, carried over {carried}"
+
+
+def progress_summary(
+    unit: str, done: int, total: int, percent: int, pages: int, renders: bool, carried: int = 0
+):
     text = f"{done} / {total} {unit} · {percent}%"
-    return f"{text} · {pages} pages" if renders else f"{text} · assignment only, no PDFs"
+    if not renders:
+        return f"{text} · assignment only, no PDFs"
+    return f"{text} · {pages_text(pages, carried)}"
 
 
 STATE_CLASSES = {
@@ -223,6 +237,8 @@ def metrics_display(metrics) -> dict[str, str]:
         "pages_per_second": "—"
         if metrics.pages_per_second is None
         else f"{metrics.pages_per_second:.1f}",
+        # Pages/s counts the rendered ones: the carried-over files are named apart.
+        "pages": pages_text(metrics.pages, getattr(metrics, "pages_carried", 0)),
         "overhead": "—" if overhead is None else f"{overhead:.0f} ms",
         "tasks": str(metrics.tasks),
         "processes": str(metrics.worker_processes),

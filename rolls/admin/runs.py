@@ -25,14 +25,15 @@ from rolls.admin.access import (
     require,
     sees_personal_data,
 )
+from rolls.admin.downloads import download_document
 from rolls.admin.exports import run_export_view
-from rolls.admin.run_page import run_page_context, wrappable
+from rolls.admin.run_page import pages_text, run_page_context, wrappable
 from rolls.formatting import format_duration
 from rolls.launch import run_resume
 from rolls.models import Run, RunPurpose, RunStatus, Station
-from rolls.selectors import run_wall_seconds
+from rolls.selectors import run_pages_carried, run_wall_seconds
 from rolls.selectors.changes import official_run, run_changes
-from rolls.selectors.runs import run_downloads, run_roll_files
+from rolls.selectors.runs import run_downloads, run_roll_files, run_scope
 from rolls.services import recovery
 from rolls.services.manifest import run_manifest_summary
 from rolls.services.runs import RunRefused
@@ -130,7 +131,18 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
     fieldsets = [
-        ("Run", {"fields": ["election_link", "strategy", "assignment_mode", "status_label"]}),
+        (
+            "Run",
+            {
+                "fields": [
+                    "election_link",
+                    "scope_label",
+                    "strategy",
+                    "assignment_mode",
+                    "status_label",
+                ]
+            },
+        ),
         ("Roll set", {"fields": ["purpose", "roll_set", "published_label", "superseded_label"]}),
         (
             "Who and when",
@@ -138,7 +150,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
         ),
         (
             "Counts",
-            {"fields": ["centers_label", "stations_label", "pages", "empty_centers_label"]},
+            {"fields": ["centers_label", "stations_label", "pages_label", "empty_centers_label"]},
         ),
         ("Celery", {"fields": ["root_task_id"]}),
     ]
@@ -148,6 +160,8 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
         "published_label",
         "superseded_label",
         "election_link",
+        "scope_label",
+        "pages_label",
         "started_by_label",
         "queued_label",
         "started_label",
@@ -258,7 +272,15 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
 
     @admin.display(description="strategy", ordering="strategy")
     def strategy_label(self, run: Run) -> str:
-        return wrappable(run.strategy)
+        """The strategy, and under it what the run covered: a changed-only run or one of a
+        few centers is not a whole election's work."""
+        return format_html(
+            '{}<br><span class="rolls-note">{}</span>', wrappable(run.strategy), run_scope(run)
+        )
+
+    @admin.display(description="covers")
+    def scope_label(self, run: Run) -> str:
+        return run_scope(run)
 
     @admin.display(description="status", ordering="status")
     def status_label(self, run: Run) -> str:
@@ -298,7 +320,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
         """Done out of total, then what was made and how long it took (or has run so far)."""
         if run.renders:
             done = format_html("{} / {} stations", run.stations_done, run.stations_total)
-            made = f"{run.pages} pages"
+            made = pages_text(run.pages, run_pages_carried(run))
         else:
             done = format_html("{} / {} centers", run.centers_assigned, run.centers_total)
             made = "no PDFs"
@@ -375,6 +397,10 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
             return f"{run.stations_total} assigned (this strategy renders no PDFs)"
         return f"{run.stations_done} / {run.stations_total}"
 
+    @admin.display(description="pages")
+    def pages_label(self, run: Run) -> str:
+        return pages_text(run.pages, run_pages_carried(run))
+
     @admin.display(description="centers without voters")
     def empty_centers_label(self, run: Run) -> str:
         return ", ".join(run.empty_centers) if run.empty_centers else "—"
@@ -445,7 +471,11 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
             "official_run": compare,
             "changes": changes,
             "changes_csv_url": reverse("admin:rolls_run_changes", args=[run.pk]),
-            "downloads": run_downloads(run) if request.user.has_perm("rolls.view_download") else [],
+            "downloads": [
+                (download, download_document(download)) for download in run_downloads(run)
+            ]
+            if request.user.has_perm("rolls.view_download")
+            else [],
         }
 
     def get_urls(self):
@@ -467,9 +497,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
                 wrap(views.strategy_comparison_view),
                 name="rolls_run_compare",
             ),
-            path(
-                "<id:run_id>/progress/", wrap(views.run_progress_view), name="rolls_run_progress"
-            ),
+            path("<id:run_id>/progress/", wrap(views.run_progress_view), name="rolls_run_progress"),
             path(
                 "<id:run_id>/rolls/<id:file_id>/download/",
                 wrap(views.roll_download_view),
@@ -486,9 +514,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
                 wrap(views.run_manifest_view),
                 name="rolls_run_manifest",
             ),
-            path(
-                "<id:run_id>/changes.csv", wrap(views.run_changes_view), name="rolls_run_changes"
-            ),
+            path("<id:run_id>/changes.csv", wrap(views.run_changes_view), name="rolls_run_changes"),
             path("<id:run_id>/publish/", wrap(views.run_publish_view), name="rolls_run_publish"),
             path("<id:run_id>/verify/", wrap(views.run_verify_view), name="rolls_run_verify"),
             path(
@@ -496,9 +522,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
                 wrap(run_export_view),
                 name="rolls_run_export",
             ),
-            path(
-                "<id:run_id>/reprint/", wrap(reprints.run_reprint_view), name="rolls_run_reprint"
-            ),
+            path("<id:run_id>/reprint/", wrap(reprints.run_reprint_view), name="rolls_run_reprint"),
             path(
                 "<id:run_id>/reprints/<id:reprint_id>/download/",
                 wrap(reprints.reprint_download_view),

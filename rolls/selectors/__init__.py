@@ -10,11 +10,11 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Max
+from django.db.models import Max, Sum
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
-from rolls.models import Run, RunTask
+from rolls.models import RollFile, Run, RunTask
 
 
 def run_task_results(run: Run):
@@ -53,10 +53,15 @@ class RunMetrics:
     longest_task_center_id: int | None
     worker_processes: int
     efficiency: float | None
-    pages: int
-    pages_per_second: float | None
+    pages: int  # every page of the run's set, carried over or rendered
+    pages_per_second: float | None  # of the pages it rendered
     overhead_ms: float | None
     spans: list[TaskSpan]
+    pages_carried: int = 0
+
+    @property
+    def pages_rendered(self) -> int:
+        return self.pages - self.pages_carried
 
 
 def _process_key(span: TaskSpan) -> tuple[str, int | None]:
@@ -107,10 +112,20 @@ def run_wall_seconds(run: Run, now: datetime | None = None) -> float:
     return max(0.0, (end - run.queued_at).total_seconds())
 
 
+def run_pages_carried(run: Run) -> int:
+    """The pages of the files a changed-only run carried over from the official set instead
+    of rendering them (0 for any other run, without a query)."""
+    if not run.changed_only:
+        return 0
+    carried = RollFile.objects.filter(run=run, source_run__isnull=False)
+    return carried.aggregate(pages=Sum("pages"))["pages"] or 0
+
+
 def run_metrics(run: Run) -> RunMetrics:
     """Wall time is :func:`run_wall_seconds` of a finished run (what staff wait for);
     queued time is until the first task started; efficiency is task time over wall time
-    times the worker processes that ran the run's tasks."""
+    times the worker processes that ran the run's tasks. Pages per second counts the pages
+    the run rendered: a changed-only run's carried-over files took none of its time."""
     spans = run_spans(run)
     wall = run_wall_seconds(run) if run.finished_at else None
     first_start = min((s.started for s in spans), default=None)
@@ -127,6 +142,8 @@ def run_metrics(run: Run) -> RunMetrics:
     worker_processes = sum(processes.values())
     gaps = _gaps_between_tasks(spans)
     efficiency = task_seconds / (wall * worker_processes) if wall and worker_processes else None
+    carried = run_pages_carried(run)
+    rendered = run.pages - carried
     return RunMetrics(
         tasks=len(spans),
         wall_seconds=wall,
@@ -138,9 +155,10 @@ def run_metrics(run: Run) -> RunMetrics:
         worker_processes=worker_processes,
         efficiency=efficiency,
         pages=run.pages,
-        pages_per_second=run.pages / wall if wall and run.pages else None,
+        pages_per_second=rendered / wall if wall and rendered else None,
         overhead_ms=statistics.median(gaps) * 1000 if gaps else None,
         spans=spans,
+        pages_carried=carried,
     )
 
 

@@ -3,8 +3,10 @@ strategy's spread over its repeats, who wins (only when the spreads do not overl
 what the numbers mean, in sentences made from the data.
 
 "The same work": election, centers, assignment mode, voters, stations and (for runs that
-succeeded) pages, roll template version, and the worker setup the run recorded when it
-started. Runs that differ in any of these are listed apart with what differs, never ranked.
+succeeded) pages, what the run rendered itself (a changed-only run carries the unchanged
+centers' files over and renders only the rest), roll template version, and the worker setup
+the run recorded when it started. Runs that differ in any of these are listed apart with
+what differs, never ranked.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 
 from elections.models import Election, PollingCenter
 from rolls.models import AssignmentMode, Benchmark, Run, RunStatus
-from rolls.selectors import RunMetrics, run_metrics
+from rolls.selectors import RunMetrics, run_metrics, run_pages_carried
 from rolls.strategies import STRATEGIES
 
 RECENT_RUNS = 200  # the comparison reads the election's latest finished runs, not all history
@@ -39,8 +41,23 @@ def setup_signature(setup: dict) -> tuple:
     )
 
 
+def prefetch_label(node: dict) -> str:
+    """``prefetch 1 per process (2 in all)``: the multiplier the worker was started with, as
+    the settings and the README name it, beside the node's whole count its stats report.
+    Setups recorded before the multiplier was, say only the node's count."""
+    prefetch, multiplier = node.get("prefetch"), node.get("prefetch_multiplier")
+    if prefetch is None:
+        return "prefetch not reported"
+    if prefetch == 0:
+        return "no prefetch limit"
+    if multiplier is None:
+        return f"prefetch {prefetch} in all"
+    return f"prefetch {multiplier} per process ({prefetch} in all)"
+
+
 def setup_label(setup: dict) -> str:
-    """``w1@host: 2 prefork processes, 4 CPUs, prefetch 2 · broker amqp, database ...``."""
+    """``w1@host: 2 prefork processes, 4 CPUs, prefetch 1 per process (2 in all) · broker
+    amqp, database ...``."""
     if not setup:
         return "worker setup not recorded"
     nodes = setup.get("nodes") or {}
@@ -49,7 +66,7 @@ def setup_label(setup: dict) -> str:
     else:
         where = "; ".join(
             f"{name}: {node.get('processes')} {node.get('pool')} processes, "
-            f"{node.get('cpus')} CPUs, prefetch {node.get('prefetch')}"
+            f"{node.get('cpus')} CPUs, {prefetch_label(node)}"
             for name, node in sorted(nodes.items())
         )
     return (
@@ -62,9 +79,19 @@ def _centers(run: Run) -> str:
     return "whole election" if not run.center_ids else f"{len(run.center_ids)} chosen centers"
 
 
+def _rendered(run: Run) -> str:
+    if not run.changed_only:
+        return "the whole set"
+    if run.status != RunStatus.SUCCEEDED:
+        return "changed centers only"
+    carried = run_pages_carried(run)
+    return f"changed centers only: {run.pages - carried} pages, {carried} carried over"
+
+
 def run_work(run: Run) -> dict[str, object]:
     """What a run did and on what, field by field (see the module docstring)."""
     return {
+        "rendered": _rendered(run),
         "election": run.election_id,
         "centers": tuple(sorted(run.center_ids)) if run.center_ids else "whole election",
         "assignment mode": run.assignment_mode,
@@ -99,10 +126,11 @@ def work_differences(run: Run, reference: Run) -> list[str]:
 
 def reference_run(runs: list[Run]) -> Run | None:
     """The run whose work the comparison is about: by default the latest finished run that
-    covered the whole election in balanced mode and succeeded (else the latest at all)."""
+    rendered the whole election in balanced mode and succeeded (else the latest at all)."""
     for run in runs:
         if (
             not run.center_ids
+            and not run.changed_only
             and run.assignment_mode == AssignmentMode.BALANCED
             and run.status == RunStatus.SUCCEEDED
         ):
@@ -184,12 +212,26 @@ def _median_run(result: StrategyResult) -> tuple[Run, RunMetrics] | None:
     return timed[(len(timed) - 1) // 2]
 
 
+REASON_CHARS = 300
+
+
+def failure_reason(error: str) -> str:
+    """The exception a failed run recorded, without the task's name and id before it:
+    ``RuntimeError: Never call result.get() within a task! See https://...``. Its first line
+    says what went wrong; a line Celery adds after it (the join's link to its docs) follows."""
+    lines = [line.strip() for line in (error or "").strip().splitlines() if line.strip()]
+    if not lines:
+        return "no error recorded"
+    head, found, exception = lines[0].partition("] failed: ")
+    reason = exception if found else head
+    pointers = [line for line in lines[1:] if line.startswith("See ")]
+    return " ".join([reason, *pointers[:1]])[:REASON_CHARS]
+
+
 def explain(result: StrategyResult) -> str:
     """What the strategy's median run shows, from its own figures."""
     if result.only_failed:
-        run = result.runs[0]
-        reason = (run.error or "").strip().splitlines()
-        return f"{result.name} failed ({reason[-1][:160] if reason else 'no error recorded'})."
+        return f"{result.name} failed ({failure_reason(result.runs[0].error)})."
     median = _median_run(result)
     if median is None:
         return ""

@@ -11,7 +11,15 @@ from datetime import datetime
 from django.db.models import Count, F, Q, Sum
 
 from elections.models import PollingCenter
-from rolls.models import ENDED_TASK_STATES, Download, RollFile, Run, RunTask, TaskState
+from rolls.models import (
+    ENDED_TASK_STATES,
+    Download,
+    RollFile,
+    Run,
+    RunCenter,
+    RunTask,
+    TaskState,
+)
 from rolls.selectors import run_task_results, short_task_name
 
 
@@ -112,6 +120,46 @@ def _run_center_codes(run: Run) -> tuple[str, ...]:
     if run.center_ids:
         centers = centers.filter(id__in=run.center_ids)
     return tuple(centers.order_by("code").values_list("code", flat=True))
+
+
+CENTERS_NAMED_IN_SCOPE = 5  # past this many, a run's scope says "and N more"
+
+
+def _named_centers(codes: list[str], total: int) -> str:
+    named = ", ".join(codes[:CENTERS_NAMED_IN_SCOPE])
+    extra = total - min(len(codes), CENTERS_NAMED_IN_SCOPE)
+    return f"center{'s' if total > 1 else ''} {named}" + (f" and {extra} more" if extra else "")
+
+
+def run_scope(run: Run) -> str:
+    """What the run covers and how, as the queued message, the run list and the run page
+    name it: ``whole election``, ``centers A, B``, ``changed-only · rendered center C04,
+    11 carried over``. A changed-only run renders only what changed and carries the rest
+    over from the official set, so its figures are not a whole set's: it says so."""
+    if not run.changed_only:
+        if not run.center_ids:
+            return "whole election"
+        codes = PollingCenter.objects.filter(election_id=run.election_id, id__in=run.center_ids)
+        return _named_centers(
+            list(codes.order_by("code").values_list("code", flat=True)), len(run.center_ids)
+        )
+    carried = set(
+        RunCenter.objects.filter(run=run, source_run__isnull=False).values_list(
+            "center_id", flat=True
+        )
+    )
+    if not carried and not run.run_centers.exists():
+        return "changed-only · whole election"  # not compared with the official set yet
+    rendered = list(
+        PollingCenter.objects.for_election(run.election_id)
+        .exclude(id__in=carried)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    kept = f"{len(carried)} carried over"
+    if not rendered:
+        return f"changed-only · nothing changed, {kept}"
+    return f"changed-only · rendered {_named_centers(rendered, len(rendered))}, {kept}"
 
 
 def run_task_entries(run: Run) -> list[TaskEntry]:
@@ -245,7 +293,8 @@ def run_roll_files(run: Run, center_id: int | None = None) -> list[RollFile]:
 
 def run_downloads(run: Run, limit: int = 50) -> list[Download]:
     """The latest downloads of the run's rolls and zips (the audit trail)."""
-    return list(Download.objects.filter(run=run).order_by("-at")[:limit])
+    downloads = Download.objects.filter(run=run).select_related("roll_file")
+    return list(downloads.order_by("-at")[:limit])
 
 
 def run_roll_file(*, run_id: int, file_id: int) -> RollFile | None:

@@ -33,15 +33,28 @@ def database_kind() -> str:
     return settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
 
 
+def prefetch_per_process(prefetch_count: object, processes: object) -> int | None:
+    """The prefetch multiplier a node runs with, from what its stats say: Celery's
+    ``prefetch_count`` is the whole node's (multiplier x pool processes), so a 2-process
+    node with multiplier 1 reports 2. None when the stats cannot say (no processes, or a
+    count that is no multiple of them, as while Celery has it reduced after a reconnect)."""
+    if not isinstance(prefetch_count, int) or not isinstance(processes, int) or processes < 1:
+        return None
+    per_process, rest = divmod(prefetch_count, processes)
+    return None if rest else per_process
+
+
 def _node(answer: dict) -> dict:
     pool = answer.get("pool") or {}
     processes = pool.get("max-concurrency")
+    processes = processes if isinstance(processes, int) else None
     implementation = str(pool.get("implementation", "?"))
     return {
-        "processes": processes if isinstance(processes, int) else None,
+        "processes": processes,
         # "celery.concurrency.prefork:TaskPool" -> "prefork"
         "pool": implementation.rsplit(":", 1)[0].rsplit(".", 1)[-1],
-        "prefetch": answer.get("prefetch_count"),
+        "prefetch": answer.get("prefetch_count"),  # the node's, all processes together
+        "prefetch_multiplier": prefetch_per_process(answer.get("prefetch_count"), processes),
         "cpus": answer.get("cpus"),
         "queues": answer.get("queues"),
     }
@@ -66,6 +79,11 @@ def worker_setup_probe(*, timeout: float = PROBE_TIMEOUT) -> dict:
     }
     setup["nodes"] = {name: _node(answers[name]) for name in sorted(answers)}
     setup["answered"] = bool(answers)
+    # What the workers run with, not this process's setting (a worker may be started with
+    # another ``--prefetch-multiplier``); None when the nodes differ or cannot say.
+    multipliers = {node["prefetch_multiplier"] for node in setup["nodes"].values()}
+    if answers:
+        setup["prefetch_multiplier"] = multipliers.pop() if len(multipliers) == 1 else None
     return setup
 
 
@@ -99,6 +117,7 @@ def worker_setup_in_process() -> dict:
                 "processes": 1,
                 "pool": "in-process",
                 "prefetch": None,
+                "prefetch_multiplier": None,
                 "cpus": os.cpu_count(),
             }
         },

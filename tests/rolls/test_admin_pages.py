@@ -635,3 +635,17 @@ def test_the_run_page_digests_are_those_of_the_manifest_even_after_the_run_chang
     before = digests_of_downloads()
     Run.objects.filter(pk=run.pk).update(status=RunStatus.FAILED)
     assert digests_on_page() == digests_of_downloads() != before
+
+
+def test_task_result_counts_are_grouped_by_thousands(staff_client):
+    TaskResult.objects.bulk_create(
+        TaskResult(task_id=f"bulk-{i}", task_name="rolls.tasks.render_station", status="SUCCESS")
+        for i in range(1200)
+    )
+    changelist = reverse("admin:django_celery_results_taskresult_changelist")
+
+    page = staff_client.get(f"{changelist}?status=SUCCESS").content.decode()
+
+    assert "1,200 results" in page  # beside the search box, for a filtered list
+    assert re.search(r"1,200\s+task results", page)  # under the list
+    assert not re.search(r"\b1200\s+(task )?results", page)

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import celery
 import pytest
+from celery.result import E_WOULDBLOCK
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.management import call_command
 from django.urls import reverse
@@ -58,10 +59,11 @@ def test_a_run_records_the_worker_setup_the_workers_report(shared_worker, small_
         "processes": 2,
         "pool": "prefork",
         "prefetch": node["prefetch"],
+        "prefetch_multiplier": 1,  # the setting the worker runs with, as the README says
         "cpus": os.cpu_count(),
         "queues": sorted(shared_worker.queues),  # the batch planner counts render processes
     }
-    assert isinstance(node["prefetch"], int)
+    assert node["prefetch"] == 2  # Celery's count is the node's: 1 for each of 2 processes
     assert len(run.template_version) == 16
 
 
@@ -303,3 +305,26 @@ def test_a_benchmark_step_delivered_twice_starts_one_run(small_election):
     # Claimed, its run not created yet: a duplicate step must not claim the next position.
     assert benchmark_claim_step(benchmark_id=benchmark.pk) is None
     assert benchmark_finish_if_done(benchmark_id=benchmark.pk) is False
+
+
+@pytest.mark.django_db
+def test_the_join_strategys_explanation_shows_its_runtime_error_not_only_a_link(
+    small_election, staff_client
+):
+    run = finished(small_election, "parallelize_tasks_by_center_with_join", 1, status="failed")
+    # As the task's failure hook records Celery's refusal (celery.result.E_WOULDBLOCK).
+    error = RuntimeError(E_WOULDBLOCK)
+    Run.objects.filter(pk=run.pk).update(
+        error=f"rolls.tasks.by_center_with_join [{run.pk}-id] failed: RuntimeError: {error}"
+    )
+
+    comparison = election_comparison(small_election)
+
+    (join,) = [r for r in comparison.results if r.name == "parallelize_tasks_by_center_with_join"]
+    assert join.explanation.startswith(
+        "parallelize_tasks_by_center_with_join failed (RuntimeError: Never call result.get() "
+        "within a task! See https://docs.celeryq.dev/"
+    )
+    assert f"[{run.pk}-id]" not in join.explanation
+    page = staff_client.get(reverse("admin:rolls_run_compare", args=[small_election.pk]))
+    assert "RuntimeError: Never call result.get() within a task!" in page.content.decode()

@@ -200,3 +200,32 @@ def test_a_zip_reads_its_files_ahead_in_order_a_few_at_a_time():
     assert [next(contents) for _ in range(3)] == [b"f0", b"f1", b"f2"]
     with pytest.raises(FileNotFoundError):
         next(contents)
+
+
+def test_the_trail_names_each_documents_kind(staff_client, run):
+    sign = RollFile.objects.filter(run=run, kind="sign").first()
+    center_list = RollFile.objects.filter(run=run, kind="center list").first()
+    roll = RollFile.objects.filter(run=run, kind="roll").first()
+    for document in (sign, center_list, roll):
+        staff_client.get(reverse("admin:rolls_run_roll_download", args=[run.pk, document.pk]))
+    records = {d.roll_file.kind: d for d in Download.objects.select_related("roll_file")}
+
+    trail = staff_client.get(reverse("admin:rolls_download_changelist")).content.decode()
+    rows = {
+        kind: next(row for row in trail.split("</tr>") if record.name in row).rsplit("<tr", 1)[1]
+        for kind, record in records.items()
+    }
+    assert "Door sign" in rows["sign"] and "Station roll" not in rows["sign"]
+    assert "Center list" in rows["center list"] and "Station roll" not in rows["center list"]
+    assert "Station roll" in rows["roll"]
+    assert f"run {run.pk}" in rows["roll"]  # run or import in one column: fits 1280 px
+    signs_only = staff_client.get(
+        reverse("admin:rolls_download_changelist"), {"document": "pdf:sign"}
+    ).content.decode()
+    assert records["sign"].name in signs_only and records["roll"].name not in signs_only
+    record_page = staff_client.get(
+        reverse("admin:rolls_download_change", args=[records["center list"].pk])
+    ).content.decode()
+    assert "Center list" in record_page and "Station roll" not in record_page
+    run_page = staff_client.get(reverse("admin:rolls_run_change", args=[run.pk])).content.decode()
+    assert f"Door sign: {records['sign'].name}" in run_page

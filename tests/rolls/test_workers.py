@@ -12,10 +12,10 @@ import pytest
 from django.conf import settings
 
 from config.celery import all_queue_names, app
-from rolls.launch import benchmark_start
-from rolls.management.commands._common import wait_for_benchmark
+from rolls.launch import benchmark_start, run_start
+from rolls.management.commands._common import wait_for, wait_for_benchmark
 from rolls.models import BenchmarkStatus, Run
-from rolls.selectors.comparison import benchmark_report, setup_signature
+from rolls.selectors.comparison import benchmark_report, setup_label, setup_signature
 from rolls.services import workers as worker_services
 from tests.conftest import WorkerFactory
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
@@ -128,3 +128,37 @@ def _delete_queues(namespace: str) -> None:
     with app.connection_for_write() as connection, contextlib.suppress(Exception):
         for name in all_queue_names(namespace):
             connection.default_channel.queue_delete(name)
+
+
+def test_the_label_says_the_prefetch_per_process_beside_the_nodes_count(monkeypatch):
+    ours = all_queue_names()
+    replies = [{"w1@vm": answer(ours, 4)}]  # prefetch_count 8 on 4 processes: multiplier 2
+    monkeypatch.setattr(app.control, "broadcast", lambda *args, **kwargs: replies)
+
+    setup = worker_services.worker_setup_probe()
+
+    assert setup["nodes"]["w1@vm"]["prefetch_multiplier"] == 2
+    assert setup["prefetch_multiplier"] == 2
+    assert "w1@vm: 4 prefork processes, 2 CPUs, prefetch 2 per process (8 in all)" in (
+        setup_label(setup)
+    )
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_a_runs_recorded_setup_is_the_workers_concurrency_and_prefetch_multiplier(workers):
+    election = ElectionFactory(max_voters_per_station=50, slug="small")
+    center = PollingCenterFactory(election=election, code="A")
+    register_voters(center, [(f"Fam{i:04d}", "Given") for i in range(20)])
+    # Not this process's setting (1): what the worker was started with is what counts.
+    workers.start(node="setup", concurrency=3, extra_args=["--prefetch-multiplier", "2"])
+
+    run = run_start(election_id=election.pk, strategy="all_in_one", started_by="test")
+    run = wait_for(run, timeout=TIMEOUT)
+
+    (name,) = run.worker_setup["nodes"]
+    node = run.worker_setup["nodes"][name]
+    assert (node["processes"], node["prefetch_multiplier"], node["prefetch"]) == (3, 2, 6)
+    assert run.worker_setup["prefetch_multiplier"] == 2
+    assert f"{name}: 3 prefork processes" in setup_label(run.worker_setup)
+    assert "prefetch 2 per process (6 in all)" in setup_label(run.worker_setup)
