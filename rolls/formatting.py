@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 
@@ -23,3 +24,14 @@ def format_duration(seconds: float | timedelta | None, *, coarse: bool = False) 
         return f"{minutes} min {rest:02d} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min"
+
+
+# "<task> [<id>] failed: ValueError: <message>": the message after an exception's type may
+# quote what the task was reading (a voter's row, a name).
+_EXCEPTION_MESSAGE = re.compile(r"\b([A-Z]\w*(?:Error|Exception|Failed|Exceeded)): .*")
+
+
+def error_without_details(text: str) -> str:
+    """An error as Observers read it: each exception named by its type, its message left
+    out ("... failed: ValueError (details shown to election staff only)")."""
+    return _EXCEPTION_MESSAGE.sub(r"\1 (details shown to election staff only)", text)

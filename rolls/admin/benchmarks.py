@@ -16,9 +16,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from elections.models import Election
-from rolls.admin.access import GENERATE_ROLLS, RollActionPermissions, require
+from rolls.admin.access import GENERATE_ROLLS, RollActionPermissions, require, sees_personal_data
 from rolls.admin.comparison_page import result_row, spread_charts
 from rolls.admin.run_page import metrics_display
+from rolls.formatting import error_without_details
 from rolls.launch import benchmark_start
 from rolls.models import Benchmark
 from rolls.selectors import run_metrics
@@ -132,7 +133,13 @@ class BenchmarkAdmin(RollActionPermissions, admin.ModelAdmin):
                 "title": str(benchmark),
                 "benchmark": benchmark,
                 "report": report,
-                "rows": [result_row(result) for result in report.results],
+                "rows": [
+                    result_row(result, details=sees_personal_data(request))
+                    for result in report.results
+                ],
+                "benchmark_error": benchmark.error
+                if sees_personal_data(request)
+                else error_without_details(benchmark.error),
                 "runs": runs,
                 "wall_chart": wall_chart,
                 "speed_chart": speed_chart,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from rolls.admin.charts import SpreadRow, spread_chart_svg
 from rolls.admin.run_page import metrics_display, wrappable
+from rolls.formatting import error_without_details
 from rolls.selectors.comparison import Spread, StrategyResult
 from rolls.strategies import STRATEGIES
 
@@ -20,7 +21,7 @@ def spread_text(spread: Spread | None, fmt: str, unit: str = "") -> str:
     )
 
 
-def result_row(result: StrategyResult) -> dict:
+def result_row(result: StrategyResult, *, details: bool = True) -> dict:
     latest = result.runs[0] if result.runs else None
     metrics = result.metrics.get(latest.pk) if latest else None
     return {
@@ -40,7 +41,9 @@ def result_row(result: StrategyResult) -> dict:
         "overhead": spread_text(result.overhead_ms, ".0f", " ms"),
         "fastest": result.fastest,
         "tied_with": result.tied_with,
-        "explanation": result.explanation,
+        # A failed strategy is explained by its exception, whose message may quote a voter:
+        # the type only for those who may not read voters' data.
+        "explanation": result.explanation if details else error_without_details(result.explanation),
     }
 
 

@@ -28,7 +28,7 @@ from rolls.admin.access import (
 from rolls.admin.downloads import download_document
 from rolls.admin.exports import run_export_view
 from rolls.admin.run_page import pages_text, run_page_context, wrappable
-from rolls.formatting import format_duration
+from rolls.formatting import error_without_details, format_duration
 from rolls.launch import run_resume
 from rolls.models import Run, RunPurpose, RunStatus, Station
 from rolls.selectors import run_pages_carried, run_wall_seconds
@@ -418,9 +418,13 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
         context = dict(extra_context or {})
         if run is not None:
             page = run_page_context(run, request.GET.get("files"))
+            page["run_error"] = run.error
             if not sees_personal_data(request):
-                # A failed task's traceback may quote a voter (a row the database refused).
+                # A failed task's traceback, and an exception's message in the run's error,
+                # may quote a voter (a row the database refused).
                 page["task_rows"] = [replace(row, traceback="") for row in page["task_rows"]]
+                page["run_error"] = error_without_details(run.error)
+                page["progress"]["error"] = error_without_details(page["progress"]["error"])
             context.update(page)
             context.update(
                 {

@@ -29,9 +29,17 @@ from django.views.decorators.http import require_POST
 
 from config.parsing import number_or_none
 from elections.models import Election, PollingCenter
-from rolls.admin.access import DOWNLOAD_ROLLS, PUBLISH_ROLLS, VIEW_RESULTS, VIEW_RUNS, require
+from rolls.admin.access import (
+    DOWNLOAD_ROLLS,
+    PUBLISH_ROLLS,
+    VIEW_RESULTS,
+    VIEW_RUNS,
+    require,
+    sees_personal_data,
+)
 from rolls.admin.comparison_page import result_row, spread_charts
 from rolls.admin.run_page import run_progress, wrappable
+from rolls.formatting import error_without_details
 from rolls.models import DownloadKind, FileDamage, Run
 from rolls.selectors.changes import official_run, write_changes_csv
 from rolls.selectors.comparison import election_benchmarks, election_comparison, setup_label
@@ -63,7 +71,10 @@ PRIVATE = "private, no-store"
 def run_progress_view(request: HttpRequest, run_id: int, *, model_admin) -> JsonResponse:
     require(request, VIEW_RUNS)
     run = get_object_or_404(Run.objects.with_last_task_end(), pk=run_id)  # one query less
-    response = JsonResponse(run_progress(run))
+    progress = run_progress(run)
+    if not sees_personal_data(request):  # an exception's message may quote a voter
+        progress["error"] = error_without_details(progress["error"])
+    response = JsonResponse(progress)
     response["Cache-Control"] = PRIVATE
     return response
 
@@ -258,7 +269,8 @@ def strategy_comparison_view(
     require(request, VIEW_RUNS)
     election = get_object_or_404(Election, pk=election_id)
     comparison = election_comparison(election)
-    found = {result.name: result_row(result) for result in comparison.results}
+    details = sees_personal_data(request)
+    found = {result.name: result_row(result, details=details) for result in comparison.results}
     rows = [
         found.get(name)
         or {"name": name, "name_html": wrappable(name), "strategy": strategy, "run": None}

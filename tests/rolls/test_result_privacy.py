@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 from django_celery_results.models import TaskResult
 
-from rolls.models import TaskState
+from rolls.formatting import error_without_details
+from rolls.models import Run, RunStatus, TaskState
 from tests.rolls.test_admin_support import (
     OBSERVER,
     STAFF,
@@ -94,3 +95,37 @@ def test_an_observer_reads_no_traceback_on_the_run_page(client, election):
     assert observer.count('class="rolls-traceback"') == 0 and NAME not in observer
     assert f'data-task="run{run.pk}-refused"' in staff
     assert f"Failing row contains (7, {NAME}, Ana)" in staff
+
+
+def test_an_observer_reads_a_runs_error_without_the_exceptions_message(client, election):
+    """A run's recorded error ends in the failed task's exception message, which may quote
+    a voter: Observers read which task failed and with what kind of error, staff the rest."""
+    run = make_finished_run(election)
+    error = f"rolls.tasks.render_station [abc] failed: ValueError: no row for {NAME}, Ana"
+    Run.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error=error)
+    urls = [
+        reverse("admin:rolls_run_change", args=[run.pk]),
+        reverse("admin:rolls_run_progress", args=[run.pk]),
+        reverse("admin:rolls_run_compare", args=[election.pk]),
+    ]
+
+    client.force_login(make_user("watcher", OBSERVER))
+    observer = [client.get(url).content.decode() for url in urls]
+    client.force_login(make_user("clerk", STAFF))
+    staff = client.get(urls[0]).content.decode()
+
+    for text in observer:
+        assert NAME not in text
+    assert (
+        "render_station [abc] failed: ValueError (details shown to election staff only)"
+        in (observer[0])
+    )
+    assert f"ValueError: no row for {NAME}, Ana" in staff
+
+
+def test_an_error_without_an_exception_reads_whole():
+    text = "The run's rolls do not prove it complete: run-1/center-2/station-001.pdf missing"
+    assert error_without_details(text) == text
+    assert error_without_details("on_error handler: ChordError: Dependency 7 raised x") == (
+        "on_error handler: ChordError (details shown to election staff only)"
+    )
