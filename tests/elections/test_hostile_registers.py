@@ -8,6 +8,7 @@ import datetime
 import gzip
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -172,12 +173,16 @@ def test_a_nul_in_a_csv_row_rejects_that_row_and_ends_the_preview(election):
     assert record.errors == [{"line": 3, "reason": "control character in family_name"}]
 
 
-def test_an_unexpected_error_fails_the_preview_without_quoting_the_file(election, monkeypatch):
+def test_an_unexpected_error_fails_the_preview_without_quoting_the_file(
+    election, monkeypatch, caplog
+):
     def broken(*args, **kwargs):
         raise ValueError("Martin Paul 0001")  # an error that quotes a row
 
     monkeypatch.setattr(imports, "register_row", broken)
+    caplog.set_level(logging.INFO)
     record = preview(election, csv_bytes(ROWS))
+    assert "failed: ValueError" in caplog.text and "Martin" not in caplog.text
     assert record.state == ImportState.FAILED
     assert "(ValueError)" in record.message and "Martin" not in record.message
     record = import_now(election, csv_bytes(ROWS))

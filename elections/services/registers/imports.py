@@ -77,6 +77,13 @@ def unexpected_failure(exc: BaseException) -> str:
     )
 
 
+def _log_failure(what: str, import_id: int, exc: BaseException) -> None:
+    """The error's kind at ERROR; its message and traceback, which may quote a row of the
+    file (a voter's name), only at DEBUG, which production does not log."""
+    logger.error("%s %s failed: %s", what, import_id, type(exc).__name__)
+    logger.debug("%s %s failed", what, import_id, exc_info=exc)
+
+
 def _progress(import_id: int, **fields) -> None:
     RegisterImport.objects.filter(pk=import_id).update(heartbeat_at=timezone.now(), **fields)
 
@@ -258,7 +265,7 @@ def register_import_preview(*, import_id: int) -> RegisterImport:
     try:
         outcome = _run(record, write=False)
     except Exception as exc:
-        logger.exception("preview of import %s failed", record.pk)
+        _log_failure("preview of import", record.pk, exc)
         outcome = Outcome(counts={}, error_count=0, message=unexpected_failure(exc), failed=True)
     _finish(record, outcome, ImportState.FAILED if outcome.failed else ImportState.PREVIEWED)
     record.refresh_from_db()
@@ -277,7 +284,7 @@ def register_import_execute(*, import_id: int) -> RegisterImport:
     try:
         outcome = _run(record, write=True)
     except Exception as exc:
-        logger.exception("import %s failed", record.pk)
+        _log_failure("import", record.pk, exc)
         outcome = Outcome(counts={}, error_count=0, message=unexpected_failure(exc), failed=True)
     record.refresh_from_db()
     if record.state != ImportState.SUCCEEDED:
