@@ -158,15 +158,14 @@ class FilesVerified:
         )
 
 
-def run_files_verify(*, run_id: int) -> FilesVerified:
-    """Hash every file the run records again, flag the damaged and missing ones and unflag
-    those found intact again."""
-    files = list(
-        RollFile.objects.filter(run_id=run_id).values_list("path", "bytes", "sha256", "damage")
-    )
-    # Read back side by side, as run_problems does (an object store's round trips).
+def files_hash_and_flag(files: list[tuple[str, int, str, str]]) -> tuple[list[str], list[str]]:
+    """Hash each ``(path, bytes, sha256, damage)`` again, flag the missing and the damaged
+    files and unflag those found intact again; the paths missing, then those damaged.
+
+    Read back side by side: on an object store each file is a few round trips, which one
+    after another would keep a 1M-voter run (32,000 files) waiting many minutes."""
     digests = storage_threads().map(file_digest, [row[0] for row in files])
-    restored, damaged, missing = [], [], []
+    missing, damaged, restored = [], [], []
     for (path, size, sha256, flagged), found in zip(files, digests, strict=True):
         if found is None:
             missing.append(path)
@@ -174,9 +173,19 @@ def run_files_verify(*, run_id: int) -> FilesVerified:
             damaged.append(path)
         elif flagged:
             restored.append(path)
-    file_damage_found(paths=damaged, damage=FileDamage.DAMAGED)
     file_damage_found(paths=missing, damage=FileDamage.MISSING)
+    file_damage_found(paths=damaged, damage=FileDamage.DAMAGED)
     file_damage_cleared(paths=restored)
+    return missing, damaged
+
+
+def run_files_verify(*, run_id: int) -> FilesVerified:
+    """Hash every file the run records again, flag the damaged and missing ones and unflag
+    those found intact again."""
+    files = list(
+        RollFile.objects.filter(run_id=run_id).values_list("path", "bytes", "sha256", "damage")
+    )
+    missing, damaged = files_hash_and_flag(files)
     return FilesVerified(
         run_id=run_id,
         intact=len(files) - len(damaged) - len(missing),
@@ -274,23 +283,10 @@ def run_problems(run: Run) -> list[str]:
     shared = [path for path, n in Counter(row[3] for row in files).items() if n > 1]
     if shared:
         problems.append(f"{len(shared)} file(s) recorded for several stations: {_listed(shared)}")
-    absent_files, changed_files = [], []
-    # Read back side by side: on an object store each file is a few round trips,
-    # which one after another would keep a 1M-voter run (32,000 files) waiting many minutes.
-    digests = storage_threads().map(file_digest, [row[3] for row in files])
-    checked = list(zip(files, digests, strict=True))
-    restored_files = []
-    for (_, _, _, path, size, sha256, _, flagged), found in checked:
-        if found is None:
-            absent_files.append(path)
-        elif found != (size, sha256):
-            changed_files.append(path)
-        elif flagged:
-            restored_files.append(path)
-    # What was found is recorded on the files too: the run page then shows which to reprint.
-    file_damage_found(paths=absent_files, damage=FileDamage.MISSING)
-    file_damage_found(paths=changed_files, damage=FileDamage.DAMAGED)
-    file_damage_cleared(paths=restored_files)
+    # What is found is recorded on the files too: the run page then shows which to reprint.
+    absent_files, changed_files = files_hash_and_flag(
+        [(path, size, sha256, flagged) for _, _, _, path, size, sha256, _, flagged in files]
+    )
     if absent_files:
         problems.append(f"{len(absent_files)} file(s) not in storage: {_listed(absent_files)}")
     if changed_files:
