@@ -142,7 +142,7 @@ check-services: $(STAMP)
 	$(PY) -m tests.services postgres rabbitmq
 
 bench: install
-	VAR_DIR=$(CURDIR)/var/bench $(PY) manage.py bench $(BENCH_ARGS)
+	VAR_DIR=$(CURDIR)/var/bench $(PY) manage.py bench --page docs/benchmarks.md $(BENCH_ARGS)
 
 clean:
 	rm -rf var/test var/bench
