@@ -152,6 +152,6 @@ clean:
 compose-secrets:
 	python3 deploy/compose_secrets.py secrets
 
-# Refresh the README's screenshots from the browser test.
+# Refresh the docs' screenshots (docs/screenshots/) from the browser test.
 screenshots: test-system-packages $(STAMP) messages
 	UPDATE_SCREENSHOTS=1 $(TEST_ENV) $(PY) -m pytest tests/browser -q
