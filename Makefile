@@ -65,6 +65,10 @@ lock: $(STAMP)
 	$(PIP_COMPILE) -c requirements.lock -o requirements.prod.lock pyproject.toml
 
 # --- running (embedded default: SQLite + filesystem broker under var/) ----------------------
+# What the Procfile's processes read (honcho overrides PORT for all but the first process,
+# so the login process gets the console's address as CONSOLE_URL).
+DEVRUN_ENV = PY=$(PY) CELERY=$(CELERY) HOST=$(HOST) PORT=$(PORT) CONCURRENCY=$(CONCURRENCY) \
+             CONSOLE_URL=http://$(HOST):$(PORT)/admin/
 migrate: install
 	$(PY) manage.py migrate --no-input
 
@@ -73,10 +77,11 @@ demo: migrate
 
 # honcho (config/devrun.py) exits 130 after Ctrl-C: the way `make run` is meant to end,
 # not an error for make to report.
+# The Procfile's login process prints the address, user and password last, once web, a
+# worker and beat answer (manage.py announce_login).
 run: demo
-	@echo "Console: http://$(HOST):$(PORT)/admin/   (Ctrl-C stops web, worker and beat)"
-	@PY=$(PY) CELERY=$(CELERY) HOST=$(HOST) PORT=$(PORT) CONCURRENCY=$(CONCURRENCY) \
-	  $(PY) -m config.devrun start -f Procfile; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 130 ]
+	@echo "Starting web, worker and beat; the login is printed once they answer."
+	@$(DEVRUN_ENV) $(PY) -m config.devrun start -f Procfile; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 130 ]
 
 web: migrate
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -94,8 +99,7 @@ pg-database: install
 run-pg: pg-database
 	$(SERVICES_ENV) $(PY) manage.py migrate --no-input
 	$(SERVICES_ENV) $(PY) manage.py prepare_demo
-	@$(SERVICES_ENV) PY=$(PY) CELERY=$(CELERY) HOST=$(HOST) PORT=$(PORT) \
-	  CONCURRENCY=$(CONCURRENCY) $(PY) -m config.devrun start -f Procfile; \
+	@$(SERVICES_ENV) $(DEVRUN_ENV) $(PY) -m config.devrun start -f Procfile; \
 	  rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 130 ]
 
 web-pg: pg-database
@@ -138,7 +142,7 @@ check-services: $(STAMP)
 	$(PY) -m tests.services postgres rabbitmq
 
 bench: install
-	VAR_DIR=$(CURDIR)/var/bench $(PY) manage.py bench $(BENCH_ARGS)
+	VAR_DIR=$(CURDIR)/var/bench $(PY) manage.py bench --page docs/benchmarks.md $(BENCH_ARGS)
 
 clean:
 	rm -rf var/test var/bench
@@ -148,6 +152,6 @@ clean:
 compose-secrets:
 	python3 deploy/compose_secrets.py secrets
 
-# Refresh the README's screenshots from the browser test.
+# Refresh the docs' screenshots (docs/screenshots/) from the browser test.
 screenshots: test-system-packages $(STAMP) messages
 	UPDATE_SCREENSHOTS=1 $(TEST_ENV) $(PY) -m pytest tests/browser -q

@@ -70,20 +70,10 @@ def worker_setup(state) -> dict:
 
 
 app.conf.task_routes = (route_by_kind,)
-# Installed into django-celery-beat's tables by its scheduler at start-up (like
-# ``celery.backend_cleanup``). Seconds as a plain number: settings must not import rolls.
-app.conf.beat_schedule = {
-    "fail runs that were never queued": {
-        "task": "rolls.tasks.fail_unlaunched_runs",
-        "schedule": 15.0,
-    },
-    "advance benchmarks whose step was lost": {
-        "task": "rolls.benchmark_tasks.advance_benchmarks",
-        "schedule": 30.0,
-    },
-}
 use_queue_namespace(env_str("CELERY_QUEUE_NAMESPACE", ""))
+# Every installed app's tasks, by convention: ``<app>.tasks`` holds the work runs are made
+# of; ``<app>.launch_tasks`` the tasks that start runs (beat's schedules, a benchmark's next
+# step), which import the launcher and so cannot sit with the tasks it queues. Each app pins
+# its task names (``<app>/task_names.py``) and installs its beat entries when it is ready.
 app.autodiscover_tasks()
-# Beat's entry point and the benchmark step live outside rolls.tasks (they start runs
-# through rolls.launch).
-app.conf.imports = ("rolls.scheduled", "rolls.benchmark_tasks")
+app.autodiscover_tasks(related_name="launch_tasks")

@@ -3,7 +3,7 @@
 With no environment at all it runs the embedded default (SQLite under ``var/`` and the
 kombu filesystem broker), which is what ``make run`` and ``make test`` use. Production sets
 ``DATABASE_URL``, ``CELERY_BROKER_URL``, ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DEBUG=0``
-(see README, "Production"); each may instead come from a file named by ``NAME_FILE``.
+(see docs/operators.md, "Production"); each may instead come from a file named by ``NAME_FILE``.
 """
 
 from __future__ import annotations
@@ -194,7 +194,7 @@ else:
     _STORAGE_OPTIONS = {}
 STORAGES = {
     # Workers on several machines need one shared store: STORAGE_BACKEND=S3_BACKEND and the
-    # AWS_* variables above (README, "Workers on several machines").
+    # AWS_* variables above (docs/operators.md, "Workers on several machines").
     "default": {"BACKEND": _STORAGE_BACKEND, "OPTIONS": _STORAGE_OPTIONS},
     # Production serves collected files with WhiteNoise under hashed names (cached for a year,
     # compressed once by collectstatic). Development keeps the plain backend: it needs no
@@ -206,7 +206,7 @@ STORAGES = {
     },
 }
 
-# --- Security (production values come from the environment; see README) -------------------
+# --- Security (production values come from the environment; see docs/operators.md) --------
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

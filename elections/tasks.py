@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from celery import shared_task
 from django.db import connection
 
+from elections import task_names
 from elections.models import Registration
 from elections.services.registers.imports import register_import_execute, register_import_preview
 
@@ -53,7 +54,7 @@ def row_contents_kept_out(import_id: int, doing: str) -> Iterator[None]:
         ) from None
 
 
-@shared_task(queue_kind="db")
+@shared_task(name=task_names.COUNT_REGISTRATIONS, queue_kind="db")
 def count_registrations(election_id: int) -> dict:
     """A round trip through broker, worker, database and result backend (``manage.py
     check_worker``): how many voters the worker sees registered in an election."""
@@ -65,7 +66,12 @@ def count_registrations(election_id: int) -> dict:
     }
 
 
-@shared_task(queue_kind="db", acks_late=True, reject_on_worker_lost=True)
+@shared_task(
+    name=task_names.PREVIEW_REGISTER_IMPORT,
+    queue_kind="db",
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
 def preview_register_import(import_id: int) -> dict:
     """Read an uploaded register and count what importing it would change."""
     with row_contents_kept_out(import_id, "previewing"):
@@ -75,7 +81,9 @@ def preview_register_import(import_id: int) -> dict:
 
 # acks_late: a worker killed mid-import leaves the message with the broker, and the next
 # worker runs the import again from the file (the killed one committed nothing).
-@shared_task(queue_kind="db", acks_late=True, reject_on_worker_lost=True)
+@shared_task(
+    name=task_names.IMPORT_REGISTER, queue_kind="db", acks_late=True, reject_on_worker_lost=True
+)
 def import_register(import_id: int) -> dict:
     """Merge a confirmed register import into its election, all or nothing."""
     with row_contents_kept_out(import_id, "importing"):

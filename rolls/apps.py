@@ -2,7 +2,23 @@ from django.apps import AppConfig
 from django.core.checks import Tags, register
 from django.utils.translation import gettext_lazy as _
 
+from config.celery import app as celery_app
+from rolls import task_names
 from rolls.checks import migration_history_check
+
+# The console's upkeep, run by beat: installed into django-celery-beat's tables by its
+# scheduler when it starts (like Celery's own ``celery.backend_cleanup``). Beat sets Django
+# up before it reads the schedule, so every process that runs beat has these entries.
+BEAT_SCHEDULE = {
+    "fail runs that were never queued": {
+        "task": task_names.FAIL_UNLAUNCHED_RUNS,
+        "schedule": 15.0,
+    },
+    "advance benchmarks whose step was lost": {
+        "task": task_names.ADVANCE_BENCHMARKS,
+        "schedule": 30.0,
+    },
+}
 
 
 class RollsConfig(AppConfig):
@@ -11,6 +27,7 @@ class RollsConfig(AppConfig):
 
     def ready(self) -> None:
         register(migration_history_check, Tags.database)
+        celery_app.conf.beat_schedule = {**(celery_app.conf.beat_schedule or {}), **BEAT_SCHEDULE}
         # Receivers import models, which exist only once the apps are ready: Django's
         # documented place for connecting them, not a way round an import circle.
         from rolls import signals  # noqa: F401

@@ -15,6 +15,7 @@ import time
 from celery import chord, group, shared_task
 from django.db import InterfaceError, OperationalError
 
+from rolls import task_names
 from rolls.models import Run
 from rolls.services import pipeline, run_tasks
 from rolls.services import runs as run_services
@@ -38,14 +39,18 @@ def _timed(started: float, **values) -> dict:
     return {**values, "seconds": round(time.perf_counter() - started, 4), **where()}
 
 
-@shared_task(base=RunBoundTask, bind=True, queue_kind="db", **IDEMPOTENT)
+@shared_task(
+    name=task_names.ASSIGN_CENTER, base=RunBoundTask, bind=True, queue_kind="db", **IDEMPOTENT
+)
 def assign_center(self, run_id: int, center_id: int) -> dict:
     started = time.perf_counter()
     outcome = pipeline.center_assign_for_run(run=Run.objects.get(pk=run_id), center_id=center_id)
     return _timed(started, run=run_id, center=center_id, **outcome)
 
 
-@shared_task(base=RunBoundTask, bind=True, queue_kind="db", **IDEMPOTENT)
+@shared_task(
+    name=task_names.ASSIGN_ELECTION, base=RunBoundTask, bind=True, queue_kind="db", **IDEMPOTENT
+)
 def assign_election(self, run_id: int) -> dict:
     """Ours: the whole election (or the run's centers) in one set-based statement."""
     started = time.perf_counter()
@@ -53,7 +58,9 @@ def assign_election(self, run_id: int) -> dict:
     return _timed(started, run=run_id, centers=centers)
 
 
-@shared_task(base=RunBoundTask, bind=True, queue_kind="render", **IDEMPOTENT)
+@shared_task(
+    name=task_names.RENDER_STATION, base=RunBoundTask, bind=True, queue_kind="render", **IDEMPOTENT
+)
 def render_station(self, run_id: int, center_id: int, station_number: int) -> dict:
     rendered = station_render(
         run=Run.objects.get(pk=run_id),
@@ -73,7 +80,9 @@ def render_station(self, run_id: int, center_id: int, station_number: int) -> di
     }
 
 
-@shared_task(base=RunBoundTask, bind=True, queue_kind="render", **IDEMPOTENT)
+@shared_task(
+    name=task_names.RENDER_STATIONS, base=RunBoundTask, bind=True, queue_kind="render", **IDEMPOTENT
+)
 def render_stations(self, run_id: int, stations: list[list[int]]) -> dict:
     """Ours: a batch of stations balanced by page count, rendered one after another."""
     started = time.perf_counter()
@@ -86,7 +95,13 @@ def render_stations(self, run_id: int, stations: list[list[int]]) -> dict:
     return _timed(started, run=run_id, stations=len(stations), pages=pages)
 
 
-@shared_task(base=RunBoundTask, bind=True, queue_kind="render", **IDEMPOTENT)
+@shared_task(
+    name=task_names.ASSIGN_AND_RENDER_CENTER,
+    base=RunBoundTask,
+    bind=True,
+    queue_kind="render",
+    **IDEMPOTENT,
+)
 def assign_and_render_center(self, run_id: int, center_id: int) -> dict:
     started = time.perf_counter()
     run = Run.objects.get(pk=run_id)
@@ -100,7 +115,7 @@ def assign_and_render_center(self, run_id: int, center_id: int) -> dict:
     return _timed(started, run=run_id, center=center_id, pages=pages)
 
 
-@shared_task(base=RunBoundTask, bind=True, queue_kind="render")
+@shared_task(name=task_names.ALL_IN_ONE, base=RunBoundTask, bind=True, queue_kind="render")
 def all_in_one(self, run_id: int) -> dict:
     started = time.perf_counter()
     run = Run.objects.get(pk=run_id)
@@ -116,7 +131,7 @@ def all_in_one(self, run_id: int) -> dict:
     return _timed(started, run=run_id, pages=pages)
 
 
-@shared_task(base=RunBoundTask, bind=True, queue_kind="db")
+@shared_task(name=task_names.BY_CENTER_WITH_JOIN, base=RunBoundTask, bind=True, queue_kind="db")
 def by_center_with_join(self, run_id: int) -> dict:
     """The anti-pattern the talk warns about: wait for subtasks inside a task.
 
@@ -134,7 +149,7 @@ def by_center_with_join(self, run_id: int) -> dict:
     return {"run": run_id, "pages": pages}
 
 
-@shared_task(base=RunBoundTask, bind=True, queue_kind="db")
+@shared_task(name=task_names.FAN_OUT_RENDERS, base=RunBoundTask, bind=True, queue_kind="db")
 def fan_out_renders(self, run_id: int, layout: str) -> dict:
     """After assignment: queue the render tasks for the stations that now exist, as one
     starmap task, a chord of one task per station, or a chord of balanced batches."""
@@ -170,7 +185,7 @@ def _fan_out(run: Run, layout: str) -> int:
     return queued
 
 
-@shared_task(base=RunBoundTask, bind=True, queue_kind="db")
+@shared_task(name=task_names.FINALIZE_RUN, base=RunBoundTask, bind=True, queue_kind="db")
 def finalize_run(self, results, run_id: int) -> dict:
     """Chord callback. Completion itself is counted per station; this only cross-checks."""
     pages = sum(r.get("pages", 0) for r in results if isinstance(r, dict))
@@ -184,13 +199,13 @@ def finalize_run(self, results, run_id: int) -> dict:
     }
 
 
-@shared_task(base=RunBoundTask, bind=True, queue_kind="db")
+@shared_task(name=task_names.FAIL_ON_PURPOSE, base=RunBoundTask, bind=True, queue_kind="db")
 def fail_on_purpose(self, run_id: int, center_id: int) -> dict:
     """The talk's error-handling lesson: one sub-task of the group fails."""
     raise ValueError(f"simulated failure while processing center {center_id} (on purpose)")
 
 
-@shared_task(queue_kind="db")
+@shared_task(name=task_names.RECORD_CHORD_ERROR, queue_kind="db")
 def record_chord_error(request, exc, traceback, run_id: int) -> dict:
     """A chord's ``on_error`` handler: record which task failed and why on the run.
 
@@ -203,7 +218,7 @@ def record_chord_error(request, exc, traceback, run_id: int) -> dict:
     return {"run": run_id, "error": str(exc), **where()}
 
 
-@shared_task(queue_kind="db", ignore_result=True)
+@shared_task(name=task_names.FAIL_UNLAUNCHED_RUNS, queue_kind="db", ignore_result=True)
 def fail_unlaunched_runs() -> list[int]:
     """Beat, every few seconds: fail runs whose tasks never reached the broker."""
     return run_services.runs_fail_unlaunched()

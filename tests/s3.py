@@ -70,7 +70,7 @@ class S3Server:
 
     def environment(self, *, bucket: str) -> dict[str, str]:
         """The variables that select this store for another process (a worker, a bench
-        part): exactly what the README tells staff to set."""
+        part): exactly what docs/operators.md tells operators to set."""
         return {
             "STORAGE_BACKEND": S3_BACKEND,
             "AWS_STORAGE_BUCKET_NAME": bucket,

@@ -129,3 +129,70 @@ def test_the_register_never_imports_the_console():
         if target.startswith("rolls")
     )
     assert crossing == []
+
+
+# Task names are pinned in each app's task_names module (rolls/task_names.py says why).
+TASK_SENDERS = {"send_task", "signature", "Signature", "subtask"}
+TASK_DECORATORS = {"shared_task", "task"}
+
+
+def pinned_task_names() -> set[str]:
+    names = set()
+    for path in ROOT.glob("*/task_names.py"):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+                names.add(node.value.value)
+    return names
+
+
+def literal_task_names(path: Path, pinned: set[str]) -> list[str]:
+    """Where a module names a task with a string literal instead of its constant."""
+    found = []
+
+    def literal(node) -> bool:
+        return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call):
+            func = node.func.attr if isinstance(node.func, ast.Attribute) else None
+            func = func or (node.func.id if isinstance(node.func, ast.Name) else None)
+            named = [kw.value for kw in node.keywords if kw.arg == "name"]
+            if func in TASK_SENDERS and any(literal(a) for a in [*node.args[:1], *named]):
+                found.append(f"{path.name}:{node.lineno} {func}() by a literal name")
+            if func in TASK_DECORATORS and any(literal(a) for a in named):
+                found.append(f"{path.name}:{node.lineno} a task declared with a literal name")
+        elif literal(node) and node.value in pinned:
+            found.append(f"{path.name}:{node.lineno} {node.value!r}")
+    return found
+
+
+def test_no_product_module_names_a_task_by_a_string_literal():
+    pinned = pinned_task_names()
+    assert (
+        "rolls.tasks.start_scheduled_run" in pinned and "elections.tasks.import_register" in pinned
+    )
+    found = [
+        finding
+        for module, path in project_modules().items()
+        if not module.endswith(".task_names")
+        for finding in literal_task_names(path, pinned)
+    ]
+    assert found == []
+
+
+def test_the_literal_task_name_check_catches_each_way_of_naming_one(tmp_path):
+    source = tmp_path / "sender.py"
+    source.write_text(
+        "current_app.send_task('rolls.tasks.x')\n"
+        "signature(name='rolls.tasks.y')\n"
+        "@shared_task(name='rolls.tasks.z')\ndef z(): ...\n"
+        "SCHEDULE = {'task': 'rolls.tasks.start_scheduled_run'}\n"
+        "current_app.send_task(task_names.START_SCHEDULED_RUN)\n"
+    )
+    found = literal_task_names(source, {"rolls.tasks.start_scheduled_run"})
+    assert [finding.split()[0] for finding in found] == [
+        "sender.py:1",
+        "sender.py:2",
+        "sender.py:3",
+        "sender.py:5",
+    ]

@@ -222,7 +222,7 @@ def test_make_run_starts_web_worker_and_beat_together_through_honcho():
         for line in (ROOT / "Procfile").read_text().splitlines()
         if line and not line.startswith("#")
     )
-    assert set(procfile) == {"web", "worker", "beat"}
+    assert set(procfile) == {"web", "worker", "beat", "login"}
     # Each under config.devproc (a process group of its own: Ctrl-C stops it cleanly).
     wrapper = "exec $PY -m config.devproc "
     assert all(command.startswith(wrapper) for command in procfile.values()), procfile
@@ -232,6 +232,9 @@ def test_make_run_starts_web_worker_and_beat_together_through_honcho():
         commands["worker"].startswith("$CELERY -A config worker") and "-Q" not in commands["worker"]
     )
     assert commands["beat"].startswith("$CELERY -A config beat")
+    # The login comes last, once the others answer (tests/config/test_make_run.py).
+    assert commands["login"].startswith("$PY manage.py announce_login $CONSOLE_URL")
     makefile = (ROOT / "Makefile").read_text()
     # honcho, through config.devrun (which gives the worker time for a warm shutdown).
     assert "-m config.devrun start -f Procfile" in makefile.split("\nrun: demo")[1].split("\n\n")[0]
+    assert "CONSOLE_URL=http://$(HOST):$(PORT)/admin/" in makefile

@@ -17,7 +17,7 @@ ONLY = "only"
 
 
 def housekeeping_task_names() -> set[str]:
-    """The tasks beat runs on its own schedule (config/celery.py), not the staff's."""
+    """The tasks beat runs on its own schedule (rolls/apps.py), not the staff's."""
     schedule = current_app.conf.beat_schedule or {}
     return {entry["task"] for entry in schedule.values()} | {BACKEND_CLEANUP}
 

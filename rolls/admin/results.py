@@ -28,6 +28,7 @@ from django_celery_results.models import TaskResult
 
 from config.parsing import number_or_none
 from elections.models import PollingCenter
+from rolls import task_names
 from rolls.admin import runs
 from rolls.admin.access import sees_personal_data
 from rolls.admin.housekeeping import HousekeepingFilter
@@ -221,7 +222,7 @@ class RunTaskResultAdmin(TaskResultAdmin):
             for center in centers:
                 batch |= Q(task_args__contains=f"[{center}, ")
         matching = Q(task_id__in=tasks.values("task_id")) | (
-            Q(task_name__endswith=".render_stations") & batch
+            Q(task_name=task_names.RENDER_STATIONS) & batch
         )
         return found | queryset.filter(matching), may_have_duplicates
 

@@ -15,8 +15,8 @@ from django.utils.html import format_html
 from django_celery_beat.admin import PeriodicTaskAdmin, PeriodicTaskForm
 from django_celery_beat.models import PeriodicTask
 
+from rolls import task_names
 from rolls.services.schedules import (
-    SCHEDULE_TASK,
     SWITCHED_OFF,
     ScheduleRefused,
     json_bounded_loads,
@@ -31,12 +31,14 @@ class ConsolePeriodicTaskForm(PeriodicTaskForm):
         current = self.instance.task if self.instance.pk else ""
         # An existing row keeps the task it has (beat's own entries from the settings);
         # anything new is the console's roll generation.
-        allowed = [SCHEDULE_TASK] + ([current] if current and current != SCHEDULE_TASK else [])
+        allowed = [task_names.START_SCHEDULED_RUN] + (
+            [current] if current and current != task_names.START_SCHEDULED_RUN else []
+        )
         self.allowed_tasks = set(allowed)
         self.fields["regtask"].widget = forms.Select(
             choices=[("", "---------"), *((name, name) for name in allowed)]
         )
-        self.fields["regtask"].initial = current or SCHEDULE_TASK
+        self.fields["regtask"].initial = current or task_names.START_SCHEDULED_RUN
         self.fields["task"].widget = forms.HiddenInput()
         self.fields["task"].required = False
 
@@ -54,7 +56,8 @@ class ConsolePeriodicTaskForm(PeriodicTaskForm):
         if data.get("task") not in self.allowed_tasks:
             self.add_error(
                 "regtask",
-                f"Only the console's roll generation ({SCHEDULE_TASK}) can be scheduled here.",
+                f"Only the console's roll generation ({task_names.START_SCHEDULED_RUN}) "
+                "can be scheduled here.",
             )
             return data
         candidate = PeriodicTask(
@@ -82,6 +85,6 @@ class ConsolePeriodicTaskAdmin(PeriodicTaskAdmin):
         description = task.description or ""
         if description.startswith(SWITCHED_OFF):
             return format_html('<span class="errornote">{}</span>', description.partition("\n")[0])
-        if task.task == SCHEDULE_TASK:
+        if task.task == task_names.START_SCHEDULED_RUN:
             return schedule_describe(task)
         return task.task

@@ -43,7 +43,7 @@ def setup_signature(setup: dict) -> tuple:
 
 def prefetch_label(node: dict) -> str:
     """``prefetch 1 per process (2 in all)``: the multiplier the worker was started with, as
-    the settings and the README name it, beside the node's whole count its stats report.
+    the settings and docs/operators.md name it, beside the node's whole count its stats report.
     Setups recorded before the multiplier was, say only the node's count."""
     prefetch, multiplier = node.get("prefetch"), node.get("prefetch_multiplier")
     if prefetch is None:

@@ -11,6 +11,7 @@ from datetime import datetime
 from django.db.models import Count, F, Q, Sum
 
 from elections.models import PollingCenter
+from rolls import task_names
 from rolls.models import (
     ENDED_TASK_STATES,
     Download,
@@ -75,7 +76,11 @@ def _covered(result: str | None) -> dict[str, int]:
 
 
 # Tasks that work on every center of the run in one go (their arguments name none).
-WHOLE_RUN_TASKS = {"assign_election", "all_in_one", "by_center_with_join"}
+WHOLE_RUN_TASKS = {
+    task_names.ASSIGN_ELECTION,
+    task_names.ALL_IN_ONE,
+    task_names.BY_CENTER_WITH_JOIN,
+}
 
 
 def _task_args(raw: str | None) -> tuple:
@@ -176,7 +181,7 @@ def run_task_entries(run: Run) -> list[TaskEntry]:
             "task_id", "pk", "traceback", "result", "task_args"
         )
     }
-    batch_ids = {t.task_id for t in tasks if short_task_name(t.task_name) == "render_stations"}
+    batch_ids = {t.task_id for t in tasks if t.task_name == task_names.RENDER_STATIONS}
     batches = {
         task_id: _batch_stations(_task_args(args))
         for task_id, (_, _, _, args) in audit.items()
@@ -185,11 +190,7 @@ def run_task_entries(run: Run) -> list[TaskEntry]:
     center_ids = {task.center_id for task in tasks if task.center_id}
     center_ids |= {center for pairs in batches.values() for center, _ in pairs}
     codes = dict(PollingCenter.objects.filter(id__in=center_ids).values_list("id", "code"))
-    whole_run = (
-        _run_center_codes(run)
-        if any(short_task_name(t.task_name) in WHOLE_RUN_TASKS for t in tasks)
-        else ()
-    )
+    whole_run = _run_center_codes(run) if any(t.task_name in WHOLE_RUN_TASKS for t in tasks) else ()
     entries = []
     for task in tasks:
         result_pk, traceback, result, _ = audit.get(task.task_id, (None, "", None, None))
@@ -214,7 +215,7 @@ def run_task_entries(run: Run) -> list[TaskEntry]:
                     (codes.get(center, f"center {center}"), number)
                     for center, number in batches.get(task.task_id, [])
                 ),
-                covered_centers=whole_run if name in WHOLE_RUN_TASKS else (),
+                covered_centers=whole_run if task.task_name in WHOLE_RUN_TASKS else (),
             )
         )
     return entries

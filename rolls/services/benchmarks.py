@@ -16,12 +16,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from elections.models import Election
+from rolls import task_names
 from rolls.models import AssignmentMode, Benchmark, BenchmarkStatus, Run, interleaved
 from rolls.strategies import UnknownStrategy, strategy_get
 
 logger = logging.getLogger(__name__)
 
-BENCHMARK_STEP_TASK = "rolls.benchmark_tasks.benchmark_step"
 DEFAULT_REPEATS = 3
 MAX_REPEATS = 20
 
@@ -111,7 +111,7 @@ def benchmark_queue_step(*, benchmark_id: int, countdown: float = 0) -> None:
     # error; beat's advance_benchmarks picks the benchmark up again.
     transaction.on_commit(
         lambda: current_app.send_task(
-            BENCHMARK_STEP_TASK, args=(benchmark_id,), countdown=countdown or None
+            task_names.BENCHMARK_STEP, args=(benchmark_id,), countdown=countdown or None
         ),
         robust=True,
     )

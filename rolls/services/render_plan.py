@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from config.celery import queue_name
+from rolls import task_names
 from rolls.models import RollFile, Run, RunStatus, RunTask
 from rolls.pdf import expected_pages
 from rolls.pdf.documents import list_pages
@@ -30,7 +31,6 @@ logger = logging.getLogger(__name__)
 # The fan-out waits this long for the workers' answers (the broadcast waits it out in full).
 LIVE_PROBE_TIMEOUT = 0.5
 BALANCED_STRATEGY = "assign_in_database_then_balanced_batches"
-BATCH_TASK = "rolls.tasks.render_stations"
 # A measurement from a run smaller than this is mostly start-up, not rendering.
 MEASURED_MIN_PAGES = 200
 
@@ -101,7 +101,10 @@ def measured_seconds_per_page(*, before_run_id: int) -> tuple[float, int | None]
     ).order_by("-pk")
     for run_id in candidates.values_list("pk", flat=True)[:3]:
         spans = RunTask.objects.filter(
-            run_id=run_id, task_name=BATCH_TASK, started_at__isnull=False, ended_at__isnull=False
+            run_id=run_id,
+            task_name=task_names.RENDER_STATIONS,
+            started_at__isnull=False,
+            ended_at__isnull=False,
         ).values_list("started_at", "ended_at")
         seconds = sum((end - start).total_seconds() for start, end in spans)
         pages = sum(

@@ -1,8 +1,9 @@
 """Schedules of roll generation in django-celery-beat: one PeriodicTask per election.
 
 Kept as a service (keyword-only, validated, one transaction) so the admin action only
-collects the form and reports. Beat calls ``rolls.tasks.start_scheduled_run`` with the
-kwargs stored here, and labels the runs it starts ``schedule:<periodic task name>``.
+collects the form and reports. Beat calls ``task_names.START_SCHEDULED_RUN`` (in
+:mod:`rolls.launch_tasks`) with the kwargs stored here, and labels the runs it starts
+``schedule:<periodic task name>``.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 from config.parsing import NotJSON, json_parse, number_or_none
 from elections.models import Election
 from elections.references import UnknownElection, election_label, election_resolve
+from rolls import task_names
 from rolls.models import DEFAULT_PURPOSE, AssignmentMode, RunPurpose
 from rolls.strategies.catalog import STRATEGIES, strategy_get
 
-SCHEDULE_TASK = "rolls.tasks.start_scheduled_run"
 # start_scheduled_run's parameters in order (positional arguments bind to them in turn).
 # A schedule without "purpose" generates final rolls (DEFAULT_PURPOSE), as before purposes.
 SCHEDULE_PARAMETERS = ("election", "strategy", "mode", "changed_only", "purpose")
@@ -88,10 +89,11 @@ def periodic_task_problem(task: PeriodicTask) -> str | None:
         args = _json_of(task, "args", list, "[]")
         kwargs = _json_of(task, "kwargs", dict, "{}")
         _json_of(task, "headers", dict, "{}")
-        if task.task == SCHEDULE_TASK:
+        if task.task == task_names.START_SCHEDULED_RUN:
             if len(args) > len(SCHEDULE_PARAMETERS):
                 raise ScheduleRefused(
-                    f"{SCHEDULE_TASK} takes at most {len(SCHEDULE_PARAMETERS)} arguments "
+                    f"{task_names.START_SCHEDULED_RUN} takes at most "
+                    f"{len(SCHEDULE_PARAMETERS)} arguments "
                     f"({', '.join(SCHEDULE_PARAMETERS)}), not {len(args)}"
                 )
             positional = dict(zip(SCHEDULE_PARAMETERS, args, strict=False))
@@ -316,7 +318,7 @@ def roll_schedule_save(
         task, created = PeriodicTask.objects.update_or_create(
             name=schedule_name(election),
             defaults={
-                "task": SCHEDULE_TASK,
+                "task": task_names.START_SCHEDULED_RUN,
                 "kwargs": json.dumps(kwargs),
                 "args": "[]",
                 "crontab": crontab,

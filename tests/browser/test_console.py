@@ -2,7 +2,7 @@
 staff generate the rolls of an election, watch the run to the end, compare strategies and
 download a station's PDF. A real worker process does the work.
 
-Also writes the screenshots shown in the README (docs/screenshots/*.png).
+Also writes the screenshots shown in the docs (docs/screenshots/*.png).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def allow_database_access_beside_playwright(monkeypatch):
 
 
 # Screenshots go under var/ on every run; `make screenshots` (UPDATE_SCREENSHOTS=1) writes
-# the README's copies in docs/, so a test run never dirties tracked files.
+# the docs' copies in docs/screenshots/, so a test run never dirties tracked files.
 SCREENSHOTS = (
     Path(__file__).resolve().parents[2] / "docs" / "screenshots"
     if os.environ.get("UPDATE_SCREENSHOTS") == "1"

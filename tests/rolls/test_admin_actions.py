@@ -11,9 +11,9 @@ from django.urls import reverse
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from rolls.launch import run_start
+from rolls.launch_tasks import start_scheduled_run
 from rolls.models import Run, RunStatus
 from rolls.pdf import center_set_pages
-from rolls.scheduled import start_scheduled_run
 from rolls.services.schedules import SCHEDULE_PARAMETERS, ScheduleRefused, schedule_kwargs_validate
 from rolls.strategies import DEFAULT_STRATEGY, STRATEGIES, canvases
 from tests.factories import ElectionFactory, PollingCenterFactory

@@ -8,9 +8,9 @@ import pytest
 from celery import states
 from django_celery_results.models import TaskResult
 
+from rolls.launch_tasks import start_scheduled_run
 from rolls.management.commands._common import wait_for
 from rolls.models import Run, RunStatus
-from rolls.scheduled import start_scheduled_run
 from tests.rolls.test_admin_support import make_election
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -59,7 +59,7 @@ def test_a_run_records_the_worker_setup_the_workers_report(shared_worker, small_
         "processes": 2,
         "pool": "prefork",
         "prefetch": node["prefetch"],
-        "prefetch_multiplier": 1,  # the setting the worker runs with, as the README says
+        "prefetch_multiplier": 1,  # the setting the worker runs with, as docs/operators.md says
         "cpus": os.cpu_count(),
         "queues": sorted(shared_worker.queues),  # the batch planner counts render processes
     }

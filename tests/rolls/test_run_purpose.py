@@ -15,8 +15,8 @@ from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
 from rolls.launch import run_start
+from rolls.launch_tasks import start_scheduled_run
 from rolls.models import RollFile, Run, RunPurpose, RunStatus, SetStatus, Station
-from rolls.scheduled import start_scheduled_run
 from rolls.services import pipeline
 from rolls.services.publication import PublishRefused, run_publish
 from rolls.services.rendering import station_render
@@ -297,7 +297,7 @@ def test_queue_task_and_schedules_take_a_purpose_and_default_to_final(settings, 
         return Run(pk=1, purpose=kwargs.get("purpose", "final"))
 
     monkeypatch.setattr("rolls.management.commands.queue_task.run_start", recorded)
-    monkeypatch.setattr("rolls.scheduled.run_start", recorded)
+    monkeypatch.setattr("rolls.launch_tasks.run_start", recorded)
     call_command("queue_task", "all_in_one", "--purpose", "provisional")
     call_command("queue_task", "all_in_one")
     kwargs = {"election": election.slug, "strategy": "all_in_one"}

@@ -1,14 +1,12 @@
 import secrets
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandParser
 
 from config.parsing import CheckedCommand, number_argument
+from elections.demo_login import DEFAULT_USERNAME, login_words, password_file, stored_password
 from elections.models import Election
 from elections.services.fake_data import create_fake_voter_data
-
-PASSWORD_FILE_NAME = "admin-password.txt"  # noqa: S105 - a file name, not a password
 
 
 class Command(CheckedCommand):
@@ -22,7 +20,7 @@ class Command(CheckedCommand):
         parser.add_argument(
             "--voters", type=number_argument(what="voters", minimum=1), default=10_000
         )
-        parser.add_argument("--username", default="admin")
+        parser.add_argument("--username", default=DEFAULT_USERNAME)
 
     def handle(self, *args, voters: int, username: str, **options):
         if not Election.objects.exists():
@@ -33,23 +31,12 @@ class Command(CheckedCommand):
         self._ensure_admin(username)
 
     def _ensure_admin(self, username: str) -> None:
-        password_file = settings.VAR_DIR / PASSWORD_FILE_NAME
         user_model = get_user_model()
-        user = user_model.objects.filter(username=username).first()
-        if user is None:
+        password = stored_password()
+        if not user_model.objects.filter(username=username).exists():
             password = secrets.token_urlsafe(12)
             user_model.objects.create_superuser(username=username, email="", password=password)
-            password_file.write_text(password + "\n")
-            password_file.chmod(0o600)
-        elif password_file.exists():
-            password = password_file.read_text().strip()
-        else:
-            self.stdout.write(
-                f"Log in as '{username}' with your password "
-                f"(forgotten? python manage.py changepassword {username})."
-            )
-            return
-        self.stdout.write(
-            self.style.SUCCESS(f"Log in as '{username}' with password '{password}'")
-            + f" (kept in {password_file})."
-        )
+            password_file().write_text(password + "\n")
+            password_file().chmod(0o600)
+        words = login_words(username, password)
+        self.stdout.write(self.style.SUCCESS(words) if password else words)

@@ -5,7 +5,7 @@ The console part measures the run the 1M load left behind, which takes the bette
 an hour to render; this part renders a smaller run of its own (10,000 voters by default,
 ``--s3-voters``) straight into a bucket of moto's S3 server, started in a process of its own
 on 127.0.0.1 (like a real store, it does not share this process's interpreter lock with
-the requests it answers), with a real worker that reaches it through the README's
+the requests it answers), with a real worker that reaches it through docs/operators.md's
 variables only. The
 downloads are then timed twice on the same run: from the bucket, and from a local copy of
 its objects (FileSystemStorage), so the two figures differ by the storage alone.

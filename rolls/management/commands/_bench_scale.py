@@ -17,6 +17,7 @@ from pathlib import Path
 from django.conf import settings
 
 from config.celery import queue_name
+from rolls import task_names
 from rolls.models import RollFile, Run, RunTask
 from rolls.pdf import render_station_roll
 from rolls.pdf.bench import synthetic_header, synthetic_voters
@@ -114,7 +115,7 @@ def part_split(_: int) -> dict:
     """The latest run's plan and what each node rendered (batches, pages)."""
     run = Run.objects.order_by("-pk").first()
     worker_of = dict(
-        RunTask.objects.filter(run=run, task_name="rolls.tasks.render_stations").values_list(
+        RunTask.objects.filter(run=run, task_name=task_names.RENDER_STATIONS).values_list(
             "task_id", "worker"
         )
     )

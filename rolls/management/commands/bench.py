@@ -1,4 +1,6 @@
-"""``make bench``: the figures the README quotes, measured in one run on this machine.
+"""``make bench``: the benchmark figures, measured in one run on this machine; with
+``--page`` (as ``make bench`` runs it) they are written to ``docs/benchmarks.md``, dated,
+with the machine.
 
 Each part runs in a fresh database of its own (a SQLite file under VAR_DIR, and a
 PostgreSQL database ``elections_bench`` when PostgreSQL answers) through subprocesses, so
@@ -26,6 +28,7 @@ from elections.services.fake_data import create_fake_voter_data
 from rolls.management.commands import _bench_console, _bench_s3, _bench_scale
 from rolls.management.commands._bench_languages import part_collation, render_directions
 from rolls.management.commands._bench_lookup import lookup, part_lookup
+from rolls.management.commands._bench_page import PageCopy, machine_rows, page_text, page_write
 from rolls.management.commands._import_bench import import_table, part_import
 from rolls.models import RollFile, Run, RunStatus
 from rolls.selectors import run_metrics
@@ -88,16 +91,41 @@ class Command(CheckedCommand):
         )
         parser.add_argument("--only", default="", help="comma-separated parts to run alone")
         parser.add_argument(
+            "--page",
+            type=Path,
+            help="write the figures to this Markdown page when the run ends (make bench: "
+            "docs/benchmarks.md)",
+        )
+        parser.add_argument(
             "--s3-voters",
             type=number_argument(what="voters"),
             default=10_000,
             help="the run part s3 renders into S3",
         )
 
-    def handle(self, *args, quick, part, voters, skip, only, s3_voters, **options):
+    def handle(self, *args, quick, part, voters, skip, only, s3_voters, page, **options):
         if part:
             self.stdout.write(json.dumps(PARTS[part](voters)))
             return
+        if page is None:
+            self.measure(quick=quick, skip=skip, only=only, s3_voters=s3_voters)
+            return
+        load_before = os.getloadavg()[0]
+        self.stdout = copy = PageCopy(self.stdout)
+        self.measure(quick=quick, skip=skip, only=only, s3_voters=s3_voters)
+        chosen = ["--quick"] * quick + [
+            f"--{n} {v}" for n, v in (("skip", skip), ("only", only)) if v
+        ]
+        text = page_text(
+            output=copy.lines,
+            arguments=f"`manage.py bench {' '.join(chosen)}`" if chosen else "all parts",
+            when=timezone.now(),
+            machine=machine_rows(load_before=load_before, load_after=os.getloadavg()[0]),
+        )
+        page_write(page, text)
+        self.stdout.out.write(f"Wrote {page}")
+
+    def measure(self, *, quick: bool, skip: str, only: str, s3_voters: int) -> None:
         skipped = {s.strip() for s in skip.split(",") if s.strip()}
         if only:
             skipped |= set(SECTIONS) - {s.strip() for s in only.split(",")}
