@@ -33,7 +33,7 @@ from rolls.signed_sets import (
     public_key_base64,
     public_key_pem,
 )
-from tests.rolls.test_admin_support import make_finished_run
+from tests.rolls.test_admin_support import OBSERVER, make_finished_run, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -304,3 +304,56 @@ def test_the_embedded_default_makes_one_key_and_logs_only_its_fingerprint(
     logged = caplog.records[0].getMessage()
     assert key_fingerprint(first.public_key()) in logged and "PRIVATE" not in logged
     assert not list((tmp_path / "var").glob(".signing-key-*"))  # no temporary file left
+
+
+def test_the_election_and_run_pages_show_the_key_and_serve_its_public_half(
+    client, published, commission
+):
+    client.force_login(make_user("watcher", OBSERVER))
+    fingerprint = key_fingerprint(commission.public_key())
+    grouped = " ".join(fingerprint[i : i + 4] for i in range(0, 64, 4))
+    for page in (
+        reverse("admin:elections_election_change", args=[published.election_id]),
+        reverse("admin:rolls_run_change", args=[published.pk]),
+    ):
+        html = client.get(page).content.decode()
+        assert html.count(grouped) == 2, page  # the set's key, and the commission's
+        assert reverse("admin:rolls_run_signing_key", args=[published.pk]) in html
+
+    for url in (
+        reverse("admin:rolls_run_signing_key", args=[published.pk]),
+        reverse("admin:rolls_run_current_signing_key"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response.content == public_key_pem(commission.public_key())
+        assert f"roll-set-signing-key-{fingerprint[:16]}.pem" in response["Content-Disposition"]
+    client.logout()
+    assert client.get(reverse("admin:rolls_run_current_signing_key")).status_code == 302
+
+
+def test_after_a_key_rotation_a_set_names_the_key_that_signed_it(
+    settings, staff_client, published, commission
+):
+    settings.ROLL_SET_SIGNING_KEY = private_key_pem(Ed25519PrivateKey.generate()).decode()
+
+    html = staff_client.get(reverse("admin:rolls_run_change", args=[published.pk])).content
+    assert b"key has changed since: this set still checks with the key above" in html
+    signed = staff_client.get(reverse("admin:rolls_run_signing_key", args=[published.pk]))
+    assert signed.content == public_key_pem(commission.public_key())
+
+
+def test_without_a_usable_key_the_pages_say_publishing_is_refused(
+    settings, staff_client, published
+):
+    settings.ROLL_SET_SIGNING_KEY = ""
+    settings.ROLL_SET_SIGNING_KEY_DEFAULT_FILE = None
+
+    html = staff_client.get(reverse("admin:rolls_run_change", args=[published.pk])).content
+    assert b'id="signing-key-problem"' in html
+    assert b"No usable signing key, so publishing is refused" in html
+    # The set already published still names, and serves, the key that signed it.
+    assert b'id="signed-key-fingerprint"' in html
+    signed = staff_client.get(reverse("admin:rolls_run_signing_key", args=[published.pk]))
+    assert signed.status_code == 200
+    assert staff_client.get(reverse("admin:rolls_run_current_signing_key")).status_code == 404
