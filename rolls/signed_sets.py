@@ -54,6 +54,8 @@ RECORD_FILES = frozenset(
 DOCUMENT_SUFFIX = ".pdf"
 CHUNK = 1024 * 1024
 HEX_FINGERPRINT = re.compile(r"[0-9a-fA-F]{64}")
+# The DER header of an Ed25519 public key (RFC 8410): what a PEM's base64 body starts with.
+SPKI_ED25519 = bytes.fromhex("302a300506032b6570032100")
 
 
 class SigningKeyError(ValueError):
@@ -144,6 +146,8 @@ def public_key_from_text(text: str, *, source: str) -> Ed25519PublicKey:
         raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raw = b""
+    if len(raw) == len(SPKI_ED25519) + 32 and raw.startswith(SPKI_ED25519):
+        raw = raw[len(SPKI_ED25519) :]  # the body of the PEM, pasted without its lines
     if len(raw) != 32:
         raise SigningKeyError(
             f"{source} is neither a PEM public key nor the base64 of a 32-byte Ed25519 key"
@@ -164,7 +168,7 @@ def public_key_argument(argument: str) -> Ed25519PublicKey:
         except (OSError, UnicodeDecodeError) as exc:
             raise SigningKeyError(f"cannot read the public key file {argument}: {exc}") from None
         return public_key_from_text(text, source=f"the file {argument}")
-    return public_key_from_text(argument, source="--public-key")
+    return public_key_from_text(argument, source=f"--public-key {argument!r} (no such file)")
 
 
 def manifest_sign(private_key: Ed25519PrivateKey, document: dict) -> tuple[bytes, bytes]:
@@ -227,10 +231,16 @@ class FolderSet(SetFiles):
                 folder = inside[0]
         self.folder = folder
         self.duplicates = []
-        self.names = sorted(
-            path.relative_to(folder).as_posix()
-            for path in folder.rglob("*")
-            if path.is_file() or path.is_symlink()
+        # Listed only for a set: a folder without one (a home folder given by mistake) is
+        # reported at once, not walked.
+        self.names = (
+            sorted(
+                path.relative_to(folder).as_posix()
+                for path in folder.rglob("*")
+                if path.is_file() or path.is_symlink()
+            )
+            if (folder / SIGNED_MANIFEST).is_file()
+            else []
         )
 
     def open(self, name: str) -> BinaryIO:
@@ -312,10 +322,10 @@ def set_check(location: Path, public_key: Ed25519PublicKey) -> SetCheck:
                 claimed = f"; the set says it was signed by {words[0]}" if words else ""
             result.failures.append(
                 f"{SIGNED_MANIFEST}: the signature does not match: the manifest was changed, "
-                f"or it was not signed with the key given (fingerprint {given}{claimed})"
+                f"or it was not signed with the key given (fingerprint {grouped(given)}{claimed})"
             )
             return result
-        result.checked.append(f"{SIGNED_MANIFEST}: signature valid for the key {given}")
+        result.checked.append(f"{SIGNED_MANIFEST}: signature valid for the key {grouped(given)}")
         _check_files(json.loads(signed.decode("utf-8")), files, result)
     return result
 

@@ -28,6 +28,7 @@ from rolls.signed_sets import (
     SIGNATURE,
     SIGNED_MANIFEST,
     canonical_bytes,
+    grouped,
     key_fingerprint,
     private_key_pem,
     public_key_base64,
@@ -95,9 +96,11 @@ def verify(location: Path, key: str) -> str:
 
 
 def refused(location: Path, key: str) -> str:
+    """What verify_set printed and the error it ended with."""
+    out = io.StringIO()
     with pytest.raises(CommandError) as failure:
-        verify(location, key)
-    return str(failure.value)
+        call_command("verify_set", str(location), "--public-key", key, stdout=out)
+    return f"{out.getvalue()}\n{failure.value}"
 
 
 def test_publishing_signs_every_file_the_run_and_the_time_with_the_commission_key(
@@ -148,6 +151,8 @@ def test_verify_set_passes_on_the_published_zip_and_its_extracted_folder(
     assert f"run {published.pk} (final)" in out and "VERIFIED" in out
     # The folder it was extracted into, and the key as base64 on the command line.
     assert "VERIFIED" in verify(tmp_path / "extracted", public_key_base64(commission.public_key()))
+    pem_body = "".join(public_pem.read_text().splitlines()[1:-1])  # pasted without its lines
+    assert "VERIFIED" in verify(set_zip, pem_body)
 
 
 def test_verify_set_fails_naming_the_file_changed_removed_or_added_or_the_wrong_key(
@@ -183,7 +188,8 @@ def test_verify_set_fails_naming_the_file_changed_removed_or_added_or_the_wrong_
 
     other = Ed25519PrivateKey.generate().public_key()
     message = refused(set_zip, public_key_base64(other))
-    assert "signature does not match" in message and key_fingerprint(other) in message
+    assert "signature does not match" in message
+    assert grouped(key_fingerprint(other)) in message
 
     # A fingerprint names a key and cannot check anything: said so, not a crash.
     assert "looks like a key fingerprint" in refused(set_zip, key_fingerprint(other))

@@ -43,6 +43,8 @@ class Command(CheckedCommand):
         for line in report_lines(Path(location), check):
             self.stdout.write(line)
         if not check.ok:
+            problems = len(check.failures)
             raise CommandError(
-                f"{location} is not the set the commission signed: {check.failures[0]}"
+                f"{location} is not the set the commission signed "
+                f"({problems} problem{'' if problems == 1 else 's'}, each named above)"
             )
