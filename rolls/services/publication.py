@@ -15,6 +15,7 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from elections.models import PollingCenter
 from rolls.models import Run, RunCenter, RunPurpose, RunStatus
@@ -71,7 +72,8 @@ def run_publish(*, run_id: int, published_by: str) -> Run:
         key = commission_key()
     except SigningKeyUnavailable as exc:
         raise PublishRefused(
-            f"Run {run.pk} cannot be published: its set could not be signed ({exc})"
+            gettext("Run %(run)s cannot be published: its set could not be signed (%(why)s)")
+            % {"run": run.pk, "why": exc}
         ) from None
     now = timezone.now()
     with transaction.atomic():

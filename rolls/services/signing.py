@@ -45,36 +45,43 @@ class SigningKeyUnavailable(Exception):
     """No usable signing key: the message says what to set."""
 
 
-def _default_key_file(path: Path) -> Ed25519PrivateKey:
-    """The embedded default's key at ``path``, made (and said so in the log) if absent.
+def _key_file_made(path: Path) -> None:
+    """Make the embedded default's key at ``path`` (and say so in the log).
 
     Written to a temporary file, then linked into place: two processes starting at once
     both end up with the one key that won, never with half a file."""
-    if not path.exists():
-        key = Ed25519PrivateKey.generate()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".signing-key-")
-        try:
-            os.fchmod(handle, 0o600)
-            os.write(handle, private_key_pem(key))
-            os.close(handle)
-            os.link(temporary, path)
-        except FileExistsError:
-            pass  # another process made it first: use theirs
-        else:
-            # The fingerprint only: the key itself never reaches a log.
-            logger.warning(
-                "made a new roll-set signing key at %s (fingerprint %s) for this development "
-                "console; production sets ROLL_SET_SIGNING_KEY_FILE",
-                path,
-                key_fingerprint(key.public_key()),
-            )
-        finally:
-            Path(temporary).unlink(missing_ok=True)
+    key = Ed25519PrivateKey.generate()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".signing-key-")
     try:
+        os.fchmod(handle, 0o600)
+        os.write(handle, private_key_pem(key))
+        os.close(handle)
+        os.link(temporary, path)
+    except FileExistsError:
+        return  # another process made it first: theirs is the key
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+    # The fingerprint only: the key itself never reaches a log.
+    logger.warning(
+        "made a new roll-set signing key at %s (fingerprint %s) for this development "
+        "console; production sets ROLL_SET_SIGNING_KEY_FILE",
+        path,
+        key_fingerprint(key.public_key()),
+    )
+
+
+def _default_key(path: Path) -> Ed25519PrivateKey:
+    """The embedded default's key at ``path``, made on first use."""
+    try:
+        if not path.exists():
+            _key_file_made(path)
         pem = path.read_bytes()
     except OSError as exc:
-        raise SigningKeyUnavailable(f"cannot read the signing key {path}: {exc.strerror}") from None
+        raise SigningKeyUnavailable(
+            gettext("cannot read or make the signing key %(path)s (%(reason)s)")
+            % {"path": path, "reason": exc.strerror or exc}
+        ) from None
     return private_key_from_pem(pem, source=str(path))
 
 
@@ -87,12 +94,14 @@ def commission_key() -> Ed25519PrivateKey:
                 source="ROLL_SET_SIGNING_KEY (or the file ROLL_SET_SIGNING_KEY_FILE names)",
             )
         if settings.ROLL_SET_SIGNING_KEY_DEFAULT_FILE:
-            return _default_key_file(Path(settings.ROLL_SET_SIGNING_KEY_DEFAULT_FILE))
+            return _default_key(Path(settings.ROLL_SET_SIGNING_KEY_DEFAULT_FILE))
     except SigningKeyError as exc:
         raise SigningKeyUnavailable(str(exc)) from None
     raise SigningKeyUnavailable(
-        "no signing key is configured: set ROLL_SET_SIGNING_KEY_FILE to the commission's "
-        "Ed25519 private key (PEM; `make compose-secrets` writes one)"
+        gettext(
+            "no signing key is configured: set ROLL_SET_SIGNING_KEY_FILE to the commission's "
+            "Ed25519 private key (PEM; `make compose-secrets` writes one)"
+        )
     )
 
 

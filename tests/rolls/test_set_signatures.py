@@ -23,7 +23,7 @@ from django.urls import reverse
 
 from rolls.models import RollFile, Run, RunCenter, SetSignature
 from rolls.services.publication import PublishRefused, run_publish
-from rolls.services.signing import commission_key
+from rolls.services.signing import SigningKeyUnavailable, commission_key
 from rolls.signed_sets import (
     SIGNATURE,
     SIGNED_MANIFEST,
@@ -310,6 +310,11 @@ def test_the_embedded_default_makes_one_key_and_logs_only_its_fingerprint(
     logged = caplog.records[0].getMessage()
     assert key_fingerprint(first.public_key()) in logged and "PRIVATE" not in logged
     assert not list((tmp_path / "var").glob(".signing-key-*"))  # no temporary file left
+
+    (tmp_path / "not-a-folder").write_text("")
+    settings.ROLL_SET_SIGNING_KEY_DEFAULT_FILE = tmp_path / "not-a-folder" / "signing.pem"
+    with pytest.raises(SigningKeyUnavailable, match="cannot read or make the signing key"):
+        commission_key()
 
 
 def test_the_election_and_run_pages_show_the_key_and_serve_its_public_half(
