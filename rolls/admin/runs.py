@@ -504,16 +504,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
                 wrap(views.strategy_comparison_view),
                 name="rolls_run_compare",
             ),
-            path(
-                "signing-key.pem",
-                wrap(signing.signing_key_view),
-                name="rolls_run_current_signing_key",
-            ),
-            path(
-                "<id:run_id>/signing-key.pem",
-                wrap(signing.run_signing_key_view),
-                name="rolls_run_signing_key",
-            ),
+            *signing.signing_urls(wrap),
             path("<id:run_id>/progress/", wrap(views.run_progress_view), name="rolls_run_progress"),
             path(
                 "<id:run_id>/rolls/<id:file_id>/download/",

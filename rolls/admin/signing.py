@@ -11,7 +11,7 @@ from __future__ import annotations
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.http import content_disposition_header
 
 from rolls.admin.access import VIEW_RUNS, require
@@ -49,6 +49,16 @@ def run_signing_key_view(request: HttpRequest, run_id: int, *, model_admin) -> H
     if signed is None:
         raise Http404("This run's set was never signed (it was not published with a key)")
     return pem_response(signature_public_key(signed))
+
+
+def signing_urls(wrap) -> list:
+    """The two public-key downloads, mounted under the run admin (``wrap``: its view wrapper)."""
+    current = wrap(signing_key_view)
+    of_run = wrap(run_signing_key_view)
+    return [
+        path("signing-key.pem", current, name="rolls_run_current_signing_key"),
+        path("<id:run_id>/signing-key.pem", of_run, name="rolls_run_signing_key"),
+    ]
 
 
 def key_facts(public_key: Ed25519PublicKey, url: str) -> dict:
