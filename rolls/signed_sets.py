@@ -29,6 +29,7 @@ import json
 import re
 import sys
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -53,6 +54,8 @@ RECORD_FILES = frozenset(
 )
 DOCUMENT_SUFFIX = ".pdf"
 CHUNK = 1024 * 1024
+# A byte changed in the zip itself, without the entry's checksum made again to match.
+CHANGED_IN_ZIP = "changed: its bytes no longer match even the zip's own CRC-32 for it"
 HEX_FINGERPRINT = re.compile(r"[0-9a-fA-F]{64}")
 # The DER header of an Ed25519 public key (RFC 8410): what a PEM's base64 body starts with.
 SPKI_ED25519 = bytes.fromhex("302a300506032b6570032100")
@@ -202,8 +205,7 @@ class ZipSet(SetFiles):
     def __init__(self, archive: zipfile.ZipFile) -> None:
         self.archive = archive
         entries = [info.filename for info in archive.infolist() if not info.is_dir()]
-        seen: set[str] = set()
-        self.duplicates = sorted({name for name in entries if name in seen or seen.add(name)})
+        self.duplicates = sorted(name for name, n in Counter(entries).items() if n > 1)
         manifests = sorted(
             name
             for name in entries
@@ -307,11 +309,18 @@ def set_check(location: Path, public_key: Ed25519PublicKey) -> SetCheck:
                 "set's whole zip holds it)"
             )
             return result
-        signed = files.read(SIGNED_MANIFEST)
+        try:
+            signed = files.read(SIGNED_MANIFEST)
+        except zipfile.BadZipFile:
+            result.failures.append(f"{SIGNED_MANIFEST}: {CHANGED_IN_ZIP}")
+            return result
         try:
             signature = files.read(SIGNATURE)
         except (KeyError, FileNotFoundError):
             result.failures.append(f"{SIGNATURE}: missing: the signed manifest cannot be checked")
+            return result
+        except zipfile.BadZipFile:
+            result.failures.append(f"{SIGNATURE}: {CHANGED_IN_ZIP}")
             return result
         try:
             public_key.verify(signature, signed)
@@ -353,6 +362,9 @@ def _check_files(manifest: dict, files: SetFiles, result: SetCheck) -> None:
             try:
                 with files.open(name) as handle:
                     digest, size = _sha256(handle)
+            except zipfile.BadZipFile:
+                result.failures.append(f"{name}: {CHANGED_IN_ZIP}")
+                continue
             except (OSError, KeyError) as exc:
                 result.failures.append(f"{name}: cannot be read ({exc})")
                 continue

@@ -197,6 +197,33 @@ def test_verify_set_fails_naming_the_file_changed_removed_or_added_or_the_wrong_
     assert f"{SIGNATURE}: missing" in refused(unsigned, key)
 
 
+def test_verify_set_fails_on_the_same_zip_with_one_byte_of_it_changed(
+    set_zip, public_pem, published, tmp_path
+):
+    """A byte flipped in the downloaded file itself, in a PDF's data or the manifest's."""
+    raw = set_zip.read_bytes()
+    with zipfile.ZipFile(set_zip) as archive:
+        entries = sorted(archive.infolist(), key=lambda info: info.header_offset)
+        manifest = next(i for i in entries if i.filename.endswith(SIGNED_MANIFEST))
+        pdf = [i for i in entries if i.filename.endswith(".pdf")][2]
+
+    def data_offset(info: zipfile.ZipInfo) -> int:
+        # The local header: 30 bytes, then the name and the extra field (stored, not deflated).
+        name_length = int.from_bytes(
+            raw[info.header_offset + 26 : info.header_offset + 28], "little"
+        )
+        extra_length = int.from_bytes(
+            raw[info.header_offset + 28 : info.header_offset + 30], "little"
+        )
+        return info.header_offset + 30 + name_length + extra_length
+
+    for info in (pdf, manifest):
+        damaged = tmp_path / f"damaged-{info.header_offset}.zip"
+        damaged.write_bytes(one_byte_changed(raw, data_offset(info) + info.file_size // 2))
+        inside = info.filename.split("/", 1)[1]
+        assert f"{inside}: changed" in refused(damaged, str(public_pem))
+
+
 def test_verify_set_needs_no_database_and_the_module_runs_without_django(
     set_zip, public_pem, tmp_path
 ):
