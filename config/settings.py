@@ -278,6 +278,16 @@ REGISTER_XLSX_PART_MAX_BYTES = env_int("REGISTER_XLSX_PART_MAX_BYTES", 512 * 102
 # are far shorter and a longer value in them is reported as a row error.
 REGISTER_FIELD_MAX_CHARS = env_int("REGISTER_FIELD_MAX_CHARS", 1024 * 1024, minimum=1024)
 
+# --- Signing published roll sets ------------------------------------------------------------
+# The commission's Ed25519 private key (PEM, unencrypted PKCS#8), or ROLL_SET_SIGNING_KEY_FILE
+# naming the file that holds it (`make compose-secrets` writes one for compose.yaml). Every
+# publication signs its set's manifest with it; observers check sets with its public key.
+ROLL_SET_SIGNING_KEY = env_str("ROLL_SET_SIGNING_KEY", "")
+# With no key set, the embedded default (DEBUG on) makes one here on first use and keeps it.
+# Production refuses to publish instead: a key made up by one container would not be the
+# one observers were given.
+ROLL_SET_SIGNING_KEY_DEFAULT_FILE = VAR_DIR / "roll_set_signing_key.pem" if DEBUG else None
+
 # --- Logging: voter names are personal data and never logged at INFO ------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {

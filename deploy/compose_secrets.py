@@ -10,13 +10,26 @@ only: the machine that runs compose needs no virtualenv.
 
 from __future__ import annotations
 
+import base64
 import secrets
 import sys
+import textwrap
 from pathlib import Path
 
 # The names compose.yaml gives PostgreSQL (POSTGRES_USER, POSTGRES_DB) and RabbitMQ.
 DATABASE_USER = DATABASE_NAME = BROKER_USER = "elections"
 MONITORING_USER = "monitor"
+# An Ed25519 private key in PKCS#8 (RFC 8410) is this fixed DER header and 32 random bytes,
+# so the standard library writes one: no cryptography package on the compose machine.
+ED25519_PKCS8_HEADER = bytes.fromhex("302e020100300506032b657004220420")
+
+
+def ed25519_private_key_pem() -> str:
+    """A new Ed25519 private key as unencrypted PKCS#8 PEM (what ``openssl genpkey -algorithm
+    ed25519`` writes): the commission's key for signing published roll sets."""
+    der = base64.b64encode(ED25519_PKCS8_HEADER + secrets.token_bytes(32)).decode("ascii")
+    body = "\n".join(textwrap.wrap(der, 64))
+    return f"-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----"
 
 
 def write_secrets(folder: Path) -> list[str]:
@@ -55,6 +68,9 @@ def write_secrets(folder: Path) -> list[str]:
     )
     kept_or_new("broker_url", lambda: f"amqp://{BROKER_USER}:{broker_password}@rabbitmq:5672//")
     kept_or_new("monitoring_basic_auth", lambda: f"{MONITORING_USER}:{token()}")
+    # Kept like the passwords: observers were given its public half, and a new key would
+    # sign the next set with a key they do not know (rotating it is a decision: see README).
+    kept_or_new("roll_set_signing_key.pem", ed25519_private_key_pem)
     return written
 
 

@@ -11,8 +11,9 @@ import pytest
 import yaml
 
 from config.celery import all_queue_names
-from config.env import broker_url, database_config
+from config.env import broker_url, database_config, env_str
 from deploy.compose_secrets import write_secrets
+from rolls.signed_sets import key_fingerprint, private_key_from_pem
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text())
@@ -134,6 +135,26 @@ def test_generated_urls_match_the_database_and_broker_the_services_create(tmp_pa
 
     user, _, password = read("monitoring_basic_auth").partition(":")
     assert user and len(password) >= 32
+
+
+def test_the_signing_key_is_a_fresh_ed25519_key_that_only_web_holds(tmp_path, monkeypatch):
+    write_secrets(tmp_path / "a")
+    write_secrets(tmp_path / "b")
+    path = tmp_path / "a" / Path(COMPOSE["secrets"]["roll_set_signing_key"]["file"]).name
+    # Read as the settings read it: the file ROLL_SET_SIGNING_KEY_FILE names.
+    monkeypatch.setenv("ROLL_SET_SIGNING_KEY_FILE", str(path))
+    key = private_key_from_pem(env_str("ROLL_SET_SIGNING_KEY", ""), source="generated")
+    other = private_key_from_pem((tmp_path / "b" / path.name).read_bytes(), source="other")
+    assert key_fingerprint(key.public_key()) != key_fingerprint(other.public_key())
+
+    web = SERVICES["web"]
+    assert web["environment"]["ROLL_SET_SIGNING_KEY_FILE"] == "/run/secrets/roll_set_signing_key"
+    assert "roll_set_signing_key" in web["secrets"]
+    assert web["environment"]["SECRET_KEY_FILE"]  # web keeps the environment every app has
+    for name in APP_SERVICES:
+        if name != "web":  # workers, beat and Flower never publish: they never hold the key
+            assert "ROLL_SET_SIGNING_KEY_FILE" not in SERVICES[name]["environment"], name
+            assert "roll_set_signing_key" not in SERVICES[name]["secrets"], name
 
 
 def test_the_secrets_generator_keeps_existing_secrets(tmp_path):

@@ -16,12 +16,23 @@ from elections.models import Election, PollingCenter
 from rolls.admin.access import RollActionPermissions
 from rolls.admin.actions import generate_rolls, generate_rolls_for_centers, schedule_roll_generation
 from rolls.admin.benchmarks import benchmark_strategies
+from rolls.admin.signing import signing_context
 from rolls.models import Run, Station
+from rolls.selectors.signatures import official_set_signature
 
 
 @admin.register(Election)
 class ElectionConsoleAdmin(RollActionPermissions, ElectionAdmin):
     actions = [generate_rolls, schedule_roll_generation, benchmark_strategies]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The election's page also shows the commission's signing key and the key that
+        signed its official set (with their public keys to download)."""
+        context = dict(extra_context or {})
+        election = self.get_object(request, object_id)
+        if election is not None:
+            context.update(signing_context(request, official_set_signature(election.pk)))
+        return super().change_view(request, object_id, form_url, extra_context=context)
 
     def get_deleted_objects(self, objs, request):
         """An election whose rolls were published cannot be deleted: its official and

@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from rolls.admin import reprints, views
+from rolls.admin import reprints, signing, views
 from rolls.admin.access import (
     DOWNLOAD_ROLLS,
     PUBLISH_ROLLS,
@@ -34,6 +34,7 @@ from rolls.models import Run, RunPurpose, RunStatus, Station
 from rolls.selectors import run_pages_carried, run_wall_seconds
 from rolls.selectors.changes import official_run, run_changes
 from rolls.selectors.runs import run_downloads, run_roll_files, run_scope
+from rolls.selectors.signatures import run_set_signature
 from rolls.services import recovery
 from rolls.services.manifest import run_manifest_summary
 from rolls.services.runs import RunRefused
@@ -459,6 +460,8 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
             )
             if request.user.has_perm(DOWNLOAD_ROLLS) and run.renders:
                 context.update(self.record_context(request, run))
+            if run.renders:
+                context.update(signing.signing_context(request, run_set_signature(run.pk)))
         return super().change_view(request, object_id, form_url, extra_context=context)
 
     def record_context(self, request: HttpRequest, run: Run) -> dict:
@@ -501,6 +504,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
                 wrap(views.strategy_comparison_view),
                 name="rolls_run_compare",
             ),
+            *signing.signing_urls(wrap),
             path("<id:run_id>/progress/", wrap(views.run_progress_view), name="rolls_run_progress"),
             path(
                 "<id:run_id>/rolls/<id:file_id>/download/",

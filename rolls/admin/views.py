@@ -44,6 +44,7 @@ from rolls.models import DownloadKind, FileDamage, Run
 from rolls.selectors.changes import official_run, write_changes_csv
 from rolls.selectors.comparison import election_benchmarks, election_comparison, setup_label
 from rolls.selectors.runs import run_roll_file, run_roll_files
+from rolls.selectors.signatures import run_set_signature
 from rolls.services.downloads import download_record
 from rolls.services.manifest import (
     record_label,
@@ -54,6 +55,7 @@ from rolls.services.manifest import (
     zip_name,
 )
 from rolls.services.publication import PublishRefused, run_publish
+from rolls.services.signing import signature_files
 from rolls.services.storage import stored_missing
 from rolls.services.verification import (
     StoredFileDamaged,
@@ -177,6 +179,8 @@ def run_zip_view(
     # as the zip streams (run_zip_chunks).
     flagged_files_verified(rolls)
     manifest = run_manifest(run, rolls, center_id)
+    # A published set's whole zip carries its signature; a center's zip is only part of it.
+    signed = run_set_signature(run.pk) if center is None and manifest.complete else None
     filename = zip_name(run, manifest, center)
     download_record(
         request=request,
@@ -185,7 +189,13 @@ def run_zip_view(
         name=filename,
     )
     response = StreamingHttpResponse(
-        run_zip_chunks(run, rolls, manifest, lambda path: default_storage.open(path, "rb")),
+        run_zip_chunks(
+            run,
+            rolls,
+            manifest,
+            lambda path: default_storage.open(path, "rb"),
+            records=signature_files(signed) if signed else (),
+        ),
         content_type="application/zip",
     )
     response["Content-Disposition"] = content_disposition_header(True, filename)

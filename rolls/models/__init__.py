@@ -15,6 +15,7 @@ from rolls.models.run import (
     RunStatus,
     SetStatus,
 )
+from rolls.models.signature import SetSignature
 from rolls.models.station import Placement, Station
 from rolls.models.task import ENDED_TASK_STATES, RunTask, TaskState
 
@@ -39,6 +40,7 @@ __all__ = [
     "RunPurpose",
     "RunStatus",
     "RunTask",
+    "SetSignature",
     "SetStatus",
     "Station",
     "TaskState",

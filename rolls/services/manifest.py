@@ -17,7 +17,7 @@ import json
 import stat
 import unicodedata
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -272,7 +272,11 @@ def read_ahead(paths: list[str], open_file, depth: int = STORAGE_THREADS) -> Ite
 
 
 def run_zip_chunks(
-    run: Run, rolls: list[RollFile], manifest: Manifest, open_file
+    run: Run,
+    rolls: list[RollFile],
+    manifest: Manifest,
+    open_file,
+    records: Sequence[tuple[str, bytes]] = (),
 ) -> Iterator[bytes]:
     """The zip of ``rolls`` with its manifest, produced as it is read: the PDFs are copied
     from storage into the stream in order (``open_file(path)`` opens one), so the first bytes
@@ -282,7 +286,8 @@ def run_zip_chunks(
     Each PDF is checked against its recorded size and SHA-256 before its entry begins: one
     that no longer matches (or is gone) is flagged and StoredFileDamaged raised, which ends
     the stream there. The client is left with a cut-off download, never a complete zip whose
-    manifest its own entries contradict."""
+    manifest its own entries contradict. ``records`` are more files about the set (name,
+    bytes), put beside the manifest: a published set's signature."""
     folder = zip_folder(run)
     moment = run.finished_at or run.queued_at
     contents = read_ahead([roll.path for roll in rolls], open_file)
@@ -298,6 +303,8 @@ def run_zip_chunks(
             yield zip_entry_name(run, roll), moment, FILE_MODE, NO_COMPRESSION_64, (content,)
         yield f"{folder}/manifest.csv", moment, FILE_MODE, NO_COMPRESSION_64, [manifest.csv]
         yield f"{folder}/manifest.json", moment, FILE_MODE, NO_COMPRESSION_64, [manifest.json]
+        for name, content in records:
+            yield f"{folder}/{name}", moment, FILE_MODE, NO_COMPRESSION_64, [content]
         if not manifest.complete:
             note = "INCOMPLETE: this zip is not a complete roll set. Missing:\n" + "\n".join(
                 manifest.missing or [f"(run {run.pk} is {run.status})"]

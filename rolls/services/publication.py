@@ -1,5 +1,9 @@
 """The official roll set: publishing a finished, complete run, and superseding the last one.
 
+Publishing signs the set's manifest with the commission's key (``rolls.services.signing``),
+in the same transaction: a set is never official unsigned, and without a usable key nothing
+is published.
+
 Published and superseded sets are records: nothing may change or delete them (purge skips
 them, the admin refuses to delete them, their files are never written again). One official
 set per election is a database constraint.
@@ -11,9 +15,11 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from elections.models import PollingCenter
 from rolls.models import Run, RunCenter, RunPurpose, RunStatus
+from rolls.services.signing import SigningKeyUnavailable, commission_key, set_signature_create
 from rolls.services.verification import run_problems
 
 logger = logging.getLogger(__name__)
@@ -62,6 +68,13 @@ def run_publish(*, run_id: int, published_by: str) -> Run:
     problems = run_publish_problems(run)
     if problems:
         raise PublishRefused(f"Run {run.pk} cannot be published: " + "; ".join(problems))
+    try:
+        key = commission_key()
+    except SigningKeyUnavailable as exc:
+        raise PublishRefused(
+            gettext("Run %(run)s cannot be published: its set could not be signed (%(why)s)")
+            % {"run": run.pk, "why": exc}
+        ) from None
     now = timezone.now()
     with transaction.atomic():
         # Locks the election's current official set, so two publications queue up.
@@ -73,12 +86,15 @@ def run_publish(*, run_id: int, published_by: str) -> Run:
         )
         if not published:
             raise PublishRefused(f"Run {run.pk} was published meanwhile")
+        signed = set_signature_create(run=run, key=key, published_at=now)
     logger.info(
-        "run %s published as the official set of election %s by %s (supersedes %s)",
+        "run %s published as the official set of election %s by %s (supersedes %s), signed "
+        "by key %s",
         run.pk,
         run.election_id,
         published_by,
         current.pk if current else "none",
+        signed.key_fingerprint,
     )
     run.refresh_from_db()
     return run
