@@ -59,7 +59,7 @@ def test_every_station_has_a_sign_whose_range_is_its_first_and_last_voter(electi
         text = text_of(sign.path)
         first, last = ends(station)
         assert f"FROM {first.family_name}" in text and f"TO {last.family_name}" in text
-        assert f"POLLING STATION {station.number}" in text
+        assert f"{station.number} POLLING STATION" in text
         assert f"{station.voter_count} voters" in text and "Harbour School" in text
     # Station 1 ends and station 2 begins inside family Fam02: both name the given names.
     assert "TO Fam02, Given043" in text_of(
@@ -73,7 +73,7 @@ def test_every_station_has_a_sign_whose_range_is_its_first_and_last_voter(electi
     third = text_of(
         RollFile.objects.get(run=run, center__code="C1", station_number=3, kind="sign").path
     )
-    assert "TO Fam06 43 voters" in third
+    assert "TO Fam06 Final rolls" in third
 
 
 def test_each_center_list_names_every_station_with_its_range_and_count(election):
