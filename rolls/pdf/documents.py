@@ -2,9 +2,11 @@
 
 Each is its own small template and stylesheet (templates/rolls/sign.html, center_list.html,
 documents.css), rendered by WeasyPrint like the roll. Both say only where voters go (name
-ranges and counts), so they are built from the split's station ranges, not from its rows.
+ranges and counts), so they are built from the split's station ranges, not from its rows:
+a station's range, or its range within each script where its names are in several. Every
+name is fitted whole into its box (fitting.fit_box: smaller, then wrapped, never cut).
 Strings are marked for translation and rendered in the election's language when one is
-given.
+given; an Arabic election's documents read right to left.
 """
 
 from __future__ import annotations

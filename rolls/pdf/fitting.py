@@ -14,6 +14,9 @@ row; it is made to fit the one it has:
 A 120-character name of any script (CJK letters are a full em each) fits at ``FLOOR_PT`` or
 larger. Only longer text (a 500-character registry value, which no name is) goes below it,
 still whole: nothing is ever cut.
+
+fit_box is the same rule for a box of any size: the door sign's and the center list's names
+(documents.py) shrink to floors of their own, then wrap within their box's height.
 """
 
 from __future__ import annotations
