@@ -18,13 +18,8 @@ from collections.abc import Sequence
 
 # Nothing here reads settings at import time: django.setup() in main() comes first of use.
 from rolls.pdf.bench import LATIN, OTHER, synthetic_header, synthetic_voters, time_renders
-from rolls.pdf.documents import (
-    CenterHeader,
-    NameRange,
-    StationRange,
-    render_center_list,
-    render_door_sign,
-)
+from rolls.pdf.documents import render_center_list, render_door_sign
+from rolls.pdf.ranges import CenterHeader, NameRange, StationRange
 from rolls.pdf.render import render_station_roll
 
 STATIONS = 10

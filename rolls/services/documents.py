@@ -17,13 +17,8 @@ from django.utils.translation import gettext, pgettext
 from elections.folding import fold
 from rolls.models import Placement, Run, RunCenter, RunPurpose, Station
 from rolls.pdf import RenderedRoll, RollHeader, RollVoter, render_station_roll
-from rolls.pdf.documents import (
-    CenterHeader,
-    NameRange,
-    StationRange,
-    render_center_list,
-    render_door_sign,
-)
+from rolls.pdf.documents import render_center_list, render_door_sign
+from rolls.pdf.ranges import CenterHeader, NameRange, StationRange
 from rolls.pdf.text import name_script
 
 
