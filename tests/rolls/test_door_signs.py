@@ -124,7 +124,9 @@ def picture(pdf: bytes, page: int = 1, dpi: int = 50) -> Image.Image:
 
 
 def ink_height(pdf: bytes, box: Word, page_height: float, dpi: int = 50) -> float:
-    """Height in mm of the ink drawn inside *box* (not the font's line box)."""
+    """Height in mm of the glyphs drawn inside *box* (not the font's line box): the longest
+    unbroken run of inked pixel rows (a line of smaller text above, inside the same box, is
+    separated from it by blank rows)."""
     image = picture(pdf, dpi=dpi)
     scale = image.height / page_height
     crop = image.crop(
@@ -135,10 +137,12 @@ def ink_height(pdf: bytes, box: Word, page_height: float, dpi: int = 50) -> floa
             int(box.bottom * scale),
         )
     )
-    dark = [
-        y for y in range(crop.height) if crop.crop((0, y, crop.width, y + 1)).getextrema()[0] < 128
-    ]
-    return (dark[-1] - dark[0] + 1) / scale
+    longest = run = 0
+    for y in range(crop.height):
+        inked = crop.crop((0, y, crop.width, y + 1)).getextrema()[0] < 128
+        run = run + 1 if inked else 0
+        longest = max(longest, run)
+    return longest / scale
 
 
 def assert_corner_free(pdf: bytes, page_size: tuple[float, float], pages: int = 1) -> None:
