@@ -2,60 +2,72 @@
 
 Each is its own small template and stylesheet (templates/rolls/sign.html, center_list.html,
 documents.css), rendered by WeasyPrint like the roll. Both say only where voters go (name
-ranges and counts), so they are built from the split's station ranges, not from its rows.
+ranges and counts), so they are built from the split's station ranges, not from its rows:
+a station's range, or its range within each script where its names are in several. Every
+name is fitted whole into its box (fitting.fit_box: smaller, then wrapped, never cut).
 Strings are marked for translation and rendered in the election's language when one is
-given.
+given; an Arabic election's documents read right to left.
 """
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from rolls.pdf import metrics
+from rolls.pdf import layout, metrics
 from rolls.pdf.data import RenderedRoll, expected_pages
+from rolls.pdf.metrics import text_width
+from rolls.pdf.ranges import CenterHeader, StationRange, fitted
 from rolls.pdf.render import (
     RollLayoutError,
-    fit_text,
     provenance_line,
     thread_stylesheet,
     with_purpose,
 )
+from rolls.pdf.rows import WIDTH_SAFETY
 from rolls.pdf.text import clean
 
 SIGN_TEMPLATE = "rolls/sign.html"
 LIST_TEMPLATE = "rolls/center_list.html"
 STYLESHEET = "rolls/documents.css"
-# Rows of a center list page: large enough to read standing at the entrance.
+# Rows of a center list page: large enough to read standing at the entrance. The page count
+# is planned from the number of stations alone (center_set_pages), so every station's row
+# has one height, however many scripts its range gives.
 STATIONS_PER_LIST_PAGE = 15
 
-
-@dataclass(frozen=True)
-class StationRange:
-    """Where a station's voters begin and end, as posted: "Garcia" or, where the next (or
-    previous) station begins (or ends) with the same family name, "Garcia, Maria"."""
-
-    number: int
-    voters: int
-    first: str
-    last: str
-
-
-@dataclass(frozen=True)
-class CenterHeader:
-    election_name: str
-    polling_date: datetime.date
-    center_code: str
-    center_name: str
-    run_id: int
-    generated_at: datetime.datetime | None = None  # the run's start, as on its rolls
-    fingerprint: str = ""  # the center's split
-    language: str = ""  # an election language code; empty: the console's default
-    purpose: str = ""  # what the run was generated for, as its rolls print it
+# The door sign, A4 landscape, in mm: read from 5 m. Top to bottom: the election and the
+# center; the station number (its digits, 0.729 em high in DejaVu Sans, stand 98 mm: 47% of
+# the page) with the label and the count beside it; the name range.
+SIGN_MARGINS = (10.0, 12.0, 14.0, 12.0)  # top, right, bottom, left
+SIGN_WIDTH = 297.0 - SIGN_MARGINS[1] - SIGN_MARGINS[3]
+SIGN_HEIGHT = 210.0 - SIGN_MARGINS[0] - SIGN_MARGINS[2]
+SIGN_HEAD = 21.0
+NUMBER_PT = 380.0
+NUMBER_LEADING = 0.76  # the number's line box is its digits' height, give or take 4%
+ASIDE = 88.0  # beside the number: the label and the count
+SIGN_GAP = 3.0
+# What is left for the name range, less 2 mm: rounding in layout must not push it over.
+SIGN_RANGES = SIGN_HEIGHT - SIGN_HEAD - NUMBER_PT * NUMBER_LEADING * layout.PT - 2 * SIGN_GAP - 2
+# Page furniture shared by every document kind (a verification code) takes a 30 mm square at
+# the bottom-right corner of the page: the name range stops short of it.
+CORNER = 30.0
+SIGN_CORNER = CORNER - SIGN_MARGINS[1]
+RANGE_WORD = 30.0  # the FROM / TO column, one range
+RANGE_WORD_NARROW = 24.0  # each of the two, a range per script
+SIGN_NAME_PT = 56.0
+SIGN_ONE_LINE_FLOOR_PT = 30.0
+# Center list, A4 portrait (documents.css): the name columns and one station's row.
+# A page's station rows share LIST_ROWS_HEIGHT (what the page has below its heading, above
+# the free corner): a station whose names are in k scripts takes k lines of the share, each at
+# most LIST_LINE high; every row has LIST_ROW_PADDING besides (padding and rule).
+LIST_NAME_WIDTH = (210.0 - 32.0) * 0.36 - 4.0
+LIST_ROWS_HEIGHT = 190.0
+LIST_LINE = 9.5
+LIST_ROW_PADDING = 2.6
+LIST_NAME_PT = 14.0
+LIST_ONE_LINE_FLOOR_PT = 10.0
 
 
 def list_pages(stations: int) -> int:
@@ -72,9 +84,15 @@ def center_set_pages(station_sizes: Sequence[int]) -> int:
 
 def _context(header: CenterHeader) -> dict:
     return {
-        "election": fit_text(clean(header.election_name), 250, 16),
-        "center_name": fit_text(clean(header.center_name), 180, 16, lines=2),
-        "center_code": fit_text(clean(header.center_code), 80, 16),
+        "election": fitted(header.election_name, width=178, height=9, size_pt=16, floor_pt=10),
+        "center": fitted(
+            f"{clean(header.center_code)} · {clean(header.center_name)}",
+            width=178,
+            height=10,
+            size_pt=16,
+            floor_pt=10,
+        ),
+        "center_code": clean(header.center_code),
         "polling_date": header.polling_date,
         "provenance": with_purpose(
             header.purpose,
@@ -84,12 +102,32 @@ def _context(header: CenterHeader) -> dict:
     }
 
 
+def _mm(value: float) -> str:
+    return f"{value:.2f}mm"
+
+
+def _stylesheet_context() -> dict:
+    """The sign's geometry for documents.css, as strings (a float would be localized)."""
+    return {
+        "font_family": metrics.css_font_family(),
+        "sign_margin": " ".join(map(_mm, SIGN_MARGINS)),
+        "sign_head": _mm(SIGN_HEAD),
+        "sign_gap": _mm(SIGN_GAP),
+        "number_leading": f"{NUMBER_LEADING:.2f}",
+        "aside": _mm(ASIDE),
+        "sign_ranges": _mm(SIGN_RANGES),
+        "sign_ranges_width": _mm(SIGN_WIDTH - SIGN_CORNER),
+        "range_word": _mm(RANGE_WORD),
+        "range_word_narrow": _mm(RANGE_WORD_NARROW),
+    }
+
+
 def _pdf(html: str, expected: int, what: str) -> RenderedRoll:
     from weasyprint import HTML
 
     font_config, stylesheet = thread_stylesheet(
         ("documents",),
-        lambda: render_to_string(STYLESHEET, {"font_family": metrics.css_font_family()}),
+        lambda: render_to_string(STYLESHEET, _stylesheet_context()),
     )
     document = HTML(string=html, base_url=".").render(
         font_config=font_config, stylesheets=[stylesheet]
@@ -106,48 +144,100 @@ def _in_language(language: str, template: str, context: Callable[[], dict]) -> s
         return render_to_string(template, context())
 
 
+def number_size(number: int) -> str:
+    """The station number's font size: ``NUMBER_PT``, smaller only where its digits (three
+    and more) would be wider than the room beside the label."""
+    width = text_width(str(number)) * layout.PT * WIDTH_SAFETY
+    return f"{min(NUMBER_PT, (SIGN_WIDTH - ASIDE) / width):.1f}pt"
+
+
+def sign_ranges(station: StationRange) -> list[dict]:
+    """The sign's name ranges, fitted: one range as FROM and TO lines across the page, or
+    a row (FROM first TO last) for each script, the rows sharing the height."""
+    ranges = station.ranges()
+    width = SIGN_WIDTH - SIGN_CORNER
+    if len(ranges) == 1:
+        name = {"width": width - RANGE_WORD, "height": SIGN_RANGES / 2}
+    else:
+        name = {"width": width / 2 - RANGE_WORD_NARROW, "height": SIGN_RANGES / len(ranges)}
+    fit = {**name, "size_pt": SIGN_NAME_PT, "floor_pt": SIGN_ONE_LINE_FLOOR_PT}
+    return [
+        {
+            "first": fitted(r.first, **fit),
+            "last": fitted(r.last, **fit),
+            "height": _mm(name["height"]),
+        }
+        for r in ranges
+    ]
+
+
 def render_door_sign(header: CenterHeader, station: StationRange) -> RenderedRoll:
-    """One A4 landscape page for the station's door: center, number, name range, count."""
+    """One A4 landscape page for the station's door: the station number half the page high,
+    the name range (a range per script where the station's names are in several) in large
+    type, the count, the center and the election."""
 
     def context() -> dict:
+        head = {"width": SIGN_WIDTH, "height": SIGN_HEAD / 2 - 1}
         return {
             **_context(header),
+            "election": fitted(header.election_name, **head, size_pt=20, floor_pt=12),
+            "center": fitted(
+                f"{clean(header.center_code)} · {clean(header.center_name)}",
+                **head,
+                size_pt=26,
+                floor_pt=14,
+            ),
             "station": station.number,
+            "number_size": number_size(station.number),
             "voters": station.voters,
-            # 30 pt, two lines each at most, in the 230 mm beside the FROM / TO label.
-            "first": fit_text(clean(station.first), 230, 30, lines=2),
-            "last": fit_text(clean(station.last), 230, 30, lines=2),
+            "ranges": sign_ranges(station),
         }
 
     html = _in_language(header.language, SIGN_TEMPLATE, context)
     return _pdf(html, 1, f"door sign of {header.center_code} station {station.number}")
 
 
+def list_rows(stations: Sequence[StationRange]) -> list[dict]:
+    """The rows of one page of the center list: each station's range, or a range per script,
+    fitted (smaller, then wrapped) into lines that share the page's height."""
+    ranges = [s.ranges() for s in stations]
+    room = LIST_ROWS_HEIGHT - LIST_ROW_PADDING * len(stations)
+    line = min(LIST_LINE, room / sum(len(r) for r in ranges))
+    fit = {
+        "width": LIST_NAME_WIDTH,
+        "height": line,
+        "size_pt": LIST_NAME_PT,
+        "floor_pt": LIST_ONE_LINE_FLOOR_PT,
+    }
+    return [
+        {
+            "number": station.number,
+            "voters": station.voters,
+            "height": _mm(line),
+            "ranges": [
+                {"first": fitted(r.first, **fit), "last": fitted(r.last, **fit)} for r in mine
+            ],
+        }
+        for station, mine in zip(stations, ranges, strict=True)
+    ]
+
+
 def render_center_list(header: CenterHeader, stations: Sequence[StationRange]) -> RenderedRoll:
-    """Every station of the center with its range and count, 15 to an A4 page."""
+    """Every station of the center with its range (a range per script where its names are in
+    several) and count, 15 to an A4 page."""
     if not stations:
         raise ValueError("a center list needs at least one station")
-    rows = [
-        {
-            "number": s.number,
-            "voters": s.voters,
-            "first": fit_text(clean(s.first), 72, 14),
-            "last": fit_text(clean(s.last), 72, 14),
-        }
-        for s in stations
-    ]
-    pages = [
-        rows[start : start + STATIONS_PER_LIST_PAGE]
-        for start in range(0, len(rows), STATIONS_PER_LIST_PAGE)
-    ]
 
     def context() -> dict:
         return {
             **_context(header),
-            "pages": pages,
-            "stations": len(rows),
+            "pages": [
+                list_rows(stations[start : start + STATIONS_PER_LIST_PAGE])
+                for start in range(0, len(stations), STATIONS_PER_LIST_PAGE)
+            ],
+            "stations": len(stations),
             "voters": sum(s.voters for s in stations),
         }
 
     html = _in_language(header.language, LIST_TEMPLATE, context)
-    return _pdf(html, list_pages(len(rows)), f"center list of {header.center_code}")
+    return _pdf(html, list_pages(len(stations)), f"center list of {header.center_code}")

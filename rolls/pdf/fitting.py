@@ -14,6 +14,9 @@ row; it is made to fit the one it has:
 A 120-character name of any script (CJK letters are a full em each) fits at ``FLOOR_PT`` or
 larger. Only longer text (a 500-character registry value, which no name is) goes below it,
 still whole: nothing is ever cut.
+
+fit_box is the same rule for a box of any size: the door sign's and the center list's names
+(documents.py) shrink to floors of their own, then wrap within their box's height.
 """
 
 from __future__ import annotations
@@ -43,11 +46,6 @@ class FittedName:
     lines: tuple[str, ...]
 
 
-def lines_at(size_pt: float) -> int:
-    """How many lines of *size_pt* one row holds."""
-    return max(1, math.floor(ROW_PT / (size_pt * LEADING)))
-
-
 def _sizes(start: float, stop: float) -> list[float]:
     count = round((start - stop) / STEP_PT)
     return [start - STEP_PT * i for i in range(count + 1)]
@@ -56,21 +54,45 @@ def _sizes(start: float, stop: float) -> list[float]:
 def fit_name(name: str, max_em: float, size_pt: float = layout.FONT_SIZE_PT) -> FittedName | None:
     """How to print *name* in a column *max_em* wide (in em of *size_pt*): None when it fits
     as it is, else the size and the lines that hold all of it."""
-    width = text_width(name)
-    if width <= max_em:
+    if text_width(name) <= max_em:
         return None
-    for size in _sizes(size_pt - STEP_PT, ONE_LINE_FLOOR_PT):
-        if width * size <= max_em * size_pt:
-            return FittedName(size, (name,))
-    for size in _sizes(ONE_LINE_FLOOR_PT, SMALLEST_PT):
-        count = lines_at(size)
-        if count < 2:
+    return fit_box(
+        name,
+        width_pt=max_em * size_pt,
+        height_pt=ROW_PT,
+        size_pt=size_pt - STEP_PT,
+        one_line_floor_pt=ONE_LINE_FLOOR_PT,
+    )
+
+
+def fit_box(
+    text: str,
+    *,
+    width_pt: float,
+    height_pt: float,
+    size_pt: float,
+    one_line_floor_pt: float,
+) -> FittedName:
+    """*text* whole in a box *width_pt* by *height_pt*: on one line at the largest size from
+    *size_pt* down to *one_line_floor_pt*; else wrapped at the largest size from that floor
+    down whose lines (``LEADING`` apart) the box holds. Only text longer than any name goes
+    below ``SMALLEST_PT``'s box, in as many lines as it takes: nothing is ever cut.
+
+    The roll's rows (fit_name), the door sign and the center list (documents.py) fit their
+    names with it; *width_pt* already allows for kerning (rows.WIDTH_SAFETY)."""
+    width = text_width(text)
+    for size in _sizes(size_pt, one_line_floor_pt):
+        if width * size <= width_pt and size * LEADING <= height_pt:
+            return FittedName(size, (text,))
+    for size in _sizes(min(size_pt, one_line_floor_pt), SMALLEST_PT):
+        count = math.floor(height_pt / (size * LEADING))
+        if count < 1:
             continue
-        wrapped = wrap(name, max_em * size_pt / size, count)
+        wrapped = wrap(text, width_pt / size, count)
         if wrapped is not None:
             return FittedName(size, tuple(wrapped))
     # Text no registry name comes near: every line at the smallest size, however many.
-    return FittedName(SMALLEST_PT, tuple(wrap(name, max_em * size_pt / SMALLEST_PT, None) or ()))
+    return FittedName(SMALLEST_PT, tuple(wrap(text, width_pt / SMALLEST_PT, None) or ()))
 
 
 def wrap(text: str, capacity_em: float, max_lines: int | None) -> list[str] | None:

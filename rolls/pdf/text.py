@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from fontTools import unicodedata as script_data
+
 from rolls.pdf.metrics import advances, char_width, text_width
 
 ELLIPSIS = "\u2026"
@@ -28,6 +30,8 @@ PREPENDED_CONCATENATION_MARKS = frozenset(
     [*range(0x0600, 0x0606), 0x06DD, 0x070F, 0x0890, 0x0891, 0x08E2, 0x110BD, 0x110CD]
 )
 RTL_CLASSES = frozenset(["R", "AL", "AN"])
+# Scripts that belong to no one writing system: digits, punctuation, combining marks.
+NO_SCRIPT = frozenset(["Zyyy", "Zinh", "Zzzz"])
 # More combining marks than any orthography stacks on one letter ("Zalgo" text) would be
 # drawn over the rows above and below.
 MAX_MARKS_PER_CHARACTER = 4
@@ -120,3 +124,15 @@ def spaces(width_em: float, bold: bool = False) -> str:
 def pad_number(value: int, digits: int) -> str:
     """*value* right-aligned in *digits* digit widths (figure spaces are as wide as digits)."""
     return str(value).rjust(digits, FIGURE_SPACE)
+
+
+def name_script(name: str) -> str:
+    """The ISO 15924 code of the script *name* is written in ("Latn", "Cyrl", "Arab",
+    "Hani"...): that of its first letter, which is what places it in the roll's order (ICU
+    collation sorts each script as one block). "Zyyy" when it has no letter of any script.
+    fontTools (installed with WeasyPrint) carries Unicode's script table."""
+    for char in name:
+        script = script_data.script(char)
+        if script not in NO_SCRIPT:
+            return script
+    return "Zyyy"

@@ -17,7 +17,9 @@ from django.utils.translation import gettext, pgettext
 from elections.folding import fold
 from rolls.models import Placement, Run, RunCenter, RunPurpose, Station
 from rolls.pdf import RenderedRoll, RollHeader, RollVoter, render_station_roll
-from rolls.pdf.documents import CenterHeader, StationRange, render_center_list, render_door_sign
+from rolls.pdf.documents import render_center_list, render_door_sign
+from rolls.pdf.ranges import CenterHeader, NameRange, StationRange
+from rolls.pdf.text import name_script
 
 
 class DocumentError(RuntimeError):
@@ -40,7 +42,8 @@ def _label(end: _End, *others: _End | None) -> str:
 
 def center_ranges(*, split_run_id: int, center_id: int) -> list[StationRange]:
     """Every station of the center in the split with the range posted for it: two rows a
-    station, found through the (station, row) index."""
+    station, found through the (station, row) index; and where a station's first and last
+    names are in different scripts, the range within each script (script_ranges)."""
     stations = list(
         Station.objects.filter(run_id=split_run_id, center_id=center_id)
         .order_by("number")
@@ -64,18 +67,57 @@ def center_ranges(*, split_run_id: int, center_id: int) -> list[StationRange]:
             f"run {split_run_id} center {center_id}: a station has no first or last row"
         )
     ranges = []
-    for i, (_, number, count) in enumerate(stations):
+    for i, (station_id, number, count) in enumerate(stations):
         before = lasts[i - 1] if i > 0 else None
         after = firsts[i + 1] if i + 1 < len(stations) else None
+        first, last = firsts[i], lasts[i]
+        by_script: tuple[NameRange, ...] = ()
+        if name_script(first.family) != name_script(last.family):
+            by_script = script_ranges(station_id=station_id, before=before, after=after)
         ranges.append(
             StationRange(
                 number=number,
                 voters=count,
-                first=_label(firsts[i], before, lasts[i] if count > 1 else None),
-                last=_label(lasts[i], after, firsts[i] if count > 1 else None),
+                first=_label(first, before, last if count > 1 else None),
+                last=_label(last, after, first if count > 1 else None),
+                by_script=by_script,
             )
         )
     return ranges
+
+
+def script_ranges(
+    *, station_id: int, before: _End | None, after: _End | None
+) -> tuple[NameRange, ...]:
+    """The station's range within each script of its family names, in the order the roll
+    meets them: the first and the last name of that script in the roll's order. ``before``
+    and ``after``: the neighbouring stations' ends (a shared family name adds the given).
+
+    Only a station whose first and last names differ in script is read in full: ICU sorts
+    each script as one block (by the first letter, which name_script reads), so a station
+    that begins and ends in one script holds no other.
+    """
+    rows = [
+        _End(family, given)
+        for family, given in Placement.objects.filter(station_id=station_id)
+        .order_by("position")
+        .values_list("family_name", "given_name")
+        .iterator(chunk_size=2000)
+    ]
+    spans: dict[str, list[int]] = {}
+    for index, row in enumerate(rows):
+        spans.setdefault(name_script(row.family), [index, index])[1] = index
+    out = []
+    for start, end in spans.values():
+        previous = rows[start - 1] if start > 0 else before
+        following = rows[end + 1] if end + 1 < len(rows) else after
+        out.append(
+            NameRange(
+                first=_label(rows[start], previous, rows[end] if end > start else None),
+                last=_label(rows[end], following, rows[start] if end > start else None),
+            )
+        )
+    return tuple(out)
 
 
 def _provenance(run: Run, center_id: int) -> tuple[datetime.datetime | None, str]:

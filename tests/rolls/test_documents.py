@@ -12,12 +12,8 @@ from pypdf import PdfReader
 from elections.models import Election
 from rolls.models import DocumentKind, Placement, RollFile, Station
 from rolls.pdf import center_set_pages
-from rolls.pdf.documents import (
-    STATIONS_PER_LIST_PAGE,
-    CenterHeader,
-    StationRange,
-    render_center_list,
-)
+from rolls.pdf.documents import STATIONS_PER_LIST_PAGE, render_center_list
+from rolls.pdf.ranges import CenterHeader, StationRange
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.rolls.helpers import read_pdf
 from tests.rolls.test_roll_sets import full_run
@@ -59,7 +55,7 @@ def test_every_station_has_a_sign_whose_range_is_its_first_and_last_voter(electi
         text = text_of(sign.path)
         first, last = ends(station)
         assert f"FROM {first.family_name}" in text and f"TO {last.family_name}" in text
-        assert f"POLLING STATION {station.number}" in text
+        assert f"{station.number} POLLING STATION" in text
         assert f"{station.voter_count} voters" in text and "Harbour School" in text
     # Station 1 ends and station 2 begins inside family Fam02: both name the given names.
     assert "TO Fam02, Given043" in text_of(
@@ -73,7 +69,7 @@ def test_every_station_has_a_sign_whose_range_is_its_first_and_last_voter(electi
     third = text_of(
         RollFile.objects.get(run=run, center__code="C1", station_number=3, kind="sign").path
     )
-    assert "TO Fam06 43 voters" in third
+    assert "TO Fam06 Final rolls" in third
 
 
 def test_each_center_list_names_every_station_with_its_range_and_count(election):

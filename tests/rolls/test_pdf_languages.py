@@ -14,7 +14,8 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from rolls.pdf import RollVoter, layout, render_station_roll
-from rolls.pdf.documents import CenterHeader, StationRange, render_center_list, render_door_sign
+from rolls.pdf.documents import render_center_list, render_door_sign
+from rolls.pdf.ranges import CenterHeader, StationRange
 from rolls.pdf.render import render_html
 from tests.rolls.test_pdf import (
     ARABIC,

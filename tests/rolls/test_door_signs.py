@@ -1,0 +1,346 @@
+"""Door signs read from the door, center lists that cut no name, read back from the PDFs:
+word boxes from poppler (pdftotext -bbox), ink from its rendering (pdftoppm), text in
+reading order from pdftotext."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import io
+import re
+import subprocess
+import unicodedata
+from dataclasses import dataclass
+
+import pytest
+from django.core.files.storage import default_storage
+from PIL import Image
+
+from rolls.models import DocumentKind, Placement, RollFile, Station
+from rolls.pdf.documents import CORNER, STATIONS_PER_LIST_PAGE, render_center_list, render_door_sign
+from rolls.pdf.fitting import FLOOR_PT, LEADING, fit_box
+from rolls.pdf.metrics import text_width
+from rolls.pdf.ranges import CenterHeader, NameRange, StationRange
+from rolls.pdf.text import name_script
+from rolls.services.documents import center_ranges
+from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
+from tests.rolls.test_pdf import ARABIC, CJK
+from tests.rolls.test_pdf_long_names import ISSUE, LONGEST, needs_poppler, words_with_boxes
+from tests.rolls.test_roll_sets import full_run
+
+pytestmark = needs_poppler
+
+MM_PER_PT = 25.4 / 72
+SIGN_PAGE = (297.0, 210.0)
+LIST_PAGE = (210.0, 297.0)
+BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+# The center of the benchmark's synthetic station (its election, code, name and footer).
+HEADER = CenterHeader(
+    *("General Election 2026", datetime.date(2026, 6, 14), "C-0042", "Riverside Primary School"),
+    run_id=12,
+    generated_at=datetime.datetime(2026, 6, 1, 10, 5, tzinfo=datetime.UTC),
+    fingerprint="3f9a1b2c4d5e6f",
+    purpose="Final rolls for polling day",
+)
+MIXED = StationRange(
+    12,
+    500,
+    "Müller",
+    "龙",
+    by_script=(
+        NameRange("Müller", "Zola"),
+        NameRange("Абрамов", "Семенова"),
+        NameRange("الخوارزمي", "حداد"),
+        NameRange("王", "龙"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Word:
+    left: float  # mm from the page's left and top edges
+    top: float
+    right: float
+    bottom: float
+    text: str
+
+
+def words(pdf: bytes, page: int = 1) -> list[Word]:
+    return [
+        Word(x0 * MM_PER_PT, y0 * MM_PER_PT, x1 * MM_PER_PT, y1 * MM_PER_PT, text)
+        for x0, y0, x1, y1, text in words_with_boxes(pdf, page)
+    ]
+
+
+def word(pdf: bytes, text: str) -> Word:
+    """The one word *text* (poppler gives an Arabic word in drawing order: reversed)."""
+    (found,) = [w for w in words(pdf) if text in (w.text, w.text[::-1])]
+    return found
+
+
+def station_number(pdf: bytes, number: int) -> Word:
+    """The station number: the tallest of the words that are the number (the footer's run
+    number may be the same)."""
+    return max((w for w in words(pdf) if w.text == str(number)), key=lambda w: w.bottom - w.top)
+
+
+def reading_text(pdf: bytes) -> str:
+    """The text poppler reads, lines in logical order (Arabic too), without bidi marks."""
+    out = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True)
+    return BIDI_MARKS.sub("", out.stdout.decode())
+
+
+def drawn_text(pdf: bytes) -> str:
+    """The text in the order it is drawn (a wrapped name's lines one after the other, not
+    beside a label), each right-to-left line's words put back in reading order."""
+    out = subprocess.run(
+        ["pdftotext", "-raw", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    lines = BIDI_MARKS.sub("", out).splitlines()
+    return "\n".join(
+        " ".join(reversed(line.split())) if ARABIC.search(line) else line for line in lines
+    )
+
+
+def shows(pdf: bytes, name: str, page: int = 1) -> bool:
+    """Whether every word of *name* is a word of the page."""
+    found = {w.text for w in words(pdf, page)} | {w.text[::-1] for w in words(pdf, page)}
+    return all(part in found for part in name.split())
+
+
+def letters(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFC", text) if c.isalpha() or c.isdigit())
+
+
+def picture(pdf: bytes, page: int = 1, dpi: int = 50) -> Image.Image:
+    out = subprocess.run(
+        ["pdftoppm", "-gray", "-r", str(dpi), "-f", str(page), "-l", str(page), "-png", "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
+    ).stdout
+    return Image.open(io.BytesIO(out)).convert("L")
+
+
+def ink_height(pdf: bytes, box: Word, page_height: float, dpi: int = 50) -> float:
+    """Height in mm of the glyphs drawn inside *box* (not the font's line box): the longest
+    unbroken run of inked pixel rows (a line of smaller text above, inside the same box, is
+    separated from it by blank rows)."""
+    image = picture(pdf, dpi=dpi)
+    scale = image.height / page_height
+    crop = image.crop(
+        (
+            int(box.left * scale),
+            int(box.top * scale),
+            int(box.right * scale),
+            int(box.bottom * scale),
+        )
+    )
+    longest = run = 0
+    for y in range(crop.height):
+        inked = crop.crop((0, y, crop.width, y + 1)).getextrema()[0] < 128
+        run = run + 1 if inked else 0
+        longest = max(longest, run)
+    return longest / scale
+
+
+def assert_corner_free(pdf: bytes, page_size: tuple[float, float], pages: int = 1) -> None:
+    """Nothing drawn and no word in the page's bottom-right CORNER square."""
+    width, height = page_size
+    for page in range(1, pages + 1):
+        image = picture(pdf, page)
+        scale = image.width / width
+        corner = image.crop(
+            (
+                int((width - CORNER) * scale),
+                int((height - CORNER) * scale),
+                image.width,
+                image.height,
+            )
+        )
+        assert corner.getextrema()[0] > 245, f"ink in the corner of page {page}"
+        assert not [
+            w for w in words(pdf, page) if w.right > width - CORNER and w.bottom > height - CORNER
+        ]
+
+
+def test_the_station_number_stands_half_the_page_high_and_the_range_is_in_large_type():
+    station = StationRange(7, 432, "Abbott", "Zeller, Zoe")
+    pdf = render_door_sign(HEADER, station).pdf
+    number = station_number(pdf, 7)
+    assert ink_height(pdf, number, SIGN_PAGE[1]) >= 0.4 * SIGN_PAGE[1]
+    # Poppler's word box is the font's height (ascent to descent, 1.16 em in DejaVu Sans):
+    # 15 mm is a name of about 37 pt at least, read from 5 m.
+    for name in ("Abbott", "Zeller,", "Zoe"):
+        assert word(pdf, name).bottom - word(pdf, name).top >= 15
+    label = word(pdf, "POLLING")
+    assert label.left > number.right and label.bottom - label.top >= 7
+    assert word(pdf, "FROM").top < word(pdf, "Abbott").bottom < word(pdf, "TO").top
+    text = " ".join(reading_text(pdf).split())
+    for expected in ("General Election 2026", "C-0042 · Riverside Primary School", "432 voters"):
+        assert expected in text
+    assert_corner_free(pdf, SIGN_PAGE)
+
+
+def test_a_three_digit_station_number_still_fits_beside_its_label():
+    pdf = render_door_sign(HEADER, StationRange(128, 9, "Abbott", "Zola")).pdf
+    number, label = station_number(pdf, 128), word(pdf, "POLLING")
+    assert number.right < label.left and ink_height(pdf, number, SIGN_PAGE[1]) >= 0.25 * 210
+
+
+def test_a_mixed_script_sign_and_list_give_the_range_within_each_script():
+    sign = render_door_sign(HEADER, MIXED).pdf
+    listed = render_center_list(HEADER, [StationRange(11, 480, "Abbott", "Mason"), MIXED]).pdf
+    for pdf in (sign, listed):
+        for script_range in MIXED.by_script:
+            assert shows(pdf, script_range.first) and shows(pdf, script_range.last)
+    # On the sign, each script's first and last names share a row, in the roll's order.
+    rows = [(word(sign, r.first), word(sign, r.last)) for r in MIXED.by_script]
+    tops = [first.top for first, _ in rows]
+    assert tops == sorted(tops)
+    for first, last in rows:
+        assert abs(first.top - last.top) < 2 and first.right < last.left
+        assert first.bottom - first.top >= 9  # a row of four scripts still takes 27 pt letters
+    assert_corner_free(sign, SIGN_PAGE)
+    assert_corner_free(listed, LIST_PAGE)
+
+
+def test_an_arabic_sign_reads_right_to_left_and_its_names_read_back_in_logical_order():
+    header = dataclasses.replace(
+        HEADER, election_name="الانتخابات العامة 2026", center_name="مدرسة النور", language="ar"
+    )
+    pdf = render_door_sign(header, MIXED).pdf
+    found = words(pdf)
+    number = station_number(pdf, 12)
+    # Poppler gives an Arabic word in drawing order: reversed, it is the label.
+    label = word(pdf, "محطة")
+    assert number.left > label.right  # the number first, at the right
+    froms = sorted((w for w in found if w.text[::-1] == "من"), key=lambda w: w.top)
+    firsts = [word(pdf, "Müller"), word(pdf, "Абрамов")]
+    for label_word, first in zip(froms, firsts, strict=False):
+        assert label_word.left > first.right  # FROM, then the first name, right to left
+    text = reading_text(pdf)
+    for name in ("الخوارزمي", "حداد", "مدرسة النور", "Семенова", "Müller"):
+        assert name in text
+    assert_corner_free(pdf, SIGN_PAGE)
+
+
+@pytest.mark.parametrize("name", LONGEST, ids=lambda name: name[0][:12])
+def test_the_longest_names_of_every_script_print_whole_on_sign_and_list(name):
+    family, given = name
+    long = f"{family}, {given}"
+    station = StationRange(3, 120, long, "Zola")
+    multi = StationRange(
+        4, 80, long, long, by_script=(NameRange(long, "Zola"), NameRange("王", long))
+    )
+    sign = render_door_sign(HEADER, station).pdf
+    sign_multi = render_door_sign(HEADER, multi).pdf
+    listed = render_center_list(HEADER, [station, multi]).pdf
+    for pdf, times in ((sign, 1), (sign_multi, 2), (listed, 3)):
+        assert letters(drawn_text(pdf)).count(letters(long)) == times
+    assert_corner_free(sign, SIGN_PAGE)
+    assert_corner_free(listed, LIST_PAGE)
+
+
+def test_a_full_center_list_of_long_mixed_names_keeps_its_planned_pages():
+    long = ", ".join(ISSUE)
+    stations = [
+        StationRange(n, 500, long, long, by_script=(NameRange(long, "Zola"), NameRange("王", long)))
+        if n % 2
+        else StationRange(n, 500, f"First{n:02d}", long)
+        for n in range(1, 2 * STATIONS_PER_LIST_PAGE + 1)
+    ]
+    rendered = render_center_list(HEADER, stations)
+    assert rendered.pages == 2
+    text = letters(drawn_text(rendered.pdf))
+    # Twice in each station of two scripts, once in the others.
+    assert text.count(letters(long)) == 2 * 15 + 15
+    assert_corner_free(rendered.pdf, LIST_PAGE, pages=2)
+
+
+def test_a_box_fit_shrinks_to_its_floor_then_wraps_and_never_drops_a_letter():
+    assert fit_box(
+        "Abbott", width_pt=300, height_pt=60, size_pt=48, one_line_floor_pt=30
+    ).lines == ("Abbott",)
+    shrunk = fit_box(
+        ", ".join(ISSUE), width_pt=1000, height_pt=60, size_pt=48, one_line_floor_pt=20
+    )
+    assert len(shrunk.lines) == 1 and 20 <= shrunk.size_pt < 48
+    wrapped = fit_box(
+        ", ".join(ISSUE), width_pt=400, height_pt=60, size_pt=48, one_line_floor_pt=30
+    )
+    assert wrapped.size_pt <= 30 and len(wrapped.lines) > 1
+    assert len(wrapped.lines) * wrapped.size_pt * LEADING <= 60
+    assert all(text_width(line) * wrapped.size_pt <= 400 for line in wrapped.lines)
+    assert letters("".join(wrapped.lines)) == letters(", ".join(ISSUE))
+    tiny = fit_box("W" * 500, width_pt=100, height_pt=10, size_pt=14, one_line_floor_pt=10)
+    assert "".join(tiny.lines) == "W" * 500 and tiny.size_pt < FLOOR_PT
+
+
+def test_the_script_of_a_name_is_that_of_its_first_letter():
+    assert [name_script(n) for n in ("Müller", "Абрамов", "الخوارزمي", "王", "'O'Brien", "12")] == [
+        "Latn",
+        "Cyrl",
+        "Arab",
+        "Hani",
+        "Latn",
+        "Zyyy",
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("private_media")
+def test_a_run_posts_per_script_ranges_only_for_stations_that_span_scripts():
+    """22 voters, 8 a station: Latin, then Cyrillic, Arabic and Chinese in the roll's order.
+    What each station should post is worked out here from its rows by Unicode block."""
+    election = ElectionFactory(name="Mixed 2026", max_voters_per_station=8)
+    center = PollingCenterFactory(election=election, code="M1", name="Mixed Hall")
+    latin = ["Abbott", "Bauer", "Castillo", "Dubois", "Eriksson", "Fischer", "Garcia", "Haas"]
+    latin += ["Ito", "Jones", "Klein", "Lopez"]
+    cyrillic = ["Абрамов", "Борисов", "Волков", "Семенова"]
+    arabic = ["الخوارزمي", "بن علي", "حداد"]
+    chinese = ["王", "李", "龙"]
+    register_voters(center, [(n, "Ann") for n in latin + cyrillic + arabic + chinese])
+    run = full_run(election)
+    assert run.status == "succeeded", run.error
+
+    def block(family: str) -> str:
+        for name, pattern in (("arab", ARABIC), ("cjk", CJK), ("cyrl", CYRILLIC)):
+            if pattern.match(family):
+                return name
+        return "latn"
+
+    ranges = {r.number: r for r in center_ranges(split_run_id=run.pk, center_id=center.pk)}
+    spanning = 0
+    for station in Station.objects.filter(run=run, center=center).order_by("number"):
+        rows = list(Placement.objects.filter(station=station).order_by("position"))
+        blocks: dict[str, list[str]] = {}
+        for row in rows:
+            blocks.setdefault(block(row.family_name), []).append(row.family_name)
+        posted = ranges[station.number]
+        sign = RollFile.objects.get(
+            run=run, center=center, station_number=station.number, kind=DocumentKind.SIGN
+        )
+        lines = [" ".join(line.split()) for line in reading_text(read_file(sign.path)).splitlines()]
+        if len(blocks) == 1:
+            assert posted.by_script == ()
+            assert posted.first in lines and posted.last in lines
+            continue
+        spanning += 1
+        assert posted.by_script == tuple(
+            NameRange(names[0], names[-1]) for names in blocks.values()
+        )
+        assert all(r.first in lines and r.last in lines for r in posted.by_script)
+    assert spanning >= 1
+    listed = RollFile.objects.get(run=run, center=center, kind=DocumentKind.CENTER_LIST)
+    listed_lines = [
+        " ".join(line.split()) for line in reading_text(read_file(listed.path)).splitlines()
+    ]
+    for posted in ranges.values():
+        assert all(r.first in listed_lines and r.last in listed_lines for r in posted.ranges())
+
+
+def read_file(path: str) -> bytes:
+    with default_storage.open(path, "rb") as handle:
+        return handle.read()
