@@ -327,6 +327,19 @@ def test_staff_follow_the_benchmark_comparison_stations_and_downloads_links(cons
     assert trail.count() == 1 and f"run {records.official.pk}" in trail.inner_text()
 
 
+def test_staff_schedule_through_the_action_only_the_periodic_tasks_add_form_is_not_theirs(
+    console,
+):
+    """Staff change a schedule (test_console_controls.py) but make one with the Schedule
+    action, which fills in what beat needs: the raw form is a superuser's."""
+    page, _ = console.open("staff", reverse("admin:django_celery_beat_periodictask_changelist"))
+    row = page.locator("#result_list tr", has_text=console.records.schedule.name)
+    assert "every night at 02:00" in row.inner_text()
+    assert page.locator(".object-tools a.addlink").count() == 0
+    add = reverse("admin:django_celery_beat_periodictask_add")
+    assert page.goto(console.url + add).status == 403
+
+
 def test_the_console_speaks_the_browsers_language(console):
     page = console.pages["staff"]
     french = page.context.browser.new_context(locale="fr-FR")
