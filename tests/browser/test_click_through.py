@@ -386,6 +386,34 @@ def test_an_observer_reads_a_run_but_gets_no_download_nor_verify_and_their_urls_
     assert not [o for o in offered if re.search("Publish|Verify|Resume|stale", o)], offered
 
 
+# What a page offers to press: every visible button of its content, but the search boxes.
+BUTTONS = """() => [...document.querySelectorAll(
+  '#content button, #content input[type=submit], #content input[type=button]'
+)].filter((b) => b.offsetParent && !b.closest('#changelist-search, #find-voter-form'))
+ .map((b) => (b.closest('form') && b.closest('form').id || '?') + ': '
+   + (b.innerText || b.value).trim())"""
+
+
+def test_an_observer_is_offered_no_button_on_any_console_page(console):
+    """Observers look: on every console page they may open, nothing to press but a search.
+    The pages they may not open answer 403."""
+    page = console.pages["observer"]
+    offered, shown, refused = {}, 0, set()
+    for name, address in console_pages(console.records).items():
+        status = page.goto(console.url + address).status
+        if status == 403:
+            refused.add(name)
+            continue
+        assert status == 200, name
+        shown += 1
+        buttons = page.evaluate(BUTTONS)
+        if buttons:
+            offered[name] = buttons
+    assert offered == {}
+    assert {"draft run", "official run", "compare", "benchmark", "task results"}.isdisjoint(refused)
+    assert {"find a voter", "import upload", "schedules", "voters"} <= refused
+
+
 # --- staff without a role ---------------------------------------------------------------------
 
 
