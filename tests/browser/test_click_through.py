@@ -36,6 +36,8 @@ from django_celery_results.models import TaskResult
 from pypdf import PdfReader
 
 from elections.models import Voter
+from elections.services.registers.imports import register_import_preview
+from elections.services.registers.records import register_import_create
 from rolls.admin.housekeeping import housekeeping_task_names
 from rolls.models import Download, Run, RunStatus, Station
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
@@ -46,6 +48,7 @@ from tests.browser.console_pages import (
     console_records,
 )
 from tests.conftest import private_queues
+from tests.elections.registers import csv_bytes
 from tests.factories import ElectionFactory
 from tests.rolls.test_admin_support import OBSERVER, STAFF, make_user
 
@@ -151,6 +154,14 @@ def choose_action(page, selected: list[int], action: str) -> None:
         page.check(f'input[name="{helpers.ACTION_CHECKBOX_NAME}"][value="{pk}"]')
     page.select_option('select[name="action"]', action)
     page.click('button[name="index"]')
+
+
+# What a page offers to press: every visible button of its content, but the search boxes.
+BUTTONS = """() => [...document.querySelectorAll(
+  '#content button, #content input[type=submit], #content input[type=button]'
+)].filter((b) => b.offsetParent && !b.closest('#changelist-search, #find-voter-form'))
+ .map((b) => (b.closest('form') && b.closest('form').id || '?') + ': '
+   + (b.innerText || b.value).trim())"""
 
 
 # --- the login form --------------------------------------------------------------------------
@@ -340,6 +351,125 @@ def test_staff_schedule_through_the_action_only_the_periodic_tasks_add_form_is_n
     assert page.goto(console.url + add).status == 403
 
 
+def previewed_import(election, rows):
+    """An import of ``rows`` read for its preview (in this process: nobody works on the
+    module's queues)."""
+    record = register_import_create(
+        election=election, upload=io.BytesIO(csv_bytes(rows)), file_name="more.csv", username="x"
+    )
+    return register_import_preview(import_id=record.pk)
+
+
+def test_staff_preview_an_import_again_with_other_options(console):
+    election = ElectionFactory(name="Regional election 2026")
+    record = previewed_import(election, [["0101", "Roux", "Ana", "R1", "Hall"]])
+    page, _ = console.open(
+        "staff", reverse("admin:elections_registerimport_change", args=[record.pk])
+    )
+    page.check('#import-options input[name="mode"][value="add"]')
+    page.check('#import-options input[name="skip_invalid"]')
+    page.click('#import-options input[type="submit"]')
+
+    page.wait_for_load_state()
+    record.refresh_from_db()
+    assert (record.mode, record.skip_invalid, record.state) == ("add", True, "previewing")
+    assert "Reading the file" in page.locator("#import-state").text_content()
+    assert page.locator("#confirm-import").count() == 0  # until the new preview is read
+
+
+def test_staff_confirm_a_previewed_import(console):
+    election = ElectionFactory(name="Local election 2026")
+    record = previewed_import(election, [["0201", "Petit", "Lou", "L1", "School"]])
+    page, _ = console.open(
+        "staff", reverse("admin:elections_registerimport_change", args=[record.pk])
+    )
+    assert page.locator("#confirm-import").get_attribute("value") == "Import 1 rows (snapshot)"
+    page.click("#confirm-import")
+
+    assert f"Import {record.pk} is queued." in page.locator(".messagelist").inner_text()
+    record.refresh_from_db()
+    assert record.state == "queued"
+    assert page.locator("#confirm-import").count() == 0
+
+
+def test_staff_switch_a_schedule_off_and_on_and_run_it_now_from_the_schedules_list(console):
+    schedule = console.records.schedule
+    page, _ = console.open("staff", reverse("admin:django_celery_beat_periodictask_changelist"))
+    for action, enabled in [("disable_tasks", False), ("enable_tasks", True)]:
+        choose_action(page, [schedule.pk], action)
+        schedule.refresh_from_db()
+        assert schedule.enabled is enabled, action
+    choose_action(page, [schedule.pk], "toggle_tasks")
+    schedule.refresh_from_db()
+    assert not schedule.enabled
+    choose_action(page, [schedule.pk], "toggle_tasks")
+    schedule.refresh_from_db()
+    assert schedule.enabled
+
+    choose_action(page, [schedule.pk], "run_tasks")
+    assert "1 task was successfully run" in page.locator(".messagelist").inner_text()
+
+
+# Every button and list action staff get on each console page, and the test that presses it
+# (here unless named). A control added to a page fails this test until it is listed, and
+# clicked somewhere.
+STAFF_CONTROLS = {
+    "elections": [
+        "changelist-form: Go",
+        "Generate rolls",  # test_console_controls.py
+        "Schedule roll generation",  # test_console_controls.py
+        "Benchmark strategies",  # test_console_controls.py
+    ],
+    "centers": ["changelist-form: Go", "Generate rolls for these centers"],  # ditto
+    "import upload": ["register-upload: Upload and preview"],  # test_register_import.py
+    "import preview": [
+        "import-options: Preview again with these",
+        "import-confirm: Import 2 rows (snapshot)",
+    ],
+    "runs": [
+        "changelist-form: Go",
+        "Publish as the election's official roll set",  # test_console.py
+        "Verify files (hash each one again against its SHA-256)",
+        "Mark stale runs failed (no progress for a while)",
+        "Resume failed runs (only what is missing)",
+    ],
+    "draft run": [
+        "verify-files-form: VERIFY FILES",  # test_damaged_files.py
+        "publish-form: Publish as the official roll set of "
+        "Municipal and regional elections of the Loire-Atlantique 2026",
+        "reprint: Reprint as this run split it",  # both: test_run_page_controls.py
+    ],
+    "official run": [
+        "verify-files-form: VERIFY FILES",
+        "reprint: Reprint as this run split it",
+    ],
+    "schedules": [
+        "changelist-form: Go",
+        "Enable selected tasks",
+        "Disable selected tasks",
+        "Toggle activity of selected tasks",
+        "Run selected tasks",
+    ],
+    "schedule": [
+        "periodictask_form: Save",  # test_console_controls.py
+        "periodictask_form: Save and continue editing",
+    ],
+}
+
+
+def test_staff_get_exactly_the_controls_this_suite_clicks(console):
+    page = console.pages["staff"]
+    found = {}
+    for name, address in console_pages(console.records).items():
+        if page.goto(console.url + address).status != 200:
+            continue
+        actions = page.locator('select[name="action"] option').all_inner_texts()[1:]
+        controls = page.evaluate(BUTTONS) + actions
+        if controls:
+            found[name] = controls
+    assert found == STAFF_CONTROLS
+
+
 def test_the_console_speaks_the_browsers_language(console):
     page = console.pages["staff"]
     french = page.context.browser.new_context(locale="fr-FR")
@@ -384,14 +514,6 @@ def test_an_observer_reads_a_run_but_gets_no_download_nor_verify_and_their_urls_
     page.goto(console.url + reverse("admin:rolls_run_changelist"))
     offered = page.locator('select[name="action"] option').all_inner_texts()
     assert not [o for o in offered if re.search("Publish|Verify|Resume|stale", o)], offered
-
-
-# What a page offers to press: every visible button of its content, but the search boxes.
-BUTTONS = """() => [...document.querySelectorAll(
-  '#content button, #content input[type=submit], #content input[type=button]'
-)].filter((b) => b.offsetParent && !b.closest('#changelist-search, #find-voter-form'))
- .map((b) => (b.closest('form') && b.closest('form').id || '?') + ': '
-   + (b.innerText || b.value).trim())"""
 
 
 def test_an_observer_is_offered_no_button_on_any_console_page(console):
