@@ -32,6 +32,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 from django_celery_results.models import TaskResult
 from pypdf import PdfReader
 
@@ -39,7 +40,7 @@ from elections.models import Voter
 from elections.services.registers.imports import register_import_preview
 from elections.services.registers.records import register_import_create
 from rolls.admin.housekeeping import housekeeping_task_names
-from rolls.models import Download, Run, RunStatus, Station
+from rolls.models import Benchmark, Download, Run, RunStatus, Station
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.console_pages import (
     PASSWORD,
@@ -222,6 +223,30 @@ def test_staff_download_the_zip_a_roll_a_center_zip_the_manifest_and_the_exports
         "run zip", "roll", "center zip", "manifest", "manifest", "export", "export"
     ]  # fmt: skip
     assert {d.username for d in trail} == {"staff-user"}
+
+
+@pytest.mark.parametrize(
+    ("changelist", "action"),
+    [
+        ("admin:elections_election_changelist", "generate_rolls"),
+        ("admin:elections_election_changelist", "schedule_roll_generation"),
+        ("admin:elections_election_changelist", "benchmark_strategies"),
+        ("admin:elections_pollingcenter_changelist", "generate_rolls_for_centers"),
+    ],
+)
+def test_staff_step_back_from_an_actions_page_and_nothing_is_started(console, changelist, action):
+    records = console.records
+    selected = (
+        records.election.pk if "election_" in changelist else records.election.centers.first().pk
+    )
+    before = (Run.objects.count(), Benchmark.objects.count(), PeriodicTask.objects.count())
+    page, _ = console.open("staff", reverse(changelist))
+    choose_action(page, [selected], action)
+    page.wait_for_selector("a.cancel-link")
+    page.click("a.cancel-link")
+
+    page.wait_for_url(re.compile(re.escape(reverse(changelist)) + "$"))
+    assert (Run.objects.count(), Benchmark.objects.count(), PeriodicTask.objects.count()) == before
 
 
 def test_staff_count_a_draft_runs_changes_and_download_them(console):
