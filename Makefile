@@ -152,6 +152,7 @@ clean:
 compose-secrets:
 	python3 deploy/compose_secrets.py secrets
 
-# Refresh the docs' screenshots (docs/screenshots/) from the browser test.
+# Refresh the docs' screenshots (docs/screenshots/) from the browser test that takes them (a
+# whole run clicked through with a worker: tests/browser/test_console.py), not the whole suite.
 screenshots: test-system-packages $(STAMP) messages
-	UPDATE_SCREENSHOTS=1 $(TEST_ENV) $(PY) -m pytest tests/browser -q
+	UPDATE_SCREENSHOTS=1 $(TEST_ENV) $(PY) -m pytest tests/browser/test_console.py -q

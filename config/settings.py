@@ -256,6 +256,10 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60, minimum=1)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60, minimum=1)
 CELERY_RESULT_EXPIRES = timedelta(days=env_int("CELERY_RESULT_EXPIRES_DAYS", 30, minimum=1))
 CELERY_BEAT_SCHEDULER = "config.beat:HeartbeatScheduler"
+# Beat writes each schedule's "Last run" (and run count) after every task it sends, not every
+# 3 minutes: the console showed "-" for a schedule that had just run. One small UPDATE per
+# sent task; beat's own upkeep sends one every 15 s at most.
+CELERY_BEAT_SYNC_EVERY = 1
 # Touched by beat on every loop; the container healthcheck reads its age (config/health.py).
 BEAT_HEARTBEAT_FILE = VAR_DIR / "beat-heartbeat"
 CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_WORKER_PREFETCH_MULTIPLIER", 1, minimum=0)
