@@ -13,6 +13,7 @@ import os
 
 from celery import Celery
 from celery.worker.control import control_command
+from django.conf import settings
 from kombu import Queue
 from kombu.transport import TRANSPORT_ALIASES
 
@@ -80,6 +81,15 @@ app.conf.beat_schedule = {
     "advance benchmarks whose step was lost": {
         "task": "rolls.benchmark_tasks.advance_benchmarks",
         "schedule": 30.0,
+    },
+    # Retention (operators' docs): how often is a setting (config/settings.py).
+    "fail register imports whose worker vanished": {
+        "task": "elections.tasks.fail_stale_imports",
+        "schedule": float(settings.REGISTER_IMPORT_STALE_CHECK_SECONDS),
+    },
+    "delete register uploads past their retention": {
+        "task": "elections.tasks.purge_register_uploads",
+        "schedule": float(settings.REGISTER_UPLOAD_PURGE_EVERY_SECONDS),
     },
 }
 use_queue_namespace(env_str("CELERY_QUEUE_NAMESPACE", ""))

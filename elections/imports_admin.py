@@ -14,11 +14,19 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.validators import RegexValidator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext
 
 from config.parsing import number_or_none
 from elections.download_trail import rejected_rows_download_record
@@ -46,6 +54,11 @@ from elections.services.registers.report import (
     invalid_rows_note,
     renamed_elsewhere_lines,
     rows_read_line,
+)
+from elections.services.registers.retention import (
+    BUSY_STATES,
+    FilesNotDeleted,
+    register_import_files_delete,
 )
 from elections.services.registers.rows import FIELDS, REQUIRED
 from elections.tasks import import_register, preview_register_import
@@ -152,6 +165,23 @@ def progress(record: RegisterImport) -> dict:
     }
 
 
+def files_deletable(record: RegisterImport) -> bool:
+    return bool(record.file_path or record.rejected_path) and record.state not in BUSY_STATES
+
+
+def files_deleted_response(request: HttpRequest, record: RegisterImport) -> HttpResponse:
+    """410 Gone, saying when and by whom: a deleted file is an answer, not an error."""
+    text = gettext(
+        "The files of import %(id)s were deleted on %(when)s (%(by)s): personal data is kept "
+        "only for a set time. The import's record keeps the file's SHA-256 and its counts."
+    ) % {
+        "id": record.pk,
+        "when": record.files_deleted_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "by": record.files_deleted_by,
+    }
+    return HttpResponse(text, status=410, content_type="text/plain; charset=utf-8")
+
+
 class RegisterImportAdmin(RecordAdmin):
     list_display = ["pk", "election", "file_name", "mode", "state", "username", "created_at"]
     list_filter = ["state", "election"]
@@ -177,6 +207,11 @@ class RegisterImportAdmin(RecordAdmin):
                 "<id:import_id>/confirm/",
                 wrap(self.confirm_view),
                 name="elections_registerimport_confirm",
+            ),
+            path(
+                "<id:import_id>/delete-files/",
+                wrap(self.delete_files_view),
+                name="elections_registerimport_delete_files",
             ),
             path(
                 "<id:import_id>/rejected.csv",
@@ -256,6 +291,8 @@ class RegisterImportAdmin(RecordAdmin):
                 can_remap=can_remap,
                 invalid_rows_note=invalid_rows_note(record, can_remap=can_remap),
                 progress=progress(record),
+                can_delete_files=can_add and files_deletable(record),
+                upload_retention_days=settings.REGISTER_UPLOAD_RETENTION_DAYS,
             ),
         )  # fmt: skip
 
@@ -305,10 +342,47 @@ class RegisterImportAdmin(RecordAdmin):
         response["Cache-Control"] = "private, no-store"
         return response
 
-    def rejected_view(self, request: HttpRequest, import_id: int) -> FileResponse:
+    def delete_files_view(self, request: HttpRequest, import_id: int):
+        """Delete the import's uploaded file and rejected-rows CSV now (GET: what will go and
+        what stays; POST: delete). The record stays, with the file's SHA-256 and counts."""
+        require(request, ADD)
+        record = get_object_or_404(RegisterImport.objects.select_related("election"), pk=import_id)
+        page = reverse("admin:elections_registerimport_change", args=[record.pk])
+        if request.method == "POST":
+            try:
+                register_import_files_delete(
+                    import_id=record.pk, deleted_by=f"admin:{request.user.get_username()}"
+                )
+            except FilesNotDeleted as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    gettext("The files of import %(id)s were deleted; its record stays.")
+                    % {"id": record.pk},
+                    messages.SUCCESS,
+                )
+            return HttpResponseRedirect(page)
+        if not files_deletable(record):
+            self.message_user(request, gettext("This import has no files to delete now."))
+            return HttpResponseRedirect(page)
+        return TemplateResponse(
+            request,
+            "admin/elections/registerimport/delete_files.html",
+            self.context(
+                request,
+                title=gettext("Delete the files of import %(id)s") % {"id": record.pk},
+                record=record,
+                page=page,
+            ),
+        )
+
+    def rejected_view(self, request: HttpRequest, import_id: int) -> FileResponse | HttpResponse:
         """The rejected rows with their reasons (voter numbers and names: staff only)."""
         require(request, ADD)
         record = get_object_or_404(RegisterImport, pk=import_id)
+        if record.files_deleted_at:
+            return files_deleted_response(request, record)
         if not record.rejected_path:
             raise Http404("This import rejected no rows")
         name = f"import-{record.pk}-rejected-rows.csv"
