@@ -30,6 +30,7 @@ from django.utils.translation import gettext
 
 from config.parsing import number_or_none
 from elections.download_trail import rejected_rows_download_record
+from elections.guards import election_closed
 from elections.models import (
     ACTIVE_IMPORT_STATES,
     Election,
@@ -227,6 +228,9 @@ class RegisterImportAdmin(RecordAdmin):
     def upload_view(self, request: HttpRequest, election_id: int):
         require(request, ADD)
         election = get_object_or_404(Election, pk=election_id)
+        if closed := election_closed(election.pk):
+            self.message_user(request, closed, messages.ERROR)
+            return HttpResponseRedirect(election.get_absolute_url())
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]

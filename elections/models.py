@@ -62,15 +62,15 @@ class Election(models.Model):
         help_text="Rolls are printed in this language and in its alphabetical order.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # Personal data (registrations, rolls, uploads) is kept until this date, then may be
-    # closed; left blank, it is the polling date plus ELECTION_RETENTION_DAYS.
+    # Personal data (registrations, rolls, uploads) is kept until this date, and may be
+    # closed the day after; left blank, it is the polling date plus ELECTION_RETENTION_DAYS.
     retention_date = models.DateField(
         _("retention date"),
         null=True,
         blank=True,
         help_text=_(
-            "The election's personal data may be closed from this date on. Left blank: the "
-            "polling date plus the operators' default retention period."
+            "The election's personal data is kept until this date and may be closed after it. "
+            "Left blank: the polling date plus the operators' default retention period."
         ),
     )
     # Set when its personal data is closed: from then on no file holding a voter is served,
@@ -109,7 +109,7 @@ class Election(models.Model):
 
     @property
     def retention_ends(self) -> date:
-        """The first day the election's personal data may be closed."""
+        """The last day the election's personal data must be kept (closed after it)."""
         return self.retention_date or default_retention_date(self.polling_date)
 
     @property

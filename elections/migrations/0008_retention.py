@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='election',
             name='retention_date',
-            field=models.DateField(blank=True, help_text="The election's personal data may be closed from this date on. Left blank: the polling date plus the operators' default retention period.", null=True, verbose_name='retention date'),
+            field=models.DateField(blank=True, help_text="The election's personal data is kept until this date and may be closed after it. Left blank: the polling date plus the operators' default retention period.", null=True, verbose_name='retention date'),
         ),
         migrations.AddField(
             model_name='registerimport',

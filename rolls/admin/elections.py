@@ -16,12 +16,13 @@ from elections.models import Election, PollingCenter
 from rolls.admin.access import RollActionPermissions
 from rolls.admin.actions import generate_rolls, generate_rolls_for_centers, schedule_roll_generation
 from rolls.admin.benchmarks import benchmark_strategies
+from rolls.admin.closing import close_personal_data
 from rolls.models import Run, Station
 
 
 @admin.register(Election)
 class ElectionConsoleAdmin(RollActionPermissions, ElectionAdmin):
-    actions = [generate_rolls, schedule_roll_generation, benchmark_strategies]
+    actions = [generate_rolls, schedule_roll_generation, benchmark_strategies, close_personal_data]
 
     def get_deleted_objects(self, objs, request):
         """An election whose rolls were published cannot be deleted: its official and

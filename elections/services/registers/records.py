@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from elections.guards import import_blocked
+from elections.guards import election_closed, import_blocked
 from elections.models import (
     Election,
     ImportMode,
@@ -56,6 +56,8 @@ def register_import_create(
     deregister (the command line confirms before it has seen the count; the merge checks)."""
     if mode not in ImportMode.values:
         raise ImportRefused(f"Unknown mode {mode!r}: snapshot or add")
+    if closed := election_closed(election.pk):
+        raise ImportRefused(closed)
     head = upload.read(4)
     record_fields = {
         "election": election,
