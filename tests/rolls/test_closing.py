@@ -234,3 +234,16 @@ def test_the_commands_that_read_voters_refuse_a_closed_election(closable):
     ):
         with pytest.raises(CommandError, match="was closed"):
             call_command(*command)
+
+
+def test_each_closing_is_listed_with_who_when_and_what_was_removed(closable, admin_client):
+    election, *_ = closable
+    closing = personal_data_close(election_id=election.pk, closed_by="admin:chief", today=AFTER)
+    listing = admin_client.get(reverse("admin:rolls_personaldataclosing_changelist"))
+    assert election.name in listing.content.decode() and "admin:chief" in listing.content.decode()
+    page = admin_client.get(
+        reverse("admin:rolls_personaldataclosing_change", args=[closing.pk])
+    ).content.decode()
+    registered = closing.removed["registrations"]
+    assert f"registrations: {registered}" in page
+    assert 'name="_save"' not in page  # a record: read, never edited

@@ -123,7 +123,8 @@ def register_uploads_purge(*, older_than: timedelta | None = None) -> int:
         )
     )
     count = 0
-    for record in due.iterator():
+    # Read first, then written one by one: no cursor stays open across the writes.
+    for record in list(due.only("pk", "file_path", "rejected_path")):
         _files_delete(record, deleted_by=RETENTION_DELETER)
         count += 1
     if count:
