@@ -350,4 +350,9 @@ class RegisterImport(models.Model):
 
     @property
     def folder(self) -> str:
-        return f"imports/election-{self.election_id}"
+        return imports_folder(self.election_id)
+
+
+def imports_folder(election_id: int) -> str:
+    """Where an election's uploaded registers and rejected rows are stored."""
+    return f"imports/election-{int(election_id)}"

@@ -32,7 +32,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_celery_results.models import TaskResult
 
-from elections.models import Election, RegisterImport, Registration, Voter
+from elections.models import Election, RegisterImport, Registration, Voter, imports_folder
 from rolls.formatting import error_without_details
 from rolls.models import (
     PersonalDataClosing,
@@ -99,7 +99,7 @@ class ClosingPlan:
 
 # (field of ClosingPlan, what it is on the confirmation page)
 PLAN_LINES = [
-    ("stored_files", _("files in the election's storage folders (all of the next three)")),
+    ("stored_files", _("files in the election's storage folders (the next three, and leftovers)")),
     ("roll_files", _("PDFs its runs rendered (rolls, door signs, center lists)")),
     ("reprint_files", _("reprints kept apart")),
     ("upload_files", _("uploaded registers and rejected-rows CSVs")),
@@ -114,10 +114,6 @@ PLAN_LINES = [
 
 def removed_lines(removed: dict) -> list[tuple[str, int]]:
     return [(str(label), removed.get(field, 0)) for field, label in PLAN_LINES]
-
-
-def _imports_folder(election_id: int) -> str:
-    return f"imports/election-{int(election_id)}"
 
 
 def _stored_names(folder: str) -> Iterator[str]:
@@ -136,7 +132,7 @@ def _stored_names(folder: str) -> Iterator[str]:
 def _election_files(election_id: int) -> list[str]:
     return [
         *_stored_names(election_folder(election_id=election_id)),
-        *_stored_names(_imports_folder(election_id)),
+        *_stored_names(imports_folder(election_id)),
     ]
 
 
