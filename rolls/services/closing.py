@@ -137,18 +137,21 @@ def _election_files(election_id: int) -> list[str]:
 
 
 def _voters_leaving(election_id: int):
-    """The voters the election registers or its runs printed, and no other election does."""
-    here = Exists(Registration.objects.filter(voter=OuterRef("pk"), election_id=election_id))
-    printed_here = Exists(
-        Placement.objects.filter(voter=OuterRef("pk"), run__election_id=election_id)
-    )
+    """The voters the election registers or its runs printed, and no other election does.
+
+    Led by the election's own rows (its registrations, its runs' placements), so it reads
+    the election's share of the register, not the whole of it; whether a voter is anyone
+    else's is one indexed lookup each (registrations and placements by voter)."""
+    runs = Run.objects.filter(election_id=election_id).values("pk")
+    registered_here = Registration.objects.filter(election_id=election_id).values("voter_id")
+    printed_here = Placement.objects.filter(run__in=runs).values("voter_id")
     elsewhere = Exists(
         Registration.objects.filter(voter=OuterRef("pk")).exclude(election_id=election_id)
     )
-    printed_elsewhere = Exists(
-        Placement.objects.filter(voter=OuterRef("pk")).exclude(run__election_id=election_id)
+    printed_elsewhere = Exists(Placement.objects.filter(voter=OuterRef("pk")).exclude(run__in=runs))
+    return Voter.objects.filter(Q(pk__in=registered_here) | Q(pk__in=printed_here)).filter(
+        ~elsewhere, ~printed_elsewhere
     )
-    return Voter.objects.filter(here | printed_here).filter(~elsewhere, ~printed_elsewhere)
 
 
 def _task_results(election_id: int):
