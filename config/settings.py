@@ -292,6 +292,22 @@ ROLL_SET_SIGNING_KEY = env_str("ROLL_SET_SIGNING_KEY", "")
 # one observers were given.
 ROLL_SET_SIGNING_KEY_DEFAULT_FILE = VAR_DIR / "roll_set_signing_key.pem" if DEBUG else None
 
+# --- Retention: how long personal data is kept (operators' docs, "What is kept") ---------
+# An import's uploaded register and its rejected-rows CSV are deleted this many days after
+# the import ends (succeeded, failed, or a preview left unconfirmed), by a task beat runs
+# every REGISTER_UPLOAD_PURGE_EVERY_SECONDS (daily).
+REGISTER_UPLOAD_RETENTION_DAYS = env_int("REGISTER_UPLOAD_RETENTION_DAYS", 7, minimum=0)
+REGISTER_UPLOAD_PURGE_EVERY_SECONDS = env_int(
+    "REGISTER_UPLOAD_PURGE_EVERY_SECONDS", 24 * 60 * 60, minimum=1
+)
+# An import (or preview) whose progress stopped this long ago lost its worker: beat fails it
+# every REGISTER_IMPORT_STALE_CHECK_SECONDS, and the election can import again.
+REGISTER_IMPORT_STALE_MINUTES = env_int("REGISTER_IMPORT_STALE_MINUTES", 10, minimum=1)
+REGISTER_IMPORT_STALE_CHECK_SECONDS = env_int("REGISTER_IMPORT_STALE_CHECK_SECONDS", 60, minimum=1)
+# An election's retention date when staff give none: its polling date plus this many days.
+# From that date its personal data may be closed (manage.py close_personal_data).
+ELECTION_RETENTION_DAYS = env_int("ELECTION_RETENTION_DAYS", 365, minimum=0)
+
 # --- Logging: voter names are personal data and never logged at INFO ------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {

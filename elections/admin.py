@@ -68,7 +68,15 @@ class ElectionForm(forms.ModelForm):
 
     class Meta:
         model = Election
-        fields = ["name", "slug", "polling_date", "language", "max_voters_per_station", "time_zone"]
+        fields = [
+            "name",
+            "slug",
+            "polling_date",
+            "retention_date",
+            "language",
+            "max_voters_per_station",
+            "time_zone",
+        ]
 
     def clean_time_zone(self) -> str:
         """Schedules run in it: an unknown zone (``Mars/Olympus``) would only fail the
@@ -93,7 +101,9 @@ class ElectionAdmin(admin.ModelAdmin):
         "max_voters_per_station",
         "time_zone",
         "center_count",
+        "retention_date",
     ]
+    readonly_fields = ["personal_data_closed_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     date_hierarchy = "polling_date"

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.utils.translation import gettext
+
+from elections.models import Election
+
 # election id -> why the register may not change now (or None)
 ImportBlocker = Callable[[int], "str | None"]
 
@@ -21,8 +25,17 @@ def register_import_blocker(check: ImportBlocker) -> None:
         _blockers.append(check)
 
 
+def election_closed(election_id: int) -> str | None:
+    """Why nothing may be imported into the election ever again, or None."""
+    if Election.objects.filter(pk=election_id, personal_data_closed_at__isnull=False).exists():
+        return gettext("The election's personal data was closed: no register can be imported.")
+    return None
+
+
 def import_blocked(election_id: int) -> str | None:
     """The first reason an import into the election must wait, or None."""
+    if closed := election_closed(election_id):
+        return closed
     for check in _blockers:
         reason = check(election_id)
         if reason:

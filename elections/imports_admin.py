@@ -10,18 +10,16 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.core.validators import RegexValidator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.http import content_disposition_header
 
 from config.parsing import number_or_none
-from elections.download_trail import rejected_rows_download_record
+from elections.guards import election_closed
+from elections.imports_files_admin import ADD, VIEW, ImportFilesViews, files_deletable, require
 from elections.models import (
     ACTIVE_IMPORT_STATES,
     Election,
@@ -50,15 +48,8 @@ from elections.services.registers.report import (
 from elections.services.registers.rows import FIELDS, REQUIRED
 from elections.tasks import import_register, preview_register_import
 
-ADD = "elections.import_register"
-VIEW = "elections.view_registerimport"
 # States whose page keeps polling for progress.
 MOVING = (ImportState.PREVIEWING, *ACTIVE_IMPORT_STATES)
-
-
-def require(request: HttpRequest, permission: str) -> None:
-    if not request.user.has_perm(permission):
-        raise PermissionDenied
 
 
 class UploadForm(forms.Form):
@@ -152,7 +143,7 @@ def progress(record: RegisterImport) -> dict:
     }
 
 
-class RegisterImportAdmin(RecordAdmin):
+class RegisterImportAdmin(ImportFilesViews, RecordAdmin):
     list_display = ["pk", "election", "file_name", "mode", "state", "username", "created_at"]
     list_filter = ["state", "election"]
     list_select_related = ["election"]
@@ -179,6 +170,11 @@ class RegisterImportAdmin(RecordAdmin):
                 name="elections_registerimport_confirm",
             ),
             path(
+                "<id:import_id>/delete-files/",
+                wrap(self.delete_files_view),
+                name="elections_registerimport_delete_files",
+            ),
+            path(
                 "<id:import_id>/rejected.csv",
                 wrap(self.rejected_view),
                 name="elections_registerimport_rejected",
@@ -192,6 +188,9 @@ class RegisterImportAdmin(RecordAdmin):
     def upload_view(self, request: HttpRequest, election_id: int):
         require(request, ADD)
         election = get_object_or_404(Election, pk=election_id)
+        if closed := election_closed(election.pk):
+            self.message_user(request, closed, messages.ERROR)
+            return HttpResponseRedirect(election.get_absolute_url())
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
@@ -256,6 +255,8 @@ class RegisterImportAdmin(RecordAdmin):
                 can_remap=can_remap,
                 invalid_rows_note=invalid_rows_note(record, can_remap=can_remap),
                 progress=progress(record),
+                can_delete_files=can_add and files_deletable(record),
+                upload_retention_days=settings.REGISTER_UPLOAD_RETENTION_DAYS,
             ),
         )  # fmt: skip
 
@@ -302,24 +303,5 @@ class RegisterImportAdmin(RecordAdmin):
     def progress_view(self, request: HttpRequest, import_id: int) -> JsonResponse:
         require(request, VIEW)
         response = JsonResponse(progress(get_object_or_404(RegisterImport, pk=import_id)))
-        response["Cache-Control"] = "private, no-store"
-        return response
-
-    def rejected_view(self, request: HttpRequest, import_id: int) -> FileResponse:
-        """The rejected rows with their reasons (voter numbers and names: staff only)."""
-        require(request, ADD)
-        record = get_object_or_404(RegisterImport, pk=import_id)
-        if not record.rejected_path:
-            raise Http404("This import rejected no rows")
-        name = f"import-{record.pk}-rejected-rows.csv"
-        rows = default_storage.open(record.rejected_path, "rb")
-        # Recorded once the file is there to send, before its first byte; unrecorded, unsent.
-        try:
-            rejected_rows_download_record(request=request, register_import=record, name=name)
-        except BaseException:
-            rows.close()
-            raise
-        response = FileResponse(rows, content_type="text/csv")
-        response["Content-Disposition"] = content_disposition_header(True, name)
         response["Cache-Control"] = "private, no-store"
         return response

@@ -6,10 +6,13 @@ is served by an index declared here, and invariants are database constraints.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from elections.folding import MAX_FOLDED, search_name, search_name_given_first
 
@@ -59,6 +62,20 @@ class Election(models.Model):
         help_text="Rolls are printed in this language and in its alphabetical order.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Personal data (registrations, rolls, uploads) is kept until this date, and may be
+    # closed the day after; left blank, it is the polling date plus ELECTION_RETENTION_DAYS.
+    retention_date = models.DateField(
+        _("retention date"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The election's personal data is kept until this date and may be closed after it. "
+            "Left blank: the polling date plus the operators' default retention period."
+        ),
+    )
+    # Set when its personal data is closed: from then on no file holding a voter is served,
+    # no run starts and no register is imported (the closing's record: rolls.PersonalDataClosing).
+    personal_data_closed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-polling_date", "name"]
@@ -79,8 +96,29 @@ class Election(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        if self.retention_date is None and self.polling_date:
+            self.retention_date = default_retention_date(self.polling_date)
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "retention_date"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("admin:elections_election_change", args=[self.pk])
+
+    @property
+    def retention_ends(self) -> date:
+        """The last day the election's personal data must be kept (closed after it)."""
+        return self.retention_date or default_retention_date(self.polling_date)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.personal_data_closed_at is not None
+
+
+def default_retention_date(polling_date: date) -> date:
+    return polling_date + timedelta(days=settings.ELECTION_RETENTION_DAYS)
 
 
 class PollingCenterQuerySet(models.QuerySet):
@@ -281,6 +319,11 @@ class RegisterImport(models.Model):
     rejected_path = models.CharField(max_length=300, blank=True)
     message = models.TextField(blank=True)
     task_id = models.CharField(max_length=255, blank=True)
+    # The uploaded file and the rejected-rows CSV are personal data with an end: deleted by
+    # staff or REGISTER_UPLOAD_RETENTION_DAYS after the import ended. The record keeps the
+    # file's name, size and SHA-256, the counts and the errors by line; not the contents.
+    files_deleted_at = models.DateTimeField(null=True, blank=True)
+    files_deleted_by = models.CharField(max_length=160, blank=True)
 
     objects = RegisterImportQuerySet.as_manager()
 
@@ -307,4 +350,9 @@ class RegisterImport(models.Model):
 
     @property
     def folder(self) -> str:
-        return f"imports/election-{self.election_id}"
+        return imports_folder(self.election_id)
+
+
+def imports_folder(election_id: int) -> str:
+    """Where an election's uploaded registers and rejected rows are stored."""
+    return f"imports/election-{int(election_id)}"

@@ -9,6 +9,7 @@ from django.db import connection
 from elections import task_names
 from elections.models import Registration
 from elections.services.registers.imports import register_import_execute, register_import_preview
+from elections.services.registers.retention import imports_fail_stale, register_uploads_purge
 
 logger = logging.getLogger(__name__)
 
@@ -89,3 +90,16 @@ def import_register(import_id: int) -> dict:
     with row_contents_kept_out(import_id, "importing"):
         record = register_import_execute(import_id=import_id)
     return {"import_id": record.pk, "state": record.state, "rows": record.rows_read}
+
+
+# Beat's upkeep (elections/apps.py). Their results are counts, no names.
+@shared_task(name=task_names.FAIL_STALE_IMPORTS, queue_kind="db", ignore_result=True)
+def fail_stale_imports() -> int:
+    """Beat, every minute: fail the imports whose progress stopped (their worker vanished)."""
+    return imports_fail_stale()
+
+
+@shared_task(name=task_names.PURGE_REGISTER_UPLOADS, queue_kind="db", ignore_result=True)
+def purge_register_uploads() -> int:
+    """Beat, daily: delete the uploaded registers and rejected-rows CSVs past their time."""
+    return register_uploads_purge()

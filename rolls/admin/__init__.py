@@ -5,6 +5,7 @@ are in ``rolls.admin.views``, wired by ``RunAdmin.get_urls``."""
 
 from rolls.admin import (
     benchmarks,
+    closing,
     downloads,
     elections,
     results,
@@ -16,6 +17,7 @@ from rolls.admin import (
 
 __all__ = [
     "benchmarks",
+    "closing",
     "downloads",
     "elections",
     "results",

@@ -15,6 +15,7 @@ GENERATE_ROLLS = "rolls.generate_rolls"
 SCHEDULE_ROLLS = "rolls.schedule_rolls"
 DOWNLOAD_ROLLS = "rolls.download_rolls"
 PUBLISH_ROLLS = "rolls.publish_rolls"
+CLOSE_PERSONAL_DATA = "rolls.close_personal_data"
 VIEW_RESULTS = "django_celery_results.view_taskresult"
 # Reading voters is what election staff may and Observers may not: whoever lacks it sees no
 # value that could hold a voter's name (a task's arguments, result or traceback).
@@ -43,3 +44,6 @@ class RollActionPermissions:
 
     def has_publish_rolls_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(PUBLISH_ROLLS)
+
+    def has_close_personal_data_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(CLOSE_PERSONAL_DATA)

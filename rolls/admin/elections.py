@@ -16,6 +16,7 @@ from elections.models import Election, PollingCenter
 from rolls.admin.access import RollActionPermissions
 from rolls.admin.actions import generate_rolls, generate_rolls_for_centers, schedule_roll_generation
 from rolls.admin.benchmarks import benchmark_strategies
+from rolls.admin.closing import close_personal_data
 from rolls.admin.signing import signing_context
 from rolls.models import Run, Station
 from rolls.selectors.signatures import official_set_signature
@@ -23,7 +24,7 @@ from rolls.selectors.signatures import official_set_signature
 
 @admin.register(Election)
 class ElectionConsoleAdmin(RollActionPermissions, ElectionAdmin):
-    actions = [generate_rolls, schedule_roll_generation, benchmark_strategies]
+    actions = [generate_rolls, schedule_roll_generation, benchmark_strategies, close_personal_data]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The election's page also shows the commission's signing key and the key that

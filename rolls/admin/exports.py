@@ -9,6 +9,7 @@ from django.utils.http import content_disposition_header
 from rolls.admin.access import DOWNLOAD_ROLLS, require
 from rolls.models import DownloadKind, Run
 from rolls.selectors.exports import ORDERS
+from rolls.services.closing import election_open_check
 from rolls.services.downloads import download_record
 from rolls.services.exports import export_name, run_export_lines
 
@@ -20,6 +21,7 @@ def run_export_view(
     if order not in ORDERS:
         raise Http404("The list is voters-by-number.csv or voters-by-station.csv")
     run = get_object_or_404(Run.objects.select_related("election"), pk=run_id)
+    election_open_check(run.election)
     filename = export_name(run, order)
     download_record(request=request, run=run, kind=DownloadKind.EXPORT, name=filename)
     response = StreamingHttpResponse(

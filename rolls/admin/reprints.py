@@ -18,6 +18,7 @@ from config.parsing import number_parse, text_check
 from rolls.admin.access import DOWNLOAD_ROLLS, require
 from rolls.admin.views import pdf_attachment
 from rolls.models import DownloadKind, Reprint, ReprintOutcome, Run
+from rolls.services.closing import election_open_check
 from rolls.services.downloads import download_record
 from rolls.services.manifest import file_name_safe, roll_download_name
 from rolls.services.reprints import ReprintRefused, run_reprint
@@ -34,6 +35,7 @@ def _link(run: Run, item) -> str:
 def run_reprint_view(request: HttpRequest, run_id: int, *, model_admin) -> HttpResponseRedirect:
     require(request, DOWNLOAD_ROLLS)
     run = get_object_or_404(Run.objects.select_related("election"), pk=run_id)
+    election_open_check(run.election)
     back = HttpResponseRedirect(reverse("admin:rolls_run_change", args=[run.pk]) + "#reprint")
     code = request.POST.get("center", "").strip()
     station = request.POST.get("station", "").strip()
@@ -82,6 +84,7 @@ def reprint_download_view(
     )
     if reprint is None:
         raise Http404("No such reprint of this run")
+    election_open_check(reprint.run.election)
     name = file_name_safe(
         roll_download_name(reprint.run, reprint.roll_file).removesuffix(".pdf")
         + f"-REPRINT-{reprint.pk}.pdf"

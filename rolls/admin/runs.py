@@ -36,6 +36,7 @@ from rolls.selectors.changes import official_run, run_changes
 from rolls.selectors.runs import run_downloads, run_roll_files, run_scope
 from rolls.selectors.signatures import run_set_signature
 from rolls.services import recovery
+from rolls.services.closing import PersonalDataClosed
 from rolls.services.manifest import run_manifest_summary
 from rolls.services.runs import RunRefused
 from rolls.services.verification import (
@@ -413,6 +414,8 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
             run is not None
             and run.renders
             and not run.is_active
+            # Its files were removed on purpose: flagging them missing would be a false alarm.
+            and not run.election.is_closed
             and run_stored_files_check(run_id=run.pk)
         ):
             run = self.get_object(request, object_id)  # its count of damaged files changed
@@ -434,6 +437,9 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
                     "run": run,
                     "strategy": STRATEGIES.get(run.strategy),
                     "can_download": request.user.has_perm(DOWNLOAD_ROLLS),
+                    # A closed election's files are gone: its page lists their records only.
+                    "files_served": request.user.has_perm(DOWNLOAD_ROLLS)
+                    and not run.election.is_closed,
                     "can_view_results": request.user.has_perm(VIEW_RESULTS),
                     "results_url": results_url(run.pk),
                     "compare_url": reverse("admin:rolls_run_compare", args=[run.election_id]),
@@ -451,7 +457,9 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
                     and not run.is_published,
                     "legacy_words": run.purpose == RunPurpose.DRAFT_LEGACY,
                     "publish_url": reverse("admin:rolls_run_publish", args=[run.pk]),
-                    "can_verify": request.user.has_perm(DOWNLOAD_ROLLS) and run.renders,
+                    "can_verify": request.user.has_perm(DOWNLOAD_ROLLS)
+                    and run.renders
+                    and not run.election.is_closed,
                     "damaged_count": damaged_count(run),
                     "damaged_files": list(run_damaged_files(run)[:DAMAGED_LISTED]),
                     "verify_url": reverse("admin:rolls_run_verify", args=[run.pk]),
@@ -490,6 +498,10 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
             def wrapper(request, *args, **kwargs):
                 try:
                     return view(request, *args, model_admin=self, **kwargs)
+                except PersonalDataClosed as closed:
+                    return views.closed_response(
+                        request, kwargs["run_id"], closed, model_admin=self
+                    )
                 except StoredFileDamaged as damaged:
                     # Raised by any download before its first byte: answer what is wrong.
                     return views.damaged_file_response(

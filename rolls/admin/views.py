@@ -25,6 +25,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from config.parsing import number_or_none
@@ -45,6 +46,7 @@ from rolls.selectors.changes import official_run, write_changes_csv
 from rolls.selectors.comparison import election_benchmarks, election_comparison, setup_label
 from rolls.selectors.runs import run_roll_file, run_roll_files
 from rolls.selectors.signatures import run_set_signature
+from rolls.services.closing import PersonalDataClosed, election_open_check
 from rolls.services.downloads import download_record
 from rolls.services.manifest import (
     record_label,
@@ -93,6 +95,27 @@ def pdf_attachment(path: str, filename: str, *, size: int, sha256: str) -> FileR
     return response
 
 
+def closed_response(
+    request: HttpRequest, run_id: int, closed: PersonalDataClosed, *, model_admin
+) -> TemplateResponse:
+    """The answer instead of a roll, zip or list of a closed election (410: gone on purpose):
+    what remains is the run's record, its manifest and the SHA-256 of every file."""
+    run = get_object_or_404(Run.objects.select_related("election"), pk=run_id)
+    return TemplateResponse(
+        request,
+        "admin/rolls/run/closed.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "opts": Run._meta,
+            "title": gettext("Personal data closed"),
+            "run": run,
+            "message": str(closed),
+            "run_url": reverse("admin:rolls_run_change", args=[run.pk]),
+        },
+        status=410,
+    )
+
+
 def damaged_file_response(
     request: HttpRequest, run_id: int, damaged: StoredFileDamaged, *, model_admin
 ) -> TemplateResponse:
@@ -120,13 +143,18 @@ def damaged_file_response(
 def run_verify_view(request: HttpRequest, run_id: int, *, model_admin) -> HttpResponseRedirect:
     """The run page's Verify files button: hash every file again and report the counts."""
     require(request, DOWNLOAD_ROLLS)
-    run = get_object_or_404(Run, pk=run_id)
+    run = get_object_or_404(Run.objects.select_related("election"), pk=run_id)
+    # Its files were removed on purpose: hashing them again would flag every one missing.
+    election_open_check(run.election)
     verify_and_report(model_admin, request, run)
     return HttpResponseRedirect(reverse("admin:rolls_run_change", args=[run.pk]) + "#run-files")
 
 
 def verify_and_report(model_admin, request: HttpRequest, run: Run) -> None:
     """Verify one run's files and say what was found (list action and button)."""
+    if run.election.is_closed:
+        model_admin.message_user(request, str(PersonalDataClosed(run.election)), messages.INFO)
+        return
     if not run.renders:
         model_admin.message_user(
             request, f"Run {run.pk} rendered no files: nothing to verify.", messages.INFO
@@ -145,6 +173,7 @@ def roll_download_view(
     roll = run_roll_file(run_id=run_id, file_id=file_id)
     if roll is None:
         raise Http404("No such roll file in this run")
+    election_open_check(roll.run.election)
     filename = roll_download_name(roll.run, roll)
     response = pdf_attachment(roll.path, filename, size=roll.bytes, sha256=roll.sha256)
     if roll.damage:
@@ -165,6 +194,7 @@ def run_zip_view(
     missing."""
     require(request, DOWNLOAD_ROLLS)
     run = get_object_or_404(Run.objects.select_related("election"), pk=run_id)
+    election_open_check(run.election)
     center = None
     if center_id is not None:
         center = get_object_or_404(PollingCenter, pk=center_id, election_id=run.election_id)
@@ -227,6 +257,7 @@ def run_changes_view(request: HttpRequest, run_id: int, *, model_admin) -> HttpR
     """What changed from the official set (or ``?against=RUN``) to this run, as CSV."""
     require(request, DOWNLOAD_ROLLS)
     run = get_object_or_404(Run.objects.select_related("election"), pk=run_id)
+    election_open_check(run.election)
     raw = request.GET.get("against")
     against = number_or_none(raw)
     if raw and against is None:

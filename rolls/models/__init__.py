@@ -1,4 +1,5 @@
 from rolls.models.benchmark import Benchmark, BenchmarkStatus, interleaved
+from rolls.models.closing import PersonalDataClosing
 from rolls.models.download import Download, DownloadKind
 from rolls.models.reprint import Reprint, ReprintOutcome
 from rolls.models.run import (
@@ -31,6 +32,7 @@ __all__ = [
     "Download",
     "DownloadKind",
     "FileDamage",
+    "PersonalDataClosing",
     "Placement",
     "Reprint",
     "ReprintOutcome",

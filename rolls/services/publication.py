@@ -31,6 +31,8 @@ class PublishRefused(Exception):
 
 def run_publish_problems(run: Run) -> list[str]:
     """Why ``run`` cannot become its election's official set; empty when it can."""
+    if run.election.personal_data_closed_at is not None:
+        return [f"the personal data of {run.election.name} was closed: nothing is published"]
     if run.is_published:
         return [f"run {run.pk} is already {run.set_status.label.lower()}"]
     if run.status != RunStatus.SUCCEEDED:

@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from elections.models import Election, PollingCenter, RegisterImport, Registration
 from rolls.models import (
@@ -66,6 +67,11 @@ def run_create(
     election = Election.objects.filter(pk=election_id).first()
     if election is None:
         raise RunRefused(f"Election {election_id} does not exist")
+    if election.personal_data_closed_at is not None:
+        raise RunRefused(
+            gettext("The personal data of %(election)s was closed: no run can start.")
+            % {"election": election.name}
+        )
     importing = RegisterImport.objects.active().filter(election=election).first()
     if importing is not None:
         raise RunRefused(

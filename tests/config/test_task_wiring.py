@@ -12,6 +12,7 @@ from pathlib import Path
 from celery import current_app
 
 from elections import task_names as elections_names
+from elections.apps import beat_schedule as elections_beat_schedule
 from rolls import launch_tasks, tasks  # noqa: F401 - registers them in this process
 from rolls import task_names as rolls_names
 from rolls.apps import BEAT_SCHEDULE
@@ -60,13 +61,16 @@ def test_autodiscovery_registers_exactly_the_pinned_task_names_and_beats_entries
     assert {entry["task"] for entry in found["beat"].values()} == {
         rolls_names.FAIL_UNLAUNCHED_RUNS,
         rolls_names.ADVANCE_BENCHMARKS,
+        elections_names.FAIL_STALE_IMPORTS,
+        elections_names.PURGE_REGISTER_UPLOADS,
     }
 
 
 def test_beats_entries_in_this_process_are_the_consoles_and_name_registered_tasks():
     schedule = current_app.conf.beat_schedule
-    assert {name: schedule[name] for name in BEAT_SCHEDULE} == BEAT_SCHEDULE
-    assert all(entry["task"] in current_app.tasks for entry in BEAT_SCHEDULE.values())
+    ours = {**BEAT_SCHEDULE, **elections_beat_schedule()}
+    assert {name: schedule[name] for name in ours} == ours
+    assert all(entry["task"] in current_app.tasks for entry in ours.values())
 
 
 def test_a_saved_schedule_names_the_task_beat_calls_under_the_name_stored_before(db):

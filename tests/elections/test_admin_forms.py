@@ -53,3 +53,24 @@ def test_a_station_maximum_below_one_gets_one_clear_message(client, size):
     ]
     assert "election_max_voters_per_station_positive" not in response.content.decode()
     assert not Election.objects.exists()
+
+
+def test_staff_set_the_retention_date_or_leave_it_to_the_default(client, settings):
+    settings.ELECTION_RETENTION_DAYS = 365
+    assert post_election(client).status_code == 302
+    assert str(Election.objects.get().retention_date) == "2027-06-07"  # polling date + 365
+
+    changed = client.post(
+        reverse("admin:elections_election_change", args=[Election.objects.get().pk]),
+        {
+            "name": "General 2026",
+            "slug": "general-2026",
+            "polling_date": "2026-06-07",
+            "retention_date": "2031-06-07",
+            "language": "en",
+            "max_voters_per_station": "500",
+            "time_zone": "Europe/Paris",
+        },
+    )
+    assert changed.status_code == 302
+    assert str(Election.objects.get().retention_date) == "2031-06-07"

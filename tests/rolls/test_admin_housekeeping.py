@@ -37,6 +37,8 @@ def test_beats_own_schedule_and_backend_cleanup_are_the_housekeeping():
     assert housekeeping_task_names() == {
         "rolls.benchmark_tasks.advance_benchmarks",
         "rolls.tasks.fail_unlaunched_runs",
+        "elections.tasks.fail_stale_imports",
+        "elections.tasks.purge_register_uploads",
         "celery.backend_cleanup",
     }
 

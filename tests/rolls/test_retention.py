@@ -6,7 +6,9 @@ from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
+from django_celery_results.models import TaskResult
 
+from config.celery import app
 from rolls.models import RollFile, Run, RunStatus
 from rolls.services.retention import runs_purge
 from tests.factories import ElectionFactory, PollingCenterFactory
@@ -76,3 +78,19 @@ def test_beat_installs_the_result_cleanup_task():
     cleanup = PeriodicTask.objects.get(name="celery.backend_cleanup")
     assert cleanup.task == "celery.backend_cleanup" and cleanup.enabled
     assert app.conf.result_expires.days >= 1
+
+
+def test_task_results_quoting_a_voter_expire_with_every_other_result():
+    """A failed task's result may quote a voter (an exception's message): beat's daily
+    ``celery.backend_cleanup`` deletes every result older than ``result_expires``."""
+    expired = TaskResult.objects.create(
+        task_id="old", status="FAILURE", result='{"exc_message": ["Quennevillier, Odile"]}'
+    )
+    fresh = TaskResult.objects.create(task_id="new", status="SUCCESS", result='{"run": 1}')
+    TaskResult.objects.filter(pk=expired.pk).update(
+        date_done=timezone.now() - app.conf.result_expires - timedelta(hours=1)
+    )
+
+    app.backend.cleanup()
+
+    assert list(TaskResult.objects.values_list("task_id", flat=True)) == [fresh.task_id]

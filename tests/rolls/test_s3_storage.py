@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import zipfile
+from datetime import date, timedelta
 
 import pytest
 from django.conf import settings
@@ -25,11 +26,13 @@ from storages.backends.s3 import S3Storage
 
 from elections.models import Registration
 from rolls.models import FileDamage, Reprint, RollFile, Run
+from rolls.services.closing import personal_data_close
 from rolls.services.retention import runs_purge
 from rolls.services.storage import stored_missing, write_whole
 from rolls.services.verification import run_problems
 from tests.elections.registers import csv_bytes, import_now
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
+from tests.rolls.test_admin_support import make_election, make_finished_run
 from tests.rolls.test_roll_sets import full_run
 from tests.s3 import S3_BACKEND
 
@@ -256,3 +259,19 @@ def test_missing_files_are_found_by_listing_under_the_location_prefix(
     assert stored_missing([*names[:2], "rolls/election-1/run-3/center-5-C5/x.pdf"]) == [
         "rolls/election-1/run-3/center-5-C5/x.pdf"
     ]
+
+
+def test_closing_empties_the_elections_folders_in_an_object_store(s3_server, s3_media):
+    """On S3 a folder is a key prefix: every key under the election's go, others stay."""
+    election = make_election(polling_date=date.today() - timedelta(days=400))
+    make_finished_run(election)
+    import_now(election, csv_bytes([["0001", "Martin", "Paul", "A", ""]]), mode="add")
+    other = import_now(
+        ElectionFactory(slug="elsewhere"), csv_bytes([["0002", "Leroy", "Zoé", "A", ""]])
+    )
+    assert len(s3_server.bucket_keys(bucket=s3_media)) > 2
+
+    closing = personal_data_close(election_id=election.pk, closed_by="cli")
+
+    assert s3_server.bucket_keys(bucket=s3_media) == [other.file_path]
+    assert closing.removed["stored_files"] > closing.removed["upload_files"] == 1

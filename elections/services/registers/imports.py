@@ -32,6 +32,7 @@ from elections.services.registers.reading import (
     source_rows,
 )
 from elections.services.registers.rejected import Rejections, voter_numbers_on
+from elections.services.registers.retention import stale_import_message
 from elections.services.registers.rows import (
     ColumnsError,
     column_positions,
@@ -224,7 +225,11 @@ def _run(record: RegisterImport, *, write: bool) -> Outcome:
             if refused:
                 return replace(outcome, message=refused)
             staging.merge(record.election_id, snapshot)
-            RegisterImport.objects.filter(pk=record.pk).update(
+            # Only an import still running succeeds: one released as stale meanwhile (beat,
+            # retention.imports_fail_stale) may have let another import in; its merge is undone.
+            succeeded = RegisterImport.objects.filter(
+                pk=record.pk, state=ImportState.RUNNING
+            ).update(
                 state=ImportState.SUCCEEDED,
                 phase="done",
                 counts=outcome.counts,
@@ -236,6 +241,9 @@ def _run(record: RegisterImport, *, write: bool) -> Outcome:
                 finished_at=timezone.now(),
                 heartbeat_at=timezone.now(),
             )
+            if not succeeded:
+                transaction.set_rollback(True)
+                return replace(outcome, message=stale_import_message())
         return outcome
     finally:
         staging.drop()

@@ -1,13 +1,12 @@
 """An import's record from upload to confirmation: the kept file, the one-active-import
-rule (the database's partial unique index decides), a stale import's release, and a
-preview's new options.
+rule (the database's partial unique index decides; a stale import is released by
+:mod:`.retention`), and a preview's new options.
 """
 
 from __future__ import annotations
 
 import hashlib
 import tempfile
-from datetime import timedelta
 from typing import BinaryIO
 
 from django.core.files import File
@@ -15,9 +14,8 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from elections.guards import import_blocked
+from elections.guards import election_closed, import_blocked
 from elections.models import (
-    ACTIVE_IMPORT_STATES,
     Election,
     ImportMode,
     ImportState,
@@ -25,9 +23,8 @@ from elections.models import (
 )
 from elections.services.registers.guard import deregistrations_refused
 from elections.services.registers.reading import file_format
+from elections.services.registers.retention import imports_fail_stale
 
-# An active import whose heartbeat is older than this lost its worker: it blocks no one.
-STALE_AFTER = timedelta(minutes=10)
 CHUNK = 1024 * 1024
 
 
@@ -59,6 +56,8 @@ def register_import_create(
     deregister (the command line confirms before it has seen the count; the merge checks)."""
     if mode not in ImportMode.values:
         raise ImportRefused(f"Unknown mode {mode!r}: snapshot or add")
+    if closed := election_closed(election.pk):
+        raise ImportRefused(closed)
     head = upload.read(4)
     record_fields = {
         "election": election,
@@ -105,20 +104,6 @@ def import_refused_active(election: Election) -> ImportRefused:
     detail = f" (import {active.pk} by {active.username}, {active.state})" if active else ""
     return ImportRefused(
         f"Another import into {election.name} is under way{detail}: wait for it to finish"
-    )
-
-
-def imports_fail_stale(*, election_id: int) -> int:
-    """Fail the election's active imports whose worker vanished (no heartbeat for
-    ``STALE_AFTER``); their merge never committed, so the register is as it was."""
-    return RegisterImport.objects.filter(
-        election_id=election_id,
-        state__in=ACTIVE_IMPORT_STATES,
-        heartbeat_at__lt=timezone.now() - STALE_AFTER,
-    ).update(
-        state=ImportState.FAILED,
-        finished_at=timezone.now(),
-        message="The import stopped (its worker vanished); nothing was written. Import again.",
     )
 
 

@@ -5,6 +5,7 @@ from django.core.management.base import CommandError, CommandParser
 from config.parsing import CheckedCommand, number_argument
 from rolls.models import Run
 from rolls.selectors.exports import ORDERS
+from rolls.services.closing import PersonalDataClosed, election_open_check
 from rolls.services.exports import export_name, run_export_lines
 
 
@@ -27,6 +28,10 @@ class Command(CheckedCommand):
         run = Run.objects.select_related("election").filter(pk=run_id).first()
         if run is None:
             raise CommandError(f"Run {run_id} does not exist")
+        try:
+            election_open_check(run.election)
+        except PersonalDataClosed as exc:
+            raise CommandError(str(exc)) from None
         if output == "-":
             for chunk in run_export_lines(run, order):
                 sys.stdout.write(chunk)

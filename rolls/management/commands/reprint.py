@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 
 from config.parsing import CheckedCommand, number_argument, number_or_none
 from rolls.models import Run
+from rolls.services.closing import PersonalDataClosed, election_open_check
 from rolls.services.reprints import ReprintRefused, run_reprint
 
 
@@ -45,6 +46,10 @@ class Command(CheckedCommand):
         found = Run.objects.select_related("election").filter(pk=run).first()
         if found is None:
             raise CommandError(f"No run {run}")
+        try:
+            election_open_check(found.election)
+        except PersonalDataClosed as exc:
+            raise CommandError(str(exc)) from None
         code, number = station_reference(station) if station else (center, None)
         # The folder first: a reprint is recorded, so it is not made for a copy that fails.
         if output is not None:

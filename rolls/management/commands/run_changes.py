@@ -3,6 +3,7 @@ from django.core.management.base import CommandError, CommandParser
 from config.parsing import CheckedCommand, number_argument
 from rolls.models import Run
 from rolls.selectors.changes import official_run, run_changes, write_changes_csv
+from rolls.services.closing import PersonalDataClosed, election_open_check
 
 
 class Command(CheckedCommand):
@@ -30,9 +31,13 @@ class Command(CheckedCommand):
         )
 
     def handle(self, *args, run_id: int, against: int | None, csv_path: str | None, **options):
-        after = Run.objects.filter(pk=run_id).first()
+        after = Run.objects.select_related("election").filter(pk=run_id).first()
         if after is None:
             raise CommandError(f"Run {run_id} does not exist")
+        try:
+            election_open_check(after.election)
+        except PersonalDataClosed as exc:
+            raise CommandError(str(exc)) from None
         before = (
             Run.objects.filter(pk=against).first()
             if against is not None
