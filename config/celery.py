@@ -13,7 +13,6 @@ import os
 
 from celery import Celery
 from celery.worker.control import control_command
-from django.conf import settings
 from kombu import Queue
 from kombu.transport import TRANSPORT_ALIASES
 
