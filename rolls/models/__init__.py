@@ -1,5 +1,6 @@
 from rolls.models.benchmark import Benchmark, BenchmarkStatus, interleaved
 from rolls.models.download import Download, DownloadKind
+from rolls.models.page import PrintedPage
 from rolls.models.reprint import Reprint, ReprintOutcome
 from rolls.models.run import (
     ACTIVE_STATUSES,
@@ -31,6 +32,7 @@ __all__ = [
     "DownloadKind",
     "FileDamage",
     "Placement",
+    "PrintedPage",
     "Reprint",
     "ReprintOutcome",
     "RollFile",

@@ -16,15 +16,17 @@ from dataclasses import dataclass
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from rolls.pdf import metrics
+from rolls.pdf import metrics, painting
 from rolls.pdf.data import RenderedRoll, expected_pages
 from rolls.pdf.render import (
     RollLayoutError,
     fit_text,
+    page_stamps_for,
     provenance_line,
     thread_stylesheet,
     with_purpose,
 )
+from rolls.pdf.stamp import Stamp
 from rolls.pdf.text import clean
 
 SIGN_TEMPLATE = "rolls/sign.html"
@@ -84,7 +86,7 @@ def _context(header: CenterHeader) -> dict:
     }
 
 
-def _pdf(html: str, expected: int, what: str) -> RenderedRoll:
+def _pdf(html: str, expected: int, what: str, page_stamps: list[Stamp]) -> RenderedRoll:
     from weasyprint import HTML
 
     font_config, stylesheet = thread_stylesheet(
@@ -96,18 +98,28 @@ def _pdf(html: str, expected: int, what: str) -> RenderedRoll:
     )
     if len(document.pages) != expected:
         raise RollLayoutError(f"{what}: rendered {len(document.pages)} pages, expected {expected}")
+    if page_stamps:
+        try:
+            painting.stamp_pages(document, page_stamps)
+        except painting.RowsNotPlaced as error:
+            raise RollLayoutError(f"{what}: {error}") from error
     return RenderedRoll(pdf=document.write_pdf(), pages=expected)
 
 
-def _in_language(language: str, template: str, context: Callable[[], dict]) -> str:
+def _in_language(
+    language: str, template: str, context: Callable[[], dict], codes: Sequence[str]
+) -> tuple[str, list[Stamp]]:
     """The template rendered in *language* (the current one when empty), its context built
-    in it too: the provenance footer is translated like the labels."""
+    in it too (the provenance footer is translated like the labels), and its pages' stamps."""
     with translation.override(language or translation.get_language()):
-        return render_to_string(template, context())
+        return render_to_string(template, context()), page_stamps_for(codes)
 
 
-def render_door_sign(header: CenterHeader, station: StationRange) -> RenderedRoll:
-    """One A4 landscape page for the station's door: center, number, name range, count."""
+def render_door_sign(
+    header: CenterHeader, station: StationRange, codes: Sequence[str] = ()
+) -> RenderedRoll:
+    """One A4 landscape page for the station's door: center, number, name range, count;
+    with *codes* (one), its verification stamp."""
 
     def context() -> dict:
         return {
@@ -119,12 +131,16 @@ def render_door_sign(header: CenterHeader, station: StationRange) -> RenderedRol
             "last": fit_text(clean(station.last), 230, 30, lines=2),
         }
 
-    html = _in_language(header.language, SIGN_TEMPLATE, context)
-    return _pdf(html, 1, f"door sign of {header.center_code} station {station.number}")
+    html, page_stamps = _in_language(header.language, SIGN_TEMPLATE, context, codes)
+    what = f"door sign of {header.center_code} station {station.number}"
+    return _pdf(html, 1, what, page_stamps)
 
 
-def render_center_list(header: CenterHeader, stations: Sequence[StationRange]) -> RenderedRoll:
-    """Every station of the center with its range and count, 15 to an A4 page."""
+def render_center_list(
+    header: CenterHeader, stations: Sequence[StationRange], codes: Sequence[str] = ()
+) -> RenderedRoll:
+    """Every station of the center with its range and count, 15 to an A4 page; with *codes*
+    (one a page), their verification stamps."""
     if not stations:
         raise ValueError("a center list needs at least one station")
     rows = [
@@ -149,5 +165,6 @@ def render_center_list(header: CenterHeader, stations: Sequence[StationRange]) -
             "voters": sum(s.voters for s in stations),
         }
 
-    html = _in_language(header.language, LIST_TEMPLATE, context)
-    return _pdf(html, list_pages(len(rows)), f"center list of {header.center_code}")
+    html, page_stamps = _in_language(header.language, LIST_TEMPLATE, context, codes)
+    what = f"center list of {header.center_code}"
+    return _pdf(html, list_pages(len(rows)), what, page_stamps)

@@ -1,0 +1,159 @@
+"""Every printed page verifiable: its code read back from the QR code on the rendered page,
+answered by ``manage.py verify_page`` as the page's set changes (never published, official,
+carried over, superseded), and forged or mistyped codes."""
+
+from __future__ import annotations
+
+import subprocess
+from io import StringIO
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from django.core.files.storage import default_storage
+from django.core.management import CommandError, call_command
+from PIL import Image
+
+from elections.models import Voter
+from rolls.models import DocumentKind, PrintedPage, RollFile, Run
+from rolls.page_codes import (
+    ALPHABET,
+    code_text,
+    code_value,
+    document_codes,
+    page_code,
+)
+from rolls.services.publication import run_publish
+from tests.rolls.test_admin_support import make_election
+from tests.rolls.test_roll_sets import full_run
+
+pytestmark = pytest.mark.django_db
+
+
+def qr_of_page(path: str, page: int, folder: Path) -> str:
+    """The text of the QR code on *page* (1-based) of the stored PDF, read from a PNG of it."""
+    pdf = folder / "page.pdf"
+    with default_storage.open(path, "rb") as handle:
+        pdf.write_bytes(handle.read())
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-f", str(page), "-l", str(page), "-singlefile",
+         str(pdf), str(folder / "page")],
+        check=True,
+    )  # fmt: skip
+    found = zxingcpp.read_barcodes(Image.open(folder / "page.png"))
+    assert len(found) == 1, "one QR code a page"
+    return found[0].text
+
+
+def verify(code: str) -> str:
+    out = StringIO()
+    call_command("verify_page", code, stdout=out)
+    return out.getvalue()
+
+
+def forged(code: str) -> str:
+    """*code* with one character changed (to another of the alphabet)."""
+    swapped = ALPHABET[(ALPHABET.index(code[3]) + 7) % len(ALPHABET)]
+    return code[:3] + swapped + code[4:]
+
+
+def document(run: Run, center: str, kind: str, station: int) -> RollFile:
+    return RollFile.objects.get(run=run, center__code=center, kind=kind, station_number=station)
+
+
+def test_a_code_read_from_a_page_answers_through_every_change_of_its_set(
+    private_media, tmp_path, django_capture_on_commit_callbacks
+):
+    election = make_election("Municipal 2027")  # A: 45 voters (1 station), B: 130 (3 stations)
+    first = full_run(election)
+    roll = document(first, "B", DocumentKind.ROLL, 2)
+    code = qr_of_page(roll.path, 2, tmp_path)
+    assert code_value(code) is not None
+    pages = roll.pages
+    assert f"Page 2 of {pages} of B station 2, run {first.pk}, final: never published" in verify(
+        code
+    )
+
+    first = run_publish(run_id=first.pk, published_by="test")
+    answer = verify(code)
+    assert answer.startswith(f"{code}: Page 2 of {pages} of B station 2, run {first.pk}, final,")
+    assert "the official set of Municipal 2027 since" in answer
+    # The door sign and the center list carry theirs too.
+    sign = qr_of_page(document(first, "B", DocumentKind.SIGN, 2).path, 1, tmp_path)
+    assert f"The door sign of B station 2, run {first.pk}, final, the official" in verify(sign)
+    center_list = qr_of_page(document(first, "A", DocumentKind.CENTER_LIST, 0).path, 1, tmp_path)
+    assert f"Page 1 of 1 of the center list of A, run {first.pk}" in verify(center_list)
+    a_cover = qr_of_page(document(first, "A", DocumentKind.ROLL, 1).path, 1, tmp_path)
+
+    # Center B changes; A is carried over unchanged into the next official set.
+    voter = Voter.objects.filter(registrations__center__code="B").order_by("pk").first()
+    Voter.objects.filter(pk=voter.pk).update(family_name="Aardvark")
+    second = full_run(election, changed_only=True, callbacks=django_capture_on_commit_callbacks)
+    assert RollFile.objects.filter(run=second, center__code="A", source_run=first).exists()
+    second = run_publish(run_id=second.pk, published_by="test")
+
+    answer = verify(code)
+    assert f"run {first.pk}, final: superseded by run {second.pk} on" in answer
+    assert "no longer the official set of Municipal 2027" in answer
+    answer = verify(a_cover)
+    assert f"Page 1 of 3 of A station 1, run {first.pk}, final, part of the official set" in answer
+    assert f"(run {second.pk}, which kept this center unchanged)" in answer
+
+    # Typed from paper: lower case, spaces for the dash, the letter O for a zero.
+    typed = code.lower().replace("-", " ").replace("0", "o")
+    assert verify(typed) == verify(code)
+    with pytest.raises(CommandError, match="is unknown"):
+        verify(forged(code))
+
+
+def test_every_page_of_two_runs_has_its_own_code(private_media):
+    election = make_election()
+    runs = [full_run(election), full_run(election)]
+    recorded = list(PrintedPage.objects.values_list("code", flat=True))
+    assert len(recorded) == sum(
+        run.pages for run in Run.objects.filter(pk__in=[r.pk for r in runs])
+    )
+    assert len(set(recorded)) == len(recorded)
+    # What was recorded is what was printed: the codes of the first run's first roll.
+    roll = RollFile.objects.filter(run=runs[0], kind=DocumentKind.ROLL).first()
+    printed = document_codes(
+        run_id=runs[0].pk,
+        kind=roll.kind,
+        center_id=roll.center_id,
+        station_number=roll.station_number,
+        pages=roll.pages,
+    )
+    assert [code_text(c) for c in PrintedPage.objects.filter(
+        run_id=runs[0].pk, center_id=roll.center_id, kind=roll.kind,
+        station_number=roll.station_number,
+    ).order_by("page").values_list("code", flat=True)] == list(printed)  # fmt: skip
+
+
+def test_codes_do_not_collide_across_runs_documents_and_pages():
+    codes = {
+        page_code(run_id=run, kind=kind, center_id=center, station_number=station, page=page)
+        for run in (1, 2)
+        for kind in DocumentKind.values
+        for center in range(1, 6)
+        for station in range(1, 9)
+        for page in range(1, 16)
+    }
+    assert len(codes) == 2 * 3 * 5 * 8 * 15
+
+
+def test_a_typed_code_is_normalised_and_anything_else_is_no_code():
+    value = code_value("01ABC-DEFGH")
+    assert value is not None and code_text(value) == "01ABC-DEFGH"
+    for typed in ("oiabc defgh", " 0LABC\u2013DEFGH ", "01abcdefgh", "01ABC.DEFGH"):
+        assert code_value(typed) == value, typed
+    address = "https://console.example.org/admin/rolls/run/verify-page/?code=01ABC-DEFGH"
+    assert code_value(address) == value
+    for wrong in ("", "01ABC-DEFG", "01ABC-DEFGHJ", "01ABU-DEFGH", "01ABC-DEFG!", "ÄBCDE-FGHJK"):
+        assert code_value(wrong) is None, wrong
+
+
+def test_an_unknown_or_malformed_code_is_unknown_not_an_error(private_media):
+    with pytest.raises(CommandError, match="ZZZZZ-ZZZZZ is unknown"):
+        verify("zzzzz zzzzz")
+    with pytest.raises(CommandError, match="is unknown"):
+        verify("not a code at all")
