@@ -352,13 +352,39 @@ def stamp_pages(document, page_stamps: Sequence[Stamp]) -> None:
     pages = document.pages
     if len(page_stamps) != len(pages):
         raise RowsNotPlaced(f"{len(page_stamps)} verification codes for {len(pages)} pages")
+    lines = _StampLines()
     for page, page_stamp in zip(pages, page_stamps, strict=True):
-        page.paint = _stamped(page.paint, page, page_stamp)
+        page.paint = _stamped(page.paint, page, page_stamp, lines)
 
 
-def _stamped(paint, page, page_stamp: Stamp):
-    from weasyprint.text.line_break import Layout
+class _StampLines:
+    """The label's and the code's Pango layouts, made on the first page and reused by every
+    later page of the document (a layout a page was a third of the stamp's cost)."""
 
+    def __init__(self):
+        self.made: list[tuple] | None = None
+
+    def get(self, page_style) -> list[tuple]:
+        from weasyprint.text.line_break import Layout
+
+        if self.made is None:
+            self.made = []
+            for size, baseline in (
+                (stamp.LABEL_SIZE_PT, stamp.LABEL_BASELINE),
+                (stamp.CODE_SIZE_PT, stamp.CODE_BASELINE),
+            ):
+                # The page's own style (the root's font, colour and language), left to right:
+                # the code is Latin letters and digits in every language.
+                style = page_style.copy()
+                style["direction"] = "ltr"
+                style["font_weight"] = 400
+                style["letter_spacing"] = "normal"
+                style["font_size"] = size * PX_PER_PT
+                self.made.append((Layout(style), style, baseline * PX_PER_MM))
+        return self.made
+
+
+def _stamped(paint, page, page_stamp: Stamp, lines: _StampLines):
     box = page._page_box
     right = page.width - box.margin_right
     top = stamp.TOP * PX_PER_MM
@@ -368,31 +394,25 @@ def _stamped(paint, page, page_stamp: Stamp):
 
     def paint_with_stamp(stream, scale=1):
         paint(stream, scale)
-        # The page's own style (the root's font, colour and language), left to right: the
-        # code is Latin letters and digits in every language.
-        style = box.style.copy()
-        style["direction"] = "ltr"
-        style["font_weight"] = 400
-        style["letter_spacing"] = "normal"
+        label, code = lines.get(box.style)
         with stream.stacked():
             stream.transform(a=scale, d=scale)
-            stream.set_color(style["color"])
-            for row, column, length in page_stamp.runs:
-                stream.rectangle(
-                    left + column * module, top + row * module, length * module, module
-                )
-            stream.fill()
+            stream.set_color(label[1]["color"])
+            with stream.stacked():
+                # In modules from the code's corner: the path is written as stamp.py made it
+                # (pydyf's Stream keeps its operators in the list ``stream``, as WeasyPrint's
+                # own begin_text reads it).
+                stream.transform(a=module, d=module, e=left, f=top)
+                stream.stream.append(page_stamp.path)
+                stream.fill()
             stream.begin_text()
-            for text, size, baseline in (
-                (page_stamp.label, stamp.LABEL_SIZE_PT, stamp.LABEL_BASELINE),
-                (page_stamp.code, stamp.CODE_SIZE_PT, stamp.CODE_BASELINE),
+            for (layout, style, baseline), text in (
+                (label, page_stamp.label),
+                (code, page_stamp.code),
             ):
-                style["font_size"] = size * PX_PER_PT
-                layout = Layout(style)
                 layout.set_text(text)
                 x = text_right - _line_width(layout, style)
-                _draw_line(stream, layout, style, x, top + baseline * PX_PER_MM)
-                layout.deactivate()
+                _draw_line(stream, layout, style, x, top + baseline)
             stream.end_text()
 
     return paint_with_stamp
