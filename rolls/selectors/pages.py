@@ -101,7 +101,7 @@ def _answer(page: PrintedPage) -> PageAnswer:
         # Only unpublished runs are ever purged.
         words = gettext(
             "%(document)s, run %(run)s (deleted since): never published as the official set of "
-            "%(election)s."
+            "%(election)s"
         ) % {"document": document, "run": page.run_id, "election": election}
         return PageAnswer(code, PageStatus.NOT_PUBLISHED, words)
     facts = {
@@ -120,26 +120,26 @@ def _answer(page: PrintedPage) -> PageAnswer:
     if latest is None:
         words = gettext(
             "%(document)s, run %(run)s, %(purpose)s: never published as the official set of "
-            "%(election)s."
+            "%(election)s"
         )
         return PageAnswer(code, PageStatus.NOT_PUBLISHED, words % facts)
     published = latest.run
     if published.superseded_at is not None:
         words = gettext(
             "%(document)s, run %(run)s, %(purpose)s: superseded by run %(by)s on %(date)s; it is "
-            "no longer the official set of %(election)s."
+            "no longer the official set of %(election)s"
         ) % {**facts, "by": published.superseded_by_id, "date": _when(published.superseded_at)}
         return PageAnswer(code, PageStatus.SUPERSEDED, words)
     if published.pk == page.run_id:
         words = gettext(
             "%(document)s, run %(run)s, %(purpose)s, the official set of %(election)s since "
-            "%(date)s."
+            "%(date)s"
         )
     else:
         # Carried over unchanged: the same page is part of a later run's official set.
         words = gettext(
             "%(document)s, run %(run)s, %(purpose)s, part of the official set of %(election)s "
-            "(run %(official)s, which kept this center unchanged) since %(date)s."
+            "(run %(official)s, which kept this center unchanged) since %(date)s"
         )
     facts.update(official=published.pk, date=_when(published.published_at))
     return PageAnswer(code, PageStatus.OFFICIAL, words % facts)
