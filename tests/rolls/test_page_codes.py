@@ -4,6 +4,9 @@ carried over, superseded), and forged or mistyped codes."""
 
 from __future__ import annotations
 
+import dataclasses
+import html
+import re
 import subprocess
 from io import StringIO
 from pathlib import Path
@@ -23,11 +26,19 @@ from rolls.page_codes import (
     document_codes,
     page_code,
 )
+from rolls.pdf import expected_pages, render_station_roll
+from rolls.pdf import stamp as stamp_module
+from rolls.pdf.bench import synthetic_header, synthetic_voters
+from rolls.pdf.documents import (
+    CenterHeader,
+    StationRange,
+    list_pages,
+    render_center_list,
+    render_door_sign,
+)
 from rolls.services.publication import run_publish
 from tests.rolls.test_admin_support import make_election
 from tests.rolls.test_roll_sets import full_run
-
-pytestmark = pytest.mark.django_db
 
 
 def qr_of_page(path: str, page: int, folder: Path) -> str:
@@ -61,6 +72,7 @@ def document(run: Run, center: str, kind: str, station: int) -> RollFile:
     return RollFile.objects.get(run=run, center__code=center, kind=kind, station_number=station)
 
 
+@pytest.mark.django_db
 def test_a_code_read_from_a_page_answers_through_every_change_of_its_set(
     private_media, tmp_path, django_capture_on_commit_callbacks
 ):
@@ -106,6 +118,7 @@ def test_a_code_read_from_a_page_answers_through_every_change_of_its_set(
         verify(forged(code))
 
 
+@pytest.mark.django_db
 def test_every_page_of_two_runs_has_its_own_code(private_media):
     election = make_election()
     runs = [full_run(election), full_run(election)]
@@ -152,8 +165,73 @@ def test_a_typed_code_is_normalised_and_anything_else_is_no_code():
         assert code_value(wrong) is None, wrong
 
 
+@pytest.mark.django_db
 def test_an_unknown_or_malformed_code_is_unknown_not_an_error(private_media):
     with pytest.raises(CommandError, match="ZZZZZ-ZZZZZ is unknown"):
         verify("zzzzz zzzzz")
     with pytest.raises(CommandError, match="is unknown"):
         verify("not a code at all")
+
+
+def stamp_clear_of_the_page(pdf: bytes, codes: tuple[str, ...], folder: Path) -> None:
+    """On every page: the code printed once, the QR code beside it reads as the code, and no
+    other word of the page comes into the stamp's area (label, code and QR code)."""
+    path = folder / "doc.pdf"
+    path.write_bytes(pdf)
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    pages = boxes.split("<page ")[1:]
+    assert len(pages) == len(codes)
+    mm = 72 / 25.4
+    for number, (page, code) in enumerate(zip(pages, codes, strict=True), start=1):
+        width = float(re.search(r'width="([\d.]+)"', page).group(1))
+        words = [
+            (html.unescape(text), *map(float, box))
+            for *box, text in re.findall(
+                r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<', page
+            )
+        ]
+        qr_bottom = (stamp_module.TOP + 21 * stamp_module.MODULE) * mm
+        stamp = [w for w in words if w[0] in ("Verification", "code", code) and w[2] < qr_bottom]
+        assert [w[0] for w in stamp] == ["Verification", "code", code], number
+        left = min(w[1] for w in stamp)
+        bottom = max(max(w[4] for w in stamp), qr_bottom)
+        others = [w for w in words if w not in stamp]
+        assert others, "the page has its own text"
+        intruders = [w[0] for w in others if w[1] < width and w[3] > left and w[2] < bottom]
+        assert intruders == [], (number, intruders)
+        subprocess.run(
+            ["pdftoppm", "-r", "150", "-png", "-f", str(number), "-l", str(number),
+             "-singlefile", str(path), str(folder / "stamp")],
+            check=True,
+        )  # fmt: skip
+        assert [b.text for b in zxingcpp.read_barcodes(Image.open(folder / "stamp.png"))] == [code]
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_every_document_kind_prints_its_stamp_clear_of_its_own_text(language, tmp_path):
+    voters = synthetic_voters(90)
+
+    def codes(kind: str, station: int, pages: int) -> tuple[str, ...]:
+        return document_codes(run_id=7, kind=kind, center_id=3, station_number=station, pages=pages)
+
+    roll_codes = codes(DocumentKind.ROLL, 3, expected_pages(len(voters)))
+    header = dataclasses.replace(synthetic_header(voters, language), page_codes=roll_codes)
+    stamp_clear_of_the_page(render_station_roll(header, voters).pdf, roll_codes, tmp_path)
+    center = CenterHeader(
+        header.election_name,
+        header.polling_date,
+        header.center_code,
+        header.center_name,
+        run_id=7,
+        generated_at=header.generated_at,
+        language=language,
+    )
+    stations = [StationRange(n, 90, "Abbott", "Zulu") for n in range(1, 17)]
+    sign_codes = codes(DocumentKind.SIGN, 3, 1)
+    sign = render_door_sign(center, stations[2], sign_codes)
+    stamp_clear_of_the_page(sign.pdf, sign_codes, tmp_path)
+    list_codes = codes(DocumentKind.CENTER_LIST, 0, list_pages(len(stations)))
+    center_list = render_center_list(center, stations, list_codes)
+    stamp_clear_of_the_page(center_list.pdf, list_codes, tmp_path)
