@@ -21,7 +21,7 @@ from collections.abc import Sequence
 # Nothing here reads settings at import time: django.setup() in main() comes first of use.
 from rolls.page_codes import document_codes
 from rolls.pdf.bench import synthetic_header, synthetic_voters, time_renders
-from rolls.pdf.data import expected_pages
+from rolls.pdf.data import RollHeader, expected_pages
 from rolls.pdf.documents import (
     CenterHeader,
     StationRange,
@@ -32,6 +32,20 @@ from rolls.pdf.documents import (
 from rolls.pdf.render import render_station_roll
 
 STATIONS = 10
+
+
+def synthetic_center(header: RollHeader) -> CenterHeader:
+    """The center of a synthetic roll, as its door signs and list print it."""
+    return CenterHeader(
+        header.election_name,
+        header.polling_date,
+        header.center_code,
+        header.center_name,
+        run_id=header.run_id or 12,
+        generated_at=header.generated_at,
+        fingerprint=header.fingerprint,
+        language=header.language,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -55,16 +69,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         dataclasses.replace(synthetic_header(voters), station_number=n)
         for n, voters in enumerate(stations, start=1)
     ]
-    base = headers[0]
-    center = CenterHeader(
-        base.election_name,
-        base.polling_date,
-        base.center_code,
-        base.center_name,
-        run_id=12,
-        generated_at=base.generated_at,
-        fingerprint=base.fingerprint,
-    )
+    center = synthetic_center(headers[0])
     ranges = [
         StationRange(h.station_number, len(voters), h.first_voter, h.last_voter)
         for h, voters in zip(headers, stations, strict=True)

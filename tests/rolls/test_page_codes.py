@@ -5,6 +5,7 @@ carried over, superseded), and forged or mistyped codes."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 import re
 import subprocess
@@ -29,8 +30,8 @@ from rolls.page_codes import (
 from rolls.pdf import expected_pages, render_station_roll
 from rolls.pdf import stamp as stamp_module
 from rolls.pdf.bench import synthetic_header, synthetic_voters
+from rolls.pdf.bench_set import synthetic_center
 from rolls.pdf.documents import (
-    CenterHeader,
     StationRange,
     list_pages,
     render_center_list,
@@ -213,25 +214,15 @@ def stamp_clear_of_the_page(pdf: bytes, codes: tuple[str, ...], folder: Path) ->
 def test_every_document_kind_prints_its_stamp_clear_of_its_own_text(language, tmp_path):
     voters = synthetic_voters(90)
 
-    def codes(kind: str, station: int, pages: int) -> tuple[str, ...]:
-        return document_codes(run_id=7, kind=kind, center_id=3, station_number=station, pages=pages)
-
-    roll_codes = codes(DocumentKind.ROLL, 3, expected_pages(len(voters)))
+    codes = functools.partial(document_codes, run_id=7, center_id=3)
+    roll_codes = codes(kind=DocumentKind.ROLL, station_number=3, pages=expected_pages(90))
     header = dataclasses.replace(synthetic_header(voters, language), page_codes=roll_codes)
     stamp_clear_of_the_page(render_station_roll(header, voters).pdf, roll_codes, tmp_path)
-    center = CenterHeader(
-        header.election_name,
-        header.polling_date,
-        header.center_code,
-        header.center_name,
-        run_id=7,
-        generated_at=header.generated_at,
-        language=language,
-    )
+    center = synthetic_center(header)
     stations = [StationRange(n, 90, "Abbott", "Zulu") for n in range(1, 17)]
-    sign_codes = codes(DocumentKind.SIGN, 3, 1)
+    sign_codes = codes(kind=DocumentKind.SIGN, station_number=3, pages=1)
     sign = render_door_sign(center, stations[2], sign_codes)
     stamp_clear_of_the_page(sign.pdf, sign_codes, tmp_path)
-    list_codes = codes(DocumentKind.CENTER_LIST, 0, list_pages(len(stations)))
+    list_codes = codes(kind=DocumentKind.CENTER_LIST, station_number=0, pages=list_pages(16))
     center_list = render_center_list(center, stations, list_codes)
     stamp_clear_of_the_page(center_list.pdf, list_codes, tmp_path)
