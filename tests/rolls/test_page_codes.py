@@ -9,6 +9,7 @@ import functools
 import html
 import re
 import subprocess
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from rolls.pdf.documents import (
     render_door_sign,
 )
 from rolls.services.publication import run_publish
+from rolls.services.retention import runs_purge
 from tests.rolls.test_admin_support import make_election
 from tests.rolls.test_roll_sets import full_run
 
@@ -226,3 +228,16 @@ def test_every_document_kind_prints_its_stamp_clear_of_its_own_text(language, tm
     list_codes = codes(kind=DocumentKind.CENTER_LIST, station_number=0, pages=list_pages(16))
     center_list = render_center_list(center, stations, list_codes)
     stamp_clear_of_the_page(center_list.pdf, list_codes, tmp_path)
+
+
+@pytest.mark.django_db
+def test_a_page_of_a_purged_run_is_still_answered_not_unknown(private_media, tmp_path):
+    election = make_election("Municipal 2027")
+    run = full_run(election)
+    sign = document(run, "A", DocumentKind.SIGN, 1)
+    code = qr_of_page(sign.path, 1, tmp_path)
+    assert runs_purge(older_than=timedelta(0)).runs == 1
+    assert not Run.objects.filter(pk=run.pk).exists()
+    assert f"The door sign of A station 1, run {run.pk} (deleted since): never published" in (
+        verify(code)
+    )
