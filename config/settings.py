@@ -8,6 +8,8 @@ kombu filesystem broker), which is what ``make run`` and ``make test`` use. Prod
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -50,6 +52,23 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _verification_key() -> str:
+    """The key of the codes printed on every page (rolls/page_codes.py): VERIFICATION_KEY or
+    VERIFICATION_KEY_FILE (compose mounts one), else one derived from SECRET_KEY.
+
+    The key only makes new codes: every printed code is recorded when its page is, and looked
+    up as recorded, so rotating either key never makes a printed page unknown. It must not
+    leak (whoever holds it can make codes that look right, though only recorded ones verify).
+    """
+    key = env_str("VERIFICATION_KEY", "")
+    if key:
+        return key
+    return hmac.new(SECRET_KEY.encode(), b"printed page codes", hashlib.sha256).hexdigest()
+
+
+VERIFICATION_KEY = _verification_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 

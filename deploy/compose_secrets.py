@@ -56,6 +56,7 @@ def write_secrets(folder: Path) -> list[str]:
         return secrets.token_urlsafe(32)
 
     kept_or_new("secret_key", lambda: secrets.token_urlsafe(64))
+    kept_or_new("verification_key", lambda: secrets.token_urlsafe(32))
     db_password = kept_or_new("postgres_password", token)
     kept_or_new(
         "database_url",

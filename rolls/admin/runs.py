@@ -27,6 +27,7 @@ from rolls.admin.access import (
 )
 from rolls.admin.downloads import download_document
 from rolls.admin.exports import run_export_view
+from rolls.admin.pages import page_verify_view
 from rolls.admin.run_page import pages_text, run_page_context, wrappable
 from rolls.formatting import error_without_details, format_duration
 from rolls.launch import run_resume
@@ -113,6 +114,7 @@ def results_url(run_id: int) -> str:
 
 @admin.register(Run)
 class RunAdmin(RollActionPermissions, admin.ModelAdmin):
+    change_list_template = "admin/rolls/run/change_list.html"
     actions = ["publish_runs", "verify_files", "mark_stale_failed", "resume_runs"]
     # Eight columns fit a 1280 px window beside the sidebar and filters only two by two:
     # a run's roll set sits under its status, its wall time under its progress.
@@ -511,6 +513,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
             return self.admin_site.admin_view(wrapper)
 
         return [
+            path("verify-page/", wrap(page_verify_view), name="rolls_run_verify_page"),
             path(
                 "compare/<id:election_id>/",
                 wrap(views.strategy_comparison_view),

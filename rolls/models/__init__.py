@@ -1,6 +1,7 @@
 from rolls.models.benchmark import Benchmark, BenchmarkStatus, interleaved
 from rolls.models.closing import PersonalDataClosing
 from rolls.models.download import Download, DownloadKind
+from rolls.models.page import PrintedPage
 from rolls.models.reprint import Reprint, ReprintOutcome
 from rolls.models.run import (
     ACTIVE_STATUSES,
@@ -34,6 +35,7 @@ __all__ = [
     "FileDamage",
     "PersonalDataClosing",
     "Placement",
+    "PrintedPage",
     "Reprint",
     "ReprintOutcome",
     "RollFile",

@@ -1,10 +1,12 @@
 """Time a center's whole set against its rolls alone: ``python -m rolls.pdf.bench_set``.
 
 One synthetic center of 10 stations of 500 voters in this one process (one core): the ten
-rolls alone, then the whole set (rolls, a door sign each, the center list), median CPU
-seconds over N repeats, and pages/s of each. Each station has its own voters (consecutive
-slices of one synthetic register), so each door sign shows its own first and last name, as
-in a run. The target: the whole set's pages/s within 10% of the rolls' alone.
+rolls alone, the whole set (rolls, a door sign each, the center list) without verification
+codes, and the whole set with a code and QR code on every page (the codes made in the timed
+part, as a run makes them), median CPU seconds over N repeats, interleaved, and pages/s of
+each. Each station has its own voters (consecutive slices of one synthetic register), so
+each door sign shows its own first and last name, as in a run. The targets: the whole set's
+pages/s within 10% of the rolls' alone, and the codes costing at most 10% of the set's.
 """
 
 from __future__ import annotations
@@ -17,12 +19,28 @@ import time
 from collections.abc import Sequence
 
 # Nothing here reads settings at import time: django.setup() in main() comes first of use.
+from rolls.page_codes import document_codes
 from rolls.pdf.bench import LATIN, OTHER, synthetic_header, synthetic_voters, time_renders
-from rolls.pdf.documents import render_center_list, render_door_sign
+from rolls.pdf.data import RollHeader, expected_pages
+from rolls.pdf.documents import list_pages, render_center_list, render_door_sign
 from rolls.pdf.ranges import CenterHeader, NameRange, StationRange
 from rolls.pdf.render import render_station_roll
 
 STATIONS = 10
+
+
+def synthetic_center(header: RollHeader) -> CenterHeader:
+    """The center of a synthetic roll, as its door signs and list print it."""
+    return CenterHeader(
+        header.election_name,
+        header.polling_date,
+        header.center_code,
+        header.center_name,
+        run_id=header.run_id or 12,
+        generated_at=header.generated_at,
+        fingerprint=header.fingerprint,
+        language=header.language,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -46,16 +64,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         dataclasses.replace(synthetic_header(voters), station_number=n)
         for n, voters in enumerate(stations, start=1)
     ]
-    base = headers[0]
-    center = CenterHeader(
-        base.election_name,
-        base.polling_date,
-        base.center_code,
-        base.center_name,
-        run_id=12,
-        generated_at=base.generated_at,
-        fingerprint=base.fingerprint,
-    )
+    center = synthetic_center(headers[0])
     ranges = [
         StationRange(h.station_number, len(voters), h.first_voter, h.last_voter)
         for h, voters in zip(headers, stations, strict=True)
@@ -72,16 +81,38 @@ def main(argv: Sequence[str] | None = None) -> None:
         pages += sum(render_door_sign(center, r).pages for r in ranges)
         return pages + render_center_list(center, ranges).pages
 
-    whole_set()  # warm-up: fonts, templates, both stylesheets
+    def codes(kind: str, station: int, pages: int) -> tuple[str, ...]:
+        return document_codes(
+            run_id=12, kind=kind, center_id=42, station_number=station, pages=pages
+        )
+
+    def whole_set_with_codes() -> int:
+        pages = sum(
+            render_station_roll(
+                dataclasses.replace(
+                    h, page_codes=codes("roll", h.station_number, expected_pages(len(voters)))
+                ),
+                voters,
+            ).pages
+            for h, voters in zip(headers, stations, strict=True)
+        )
+        pages += sum(render_door_sign(center, r, codes("sign", r.number, 1)).pages for r in ranges)
+        list_codes = codes("center list", 0, list_pages(len(ranges)))
+        return pages + render_center_list(center, ranges, list_codes).pages
+
+    whole_set_with_codes()  # warm-up: fonts, templates, both stylesheets
     started = time.process_time()
-    # Interleaved, so that load from other processes on a shared machine hits both alike.
-    roll_times, set_times = [], []
+    # Interleaved, so that load from other processes on a shared machine hits all alike.
+    roll_times, set_times, coded_times = [], [], []
     for _ in range(args.repeats):
         roll_cpu, _, roll_pages = time_renders(rolls, 1)
         set_cpu, _, set_pages = time_renders(whole_set, 1)
+        coded_cpu, _, coded_pages = time_renders(whole_set_with_codes, 1)
         roll_times.append(roll_cpu)
         set_times.append(set_cpu)
+        coded_times.append(coded_cpu)
     roll_cpu, set_cpu = statistics.median(roll_times), statistics.median(set_times)
+    coded_cpu = statistics.median(coded_times)
     sign_cpu, _, _ = time_renders(lambda: render_door_sign(center, ranges[0]).pages, 9)
     # A station at the turn of the scripts: its sign gives a range within each.
     mixed = dataclasses.replace(
@@ -96,10 +127,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     mixed_cpu, _, _ = time_renders(lambda: render_door_sign(center, mixed).pages, 9)
     list_cpu, _, _ = time_renders(lambda: render_center_list(center, ranges).pages, 9)
     rolls_rate, set_rate = roll_pages / roll_cpu, set_pages / set_cpu
+    coded_rate = coded_pages / coded_cpu
     print(f"center of {STATIONS} stations x {args.voters} voters, n={args.repeats}")
     print(f"rolls alone:       {roll_pages} pages, {roll_cpu:.2f} s CPU, {rolls_rate:.1f} pages/s")
     print(f"whole set:         {set_pages} pages, {set_cpu:.2f} s CPU, {set_rate:.1f} pages/s")
     print(f"whole set vs rolls: {set_rate / rolls_rate - 1:+.1%} pages/s")
+    print(
+        f"with codes:        {coded_pages} pages, {coded_cpu:.2f} s CPU, {coded_rate:.1f} pages/s"
+    )
+    print(f"with vs without codes: {coded_rate / set_rate - 1:+.1%} pages/s")
     print(f"door sign:         {sign_cpu * 1000:.0f} ms CPU; center list {list_cpu * 1000:.0f} ms")
     print(f"door sign, a range in each of 4 scripts: {mixed_cpu * 1000:.0f} ms CPU")
     print(f"(measured in {time.process_time() - started:.0f} s CPU)")

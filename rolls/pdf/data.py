@@ -40,6 +40,9 @@ class RollHeader:
     set_status: str = ""
     # The election's language: the labels, the date format and, for Arabic, right to left.
     language: str = "en"
+    # The verification code of each page, cover first (rolls/page_codes.py), printed in the
+    # page's top corner with a QR code of it; empty: no codes (the benchmark's baseline).
+    page_codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -16,17 +16,19 @@ from collections.abc import Callable, Sequence
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from rolls.pdf import layout, metrics
+from rolls.pdf import layout, metrics, painting
 from rolls.pdf.data import RenderedRoll, expected_pages
 from rolls.pdf.metrics import text_width
 from rolls.pdf.ranges import CenterHeader, StationRange, fitted
 from rolls.pdf.render import (
     RollLayoutError,
+    page_stamps_for,
     provenance_line,
     thread_stylesheet,
     with_purpose,
 )
 from rolls.pdf.rows import WIDTH_SAFETY
+from rolls.pdf.stamp import Stamp
 from rolls.pdf.text import clean
 
 SIGN_TEMPLATE = "rolls/sign.html"
@@ -122,7 +124,7 @@ def _stylesheet_context() -> dict:
     }
 
 
-def _pdf(html: str, expected: int, what: str) -> RenderedRoll:
+def _pdf(html: str, expected: int, what: str, page_stamps: list[Stamp]) -> RenderedRoll:
     from weasyprint import HTML
 
     font_config, stylesheet = thread_stylesheet(
@@ -134,14 +136,21 @@ def _pdf(html: str, expected: int, what: str) -> RenderedRoll:
     )
     if len(document.pages) != expected:
         raise RollLayoutError(f"{what}: rendered {len(document.pages)} pages, expected {expected}")
+    if page_stamps:
+        try:
+            painting.stamp_pages(document, page_stamps)
+        except painting.RowsNotPlaced as error:
+            raise RollLayoutError(f"{what}: {error}") from error
     return RenderedRoll(pdf=document.write_pdf(), pages=expected)
 
 
-def _in_language(language: str, template: str, context: Callable[[], dict]) -> str:
+def _in_language(
+    language: str, template: str, context: Callable[[], dict], codes: Sequence[str]
+) -> tuple[str, list[Stamp]]:
     """The template rendered in *language* (the current one when empty), its context built
-    in it too: the provenance footer is translated like the labels."""
+    in it too (the provenance footer is translated like the labels), and its pages' stamps."""
     with translation.override(language or translation.get_language()):
-        return render_to_string(template, context())
+        return render_to_string(template, context()), page_stamps_for(codes)
 
 
 def number_size(number: int) -> str:
@@ -171,10 +180,13 @@ def sign_ranges(station: StationRange) -> list[dict]:
     ]
 
 
-def render_door_sign(header: CenterHeader, station: StationRange) -> RenderedRoll:
+def render_door_sign(
+    header: CenterHeader, station: StationRange, codes: Sequence[str] = ()
+) -> RenderedRoll:
     """One A4 landscape page for the station's door: the station number half the page high,
     the name range (a range per script where the station's names are in several) in large
-    type, the count, the center and the election."""
+    type, the count, the center and the election; with *codes* (one), its verification
+    stamp."""
 
     def context() -> dict:
         head = {"width": SIGN_WIDTH, "height": SIGN_HEAD / 2 - 1}
@@ -193,8 +205,9 @@ def render_door_sign(header: CenterHeader, station: StationRange) -> RenderedRol
             "ranges": sign_ranges(station),
         }
 
-    html = _in_language(header.language, SIGN_TEMPLATE, context)
-    return _pdf(html, 1, f"door sign of {header.center_code} station {station.number}")
+    html, page_stamps = _in_language(header.language, SIGN_TEMPLATE, context, codes)
+    what = f"door sign of {header.center_code} station {station.number}"
+    return _pdf(html, 1, what, page_stamps)
 
 
 def list_rows(stations: Sequence[StationRange]) -> list[dict]:
@@ -222,9 +235,12 @@ def list_rows(stations: Sequence[StationRange]) -> list[dict]:
     ]
 
 
-def render_center_list(header: CenterHeader, stations: Sequence[StationRange]) -> RenderedRoll:
+def render_center_list(
+    header: CenterHeader, stations: Sequence[StationRange], codes: Sequence[str] = ()
+) -> RenderedRoll:
     """Every station of the center with its range (a range per script where its names are in
-    several) and count, 15 to an A4 page."""
+    several) and count, 15 to an A4 page; with *codes* (one a page), their verification
+    stamps."""
     if not stations:
         raise ValueError("a center list needs at least one station")
 
@@ -239,5 +255,6 @@ def render_center_list(header: CenterHeader, stations: Sequence[StationRange]) -
             "voters": sum(s.voters for s in stations),
         }
 
-    html = _in_language(header.language, LIST_TEMPLATE, context)
-    return _pdf(html, list_pages(len(stations)), f"center list of {header.center_code}")
+    html, page_stamps = _in_language(header.language, LIST_TEMPLATE, context, codes)
+    what = f"center list of {header.center_code}"
+    return _pdf(html, list_pages(len(stations)), what, page_stamps)

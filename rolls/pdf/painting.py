@@ -28,8 +28,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from rolls.pdf import stamp
 from rolls.pdf.fitting import LEADING
 from rolls.pdf.rows import FittedRow, Row
+from rolls.pdf.stamp import Stamp
 
 ROWS_CLASS = "rows"
 PX_PER_PT = 96 / 72
@@ -341,3 +343,76 @@ def _painter(paint, page_box, repeated, heads_lines, number: _PageNumber, number
             number.draw(stream, number_text)
 
     return paint_with_running_header
+
+
+def stamp_pages(document, page_stamps: Sequence[Stamp]) -> None:
+    """Draw each page's verification stamp (stamp.py) in its top margin, at the right edge
+    of its content, after everything else on the page; refuse a document whose pages and
+    stamps differ in number (a page without its code must never pass)."""
+    pages = document.pages
+    if len(page_stamps) != len(pages):
+        raise RowsNotPlaced(f"{len(page_stamps)} verification codes for {len(pages)} pages")
+    lines = _StampLines()
+    for page, page_stamp in zip(pages, page_stamps, strict=True):
+        page.paint = _stamped(page.paint, page, page_stamp, lines)
+
+
+class _StampLines:
+    """The label's and the code's Pango layouts, made on the first page and reused by every
+    later page of the document (a layout a page was a third of the stamp's cost)."""
+
+    def __init__(self):
+        self.made: list[tuple] | None = None
+
+    def get(self, page_style) -> list[tuple]:
+        from weasyprint.text.line_break import Layout
+
+        if self.made is None:
+            self.made = []
+            for size, baseline in (
+                (stamp.LABEL_SIZE_PT, stamp.LABEL_BASELINE),
+                (stamp.CODE_SIZE_PT, stamp.CODE_BASELINE),
+            ):
+                # The page's own style (the root's font, colour and language), left to right:
+                # the code is Latin letters and digits in every language.
+                style = page_style.copy()
+                style["direction"] = "ltr"
+                style["font_weight"] = 400
+                style["letter_spacing"] = "normal"
+                style["font_size"] = size * PX_PER_PT
+                self.made.append((Layout(style), style, baseline * PX_PER_MM))
+        return self.made
+
+
+def _stamped(paint, page, page_stamp: Stamp, lines: _StampLines):
+    box = page._page_box
+    right = page.width - box.margin_right
+    top = stamp.TOP * PX_PER_MM
+    module = stamp.MODULE * PX_PER_MM
+    left = right - page_stamp.size * module
+    text_right = left - stamp.TEXT_GAP * PX_PER_MM
+
+    def paint_with_stamp(stream, scale=1):
+        paint(stream, scale)
+        label, code = lines.get(box.style)
+        with stream.stacked():
+            stream.transform(a=scale, d=scale)
+            stream.set_color(label[1]["color"])
+            with stream.stacked():
+                # In modules from the code's corner: the path is written as stamp.py made it
+                # (pydyf's Stream keeps its operators in the list ``stream``, as WeasyPrint's
+                # own begin_text reads it).
+                stream.transform(a=module, d=module, e=left, f=top)
+                stream.stream.append(page_stamp.path)
+                stream.fill()
+            stream.begin_text()
+            for (layout, style, baseline), text in (
+                (label, page_stamp.label),
+                (code, page_stamp.code),
+            ):
+                layout.set_text(text)
+                x = text_right - _line_width(layout, style)
+                _draw_line(stream, layout, style, x, top + baseline)
+            stream.end_text()
+
+    return paint_with_stamp

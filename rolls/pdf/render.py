@@ -37,6 +37,7 @@ from rolls.pdf import layout, metrics, painting
 from rolls.pdf.data import RenderedRoll, RollHeader, RollVoter, expected_pages
 from rolls.pdf.metrics import text_width
 from rolls.pdf.rows import WIDTH_SAFETY, heads_line, roll_pages
+from rolls.pdf.stamp import Stamp, stamps
 from rolls.pdf.text import clean, isolate, isolate_always, truncate
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,10 @@ def _check(header: RollHeader, voters: Sequence[RollVoter]) -> None:
             raise ValueError(f"row {index} has position {voter.position}: rows must be 1..N")
         if len(voter.voter_number) > MAX_VOTER_NUMBER_LENGTH:
             raise ValueError(f"voter number in row {index} is too long to print")
+    if header.page_codes and len(header.page_codes) != expected_pages(len(voters)):
+        raise ValueError(
+            f"{len(header.page_codes)} verification codes for {expected_pages(len(voters))} pages"
+        )
 
 
 def fit_text(text: str, width_mm: float, size_pt: float, *, lines: int = 1) -> str:
@@ -254,6 +259,13 @@ def render_html(header: RollHeader, voters: Sequence[RollVoter]) -> tuple[str, l
     return html, pages
 
 
+def page_stamps_for(codes: Sequence[str]) -> list[Stamp]:
+    """The verification stamps of a document's pages in the active language (none without
+    codes): every document kind calls this and painting.stamp_pages, and nothing else."""
+    # Translators: printed above the code in the top corner of every page, beside its QR code.
+    return stamps(codes, gettext("Verification code")) if codes else []
+
+
 @contextmanager
 def _collection_paused():
     """No cyclic garbage collection while one document is built.
@@ -323,6 +335,7 @@ def render_station_roll(header: RollHeader, voters: Sequence[RollVoter]) -> Rend
     with translation.override(header.language):
         # The later pages' numbers, as the opening page's margin box prints its own.
         sentence = gettext("Page %(page)s of %(pages)s")
+        page_stamps = page_stamps_for(header.page_codes)
     with _collection_paused():
         document = HTML(string=html, base_url=".").render(
             font_config=font_config, stylesheets=[stylesheet]
@@ -344,6 +357,8 @@ def render_station_roll(header: RollHeader, voters: Sequence[RollVoter]) -> Rend
                 numbers_at=f"@bottom-{'left' if rtl else 'right'}",
                 page_number=lambda page, pages: sentence % {"page": page, "pages": pages},
             )
+            if page_stamps:
+                painting.stamp_pages(document, page_stamps)
             pdf = document.write_pdf()
         except painting.RowsNotPlaced as error:
             raise RollLayoutError(f"{station}: {error}") from error

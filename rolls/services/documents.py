@@ -15,9 +15,18 @@ from django.utils import translation
 from django.utils.translation import gettext, pgettext
 
 from elections.folding import fold
-from rolls.models import Placement, Run, RunCenter, RunPurpose, Station
-from rolls.pdf import RenderedRoll, RollHeader, RollVoter, render_station_roll
-from rolls.pdf.documents import render_center_list, render_door_sign
+from rolls.models import (
+    CENTER_LIST_STATION,
+    DocumentKind,
+    Placement,
+    Run,
+    RunCenter,
+    RunPurpose,
+    Station,
+)
+from rolls.page_codes import document_codes
+from rolls.pdf import RenderedRoll, RollHeader, RollVoter, expected_pages, render_station_roll
+from rolls.pdf.documents import list_pages, render_center_list, render_door_sign
 from rolls.pdf.ranges import CenterHeader, NameRange, StationRange
 from rolls.pdf.text import name_script
 
@@ -215,6 +224,13 @@ def station_roll_document(*, run: Run, station: Station) -> tuple[RenderedRoll, 
         purpose=purpose,
         set_status=set_status,
         language=language,
+        page_codes=document_codes(
+            run_id=run.pk,
+            kind=DocumentKind.ROLL,
+            center_id=station.center_id,
+            station_number=station.number,
+            pages=expected_pages(len(voters)),
+        ),
     )
     return render_station_roll(header, voters), len(voters)
 
@@ -226,7 +242,14 @@ def station_sign_document(
     mine = next((r for r in ranges if r.number == station.number), None)
     if mine is None:
         raise DocumentError(f"station {station.number} of {station.center.code} has no range")
-    return render_door_sign(center_header(run=run, station=station), mine)
+    codes = document_codes(
+        run_id=run.pk,
+        kind=DocumentKind.SIGN,
+        center_id=station.center_id,
+        station_number=station.number,
+        pages=1,
+    )
+    return render_door_sign(center_header(run=run, station=station), mine, codes)
 
 
 def center_list_document(
@@ -234,4 +257,11 @@ def center_list_document(
 ) -> RenderedRoll:
     """The center's list (``station`` is any station of it: it carries the center)."""
     ranges = ranges or center_ranges(split_run_id=run.pk, center_id=station.center_id)
-    return render_center_list(center_header(run=run, station=station), ranges)
+    codes = document_codes(
+        run_id=run.pk,
+        kind=DocumentKind.CENTER_LIST,
+        center_id=station.center_id,
+        station_number=CENTER_LIST_STATION,
+        pages=list_pages(len(ranges)),
+    )
+    return render_center_list(center_header(run=run, station=station), ranges, codes)

@@ -38,6 +38,7 @@ from rolls.services.documents import (
     station_roll_document,
     station_sign_document,
 )
+from rolls.services.printed_pages import PrintedDocument, printed_pages_record
 from rolls.services.storage import reprint_path, write_whole
 from rolls.services.verification import file_damage_cleared, file_digest
 
@@ -124,7 +125,8 @@ def document_reprint(*, roll_file: RollFile, requested_by: str, reason: str) -> 
             roll_file.sha256,
         )
     else:
-        rendered_pdf = regenerate(roll_file).pdf
+        rendered = regenerate(roll_file)
+        rendered_pdf, rendered_pages = rendered.pdf, rendered.pages
         digest = hashlib.sha256(rendered_pdf).hexdigest()
         size = len(rendered_pdf)
         if digest == roll_file.sha256:
@@ -149,6 +151,14 @@ def document_reprint(*, roll_file: RollFile, requested_by: str, reason: str) -> 
             )
             if rendered_pdf is not None:
                 write_whole(path, rendered_pdf)
+                # A document first printed before pages carried codes has them now.
+                printed_pages_record(
+                    run_id=roll_file.source_run_id or roll_file.run_id,
+                    center_id=roll_file.center_id,
+                    documents=[
+                        PrintedDocument(roll_file.kind, roll_file.station_number, rendered_pages)
+                    ],
+                )
     except BaseException:
         # A separate file is new: without its record it is nobody's, so it goes. A restored
         # file holds the recorded bytes again, which is what the record says it holds.

@@ -33,6 +33,7 @@ from rolls.models import (
 )
 from rolls.services.assignment import station_sizes
 from rolls.services.benchmarks import benchmark_queue_step
+from rolls.services.printed_pages import PrintedDocument, printed_pages_record
 from rolls.services.verification import run_problems
 
 logger = logging.getLogger(__name__)
@@ -280,6 +281,7 @@ def run_record_station(
     """Count a rendered station once, with its other documents recorded first in the same
     transaction (each adds its pages once). Returns False for a repeat (a redelivered task).
     """
+    documents = list(documents)
     with transaction.atomic():
         extra_pages = 0
         for document in documents:
@@ -318,6 +320,15 @@ def run_record_station(
             Run.objects.filter(pk=run_id).update(
                 stations_done=F("stations_done") + 1, pages=F("pages") + pages
             )
+        # Their verification codes, with the documents: a page counted is a page answerable.
+        printed_pages_record(
+            run_id=run_id,
+            center_id=center_id,
+            documents=[
+                *(PrintedDocument(d.kind, d.station_number, d.pages) for d in documents),
+                PrintedDocument(DocumentKind.ROLL, station_number, pages),
+            ],
+        )
     if created:
         run_finish_if_complete(run_id=run_id)
     return created

@@ -29,3 +29,9 @@ def browser():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def database_beside_playwright(monkeypatch):
+    """Playwright's sync API runs an event loop in this thread (see test_console.py)."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -116,6 +116,7 @@ def console_pages(records: ConsoleRecords) -> dict[str, str]:
         "draft run": reverse("admin:rolls_run_change", args=[draft.pk]),
         "official run": reverse("admin:rolls_run_change", args=[official.pk]),
         "compare": reverse("admin:rolls_run_compare", args=[election.pk]),
+        "verify a page": reverse("admin:rolls_run_verify_page") + "?code=7KQ2M-XW4PD",
         "stations": reverse("admin:rolls_station_changelist"),
         "station": reverse("admin:rolls_station_change", args=[station.pk]),
         "benchmarks": reverse("admin:rolls_benchmark_changelist"),

@@ -60,6 +60,7 @@ def urls(run: Run) -> dict[str, str]:
     return {
         "task result": reverse("admin:django_celery_results_taskresult_change", args=[result.pk]),
         "run list": reverse("admin:rolls_run_changelist"),
+        "verify a page": reverse("admin:rolls_run_verify_page") + "?code=7KQ2M-XW4PD",
         "run page": reverse("admin:rolls_run_change", args=[run.pk]),
         "progress": reverse("admin:rolls_run_progress", args=[run.pk]),
         "comparison": reverse("admin:rolls_run_compare", args=[run.election_id]),
@@ -83,6 +84,7 @@ def urls(run: Run) -> dict[str, str]:
 ALLOWED = {
     "observer": {
         "run list",
+        "verify a page",
         "run page",
         "progress",
         "comparison",
@@ -94,6 +96,7 @@ ALLOWED = {
     },
     "staff": {
         "run list",
+        "verify a page",
         "run page",
         "progress",
         "comparison",

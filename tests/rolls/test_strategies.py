@@ -11,7 +11,7 @@ from django.utils import timezone
 from elections.models import Registration
 from rolls.launch import run_start
 from rolls.management.commands._common import wait_for
-from rolls.models import Placement, RollFile, Run, RunStatus, TaskState
+from rolls.models import Placement, PrintedPage, RollFile, Run, RunStatus, TaskState
 from rolls.pdf import center_set_pages
 from rolls.selectors import run_metrics, run_task_results
 from rolls.strategies import STRATEGIES
@@ -76,6 +76,8 @@ def test_rendering_strategy_prints_every_voter_once_and_finishes_once(
     for roll in files:
         assert default_storage.size(roll.path) == roll.bytes
     assert_every_voter_printed_once(run)
+    # Every page the worker printed is answerable by its verification code.
+    assert PrintedPage.objects.filter(run_id=run.pk).count() == run.pages
 
 
 def test_assignment_only_strategy_assigns_every_center_and_renders_nothing(shared_worker, election):
