@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from rolls.pdf import layout, metrics, painting
+from rolls.pdf import layout, metrics, painting, stamp
 from rolls.pdf.data import RenderedRoll, expected_pages
 from rolls.pdf.metrics import text_width
 from rolls.pdf.ranges import CenterHeader, StationRange, fitted
@@ -52,8 +52,8 @@ ASIDE = 88.0  # beside the number: the label and the count
 SIGN_GAP = 3.0
 # What is left for the name range, less 2 mm: rounding in layout must not push it over.
 SIGN_RANGES = SIGN_HEIGHT - SIGN_HEAD - NUMBER_PT * NUMBER_LEADING * layout.PT - 2 * SIGN_GAP - 2
-# Page furniture shared by every document kind (a verification code) takes a 30 mm square at
-# the bottom-right corner of the page: the name range stops short of it.
+# A 30 mm square at the bottom-right corner of the page is kept blank (for a hole punch or a
+# stamp by hand); the name range stops short of it.
 CORNER = 30.0
 SIGN_CORNER = CORNER - SIGN_MARGINS[1]
 RANGE_WORD = 30.0  # the FROM / TO column, one range
@@ -189,7 +189,8 @@ def render_door_sign(
     stamp."""
 
     def context() -> dict:
-        head = {"width": SIGN_WIDTH, "height": SIGN_HEAD / 2 - 1}
+        # The sign's top lines start above the stamp's bottom: they keep clear of its corner.
+        head = {"width": SIGN_WIDTH - stamp.ROOM, "height": SIGN_HEAD / 2 - 1}
         return {
             **_context(header),
             "election": fitted(header.election_name, **head, size_pt=20, floor_pt=12),

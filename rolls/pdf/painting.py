@@ -347,7 +347,7 @@ def _painter(paint, page_box, repeated, heads_lines, number: _PageNumber, number
 
 def stamp_pages(document, page_stamps: Sequence[Stamp]) -> None:
     """Draw each page's verification stamp (stamp.py) in its top margin, at the right edge
-    of its content, after everything else on the page; refuse a document whose pages and
+    of its content (the left edge on a right-to-left page), after everything else on it; refuse a document whose pages and
     stamps differ in number (a page without its code must never pass)."""
     pages = document.pages
     if len(page_stamps) != len(pages):
@@ -386,11 +386,17 @@ class _StampLines:
 
 def _stamped(paint, page, page_stamp: Stamp, lines: _StampLines):
     box = page._page_box
-    right = page.width - box.margin_right
     top = stamp.TOP * PX_PER_MM
     module = stamp.MODULE * PX_PER_MM
-    left = right - page_stamp.size * module
-    text_right = left - stamp.TEXT_GAP * PX_PER_MM
+    # In the corner where the page's reading ends its first line: top right, or top left on
+    # a right-to-left page (mirrored: the QR code outermost, the text inside it).
+    rtl = box.style["direction"] == "rtl"
+    if rtl:
+        left = box.margin_left
+        text_left = left + page_stamp.size * module + stamp.TEXT_GAP * PX_PER_MM
+    else:
+        left = page.width - box.margin_right - page_stamp.size * module
+        text_right = left - stamp.TEXT_GAP * PX_PER_MM
 
     def paint_with_stamp(stream, scale=1):
         paint(stream, scale)
@@ -411,7 +417,7 @@ def _stamped(paint, page, page_stamp: Stamp, lines: _StampLines):
                 (code, page_stamp.code),
             ):
                 layout.set_text(text)
-                x = text_right - _line_width(layout, style)
+                x = text_left if rtl else text_right - _line_width(layout, style)
                 _draw_line(stream, layout, style, x, top + baseline)
             stream.end_text()
 

@@ -20,6 +20,11 @@ import segno
 TOP = 4.5
 MODULE = 0.4  # a version 1 code (21 modules) is 8.4 mm square: read by a phone at 15 cm
 TEXT_GAP = 2.5  # between the text and the QR code's left edge
+# What a stamp may take from its corner along the top edge (QR code, gap and the longest
+# translated label): a document whose content starts higher than the stamp's bottom keeps
+# its first lines this far away from the corner.
+ROOM = 50.0
+BOTTOM = TOP + 21 * MODULE
 LABEL_SIZE_PT = 6.5
 CODE_SIZE_PT = 10.0
 LABEL_BASELINE = 3.4  # below TOP

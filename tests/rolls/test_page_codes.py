@@ -198,11 +198,16 @@ def stamp_clear_of_the_page(pdf: bytes, codes: tuple[str, ...], folder: Path) ->
         qr_bottom = (stamp_module.TOP + 21 * stamp_module.MODULE) * mm
         stamp = [w for w in words if w[0] in ("Verification", "code", code) and w[2] < qr_bottom]
         assert [w[0] for w in stamp] == ["Verification", "code", code], number
-        left = min(w[1] for w in stamp)
+        # Top right, or top left on a right-to-left page: from the stamp's words to the
+        # page's edge on the QR code's side.
+        if max(w[3] for w in stamp) > width / 2:
+            left, right = min(w[1] for w in stamp), width
+        else:
+            left, right = 0.0, max(w[3] for w in stamp)
         bottom = max(max(w[4] for w in stamp), qr_bottom)
         others = [w for w in words if w not in stamp]
         assert others, "the page has its own text"
-        intruders = [w[0] for w in others if w[1] < width and w[3] > left and w[2] < bottom]
+        intruders = [w[0] for w in others if w[1] < right and w[3] > left and w[2] < bottom]
         assert intruders == [], (number, intruders)
         subprocess.run(
             ["pdftoppm", "-r", "150", "-png", "-f", str(number), "-l", str(number),
