@@ -347,8 +347,9 @@ def _painter(paint, page_box, repeated, heads_lines, number: _PageNumber, number
 
 def stamp_pages(document, page_stamps: Sequence[Stamp]) -> None:
     """Draw each page's verification stamp (stamp.py) in its top margin, at the right edge
-    of its content (the left edge on a right-to-left page), after everything else on it; refuse a document whose pages and
-    stamps differ in number (a page without its code must never pass)."""
+    of its content (the left edge on a right-to-left page), after everything else on it;
+    refuse a document whose pages and stamps differ in number (a page without its code must
+    never pass)."""
     pages = document.pages
     if len(page_stamps) != len(pages):
         raise RowsNotPlaced(f"{len(page_stamps)} verification codes for {len(pages)} pages")

@@ -9,7 +9,7 @@ import functools
 import html
 import re
 import subprocess
-from datetime import timedelta
+from datetime import date, timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -38,6 +38,7 @@ from rolls.pdf.documents import (
     render_center_list,
     render_door_sign,
 )
+from rolls.services.closing import personal_data_close
 from rolls.services.publication import run_publish
 from rolls.services.retention import runs_purge
 from tests.rolls.test_admin_support import make_election
@@ -246,3 +247,27 @@ def test_a_page_of_a_purged_run_is_still_answered_not_unknown(private_media, tmp
     assert f"The door sign of A station 1, run {run.pk} (deleted since): never published" in (
         verify(code)
     )
+
+
+@pytest.mark.django_db
+def test_a_page_of_a_closed_elections_official_set_still_verifies(private_media, tmp_path):
+    """Closing an election's personal data deletes its PDFs and voters; the proof stays:
+    a page read before the closing still answers as a page of the official set."""
+    polling = date.today() - timedelta(days=30)
+    election = make_election(
+        "Municipal 2027",
+        polling_date=polling,
+        retention_date=polling + timedelta(days=1),
+    )
+    run = run_publish(run_id=full_run(election).pk, published_by="test")
+    roll = document(run, "B", DocumentKind.ROLL, 2)
+    code = qr_of_page(roll.path, 2, tmp_path)
+    before = verify(code)
+    assert "the official set of Municipal 2027 since" in before
+
+    personal_data_close(election_id=election.pk, closed_by="admin:chief")
+    assert not default_storage.exists(roll.path)
+    assert not Voter.objects.filter(registrations__center__election=election).exists()
+    assert verify(code) == before
+    with pytest.raises(CommandError, match="is unknown"):
+        verify(forged(code))
