@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # intcomma: figures grouped the way the staff member's language writes them.
+    "django.contrib.humanize",
     "axes",
     "django_celery_beat",
     "django_celery_results",
@@ -95,7 +97,8 @@ MIDDLEWARE = [
     # Static files straight after the security headers, before sessions touch the database.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # The console speaks the staff member's browser language (Accept-Language), among
+    # The console speaks the language the staff member picked in the header (a cookie set
+    # by Django's set_language view), else the browser's (Accept-Language), among
     # LANGUAGES; after sessions, before CommonMiddleware, as Django's docs require.
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -150,7 +153,15 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-us"
 # The console's languages (the project's own strings have catalogs for these). Rolls are
 # printed in their election's language instead (Election.language, rolls/pdf/render.py).
-LANGUAGES = [("en", "English"), ("fr", "Français")]
+# Each is named in its own language: the header's selector is read by someone who may not
+# read the current one.
+LANGUAGES = [
+    ("en", "English"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("ar", "العربية"),
+    ("ru", "Русский"),
+]
 # Catalogs of the project's own strings (console and rolls), compiled by `make install`.
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
@@ -228,6 +239,10 @@ STORAGES = {
 # --- Security (production values come from the environment; see docs/operators.md) --------
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+# The language picked in the console's header: sent back only over HTTPS like the others.
+LANGUAGE_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG

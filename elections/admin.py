@@ -13,6 +13,8 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Q
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from elections.admin_filters import CenterAutocompleteFilter
 from elections.folding import fold, name_candidates
@@ -58,10 +60,10 @@ class ElectionForm(forms.ModelForm):
     raw constraint name for 0, "greater than or equal to 0" for -3), said once, clearly."""
 
     max_voters_per_station = forms.IntegerField(
-        label="Max voters per station",
+        label=_("Max voters per station"),
         min_value=1,
         error_messages={
-            "min_value": "A station holds at least one voter: give a whole number of 1 or more."
+            "min_value": _("A station holds at least one voter: give a whole number of 1 or more.")
         },
         help_text=Election._meta.get_field("max_voters_per_station").help_text,
     )
@@ -84,8 +86,11 @@ class ElectionForm(forms.ModelForm):
         value = self.cleaned_data["time_zone"].strip()
         if value not in zoneinfo.available_timezones():
             raise forms.ValidationError(
-                f"{value!r} is not a known IANA time zone: use a name such as Europe/Paris, "
-                "America/New_York or UTC."
+                gettext(
+                    "%(zone)s is not a known IANA time zone: use a name such as Europe/Paris, "
+                    "America/New_York or UTC."
+                )
+                % {"zone": repr(value)}
             )
         return value
 
@@ -113,7 +118,7 @@ class ElectionAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_centers=Count("centers"))
 
-    @admin.display(description="centers", ordering="_centers")
+    @admin.display(description=_("centers"), ordering="_centers")
     def center_count(self, obj: Election) -> int:
         return obj._centers
 
@@ -153,7 +158,7 @@ class RegistrationAdmin(LargeTableAdmin):
     list_select_related = ["voter", "center", "election"]
     # Shown as the search's help; get_search_results does the work (see there).
     search_fields = ["=voter__voter_number", "voter__search_name", "=center__code"]
-    search_help_text = (
+    search_help_text = _(
         "A voter number, a full name in either order (“Smith Robert”, “Smith, Robert”) or "
         "the start of one, accents and case ignored, or a center code."
     )
@@ -184,7 +189,7 @@ class RegistrationAdmin(LargeTableAdmin):
         center_ids = list(PollingCenter.objects.filter(code=term).values_list("id", flat=True))
         return queryset.filter(Q(voter_id__in=voter_ids) | Q(center_id__in=center_ids)), False
 
-    @admin.display(description="name")
+    @admin.display(description=_("name"))
     def voter_name(self, obj: Registration) -> str:
         return obj.voter.full_name
 

@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.utils.translation import gettext
 
 from config.parsing import number_or_none
 
@@ -55,7 +56,7 @@ class CenterAutocompleteFilter(admin.FieldListFilter):
         yield {
             "selected": self.chosen is None,
             "query_string": changelist.get_query_string(remove=[self.lookup_kwarg]),
-            "display": "All",
+            "display": gettext("All"),
         }
 
     def widget_html(self) -> str:

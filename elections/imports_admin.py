@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.validators import RegexValidator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from config.parsing import number_or_none
 from elections.guards import election_closed
@@ -54,16 +57,22 @@ MOVING = (ImportState.PREVIEWING, *ACTIVE_IMPORT_STATES)
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label="Register file", help_text="CSV (UTF-8; comma, semicolon or tab) or Excel .xlsx"
+        label=_("Register file"),
+        help_text=_("CSV (UTF-8; comma, semicolon or tab) or Excel .xlsx"),
     )
     mode = forms.ChoiceField(
-        choices=ImportMode.choices, initial=ImportMode.SNAPSHOT, widget=forms.RadioSelect
+        label=_("Mode"),
+        choices=ImportMode.choices,
+        initial=ImportMode.SNAPSHOT,
+        widget=forms.RadioSelect,
     )
     skip_invalid = forms.BooleanField(
         required=False,
-        label="Skip invalid rows",
-        help_text="Import the valid rows and offer the rejected ones as a CSV. Without it, a "
-        "file with any invalid row writes nothing.",
+        label=_("Skip invalid rows"),
+        help_text=_(
+            "Import the valid rows and offer the rejected ones as a CSV. Without it, a "
+            "file with any invalid row writes nothing."
+        ),
     )
 
     def clean_file(self):
@@ -71,8 +80,11 @@ class UploadForm(forms.Form):
         limit = settings.REGISTER_UPLOAD_MAX_BYTES
         if upload.size > limit:
             raise forms.ValidationError(
-                f"The file is {upload.size:,} bytes, over the limit of {limit:,}: a register "
-                "file is far smaller (is it the right file?)"
+                gettext(
+                    "The file is %(size)s bytes, over the limit of %(limit)s: a register "
+                    "file is far smaller (is it the right file?)"
+                )
+                % {"size": intcomma(upload.size), "limit": intcomma(limit)}
             )
         return upload
 
@@ -80,17 +92,20 @@ class UploadForm(forms.Form):
 class OptionsForm(forms.Form):
     """The preview page's column mapping and options; ``headers`` are the file's own."""
 
-    mode = forms.ChoiceField(choices=ImportMode.choices, widget=forms.RadioSelect)
-    skip_invalid = forms.BooleanField(required=False, label="Skip invalid rows")
+    mode = forms.ChoiceField(label=_("Mode"), choices=ImportMode.choices, widget=forms.RadioSelect)
+    skip_invalid = forms.BooleanField(required=False, label=_("Skip invalid rows"))
 
     def __init__(self, *args, headers: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        choices = [("", "(by name)")] + [(h, h) for h in headers if h.strip()]
+        choices = [("", gettext("(by name)"))] + [(h, h) for h in headers if h.strip()]
         for field in FIELDS:
             self.fields[f"column_{field}"] = forms.ChoiceField(
                 choices=choices,
                 required=False,
-                label=field + ("" if field in REQUIRED else " (optional)"),
+                # The column names are the file format's: they stay as they are.
+                label=field
+                if field in REQUIRED
+                else gettext("%(column)s (optional)") % {"column": field},
             )
 
     def columns(self) -> dict[str, str]:
@@ -104,10 +119,10 @@ class ConfirmForm(forms.Form):
     deregistrations = forms.CharField(
         required=False,
         max_length=9,
-        label="Voters to deregister",
-        help_text="Type the number shown above to confirm it.",
+        label=_("Voters to deregister"),
+        help_text=_("Type the number shown above to confirm it."),
         # ASCII digits only: int() would also take other scripts' digits.
-        validators=[RegexValidator(r"^[0-9]+$", "Type the number in digits 0-9.")],
+        validators=[RegexValidator(r"^[0-9]+$", _("Type the number in digits 0-9."))],
     )
 
     def confirmed(self) -> int | None:
@@ -144,10 +159,14 @@ def progress(record: RegisterImport) -> dict:
 
 
 class RegisterImportAdmin(ImportFilesViews, RecordAdmin):
-    list_display = ["pk", "election", "file_name", "mode", "state", "username", "created_at"]
+    list_display = ["number", "election", "file_name", "mode", "state", "username", "created_at"]
     list_filter = ["state", "election"]
     list_select_related = ["election"]
     show_full_result_count = False
+
+    @admin.display(description=_("import"), ordering="pk")
+    def number(self, record: RegisterImport) -> int:
+        return record.pk
 
     def get_urls(self):
         def wrap(view):
@@ -211,7 +230,8 @@ class RegisterImportAdmin(ImportFilesViews, RecordAdmin):
         return TemplateResponse(
             request,
             "admin/elections/registerimport/upload.html",
-            self.context(request, title=f"Import a register into {election.name}",
+            self.context(request, title=gettext("Import a register into %(election)s")
+                         % {"election": election.name},
                          election=election, form=form),
         )  # fmt: skip
 
@@ -241,7 +261,9 @@ class RegisterImportAdmin(ImportFilesViews, RecordAdmin):
             "admin/elections/registerimport/import_page.html",
             self.context(
                 request,
-                title=f"Import {record.pk}: {record.file_name} into {record.election.name}",
+                title=gettext("Import %(number)s: %(file)s into %(election)s") % {
+                    "number": record.pk, "file": record.file_name,
+                    "election": record.election.name},
                 record=record,
                 counts=count_lines(record),
                 errors=error_lines(record, limit=50),
@@ -265,7 +287,9 @@ class RegisterImportAdmin(ImportFilesViews, RecordAdmin):
         form = OptionsForm(request.POST, headers=record.headers)
         page = reverse("admin:elections_registerimport_change", args=[record.pk])
         if record.state != ImportState.PREVIEWED or not form.is_valid():
-            self.message_user(request, "This preview can no longer be changed.", messages.ERROR)
+            self.message_user(
+                request, gettext("This preview can no longer be changed."), messages.ERROR
+            )
             return HttpResponseRedirect(page)
         with transaction.atomic():
             record = register_import_remap(
@@ -297,7 +321,11 @@ class RegisterImportAdmin(ImportFilesViews, RecordAdmin):
         except RegisterImport.DoesNotExist:
             raise Http404("No such import") from None
         else:
-            self.message_user(request, f"Import {record.pk} is queued.", messages.SUCCESS)
+            self.message_user(
+                request,
+                gettext("Import %(number)s is queued.") % {"number": record.pk},
+                messages.SUCCESS,
+            )
         return HttpResponseRedirect(page)
 
     def progress_view(self, request: HttpRequest, import_id: int) -> JsonResponse:

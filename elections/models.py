@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from elections.folding import MAX_FOLDED, search_name, search_name_given_first
@@ -43,25 +44,28 @@ RIGHT_TO_LEFT_LANGUAGES = frozenset([Language.ARABIC])
 
 
 class Election(models.Model):
-    name = models.CharField(max_length=200, unique=True)
-    slug = models.SlugField(max_length=200, unique=True)
-    polling_date = models.DateField()
+    name = models.CharField(max_length=200, unique=True, verbose_name=_("name"))
+    slug = models.SlugField(max_length=200, unique=True, verbose_name=_("slug"))
+    polling_date = models.DateField(verbose_name=_("polling date"))
     max_voters_per_station = models.PositiveIntegerField(
         default=DEFAULT_MAX_VOTERS_PER_STATION,
-        help_text="Stations of a center never hold more voters than this.",
+        help_text=_("Stations of a center never hold more voters than this."),
+        verbose_name=_("max voters per station"),
     )
     time_zone = models.CharField(
         max_length=64,
         default=settings.TIME_ZONE,
-        help_text="Schedules for this election run in this time zone (e.g. Europe/Paris).",
+        help_text=_("Schedules for this election run in this time zone (e.g. Europe/Paris)."),
+        verbose_name=_("time zone"),
     )
     language = models.CharField(
         max_length=16,
         choices=Language.choices,
         default=Language.ENGLISH,
-        help_text="Rolls are printed in this language and in its alphabetical order.",
+        help_text=_("Rolls are printed in this language and in its alphabetical order."),
+        verbose_name=_("language"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     # Personal data (registrations, rolls, uploads) is kept until this date, and may be
     # closed the day after; left blank, it is the polling date plus ELECTION_RETENTION_DAYS.
     retention_date = models.DateField(
@@ -75,9 +79,13 @@ class Election(models.Model):
     )
     # Set when its personal data is closed: from then on no file holding a voter is served,
     # no run starts and no register is imported (the closing's record: rolls.PersonalDataClosing).
-    personal_data_closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    personal_data_closed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("personal data closed at")
+    )
 
     class Meta:
+        verbose_name = _("election")
+        verbose_name_plural = _("elections")
         ordering = ["-polling_date", "name"]
         constraints = [
             models.CheckConstraint(
@@ -127,13 +135,19 @@ class PollingCenterQuerySet(models.QuerySet):
 
 
 class PollingCenter(models.Model):
-    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="centers")
-    code = models.CharField(max_length=32, help_text="Unique within the election.")
-    name = models.CharField(max_length=300)
+    election = models.ForeignKey(
+        Election, on_delete=models.CASCADE, related_name="centers", verbose_name=_("election")
+    )
+    code = models.CharField(
+        max_length=32, help_text=_("Unique within the election."), verbose_name=_("code")
+    )
+    name = models.CharField(max_length=300, verbose_name=_("name"))
 
     objects = PollingCenterQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("polling center")
+        verbose_name_plural = _("polling centers")
         ordering = ["election", "code"]
         constraints = [
             models.UniqueConstraint(
@@ -147,16 +161,22 @@ class PollingCenter(models.Model):
 
 class Voter(models.Model):
     # A string, not an integer: real voter numbers carry leading zeros and check letters.
-    voter_number = models.CharField(max_length=20, unique=True)
-    given_name = models.CharField(max_length=500)
-    family_name = models.CharField(max_length=500)
+    voter_number = models.CharField(max_length=20, unique=True, verbose_name=_("voter number"))
+    given_name = models.CharField(max_length=500, verbose_name=_("given name"))
+    family_name = models.CharField(max_length=500, verbose_name=_("family name"))
     # fold(family + " " + given) (elections/folding.py): one indexed equality finds a full
     # name typed in either order, without accents or case.
-    search_name = models.CharField(max_length=MAX_FOLDED, blank=True, editable=False)
+    search_name = models.CharField(
+        max_length=MAX_FOLDED, blank=True, editable=False, verbose_name=_("search name")
+    )
     # fold(given + " " + family): a prefix of the given name rides an index as well.
-    search_name_given_first = models.CharField(max_length=MAX_FOLDED, blank=True, editable=False)
+    search_name_given_first = models.CharField(
+        max_length=MAX_FOLDED, blank=True, editable=False, verbose_name=_("search name given first")
+    )
 
     class Meta:
+        verbose_name = _("voter")
+        verbose_name_plural = _("voters")
         ordering = ["voter_number"]
         indexes = [
             models.Index(fields=["family_name", "given_name"], name="voter_name_idx"),
@@ -208,21 +228,33 @@ class Registration(models.Model):
     # below lead with those columns and serve the same lookups, and every index costs time
     # when a register of a million voters is loaded.
     election = models.ForeignKey(
-        Election, on_delete=models.CASCADE, related_name="registrations", db_index=False
+        Election,
+        on_delete=models.CASCADE,
+        related_name="registrations",
+        db_index=False,
+        verbose_name=_("election"),
     )
     center = models.ForeignKey(
-        PollingCenter, on_delete=models.CASCADE, related_name="registrations", db_index=False
+        PollingCenter,
+        on_delete=models.CASCADE,
+        related_name="registrations",
+        db_index=False,
+        verbose_name=_("center"),
     )
-    voter = models.ForeignKey(Voter, on_delete=models.CASCADE, related_name="registrations")
+    voter = models.ForeignKey(
+        Voter, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("voter")
+    )
     # The voter's place in the election language's alphabetical order (an ICU sort key of
     # family name, given name and voter number, elections/services/collation.py): compared
     # bytewise, so SQLite and PostgreSQL order it the same. NULL until it is computed; the
     # assignment computes any missing key before it splits a center.
-    sort_key = models.BinaryField(null=True, editable=False)
+    sort_key = models.BinaryField(null=True, editable=False, verbose_name=_("sort key"))
 
     objects = RegistrationQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
         constraints = [
             models.UniqueConstraint(
                 fields=["election", "voter"], name="one_registration_per_voter_per_election"
@@ -246,17 +278,17 @@ class Registration(models.Model):
 
 
 class ImportMode(models.TextChoices):
-    SNAPSHOT = "snapshot", "Snapshot: the file is the whole register"
-    ADD = "add", "Add: only add and update"
+    SNAPSHOT = "snapshot", _("Snapshot: the file is the whole register")
+    ADD = "add", _("Add: only add and update")
 
 
 class ImportState(models.TextChoices):
-    PREVIEWING = "previewing", "Reading the file for the preview"
-    PREVIEWED = "previewed", "Previewed: waiting for confirmation"
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Importing"
-    SUCCEEDED = "succeeded", "Imported"
-    FAILED = "failed", "Failed: nothing written"
+    PREVIEWING = "previewing", _("Reading the file for the preview")
+    PREVIEWED = "previewed", _("Previewed: waiting for confirmation")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Importing")
+    SUCCEEDED = "succeeded", _("Imported")
+    FAILED = "failed", _("Failed: nothing written")
 
 
 # An import that may write: at most one per election (a partial unique index, like runs).
@@ -274,60 +306,98 @@ class RegisterImport(models.Model):
     change (the preview) and what it changed. The counts and errors are written by the
     import service only; the admin shows them read-only."""
 
-    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="imports")
+    election = models.ForeignKey(
+        Election, on_delete=models.CASCADE, related_name="imports", verbose_name=_("election")
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     # Kept as a value too: the record outlives the account ("cli" for the command line).
-    username = models.CharField(max_length=150)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
+    username = models.CharField(max_length=150, verbose_name=_("username"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
     # Moved on by the import as it reads and writes: an active import whose heartbeat stopped
     # (its worker vanished) no longer blocks the next one.
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    file_name = models.CharField(max_length=255, help_text="As uploaded; shown, never a path.")
-    file_path = models.CharField(max_length=300, blank=True)
-    file_sha256 = models.CharField(max_length=64, blank=True)
-    file_size = models.PositiveBigIntegerField(default=0)
-    file_format = models.CharField(max_length=8)  # csv or xlsx
-    mode = models.CharField(max_length=10, choices=ImportMode.choices, default=ImportMode.SNAPSHOT)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, verbose_name=_("heartbeat at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    file_name = models.CharField(
+        max_length=255,
+        help_text=_("As uploaded; shown, never a path."),
+        verbose_name=_("file name"),
+    )
+    file_path = models.CharField(max_length=300, blank=True, verbose_name=_("file path"))
+    file_sha256 = models.CharField(max_length=64, blank=True, verbose_name=_("file sha256"))
+    file_size = models.PositiveBigIntegerField(default=0, verbose_name=_("file size"))
+    file_format = models.CharField(max_length=8, verbose_name=_("file format"))  # csv or xlsx
+    mode = models.CharField(
+        max_length=10,
+        choices=ImportMode.choices,
+        default=ImportMode.SNAPSHOT,
+        verbose_name=_("mode"),
+    )
     skip_invalid = models.BooleanField(
-        default=False, help_text="Import the valid rows and offer the rejected ones as a CSV."
+        default=False,
+        help_text=_("Import the valid rows and offer the rejected ones as a CSV."),
+        verbose_name=_("skip invalid"),
     )
     # {field: header in the file}; empty means the file's headers are the field names.
-    columns = models.JSONField(default=dict, blank=True)
-    headers = models.JSONField(default=list, blank=True)
+    columns = models.JSONField(default=dict, blank=True, verbose_name=_("columns"))
+    headers = models.JSONField(default=list, blank=True, verbose_name=_("headers"))
     state = models.CharField(
-        max_length=12, choices=ImportState.choices, default=ImportState.PREVIEWING
+        max_length=12,
+        choices=ImportState.choices,
+        default=ImportState.PREVIEWING,
+        verbose_name=_("state"),
     )
-    phase = models.CharField(max_length=40, blank=True)
-    rows_read = models.PositiveIntegerField(default=0)
-    rows_written = models.PositiveIntegerField(default=0)
+    phase = models.CharField(max_length=40, blank=True, verbose_name=_("phase"))
+    rows_read = models.PositiveIntegerField(default=0, verbose_name=_("rows read"))
+    rows_written = models.PositiveIntegerField(default=0, verbose_name=_("rows written"))
     # The preview's rows, so the import's progress bar knows its end.
-    rows_total = models.PositiveIntegerField(default=0)
-    counts = models.JSONField(default=dict, blank=True)
+    rows_total = models.PositiveIntegerField(default=0, verbose_name=_("rows total"))
+    counts = models.JSONField(default=dict, blank=True, verbose_name=_("counts"))
     # A snapshot's first voters to be deregistered (number, names, center; staff only) and,
     # for each other election registering voters this file renames, how many.
-    deregistration_sample = models.JSONField(default=list, blank=True)
-    renamed_elsewhere = models.JSONField(default=list, blank=True)
+    deregistration_sample = models.JSONField(
+        default=list, blank=True, verbose_name=_("deregistration sample")
+    )
+    renamed_elsewhere = models.JSONField(
+        default=list, blank=True, verbose_name=_("renamed elsewhere")
+    )
     # The number of deregistrations staff confirmed (the mass-change guard); the merge
     # refuses when the count it finds is another.
-    confirmed_deregistrations = models.PositiveIntegerField(null=True, blank=True)
-    error_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True, help_text="The first errors, by line.")
-    rejected_path = models.CharField(max_length=300, blank=True)
-    message = models.TextField(blank=True)
-    task_id = models.CharField(max_length=255, blank=True)
+    confirmed_deregistrations = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("confirmed deregistrations")
+    )
+    error_count = models.PositiveIntegerField(default=0, verbose_name=_("error count"))
+    errors = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("The first errors, by line."),
+        verbose_name=_("errors"),
+    )
+    rejected_path = models.CharField(max_length=300, blank=True, verbose_name=_("rejected path"))
+    message = models.TextField(blank=True, verbose_name=_("message"))
+    task_id = models.CharField(max_length=255, blank=True, verbose_name=_("task id"))
     # The uploaded file and the rejected-rows CSV are personal data with an end: deleted by
     # staff or REGISTER_UPLOAD_RETENTION_DAYS after the import ended. The record keeps the
     # file's name, size and SHA-256, the counts and the errors by line; not the contents.
-    files_deleted_at = models.DateTimeField(null=True, blank=True)
-    files_deleted_by = models.CharField(max_length=160, blank=True)
+    files_deleted_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("files deleted at")
+    )
+    files_deleted_by = models.CharField(
+        max_length=160, blank=True, verbose_name=_("files deleted by")
+    )
 
     objects = RegisterImportQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("register import")
+        verbose_name_plural = _("register imports")
         ordering = ["-created_at"]
         # A console permission, not add_: import records are written by the service only.
         permissions = [("import_register", "Can import a register into an election")]
@@ -342,7 +412,10 @@ class RegisterImport(models.Model):
         indexes = [models.Index(fields=["election", "-created_at"], name="import_election_idx")]
 
     def __str__(self) -> str:
-        return f"Import {self.pk} into {self.election}"
+        return gettext("Import %(number)s into %(election)s") % {
+            "number": self.pk,
+            "election": self.election,
+        }
 
     @property
     def is_active(self) -> bool:

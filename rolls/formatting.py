@@ -1,9 +1,14 @@
-"""How the console writes a duration: one definition for pages, messages and commands."""
+"""How the console writes a duration: one definition for pages, messages and commands, in
+the staff member's language (``2,5 s`` in French; English on the
+command line)."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext, pgettext
 
 
 def format_duration(seconds: float | timedelta | None, *, coarse: bool = False) -> str:
@@ -16,14 +21,24 @@ def format_duration(seconds: float | timedelta | None, *, coarse: bool = False) 
     seconds = max(0.0, seconds)
     if coarse:
         whole = int(seconds)
-        return f"{whole} s" if whole < 120 else f"{whole // 60} min"
+        if whole < 120:
+            return pgettext("duration", "%(seconds)s s") % {"seconds": whole}
+        return pgettext("duration", "%(minutes)s min") % {"minutes": whole // 60}
     if seconds < 60:
-        return f"{seconds:.1f} s"
+        return pgettext("duration", "%(seconds)s s") % {
+            "seconds": number_format(seconds, 1, use_l10n=True)
+        }
     minutes, rest = divmod(round(seconds), 60)
     if minutes < 60:
-        return f"{minutes} min {rest:02d} s"
+        return pgettext("duration", "%(minutes)s min %(seconds)s s") % {
+            "minutes": minutes,
+            "seconds": f"{rest:02d}",
+        }
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
+    return pgettext("duration", "%(hours)s h %(minutes)s min") % {
+        "hours": hours,
+        "minutes": f"{minutes:02d}",
+    }
 
 
 # "<task> [<id>] failed: ValueError: <message>": the message after an exception's type may
@@ -34,4 +49,5 @@ _EXCEPTION_MESSAGE = re.compile(r"\b([A-Z]\w*(?:Error|Exception|Failed|Exceeded)
 def error_without_details(text: str) -> str:
     """An error as Observers read it: each exception named by its type, its message left
     out ("... failed: ValueError (details shown to election staff only)")."""
-    return _EXCEPTION_MESSAGE.sub(r"\1 (details shown to election staff only)", text)
+    hidden = gettext("(details shown to election staff only)")
+    return _EXCEPTION_MESSAGE.sub(lambda found: f"{found.group(1)} {hidden}", text)

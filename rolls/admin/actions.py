@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat.models import PeriodicTask
 
@@ -45,8 +46,8 @@ def strategy_options(elections: list[Election] | None = None) -> list[dict]:
     return [
         {
             "name": name,
-            "summary": s.summary,
-            "lesson": s.lesson,
+            "summary": gettext(s.summary),
+            "lesson": gettext(s.lesson),
             "renders": s.renders,
             "fastest": name == fastest,
             "not_measured": fastest is None,
@@ -90,7 +91,8 @@ def _start_runs(
         if plan.nothing_to_do:
             modeladmin.message_user(
                 request,
-                f"{plan.election.name}: no run started. It has {plan.nothing_to_do}.",
+                gettext("%(election)s: no run started. It has %(reason)s.")
+                % {"election": plan.election.name, "reason": plan.nothing_to_do},
                 messages.ERROR,
             )
             continue
@@ -106,14 +108,17 @@ def _start_runs(
             )
         except RunRefused as exc:
             modeladmin.message_user(
-                request, f"{plan.election.name}: no run started. {exc}.", messages.ERROR
+                request,
+                gettext("%(election)s: no run started. %(reason)s.")
+                % {"election": plan.election.name, "reason": exc},
+                messages.ERROR,
             )
             continue
         runs.append(run)
         modeladmin.message_user(
             request,
             format_html(
-                'Run <a href="{}">{}</a> queued: {} on {}, {} ({} assignment).',
+                gettext('Run <a href="{}">{}</a> queued: {} on {}, {} ({} assignment).'),
                 reverse("admin:rolls_run_change", args=[run.pk]),
                 run.pk,
                 strategy,
@@ -164,8 +169,11 @@ def generate_rolls_for_centers(modeladmin, request: HttpRequest, queryset: Query
         names = ", ".join(sorted(e.name for e in elections))
         modeladmin.message_user(
             request,
-            f"The selected centers belong to {len(elections)} elections ({names}). A run covers "
-            "one election: select centers of one election only (filter the list by election).",
+            gettext(
+                "The selected centers belong to %(count)s elections (%(names)s). A run covers "
+                "one election: select centers of one election only (filter the list by election)."
+            )
+            % {"count": len(elections), "names": names},
             messages.ERROR,
         )
         return None
@@ -179,13 +187,30 @@ def generate_rolls_for_centers(modeladmin, request: HttpRequest, queryset: Query
         request,
         PollingCenter.objects.filter(pk__in=plan.center_ids),
         template="admin/rolls/generate_rolls.html",
-        title=f"Generate rolls for {len(centers)} centers of {election.name}",
+        title=ngettext(
+            "Generate rolls for %(count)s center of %(election)s",
+            "Generate rolls for %(count)s centers of %(election)s",
+            len(centers),
+        )
+        % {"count": len(centers), "election": election.name},
         action_name="generate_rolls_for_centers",
         plans=[plan],
         nothing_to_generate=1 if plan.nothing_to_do else 0,
         form=form,
         centers_selection=True,
     )
+
+
+def schedule_saved_message(*, created: bool, enabled: bool) -> str:
+    """The sentence (a format_html template: link, name, description, strategy) that says
+    what became of a schedule, whole, so that each language can order it its own way."""
+    if created:
+        if enabled:
+            return gettext('Schedule <a href="{}">{}</a> created: {}, strategy {}.')
+        return gettext('Schedule <a href="{}">{}</a> created: {}, strategy {} (switched off).')
+    if enabled:
+        return gettext('Schedule <a href="{}">{}</a> updated: {}, strategy {}.')
+    return gettext('Schedule <a href="{}">{}</a> updated: {}, strategy {} (switched off).')
 
 
 @admin.action(description=_("Schedule roll generation"), permissions=["schedule_rolls"])
@@ -222,19 +247,20 @@ def schedule_roll_generation(modeladmin, request: HttpRequest, queryset: QuerySe
                 )
             except ScheduleRefused as exc:
                 modeladmin.message_user(
-                    request, f"{election.name}: schedule not saved. {exc}.", messages.ERROR
+                    request,
+                    gettext("%(election)s: schedule not saved. %(reason)s.")
+                    % {"election": election.name, "reason": exc},
+                    messages.ERROR,
                 )
                 continue
             modeladmin.message_user(
                 request,
                 format_html(
-                    'Schedule <a href="{}">{}</a> {}: {}, strategy {}{}.',
+                    schedule_saved_message(created=saved.created, enabled=data["enabled"]),
                     reverse("admin:django_celery_beat_periodictask_change", args=[saved.task.pk]),
                     saved.task.name,
-                    "created" if saved.created else "updated",
                     saved.description,
                     data["strategy"],
-                    "" if data["enabled"] else " (switched off)",
                 ),
                 messages.SUCCESS,
             )
@@ -244,7 +270,7 @@ def schedule_roll_generation(modeladmin, request: HttpRequest, queryset: QuerySe
         request,
         queryset.order_by("name"),
         template="admin/rolls/schedule_rolls.html",
-        title="Schedule roll generation",
+        title=_("Schedule roll generation"),
         action_name="schedule_roll_generation",
         rows=[
             (

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from elections.models import Election
@@ -31,11 +32,14 @@ from rolls.strategies import STRATEGIES
 
 class BenchmarkForm(forms.Form):
     strategies = forms.MultipleChoiceField(
+        label=_("Strategies"),
         choices=[(name, name) for name in STRATEGIES],
         initial=[name for name, s in STRATEGIES.items() if s.renders],
         widget=forms.CheckboxSelectMultiple,
     )
-    repeats = forms.IntegerField(min_value=1, max_value=MAX_REPEATS, initial=DEFAULT_REPEATS)
+    repeats = forms.IntegerField(
+        label=_("Repeats"), min_value=1, max_value=MAX_REPEATS, initial=DEFAULT_REPEATS
+    )
 
 
 @admin.action(description=_("Benchmark strategies"), permissions=["generate_rolls"])
@@ -46,7 +50,7 @@ def benchmark_strategies(modeladmin, request: HttpRequest, queryset: QuerySet[El
     if len(elections) != 1:
         modeladmin.message_user(
             request,
-            "A benchmark runs on one election at a time: select exactly one.",
+            gettext("A benchmark runs on one election at a time: select exactly one."),
             messages.ERROR,
         )
         return None
@@ -61,12 +65,16 @@ def benchmark_strategies(modeladmin, request: HttpRequest, queryset: QuerySet[El
                 started_by=f"admin:{request.user.get_username()}",
             )
         except (BenchmarkRefused, RunRefused) as exc:
-            modeladmin.message_user(request, f"No benchmark started. {exc}", messages.ERROR)
+            modeladmin.message_user(
+                request,
+                gettext("No benchmark started. %(reason)s") % {"reason": exc},
+                messages.ERROR,
+            )
             return None
         modeladmin.message_user(
             request,
             format_html(
-                'Benchmark <a href="{}">{}</a> started: {} runs, one at a time.',
+                gettext('Benchmark <a href="{}">{}</a> started: {} runs, one at a time.'),
                 benchmark.get_absolute_url(),
                 benchmark.pk,
                 len(benchmark.plan),
@@ -80,7 +88,7 @@ def benchmark_strategies(modeladmin, request: HttpRequest, queryset: QuerySet[El
         {
             **modeladmin.admin_site.each_context(request),
             "opts": modeladmin.model._meta,
-            "title": f"Benchmark strategies on {election.name}",
+            "title": gettext("Benchmark strategies on %(election)s") % {"election": election.name},
             "election": election,
             "queryset": queryset,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,

@@ -14,7 +14,9 @@ import math
 from dataclasses import dataclass
 from html import escape
 
+from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from rolls.formatting import format_duration
 
@@ -50,7 +52,7 @@ def nice_step(span: float, target_ticks: int = 8) -> float:
 
 def format_tick(value: float, step: float) -> str:
     decimals = max(0, -math.floor(math.log10(step))) if step < 1 else 0
-    return f"{value:.{decimals}f}"
+    return number_format(value, decimals, use_l10n=True)
 
 
 def _fit(text: str, width: float) -> str:
@@ -93,11 +95,11 @@ def timeline_svg(
     # Legend first: it wraps onto as many lines as it needs.
     legend_items = [(name, colours[name], "") for name in sorted(colours)]
     if any(bar.failed for bar in bars):
-        legend_items.append(("failed", FAILED_COLOUR, ""))
+        legend_items.append((gettext("failed"), FAILED_COLOUR, ""))
     if queued_until:
-        legend_items.append(("waiting in the queue", "", "queued-swatch"))
+        legend_items.append((gettext("waiting in the queue"), "", "queued-swatch"))
     if finished is not None:
-        legend_items.append(("run ended", "", "finish-line"))
+        legend_items.append((gettext("run ended"), "", "finish-line"))
     parts: list[str] = []
     legend_x, legend_y = float(label_width), 14.0
     for text, colour, css in legend_items:
@@ -125,11 +127,14 @@ def timeline_svg(
     plot_bottom = top + row_height * len(rows)
     height = plot_bottom + 42
 
+    timeline_label = gettext("Timeline of the run's tasks per worker process")
+    timeline_title = gettext("Tasks per worker process over time")
+    axis_label = gettext("seconds since the run was queued")
     svg = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="rolls-chart rolls-timeline" '
         f'viewBox="0 0 {width} {height:.0f}" width="100%" role="img" '
-        f'aria-label="Timeline of the run\'s tasks per worker process">',
-        "<title>Tasks per worker process over time</title>",
+        f'aria-label="{escape(timeline_label)}">',
+        f"<title>{escape(timeline_title)}</title>",
         *parts,
     ]
     for index, row in enumerate(rows):
@@ -148,8 +153,12 @@ def timeline_svg(
         svg.append(
             f'<rect x="{label_width}" y="{top:.1f}" width="{x(queued_until) - label_width:.1f}" '
             f'height="{plot_bottom - top:.1f}" class="queued-band">'
-            f"<title>{queued_until:.2f} s waiting in the queue before the first task started"
-            "</title></rect>"
+            "<title>"
+            + escape(
+                gettext("%(seconds)s s waiting in the queue before the first task started")
+                % {"seconds": number_format(queued_until, 2, use_l10n=True)}
+            )
+            + "</title></rect>"
         )
     # Ticks and grid.
     svg.extend(_grid(x, top, plot_bottom, axis_end, step))
@@ -157,8 +166,8 @@ def timeline_svg(
         f'<line x1="{label_width}" y1="{plot_bottom:.1f}" x2="{width - right}" '
         f'y2="{plot_bottom:.1f}" class="axis"/>'
         f'<text x="{label_width + plot_width / 2:.1f}" y="{plot_bottom + 34:.1f}" '
-        f'text-anchor="middle" class="chart-text chart-quiet">seconds since the run was queued'
-        "</text>"
+        f'text-anchor="middle" class="chart-text chart-quiet">'
+        f"{escape(axis_label)}</text>"
     )
     for bar in sorted(bars, key=lambda b: b.start):
         y = top + rows.index(bar.row) * row_height + (row_height - bar_height) / 2
@@ -173,9 +182,10 @@ def timeline_svg(
         )
     if finished is not None:
         fx = x(finished)
+        ended = gettext("run ended after %(time)s") % {"time": format_duration(finished)}
         svg.append(
             f'<line x1="{fx:.1f}" y1="{top - 4:.1f}" x2="{fx:.1f}" y2="{plot_bottom:.1f}" '
-            f'class="finish-line"><title>run ended after {format_duration(finished)}</title></line>'
+            f'class="finish-line"><title>{escape(ended)}</title></line>'
         )
     svg.append("</svg>")
     return mark_safe("".join(svg))  # noqa: S308 - every text above is escaped
@@ -232,12 +242,15 @@ def spread_chart_svg(
             )
             continue
         css = "bar bar-best" if row.highlight else "bar"
+        median = gettext("median %(value)s") % {
+            "value": number_format(row.median, 2, use_l10n=True)
+        }
         left, right_end = x(row.low), max(x(row.high), x(row.low) + 1.5)
         svg.append(
             f'<rect x="{left:.1f}" y="{middle - 3}" width="{right_end - left:.1f}" height="6" '
             f'rx="3" class="{css}"><title>{escape(row.label)}: {escape(row.text)}</title></rect>'
             f'<circle cx="{x(row.median):.1f}" cy="{middle}" r="6" class="{css}">'
-            f"<title>median {row.median:.2f}</title></circle>"
+            f"<title>{escape(median)}</title></circle>"
             f'<text x="{right_end + 10:.1f}" y="{middle + 4}" class="chart-text">'
             f"{escape(row.text)}</text>"
         )

@@ -4,21 +4,31 @@ drawn as a time; the highlighted strategy is the measured winner, never a consta
 
 from __future__ import annotations
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+
 from rolls.admin.charts import SpreadRow, spread_chart_svg
-from rolls.admin.run_page import metrics_display, wrappable
+from rolls.admin.run_page import metrics_display, percent_text, wrappable
 from rolls.formatting import error_without_details
 from rolls.selectors.comparison import Spread, StrategyResult
 from rolls.strategies import STRATEGIES
+
+
+def _number(value: float, fmt: str) -> str:
+    """``value`` as ``fmt`` (``.2f``, ``.0%``) says, written the staff member's way
+    (``2,50`` in French)."""
+    if fmt.endswith("%"):
+        return percent_text(value)
+    return number_format(value, int(fmt[1:-1]), use_l10n=True, force_grouping=True)
 
 
 def spread_text(spread: Spread | None, fmt: str, unit: str = "") -> str:
     if spread is None:
         return "—"
     if spread.low == spread.high:
-        return f"{format(spread.median, fmt)}{unit}"
-    return (
-        f"{format(spread.median, fmt)}{unit} ({format(spread.low, fmt)}-{format(spread.high, fmt)})"
-    )
+        return f"{_number(spread.median, fmt)}{unit}"
+    low, high = _number(spread.low, fmt), _number(spread.high, fmt)
+    return f"{_number(spread.median, fmt)}{unit} ({low}-{high})"
 
 
 def result_row(result: StrategyResult, *, details: bool = True) -> dict:
@@ -48,7 +58,10 @@ def result_row(result: StrategyResult, *, details: bool = True) -> dict:
 
 
 def _failed_text(result: StrategyResult) -> str:
-    return f"failed ({result.failed} of {len(result.runs)} runs)"
+    return gettext("failed (%(failed)s of %(runs)s runs)") % {
+        "failed": result.failed,
+        "runs": len(result.runs),
+    }
 
 
 def _spread_row(result: StrategyResult, spread: Spread | None, text: str) -> SpreadRow:
@@ -70,21 +83,30 @@ def spread_charts(results: list[StrategyResult]) -> tuple[str, str]:
             _spread_row(
                 r,
                 r.wall,
-                spread_text(r.wall, ".2f", " s") + (f", {r.failed} failed" if r.failed else ""),
+                spread_text(r.wall, ".2f", " s")
+                + (", " + gettext("%(failed)s failed") % {"failed": r.failed} if r.failed else ""),
             )
             for r in results
             if r.wall or r.only_failed
         ],
-        title="Wall time per strategy: median, quickest to slowest run (shorter is better)",
-        unit="seconds",
+        title=gettext(
+            "Wall time per strategy: median, quickest to slowest run (shorter is better)"
+        ),
+        unit=gettext("seconds"),
     )
     speed = spread_chart_svg(
         [
-            _spread_row(r, r.pages_per_second, spread_text(r.pages_per_second, ".1f", " pages/s"))
+            _spread_row(
+                r,
+                r.pages_per_second,
+                spread_text(r.pages_per_second, ".1f", " " + gettext("pages/s")),
+            )
             for r in results
             if r.pages_per_second or r.only_failed
         ],
-        title="Pages rendered per second of wall time: median and spread (longer is better)",
-        unit="pages per second",
+        title=gettext(
+            "Pages rendered per second of wall time: median and spread (longer is better)"
+        ),
+        unit=gettext("pages per second"),
     )
     return wall, speed

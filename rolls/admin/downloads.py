@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import QuerySet
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from elections.readonly_admin import RecordAdmin
 from rolls.models import DocumentKind, Download, DownloadKind
@@ -17,15 +19,17 @@ def download_document(download: Download) -> str:
     if download.kind != DownloadKind.ROLL:
         return download.get_kind_display()
     if download.roll_file is None:  # its run was purged: the file's name is what is left
-        return "PDF of a station or center (its record was purged)"
+        return gettext("PDF of a station or center (its record was purged)")
     label = download.roll_file.get_kind_display()
-    return f"{label} (reprint)" if REPRINT_MARK in download.name else label
+    if REPRINT_MARK in download.name:
+        return gettext("%(document)s (reprint)") % {"document": label}
+    return label
 
 
 class DocumentFilter(admin.SimpleListFilter):
     """Every kind of download, with each kind of PDF on its own line."""
 
-    title = "document"
+    title = _("document")
     parameter_name = "document"
 
     def lookups(self, request, model_admin):
@@ -57,12 +61,12 @@ class DownloadAdmin(RecordAdmin):
     fields = ["document" if f.name == "kind" else f.name for f in Download._meta.fields]
     readonly_fields = fields
 
-    @admin.display(description="document", ordering="kind")
+    @admin.display(description=_("document"), ordering="kind")
     def document(self, download: Download) -> str:
         return download_document(download)
 
-    @admin.display(description="of")
+    @admin.display(description=_("of"))
     def of(self, download: Download) -> str:
         if download.run_number is not None:
-            return f"run {download.run_number}"
-        return f"import {download.import_number}"
+            return gettext("run %(run)s") % {"run": download.run_number}
+        return gettext("import %(number)s") % {"number": download.import_number}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from elections.admin import ElectionAdmin, PollingCenterAdmin
 from elections.models import Election, PollingCenter
@@ -43,7 +44,11 @@ class ElectionConsoleAdmin(RollActionPermissions, ElectionAdmin):
         perms_needed.discard(Station._meta.verbose_name)
         published = Run.objects.published().filter(election__in=list(objs))
         protected = list(protected) + [
-            format_html("{} ({} roll set: a record)", run, run.set_status.label.lower())
+            format_html(
+                "{} ({})",
+                run,
+                gettext("%(status)s roll set: a record") % {"status": run.set_status.label.lower()},
+            )
             for run in published
         ]
         return deleted, counts, perms_needed, protected

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from rolls.models import DEFAULT_PURPOSE, AssignmentMode, RunPurpose
 from rolls.services.schedules import SchedulePreset, schedulable_strategies
@@ -18,18 +19,20 @@ def strategy_choices() -> list[tuple[str, str]]:
 class RunChoiceForm(forms.Form):
     """The choices every way of starting runs asks for: strategy and assignment mode."""
 
-    strategy = forms.ChoiceField(choices=strategy_choices, initial=DEFAULT_STRATEGY)
+    strategy = forms.ChoiceField(
+        label=_("Strategy"), choices=strategy_choices, initial=DEFAULT_STRATEGY
+    )
     mode = forms.ChoiceField(
-        label="Assignment mode",
+        label=_("Assignment mode"),
         choices=AssignmentMode.choices,
         initial=AssignmentMode.BALANCED,
         widget=forms.RadioSelect,
     )
 
     changed_only = forms.BooleanField(
-        label="Changed centers only",
+        label=_("Changed centers only"),
         required=False,
-        help_text=(
+        help_text=_(
             "Compare each center with the official roll set and re-assign and re-render only "
             "the centers whose voters, names or station settings changed; the others are "
             "carried over as they are. Needs an official set; covers the whole election."
@@ -44,11 +47,11 @@ PURPOSE_CHOICES = [(p.value, p.label) for p in (RunPurpose.PROVISIONAL, RunPurpo
 class GenerateRollsForm(RunChoiceForm):
     # No initial choice: every page prints it and it never changes, so staff choose it.
     purpose = forms.ChoiceField(
-        label="Purpose",
+        label=_("Purpose"),
         choices=PURPOSE_CHOICES,
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Choose what the rolls are for: it is printed on every page.",
+            "required": _("Choose what the rolls are for: it is printed on every page."),
         },
     )
 
@@ -56,49 +59,51 @@ class GenerateRollsForm(RunChoiceForm):
 class ScheduleRollsForm(RunChoiceForm):
     # Not the strategies that fail on purpose: a schedule of one would fail every time.
     strategy = forms.ChoiceField(
+        label=_("Strategy"),
         choices=lambda: [(name, name) for name in schedulable_strategies()],
         initial=DEFAULT_STRATEGY,
     )
     # A schedule saved before purposes existed generates final rolls: the form opens so.
     purpose = forms.ChoiceField(
-        label="Purpose",
+        label=_("Purpose"),
         choices=PURPOSE_CHOICES,
         initial=DEFAULT_PURPOSE,
         widget=forms.RadioSelect,
     )
     preset = forms.ChoiceField(
-        label="When",
+        label=_("When"),
         choices=SchedulePreset.choices,
         initial=SchedulePreset.NIGHTLY,
         widget=forms.RadioSelect,
     )
     at = forms.TimeField(
-        label="Time of day",
+        label=_("Time of day"),
         required=False,
         initial=datetime.time(2, 0),
         widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
-        help_text="For the nightly preset, in each election's own time zone.",
+        help_text=_("For the nightly preset, in each election's own time zone."),
     )
     every_minutes = forms.IntegerField(
-        label="Every (minutes)",
+        label=_("Every (minutes)"),
         required=False,
         min_value=1,
         max_value=7 * 24 * 60,
         initial=30,
         widget=forms.NumberInput(attrs={"class": "vIntegerField"}),
-        help_text="For the every-N-minutes preset.",
+        help_text=_("For the every-N-minutes preset."),
     )
     enabled = forms.BooleanField(
+        label=_("Enabled"),
         required=False,
         initial=True,
-        help_text="Untick to save the schedule switched off (beat then ignores it).",
+        help_text=_("Untick to save the schedule switched off (beat then ignores it)."),
     )
 
     def clean(self):
         data = super().clean()
         preset = data.get("preset")
         if preset == SchedulePreset.NIGHTLY and data.get("at") is None:
-            self.add_error("at", "Give the time of day for a nightly schedule.")
+            self.add_error("at", _("Give the time of day for a nightly schedule."))
         if preset == SchedulePreset.INTERVAL and not data.get("every_minutes"):
-            self.add_error("every_minutes", "Give the number of minutes between runs.")
+            self.add_error("every_minutes", _("Give the number of minutes between runs."))
         return data

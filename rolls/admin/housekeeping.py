@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from celery import current_app
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 # Installed by beat itself whenever results expire (``result_expires``).
 BACKEND_CLEANUP = "celery.backend_cleanup"
@@ -25,15 +26,15 @@ def housekeeping_task_names() -> set[str]:
 class HousekeepingFilter(admin.SimpleListFilter):
     """Hidden by default; "shown" lists them among the rest, "only" lists them alone."""
 
-    title = "housekeeping tasks"
+    title = _("housekeeping tasks")
     parameter_name = "housekeeping"
 
     def lookups(self, request, model_admin):
-        return [(SHOWN, "shown"), (ONLY, "only")]
+        return [(SHOWN, _("shown")), (ONLY, _("only"))]
 
     def choices(self, changelist):
         choices = list(super().choices(changelist))
-        choices[0]["display"] = "hidden"  # the default, without the parameter
+        choices[0]["display"] = _("hidden")  # the default, without the parameter
         return choices
 
     def queryset(self, request, queryset):

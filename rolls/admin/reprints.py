@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from config.parsing import number_parse, text_check
@@ -40,8 +41,8 @@ def run_reprint_view(request: HttpRequest, run_id: int, *, model_admin) -> HttpR
     code = request.POST.get("center", "").strip()
     station = request.POST.get("station", "").strip()
     try:
-        text_check(code, what="The center code")
-        number = number_parse(station, what="Station", minimum=1) if station else None
+        text_check(code, what=gettext("The center code"))
+        number = number_parse(station, what=gettext("Station"), minimum=1) if station else None
     except ValueError as exc:  # NotANumber, ControlCharacters
         messages.error(request, str(exc))
         return back
@@ -68,7 +69,7 @@ def run_reprint_view(request: HttpRequest, run_id: int, *, model_admin) -> HttpR
             for item in done
         ),
     )
-    messages.success(request, format_html("Reprinted (recorded): <ul>{}</ul>", items))
+    messages.success(request, format_html(gettext("Reprinted (recorded): <ul>{}</ul>"), items))
     return back
 
 

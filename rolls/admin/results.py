@@ -23,6 +23,8 @@ from django.db.models import DurationField, ExpressionWrapper, F, OuterRef, Q, S
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_celery_results.admin import TaskResultAdmin
 from django_celery_results.models import TaskResult
 
@@ -50,18 +52,18 @@ SEARCH_WITHOUT_ARGUMENTS = ("task_name", "task_id", "status")
 class RunFilter(admin.SimpleListFilter):
     """The results of one run. Lists recent runs; any run id works in the URL (?run=42)."""
 
-    title = "run"
+    title = _("run")
     parameter_name = "run"
 
     def lookups(self, request, model_admin):
         runs = Run.objects.select_related("election").order_by("-pk")[:RECENT_RUNS_IN_FILTER]
         choices = [
-            (str(run.pk), format_html("Run {}: {}", run.pk, wrappable(run.strategy)))
+            (str(run.pk), format_html(gettext("Run {}: {}"), run.pk, wrappable(run.strategy)))
             for run in runs
         ]
         value = self.value()
         if number_or_none(value) is not None and value not in {pk for pk, _ in choices}:
-            choices.insert(0, (value, f"Run {value}"))
+            choices.insert(0, (value, gettext("Run %(run)s") % {"run": value}))
         return choices
 
     def queryset(self, request, queryset):
@@ -120,14 +122,14 @@ class RunTaskResultAdmin(TaskResultAdmin):
         HousekeepingFilter,
     )
     search_fields = TaskResultAdmin.search_fields
-    search_help_text = (
+    search_help_text = _(
         "Task id or name, a center code (C001), or a center and station (C001 2, C001/2)."
     )
     show_full_result_count = False
     # 100 rows of eleven columns took ~75 ms of CPU to render, 50 take half.
     list_per_page = 50
     fieldsets = (
-        ("Run", {"fields": ("run_link", "started_ms", "ended_ms", "runtime")}),
+        (_("Run"), {"fields": ("run_link", "started_ms", "ended_ms", "runtime")}),
         *(
             (
                 title,
@@ -226,15 +228,15 @@ class RunTaskResultAdmin(TaskResultAdmin):
         )
         return found | queryset.filter(matching), may_have_duplicates
 
-    @admin.display(description="task id", ordering="task_id")
+    @admin.display(description=_("task id"), ordering="task_id")
     def short_id(self, result: TaskResult) -> str:
         return format_html('<span title="{}">{}…</span>', result.task_id, result.task_id[:8])
 
-    @admin.display(description="task", ordering="task_name")
+    @admin.display(description=_("task"), ordering="task_name")
     def short_name(self, result: TaskResult) -> str:
         return (result.task_name or "").rsplit(".", 1)[-1] or "—"
 
-    @admin.display(description="run")
+    @admin.display(description=_("run"))
     def run_link(self, result: TaskResult) -> str:
         run_id = getattr(result, "_run_id", None)
         if run_id is None:
@@ -243,26 +245,26 @@ class RunTaskResultAdmin(TaskResultAdmin):
         if run_id is None:
             return "—"
         return format_html(
-            '<a class="rolls-nowrap" href="{}">Run {}</a>',
+            '<a class="rolls-nowrap" href="{}">{}</a>',
             reverse("admin:rolls_run_change", args=[run_id]),
-            run_id,
+            gettext("Run %(run)s") % {"run": run_id},
         )
 
-    @admin.display(description="started", ordering="date_started")
+    @admin.display(description=_("started"), ordering="date_started")
     def started_ms(self, result: TaskResult) -> str:
         return _millis(result.date_started)
 
-    @admin.display(description="ended", ordering="date_done")
+    @admin.display(description=_("ended"), ordering="date_done")
     def ended_ms(self, result: TaskResult) -> str:
         return _millis(result.date_done)
 
-    @admin.display(description="runtime", ordering="_runtime")
+    @admin.display(description=_("runtime"), ordering="_runtime")
     def runtime(self, result: TaskResult) -> str:
         if result.date_started is None or result.date_done is None:
             return "—"
         return format_duration((result.date_done - result.date_started).total_seconds())
 
-    @admin.display(description="traceback")
+    @admin.display(description=_("traceback"))
     def traceback_text(self, result: TaskResult) -> str:
         """As Python printed it: the admin's own read-only display joins lines with <br>
         and drops the indentation that shows which frame is which."""
@@ -270,14 +272,20 @@ class RunTaskResultAdmin(TaskResultAdmin):
             return "—"
         return format_html('<pre class="rolls-traceback-text">{}</pre>', result.traceback)
 
-    @admin.display(description="outcome")
+    @admin.display(description=_("outcome"))
     def outcome(self, result: TaskResult) -> str:
         """How the task ended, without what it returned or raised: a failure's exception
         type, never its message (which may quote a voter's name)."""
         if result.status != states.FAILURE:
-            return f"{result.status} (result shown to election staff only)"
+            return gettext("%(status)s (result shown to election staff only)") % {
+                "status": result.status
+            }
         try:
             exc_type = json.loads(result.result or "{}").get("exc_type")
         except (ValueError, AttributeError):
             exc_type = None
-        return f"failed with {exc_type or 'an error'} (details shown to election staff only)"
+        if exc_type:
+            return gettext("failed with %(error)s (details shown to election staff only)") % {
+                "error": exc_type
+            }
+        return gettext("failed with an error (details shown to election staff only)")

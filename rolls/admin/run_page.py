@@ -9,9 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext, pgettext
 
 from rolls.admin.charts import Bar, timeline_svg
 from rolls.formatting import format_duration
@@ -40,6 +43,8 @@ def run_progress(run: Run) -> dict:
         unit, done, total = "stations", run.stations_done, run.stations_total
     else:
         unit, done, total = "centers", run.centers_assigned, run.centers_total
+    # The figures the JSON carries are for scripts; the sentences are in the staff member's
+    # language, with figures grouped as it writes them.
     percent = 100 if run.status == RunStatus.SUCCEEDED else int(run.progress * 100)
     elapsed = run_wall_seconds(run)
     tally = run_task_tally(run)
@@ -64,6 +69,9 @@ def run_progress(run: Run) -> dict:
         "tasks_total": tally.total,
         "tasks_ended": tally.ended,
         "drained": tally.drained,
+        # The words the page prints (the script puts them in place as the figures change).
+        "tasks_text": gettext("%(ended)s / %(total)s tasks ended")
+        % {"ended": intcomma(tally.ended), "total": intcomma(tally.total)},
         "error": run.error.splitlines()[0] if run.error else "",
         "pages_carried": carried,
         "summary": progress_summary(unit, done, total, percent, run.pages, run.renders, carried),
@@ -73,17 +81,34 @@ def run_progress(run: Run) -> dict:
 def pages_text(pages: int, carried: int = 0) -> str:
     """``93 pages``, or for a changed-only run what it rendered and what it carried over."""
     if not carried:
-        return f"{pages} page{'' if pages == 1 else 's'}"
+        return ngettext("%(pages)s page", "%(pages)s pages", pages) % {"pages": intcomma(pages)}
     rendered = pages - carried
-    return f"rendered {rendered} page{'' if rendered == 1 else 's'}, carried over {carried}"
+    return ngettext(
+        "rendered %(rendered)s page, carried over %(carried)s",
+        "rendered %(rendered)s pages, carried over %(carried)s",
+        rendered,
+    ) % {"rendered": intcomma(rendered), "carried": intcomma(carried)}
 
 
 def progress_summary(
     unit: str, done: int, total: int, percent: int, pages: int, renders: bool, carried: int = 0
 ):
-    text = f"{done} / {total} {unit} · {percent}%"
+    figures = {"done": intcomma(done), "total": intcomma(total), "percent": percent}
+    if unit == "stations":
+        text = ngettext(
+            "%(done)s / %(total)s station · %(percent)s%%",
+            "%(done)s / %(total)s stations · %(percent)s%%",
+            total,
+        )
+    else:
+        text = ngettext(
+            "%(done)s / %(total)s center · %(percent)s%%",
+            "%(done)s / %(total)s centers · %(percent)s%%",
+            total,
+        )
+    text %= figures
     if not renders:
-        return f"{text} · assignment only, no PDFs"
+        return text + " · " + gettext("assignment only, no PDFs")
     return f"{text} · {pages_text(pages, carried)}"
 
 
@@ -127,36 +152,44 @@ def _numbers(numbers: list[int]) -> str:
 
 def _more(named: list[str], total: int) -> str:
     extra = total - len(named)
-    return "; ".join(named) + (
-        f"; and {extra} more center{'s' if extra > 1 else ''}" if extra else ""
-    )
+    more = ngettext("and %(count)s more center", "and %(count)s more centers", extra)
+    return "; ".join(named) + (f"; {more % {'count': intcomma(extra)}}" if extra else "")
 
 
 def _where(task: TaskEntry) -> str:
     """Which centers and stations the task covered, by code and number."""
     if task.center_id:
-        code = task.center_code or f"center {task.center_id}"
+        code = task.center_code or gettext("center %(id)s") % {"id": task.center_id}
         if task.station_number:
-            return f"{code} · station {task.station_number}"
+            return f"{code} · " + gettext("station %(number)s") % {"number": task.station_number}
         return code
     if task.covered_stations:
         by_center: dict[str, list[int]] = {}
         for code, number in task.covered_stations:
             by_center.setdefault(code, []).append(number)
         named = [
-            f"{code} · station{'s' if len(numbers) > 1 else ''} {_numbers(numbers)}"
+            f"{code} · "
+            + ngettext("station %(numbers)s", "stations %(numbers)s", len(numbers))
+            % {"numbers": _numbers(numbers)}
             for code, numbers in list(by_center.items())[:CENTERS_NAMED]
         ]
         return _more(named, len(by_center))
     if task.covered_centers:
         centers = list(task.covered_centers)
         label = _more(centers[:CENTERS_NAMED], len(centers))
-        plural = "s" if len(centers) > 1 else ""
-        return f"{label} (the run's {len(centers)} center{plural})"
-    for key, noun in [("stations", "station"), ("centers", "center")]:
-        count = task.covered.get(key)
-        if count is not None:
-            return f"{count} {noun}{'' if count == 1 else 's'}"
+        whole = ngettext(
+            "the run's %(count)s center", "the run's %(count)s centers", len(centers)
+        ) % {"count": intcomma(len(centers))}
+        return f"{label} ({whole})"
+    stations, centers_count = task.covered.get("stations"), task.covered.get("centers")
+    if stations is not None:
+        return ngettext("%(count)s station", "%(count)s stations", stations) % {
+            "count": intcomma(stations)
+        }
+    if centers_count is not None:
+        return ngettext("%(count)s center", "%(count)s centers", centers_count) % {
+            "count": intcomma(centers_count)
+        }
     return "—"
 
 
@@ -191,7 +224,8 @@ def run_page_context(run: Run, files_page: str | None = None) -> dict:
             end = now if running or task.ended is None else task.ended
             bars.append(
                 Bar(
-                    row=f"{task.worker or 'unknown worker'} · "
+                    row=(task.worker or gettext("unknown worker"))
+                    + " · "
                     + (f"pid {task.pid}" if task.pid else "pid ?"),
                     name=task.name,
                     start=(task.started - run.queued_at).total_seconds(),
@@ -222,6 +256,11 @@ def run_page_context(run: Run, files_page: str | None = None) -> dict:
     }
 
 
+def percent_text(share: float) -> str:
+    """``35%`` as the staff member's language writes it (``35 %`` in French)."""
+    return gettext("%(percent)s%%") % {"percent": number_format(share * 100, 0, use_l10n=True)}
+
+
 def metrics_display(metrics) -> dict[str, str]:
     """A run's timing figures as the console prints them."""
     if metrics is None:
@@ -233,13 +272,16 @@ def metrics_display(metrics) -> dict[str, str]:
         "task_time": format_duration(metrics.task_seconds),
         "longest": format_duration(metrics.longest_task_seconds),
         "longest_name": metrics.longest_task_name,
-        "efficiency": "—" if metrics.efficiency is None else f"{metrics.efficiency:.0%}",
+        "efficiency": "—" if metrics.efficiency is None else percent_text(metrics.efficiency),
         "pages_per_second": "—"
         if metrics.pages_per_second is None
-        else f"{metrics.pages_per_second:.1f}",
+        else number_format(metrics.pages_per_second, 1, use_l10n=True, force_grouping=True),
         # Pages/s counts the rendered ones: the carried-over files are named apart.
         "pages": pages_text(metrics.pages, getattr(metrics, "pages_carried", 0)),
-        "overhead": "—" if overhead is None else f"{overhead:.0f} ms",
-        "tasks": str(metrics.tasks),
-        "processes": str(metrics.worker_processes),
+        "overhead": "—"
+        if overhead is None
+        else pgettext("duration", "%(milliseconds)s ms")
+        % {"milliseconds": number_format(overhead, 0, use_l10n=True)},
+        "tasks": intcomma(metrics.tasks),
+        "processes": intcomma(metrics.worker_processes),
     }

@@ -9,11 +9,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from django.contrib import admin, messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from rolls.admin import reprints, signing, views
@@ -49,7 +52,7 @@ from rolls.strategies import STRATEGIES
 
 
 class StrategyFilter(admin.SimpleListFilter):
-    title = "strategy"
+    title = _("strategy")
     parameter_name = "strategy"
 
     def lookups(self, request, model_admin):
@@ -91,12 +94,11 @@ def set_badge(run: Run) -> str:
     if not damaged:
         return badge
     return format_html(
-        '{} <span class="rolls-set rolls-set-damaged" title="{}">{} file{} damaged or '
-        "missing</span>",
+        '{} <span class="rolls-set rolls-set-damaged" title="{}">{}</span>',
         badge,
-        "Not served until reprinted: see the run's files",
-        damaged,
-        "" if damaged == 1 else "s",
+        gettext("Not served until reprinted: see the run's files"),
+        ngettext("%(count)s file damaged or missing", "%(count)s files damaged or missing", damaged)
+        % {"count": intcomma(damaged)},
     )
 
 
@@ -130,13 +132,15 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
     list_filter = ["status", StrategyFilter, "election"]
     list_select_related = ["election"]
     search_fields = ["election__name", "started_by", "=strategy"]
-    search_help_text = "Election name, who started it (e.g. admin:maria, schedule:…), or strategy."
+    search_help_text = _(
+        "Election name, who started it (e.g. admin:maria, schedule:…), or strategy."
+    )
     date_hierarchy = "queued_at"
     show_full_result_count = False
     list_per_page = 50
     fieldsets = [
         (
-            "Run",
+            _("Run"),
             {
                 "fields": [
                     "election_link",
@@ -147,16 +151,19 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
                 ]
             },
         ),
-        ("Roll set", {"fields": ["purpose", "roll_set", "published_label", "superseded_label"]}),
         (
-            "Who and when",
+            _("Roll set"),
+            {"fields": ["purpose", "roll_set", "published_label", "superseded_label"]},
+        ),
+        (
+            _("Who and when"),
             {"fields": ["started_by_label", "queued_label", "started_label", "finished_label"]},
         ),
         (
-            "Counts",
+            _("Counts"),
             {"fields": ["centers_label", "stations_label", "pages_label", "empty_centers_label"]},
         ),
-        ("Celery", {"fields": ["root_task_id"]}),
+        (_("Celery"), {"fields": ["root_task_id"]}),
     ]
     readonly_fields = [
         "purpose",
@@ -198,7 +205,11 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         perms_needed.discard(Station._meta.verbose_name)
         protected = list(protected) + [
-            format_html("{} ({} roll set: a record)", run, run.set_status.label.lower())
+            format_html(
+                "{} ({})",
+                run,
+                gettext("%(status)s roll set: a record") % {"status": run.set_status.label.lower()},
+            )
             for run in objs
             if run.is_published
         ]
@@ -215,7 +226,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
         if len(set(elections)) != len(elections):
             self.message_user(
                 request,
-                "Choose one run per election: an election has one official roll set.",
+                gettext("Choose one run per election: an election has one official roll set."),
                 messages.ERROR,
             )
             return
@@ -244,13 +255,21 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
         for run in queryset.order_by("pk"):
             if recovery.run_mark_stale(run_id=run.pk, older_than=recovery.STALE_AFTER):
                 self.message_user(
-                    request, f"Run {run.pk} marked failed as stale.", messages.WARNING
+                    request,
+                    gettext("Run %(run)s marked failed as stale.") % {"run": run.pk},
+                    messages.WARNING,
                 )
             else:
                 self.message_user(
                     request,
-                    f"Run {run.pk} is not stale (finished, or progress within the last "
-                    f"{format_duration(recovery.STALE_AFTER, coarse=True)}): left alone.",
+                    gettext(
+                        "Run %(run)s is not stale (finished, or progress within the last "
+                        "%(quiet)s): left alone."
+                    )
+                    % {
+                        "run": run.pk,
+                        "quiet": format_duration(recovery.STALE_AFTER, coarse=True),
+                    },
                     messages.INFO,
                 )
 
@@ -264,17 +283,32 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
                     run_id=run.pk, started_by=f"admin:{request.user.get_username()}"
                 )
             except RunRefused as exc:
-                self.message_user(request, f"Run {run.pk} not resumed: {exc}", messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext("Run %(run)s not resumed: %(reason)s") % {"run": run.pk, "reason": exc},
+                    messages.ERROR,
+                )
             else:
-                plan = f"{resumed.stations_total - resumed.stations_done} stations left"
-                self.message_user(request, f"Run {run.pk} resumed ({plan}).", messages.SUCCESS)
+                left = resumed.stations_total - resumed.stations_done
+                self.message_user(
+                    request,
+                    ngettext(
+                        "Run %(run)s resumed (%(left)s station left).",
+                        "Run %(run)s resumed (%(left)s stations left).",
+                        left,
+                    )
+                    % {"run": run.pk, "left": intcomma(left)},
+                    messages.SUCCESS,
+                )
 
     # --- list columns ---------------------------------------------------------------------
-    @admin.display(description="run", ordering="pk")
+    @admin.display(description=_("run"), ordering="pk")
     def run_label(self, run: Run) -> str:
-        return format_html('<span class="rolls-nowrap">Run {}</span>', run.pk)
+        return format_html(
+            '<span class="rolls-nowrap">{}</span>', gettext("Run %(run)s") % {"run": run.pk}
+        )
 
-    @admin.display(description="strategy", ordering="strategy")
+    @admin.display(description=_("strategy"), ordering="strategy")
     def strategy_label(self, run: Run) -> str:
         """The strategy, and under it what the run covered: a changed-only run or one of a
         few centers is not a whole election's work."""
@@ -282,83 +316,89 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
             '{}<br><span class="rolls-note">{}</span>', wrappable(run.strategy), run_scope(run)
         )
 
-    @admin.display(description="covers")
+    @admin.display(description=_("covers"))
     def scope_label(self, run: Run) -> str:
         return run_scope(run)
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=_("status"), ordering="status")
     def status_label(self, run: Run) -> str:
         return status_badge(run)
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=_("status"), ordering="status")
     def status_and_results(self, run: Run) -> str:
         """The list's status cell also shows the run's roll set and links to its task
         results (saves two columns)."""
         return format_html(
-            '{}<br>{}<br><a class="rolls-note" href="{}">task results</a>',
+            '{}<br>{}<br><a class="rolls-note" href="{}">{}</a>',
             status_badge(run),
             set_badge(run),
             results_url(run.pk),
+            gettext("task results"),
         )
 
-    @admin.display(description="queued", ordering="queued_at")
+    @admin.display(description=_("queued"), ordering="queued_at")
     def queued_by(self, run: Run) -> str:
         return format_html(
-            '<span class="rolls-nowrap">{}</span><br><span class="rolls-note">by {}</span>',
+            '<span class="rolls-nowrap">{}</span><br><span class="rolls-note">{}</span>',
             # To the minute: the run's page has the second (and the list fits a laptop).
-            f"{timezone.localtime(run.queued_at):%b %d, %H:%M}",
-            run.started_by,
+            # Month names in the staff member's language.
+            date_format(timezone.localtime(run.queued_at), "j M, H:i"),
+            gettext("by %(who)s") % {"who": run.started_by},
         )
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).with_last_task_end().with_damaged_files()
 
-    @admin.display(description="wall time")
+    @admin.display(description=_("wall time"))
     def wall_time(self, run: Run) -> str:
         seconds = run_wall_seconds(run, timezone.now())
         text = format_duration(seconds)
-        return text if run.finished_at else f"{text} so far"
+        return text if run.finished_at else gettext("%(time)s so far") % {"time": text}
 
-    @admin.display(description="progress")
+    @admin.display(description=_("progress"))
     def progress_label(self, run: Run) -> str:
         """Done out of total, then what was made and how long it took (or has run so far)."""
         if run.renders:
-            done = format_html("{} / {} stations", run.stations_done, run.stations_total)
+            done = ngettext(
+                "%(done)s / %(total)s station", "%(done)s / %(total)s stations", run.stations_total
+            ) % {"done": intcomma(run.stations_done), "total": intcomma(run.stations_total)}
             made = pages_text(run.pages, run_pages_carried(run))
         else:
-            done = format_html("{} / {} centers", run.centers_assigned, run.centers_total)
-            made = "no PDFs"
-        return format_html(
-            '{}<br><span class="rolls-note">{}<br>{}<span class="rolls-wall-time">{}</span></span>',
-            done,
-            made,
-            "took " if run.finished_at else "",
-            self.wall_time(run),
-        )
+            done = ngettext(
+                "%(done)s / %(total)s center", "%(done)s / %(total)s centers", run.centers_total
+            ) % {"done": intcomma(run.centers_assigned), "total": intcomma(run.centers_total)}
+            made = gettext("no PDFs")
+        wall = format_html('<span class="rolls-wall-time">{}</span>', self.wall_time(run))
+        if run.finished_at:
+            wall = format_html(gettext("took {}"), wall)
+        return format_html('{}<br><span class="rolls-note">{}<br>{}</span>', done, made, wall)
 
-    @admin.display(description="roll set")
+    @admin.display(description=_("roll set"))
     def roll_set(self, run: Run) -> str:
         return set_badge(run)
 
     # --- read-only fields on the run's page ----------------------------------------------
-    @admin.display(description="published")
+    @admin.display(description=_("published"))
     def published_label(self, run: Run) -> str:
         if not run.published_at:
             return "—"
-        return f"{timezone.localtime(run.published_at):%Y-%m-%d %H:%M:%S} by {run.published_by}"
+        return gettext("%(when)s by %(who)s") % {
+            "when": f"{timezone.localtime(run.published_at):%Y-%m-%d %H:%M:%S}",
+            "who": run.published_by,
+        }
 
-    @admin.display(description="superseded")
+    @admin.display(description=_("superseded"))
     def superseded_label(self, run: Run) -> str:
         if not run.superseded_at:
             return "—"
         return format_html(
-            '{} by <a href="{}">run {}</a>',
+            gettext('{} by <a href="{}">run {}</a>'),
             f"{timezone.localtime(run.superseded_at):%Y-%m-%d %H:%M:%S}",
             reverse("admin:rolls_run_change", args=[run.superseded_by_id]),
             run.superseded_by_id,
         )
 
-    @admin.display(description="election")
+    @admin.display(description=_("election"))
     def election_link(self, run: Run) -> str:
         return format_html(
             '<a href="{}">{}</a>',
@@ -366,7 +406,7 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
             run.election,
         )
 
-    @admin.display(description="started by")
+    @admin.display(description=_("started by"))
     def started_by_label(self, run: Run) -> str:
         return run.started_by
 
@@ -378,34 +418,38 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
         after = f" (+{format_duration(offset)})" if moment != run.queued_at else ""
         return f"{local:%Y-%m-%d %H:%M:%S} {local.tzname()}{after}"
 
-    @admin.display(description="queued at")
+    @admin.display(description=_("queued at"))
     def queued_label(self, run: Run) -> str:
         return self._moment(run, run.queued_at)
 
-    @admin.display(description="first task started")
+    @admin.display(description=_("first task started"))
     def started_label(self, run: Run) -> str:
         return self._moment(run, run.started_at)
 
-    @admin.display(description="finished at")
+    @admin.display(description=_("finished at"))
     def finished_label(self, run: Run) -> str:
         return self._moment(run, run.finished_at)
 
-    @admin.display(description="centers assigned")
+    @admin.display(description=_("centers assigned"))
     def centers_label(self, run: Run) -> str:
-        scope = "selected centers" if run.center_ids else "all centers of the election"
-        return f"{run.centers_assigned} / {run.centers_total} ({scope})"
+        figures = {"done": intcomma(run.centers_assigned), "total": intcomma(run.centers_total)}
+        if run.center_ids:
+            return gettext("%(done)s / %(total)s (selected centers)") % figures
+        return gettext("%(done)s / %(total)s (all centers of the election)") % figures
 
-    @admin.display(description="stations rendered")
+    @admin.display(description=_("stations rendered"))
     def stations_label(self, run: Run) -> str:
         if not run.renders:
-            return f"{run.stations_total} assigned (this strategy renders no PDFs)"
-        return f"{run.stations_done} / {run.stations_total}"
+            return gettext("%(count)s assigned (this strategy renders no PDFs)") % {
+                "count": intcomma(run.stations_total)
+            }
+        return f"{intcomma(run.stations_done)} / {intcomma(run.stations_total)}"
 
-    @admin.display(description="pages")
+    @admin.display(description=_("pages"))
     def pages_label(self, run: Run) -> str:
         return pages_text(run.pages, run_pages_carried(run))
 
-    @admin.display(description="centers without voters")
+    @admin.display(description=_("centers without voters"))
     def empty_centers_label(self, run: Run) -> str:
         return ", ".join(run.empty_centers) if run.empty_centers else "—"
 
@@ -434,7 +478,8 @@ class RunAdmin(RollActionPermissions, admin.ModelAdmin):
             context.update(page)
             context.update(
                 {
-                    "title": f"Run {run.pk} · {run.election.name}",
+                    "title": gettext("Run %(run)s · %(election)s")
+                    % {"run": run.pk, "election": run.election.name},
                     "subtitle": None,  # the strategy and its lesson head the page
                     "run": run,
                     "strategy": STRATEGIES.get(run.strategy),

@@ -9,11 +9,14 @@ console switched it off.
 
 from __future__ import annotations
 
+from cron_descriptor import ExpressionDescriptor, Options
 from django import forms
 from django.contrib import admin
 from django.utils.html import format_html
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 from django_celery_beat.admin import PeriodicTaskAdmin, PeriodicTaskForm
-from django_celery_beat.models import PeriodicTask
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from rolls import task_names
 from rolls.services.schedules import (
@@ -56,8 +59,8 @@ class ConsolePeriodicTaskForm(PeriodicTaskForm):
         if data.get("task") not in self.allowed_tasks:
             self.add_error(
                 "regtask",
-                f"Only the console's roll generation ({task_names.START_SCHEDULED_RUN}) "
-                "can be scheduled here.",
+                gettext("Only the console's roll generation (%(task)s) can be scheduled here.")
+                % {"task": task_names.START_SCHEDULED_RUN},
             )
             return data
         candidate = PeriodicTask(
@@ -68,8 +71,40 @@ class ConsolePeriodicTaskForm(PeriodicTaskForm):
         )
         problem = periodic_task_problem(candidate)
         if problem:
-            raise forms.ValidationError(f"Beat could not run this schedule: {problem}.")
+            raise forms.ValidationError(
+                gettext("Beat could not run this schedule: %(problem)s.") % {"problem": problem}
+            )
         return data
+
+
+# The languages cron-descriptor can describe a crontab in (its own catalogs); any other
+# (Arabic) gets its English, as django-celery-beat shows it.
+CRON_LOCALES = {"fr": "fr_FR", "es": "es_ES", "ru": "ru_RU", "en": "en_US"}
+
+
+def crontab_description(crontab: CrontabSchedule) -> str:
+    """``At 02:00 UTC`` in the staff member's language: django-celery-beat's own
+    ``human_readable`` is in the server's locale, whoever reads it."""
+    locale = CRON_LOCALES.get((get_language() or "en").split("-")[0])
+    if locale is None:
+        return crontab.human_readable
+    options = Options()
+    options.locale_code = locale
+    options.use_24hour_time_format = True
+    expression = " ".join(
+        [
+            crontab.minute,
+            crontab.hour,
+            crontab.day_of_month,
+            crontab.month_of_year,
+            crontab.day_of_week,
+        ]
+    )
+    try:
+        described = ExpressionDescriptor(expression, options).get_description()
+    except Exception:  # cron-descriptor's own errors vary: its English is the fallback
+        return crontab.human_readable
+    return f"{described} {crontab.timezone}"
 
 
 admin.site.unregister(PeriodicTask)
@@ -78,9 +113,31 @@ admin.site.unregister(PeriodicTask)
 @admin.register(PeriodicTask)
 class ConsolePeriodicTaskAdmin(PeriodicTaskAdmin):
     form = ConsolePeriodicTaskForm
-    list_display = ("name", "enabled", "what", "scheduler", "last_run_at", "one_off")
+    list_display = ("name", "enabled", "what", "when", "last_run_at", "one_off")
 
-    @admin.display(description="what it does")
+    @admin.display(description=_("when"))
+    def when(self, task: PeriodicTask) -> str:
+        if task.crontab is not None:
+            return f"{task.crontab} · {crontab_description(task.crontab)}"
+        return str(task.scheduler)
+
+    @admin.display(description=_("Crontab translation"))
+    def crontab_translation(self, task: PeriodicTask) -> str:
+        return crontab_description(task.crontab) if task.crontab else ""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """The package's view, with every crontab described in the staff member's language
+        (its script shows the chosen one's description under the field)."""
+        response = super().changeform_view(request, object_id, form_url, extra_context)
+        context = getattr(response, "context_data", None)
+        if context is not None and "readable_crontabs" in context:
+            context["readable_crontabs"] = {
+                crontab.pk: crontab_description(crontab)
+                for crontab in CrontabSchedule.objects.all()
+            }
+        return response
+
+    @admin.display(description=_("what it does"))
     def what(self, task: PeriodicTask) -> str:
         description = task.description or ""
         if description.startswith(SWITCHED_OFF):

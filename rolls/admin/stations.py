@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from elections.admin_filters import CenterAutocompleteFilter
 from elections.readonly_admin import RecordAdmin
@@ -29,31 +31,31 @@ class StationAdmin(RecordAdmin):
     show_full_result_count = False
     list_per_page = 100
 
-    @admin.display(description="run", ordering="run_id")
+    @admin.display(description=_("run"), ordering="run_id")
     def run_link(self, station: Station) -> str:
         """The run by its number, linked to its page (the run's own name ends in an election
         id, and took a third of the table)."""
         return format_html(
-            '<a href="{}">Run {}</a>',
+            '<a href="{}">{}</a>',
             reverse("admin:rolls_run_change", args=[station.run_id]),
-            station.run_id,
+            gettext("Run %(run)s") % {"run": station.run_id},
         )
 
     # Short headings: Django never wraps a heading, and "first voter name" and its like
     # pushed the voters' names out of a 1280 px window.
-    @admin.display(description="station", ordering="number")
+    @admin.display(description=_("station"), ordering="number")
     def station_number(self, station: Station) -> int:
         return station.number
 
-    @admin.display(description="voters", ordering="voter_count")
+    @admin.display(description=_("voters"), ordering="voter_count")
     def voters(self, station: Station) -> int:
         return station.voter_count
 
-    @admin.display(description="first voter", ordering="first_voter_name")
+    @admin.display(description=_("first voter"), ordering="first_voter_name")
     def first_voter(self, station: Station) -> str:
         return station.first_voter_name
 
-    @admin.display(description="last voter", ordering="last_voter_name")
+    @admin.display(description=_("last voter"), ordering="last_voter_name")
     def last_voter(self, station: Station) -> str:
         return station.last_voter_name
 

@@ -129,7 +129,7 @@ def damaged_file_response(
         {
             **model_admin.admin_site.each_context(request),
             "opts": Run._meta,
-            "title": "File not served: reprint it",
+            "title": gettext("File not served: reprint it"),
             "run": run,
             "file_name": damaged.path.rsplit("/", 1)[-1],
             "missing": missing,
@@ -157,7 +157,9 @@ def verify_and_report(model_admin, request: HttpRequest, run: Run) -> None:
         return
     if not run.renders:
         model_admin.message_user(
-            request, f"Run {run.pk} rendered no files: nothing to verify.", messages.INFO
+            request,
+            gettext("Run %(run)s rendered no files: nothing to verify.") % {"run": run.pk},
+            messages.INFO,
         )
         return
     found = run_files_verify(run_id=run.pk)
@@ -288,7 +290,8 @@ def publish_and_report(model_admin, request: HttpRequest, run_id: int) -> None:
     else:
         model_admin.message_user(
             request,
-            f"Run {run.pk} is now the official roll set of {run.election.name}.",
+            gettext("Run %(run)s is now the official roll set of %(election)s.")
+            % {"run": run.pk, "election": run.election.name},
             messages.SUCCESS,
         )
 
@@ -330,7 +333,7 @@ def strategy_comparison_view(
         {
             **model_admin.admin_site.each_context(request),
             "opts": Run._meta,
-            "title": f"Compare strategies: {election.name}",
+            "title": gettext("Compare strategies: %(election)s") % {"election": election.name},
             "election": election,
             "rows": rows,
             "comparison": comparison,

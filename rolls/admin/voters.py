@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from config.parsing import has_control_characters, number_or_none
 from elections.admin import VoterAdmin
@@ -59,7 +60,7 @@ class VoterConsoleAdmin(VoterAdmin):
         slug = request.GET.get("election", "").strip()
         election, problem = None, ""
         if has_control_characters(query):
-            problem = "The search holds a control character: type it again without it."
+            problem = gettext("The search holds a control character: type it again without it.")
         elif slug:
             try:
                 election = election_resolve(slug)
@@ -72,7 +73,7 @@ class VoterConsoleAdmin(VoterAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Find a voter",
+            "title": gettext("Find a voter"),
             "query": query,
             "election_slug": slug,
             "problem": problem,

@@ -2,16 +2,18 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class DownloadKind(models.TextChoices):
-    ROLL = "roll", "Station roll"
-    RUN_ZIP = "run zip", "Zip of the run"
-    CENTER_ZIP = "center zip", "Zip of a center"
-    MANIFEST = "manifest", "Manifest"
-    CHANGES = "changes", "What changed (CSV)"
-    EXPORT = "export", "Voter-to-station list (CSV)"
-    REJECTED_ROWS = "rejected rows", "Rejected rows of a register import (CSV)"
+    ROLL = "roll", _("Station roll")
+    RUN_ZIP = "run zip", _("Zip of the run")
+    CENTER_ZIP = "center zip", _("Zip of a center")
+    MANIFEST = "manifest", _("Manifest")
+    CHANGES = "changes", _("What changed (CSV)")
+    EXPORT = "export", _("Voter-to-station list (CSV)")
+    REJECTED_ROWS = "rejected rows", _("Rejected rows of a register import (CSV)")
 
 
 class Download(models.Model):
@@ -25,28 +27,47 @@ class Download(models.Model):
 
     # The trail outlives a purged run: the link goes, the run's number stays.
     run = models.ForeignKey(
-        "rolls.Run", null=True, on_delete=models.SET_NULL, related_name="downloads"
+        "rolls.Run",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="downloads",
+        verbose_name=_("run"),
     )
-    run_number = models.PositiveIntegerField(null=True, blank=True)
+    run_number = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("run number"))
     # A register import's rejected rows (voter numbers and names) are no run's file.
     register_import = models.ForeignKey(
         "elections.RegisterImport", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
+        related_name="+", verbose_name=_("register import"),
     )  # fmt: skip
-    import_number = models.PositiveIntegerField(null=True, blank=True)
+    import_number = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("import number")
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("user"),
     )
-    username = models.CharField(max_length=150)
-    kind = models.CharField(max_length=20, choices=DownloadKind.choices)
+    username = models.CharField(max_length=150, verbose_name=_("username"))
+    kind = models.CharField(max_length=20, choices=DownloadKind.choices, verbose_name=_("kind"))
     roll_file = models.ForeignKey(
-        "rolls.RollFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "rolls.RollFile",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("roll file"),
     )
-    name = models.CharField(max_length=500, help_text="The file name the browser was given.")
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    name = models.CharField(
+        max_length=500, help_text=_("The file name the browser was given."), verbose_name=_("name")
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("IP address"))
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("at"))
 
     class Meta:
+        verbose_name = _("download")
+        verbose_name_plural = _("downloads")
         ordering = ["-at"]
         indexes = [models.Index(fields=["run", "-at"], name="download_run_at_idx")]
         constraints = [
@@ -58,4 +79,4 @@ class Download(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.username} downloaded {self.name}"
+        return gettext("%(who)s downloaded %(name)s") % {"who": self.username, "name": self.name}

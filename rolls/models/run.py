@@ -5,23 +5,25 @@ from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery, Va
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from elections.models import PollingCenter
 
 
 class RunStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
 
 
 ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
 class AssignmentMode(models.TextChoices):
-    BALANCED = "balanced", "Balanced (sizes differ by at most one)"
-    SEQUENTIAL = "sequential", "Sequential (full stations, then the remainder)"
+    BALANCED = "balanced", _("Balanced (sizes differ by at most one)")
+    SEQUENTIAL = "sequential", _("Sequential (full stations, then the remainder)")
 
     @classmethod
     def checked(cls, mode: str) -> AssignmentMode:
@@ -37,11 +39,11 @@ class AssignmentMode(models.TextChoices):
 class SetStatus(models.TextChoices):
     """What a run's roll set is to the election: what every page, list and download says."""
 
-    OFFICIAL = "official", "Official"
-    SUPERSEDED = "superseded", "Superseded"
-    DRAFT = "draft", "Draft"
-    INCOMPLETE = "incomplete", "Incomplete"
-    IN_PROGRESS = "in progress", "In progress"
+    OFFICIAL = "official", _("Official")
+    SUPERSEDED = "superseded", _("Superseded")
+    DRAFT = "draft", _("Draft")
+    INCOMPLETE = "incomplete", _("Incomplete")
+    IN_PROGRESS = "in progress", _("In progress")
 
 
 class RunPurpose(models.TextChoices):
@@ -51,12 +53,12 @@ class RunPurpose(models.TextChoices):
     then superseded): so the pages say what they were made for, never whether they are official.
     """
 
-    PROVISIONAL = "provisional", "Provisional lists for public display and checking"
-    FINAL = "final", "Final rolls for polling day"
+    PROVISIONAL = "provisional", _("Provisional lists for public display and checking")
+    FINAL = "final", _("Final rolls for polling day")
     # Runs made before purposes existed: their covers print "Draft roll set ... not the
     # official set ... when printed". They stay publishable, as they were, so that official
     # sets already out are not broken, and their reprints print those same words.
-    DRAFT_LEGACY = "draft-legacy", "Draft (printed before purposes existed)"
+    DRAFT_LEGACY = "draft-legacy", _("Draft (printed before purposes existed)")
 
     @classmethod
     def checked(cls, purpose: str) -> RunPurpose:
@@ -124,79 +126,125 @@ class Run(models.Model):
     """
 
     election = models.ForeignKey(
-        "elections.Election", on_delete=models.CASCADE, related_name="runs"
+        "elections.Election",
+        on_delete=models.CASCADE,
+        related_name="runs",
+        verbose_name=_("election"),
     )
-    strategy = models.CharField(max_length=80)
+    strategy = models.CharField(max_length=80, verbose_name=_("strategy"))
     assignment_mode = models.CharField(
-        max_length=20, choices=AssignmentMode.choices, default=AssignmentMode.BALANCED
+        max_length=20,
+        choices=AssignmentMode.choices,
+        default=AssignmentMode.BALANCED,
+        verbose_name=_("assignment mode"),
     )
     center_ids = models.JSONField(
-        null=True, blank=True, help_text="Only these centers; empty means the whole election."
+        null=True,
+        blank=True,
+        help_text=_("Only these centers; empty means the whole election."),
+        verbose_name=_("center ids"),
     )
-    renders = models.BooleanField(default=True, help_text="False for assignment-only strategies.")
-    status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    renders = models.BooleanField(
+        default=True,
+        help_text=_("False for assignment-only strategies."),
+        verbose_name=_("renders"),
+    )
+    status = models.CharField(
+        max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED, verbose_name=_("status")
+    )
     purpose = models.CharField(
         max_length=20,
         choices=RunPurpose.choices,
         default=DEFAULT_PURPOSE,
-        help_text="What the rolls are for, printed on every page; only final rolls are published.",
+        help_text=_(
+            "What the rolls are for, printed on every page; only final rolls are published."
+        ),
+        verbose_name=_("purpose"),
     )
     started_by = models.CharField(
-        max_length=200, help_text="admin:USERNAME, cli, or schedule:SCHEDULE NAME"
+        max_length=200,
+        help_text=_("admin:USERNAME, cli, or schedule:SCHEDULE NAME"),
+        verbose_name=_("started by"),
     )
-    root_task_id = models.CharField(max_length=255, blank=True)
-    queued_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    centers_total = models.PositiveIntegerField(default=0)
-    centers_assigned = models.PositiveIntegerField(default=0)
-    stations_total = models.PositiveIntegerField(default=0)
-    stations_done = models.PositiveIntegerField(default=0)
-    pages = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
-    empty_centers = models.JSONField(default=list, blank=True)
+    root_task_id = models.CharField(max_length=255, blank=True, verbose_name=_("root task id"))
+    queued_at = models.DateTimeField(auto_now_add=True, verbose_name=_("queued at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    centers_total = models.PositiveIntegerField(default=0, verbose_name=_("centers total"))
+    centers_assigned = models.PositiveIntegerField(default=0, verbose_name=_("centers assigned"))
+    stations_total = models.PositiveIntegerField(default=0, verbose_name=_("stations total"))
+    stations_done = models.PositiveIntegerField(default=0, verbose_name=_("stations done"))
+    pages = models.PositiveIntegerField(default=0, verbose_name=_("pages"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    empty_centers = models.JSONField(default=list, blank=True, verbose_name=_("empty centers"))
     # Set when the run is created or resumed and cleared once its tasks are in the broker.
     # Still set a minute later means the process queuing them died first: nothing will ever
     # run, so the run is failed instead of blocking its election until it looks stale.
     changed_only = models.BooleanField(
         default=False,
-        help_text="Re-assign and re-render only the centers that differ from the official set; "
-        "carry the others over from it.",
+        help_text=_(
+            "Re-assign and re-render only the centers that differ from the official set; "
+            "carry the others over from it."
+        ),
+        verbose_name=_("changed only"),
     )
-    published_at = models.DateTimeField(null=True, blank=True)
-    published_by = models.CharField(max_length=200, blank=True)
-    superseded_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("published at"))
+    published_by = models.CharField(max_length=200, blank=True, verbose_name=_("published by"))
+    superseded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("superseded at"))
     superseded_by = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("superseded by"),
     )
     # What the run's speed depends on besides its strategy, recorded when it starts: the
     # roll template version and the workers that answered (broker, database, nodes,
     # processes, pool, prefetch, Celery version, CPUs). Runs are only ranked against runs
     # that did the same work on the same setup.
-    template_version = models.CharField(max_length=32, blank=True)
-    voters_total = models.PositiveIntegerField(default=0)
-    worker_setup = models.JSONField(default=dict, blank=True)
+    template_version = models.CharField(
+        max_length=32, blank=True, verbose_name=_("template version")
+    )
+    voters_total = models.PositiveIntegerField(default=0, verbose_name=_("voters total"))
+    worker_setup = models.JSONField(default=dict, blank=True, verbose_name=_("worker setup"))
     # The render plan of the balanced fan-out (``rolls.services.render_plan``): how many
     # batches it queued for how many worker processes, and where that number came from
     # (the live workers, the setup recorded at the start, or the fallback).
-    planned_batches = models.PositiveIntegerField(null=True, blank=True)
-    planned_processes = models.PositiveIntegerField(null=True, blank=True)
-    planned_seconds_per_page = models.FloatField(null=True, blank=True)
-    planned_from = models.CharField(max_length=300, blank=True)
-    benchmark = models.ForeignKey(
-        "rolls.Benchmark", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    planned_batches = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("planned batches")
     )
-    benchmark_position = models.PositiveIntegerField(null=True, blank=True)
+    planned_processes = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("planned processes")
+    )
+    planned_seconds_per_page = models.FloatField(
+        null=True, blank=True, verbose_name=_("planned seconds per page")
+    )
+    planned_from = models.CharField(max_length=300, blank=True, verbose_name=_("planned from"))
+    benchmark = models.ForeignKey(
+        "rolls.Benchmark",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="runs",
+        verbose_name=_("benchmark"),
+    )
+    benchmark_position = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("benchmark position")
+    )
     launch_pending_since = models.DateTimeField(
         null=True,
         blank=True,
         default=timezone.now,
-        help_text="Set until the run's first tasks are queued.",
+        help_text=_("Set until the run's first tasks are queued."),
+        verbose_name=_("launch pending since"),
     )
 
     objects = RunQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("run")
+        verbose_name_plural = _("runs")
         ordering = ["-queued_at"]
         constraints = [
             models.UniqueConstraint(
@@ -225,7 +273,11 @@ class Run(models.Model):
         indexes = [models.Index(fields=["election", "strategy", "-finished_at"])]
 
     def __str__(self) -> str:
-        return f"Run {self.pk}: {self.strategy} on {self.election_id}"
+        return gettext("Run %(run)s: %(strategy)s on %(election)s") % {
+            "run": self.pk,
+            "strategy": self.strategy,
+            "election": self.election_id,
+        }
 
     def get_absolute_url(self) -> str:
         return reverse("admin:rolls_run_change", args=[self.pk])
@@ -270,26 +322,41 @@ class RunCenter(models.Model):
     """A center assigned within a run (once, however often its task is delivered), or
     carried over unchanged from the official set by a changed-only run."""
 
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="run_centers")
-    center = models.ForeignKey("elections.PollingCenter", on_delete=models.CASCADE)
-    stations = models.PositiveIntegerField()
-    voters = models.PositiveIntegerField()
+    run = models.ForeignKey(
+        Run, on_delete=models.CASCADE, related_name="run_centers", verbose_name=_("run")
+    )
+    center = models.ForeignKey(
+        "elections.PollingCenter", on_delete=models.CASCADE, verbose_name=_("center")
+    )
+    stations = models.PositiveIntegerField(verbose_name=_("stations"))
+    voters = models.PositiveIntegerField(verbose_name=_("voters"))
     # What the center's split was made from (template, mode, maximum, and each voter's
     # number and names in roll order): equal fingerprints mean equal rolls.
-    fingerprint = models.CharField(max_length=64, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True, verbose_name=_("fingerprint"))
     # The run whose split and files this center carries (None: split and rendered here).
     source_run = models.ForeignKey(
-        Run, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Run,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("source run"),
     )
-    assigned_at = models.DateTimeField(auto_now_add=True)
+    assigned_at = models.DateTimeField(auto_now_add=True, verbose_name=_("assigned at"))
 
     class Meta:
+        verbose_name = _("run center")
+        verbose_name_plural = _("run centers")
         constraints = [
             models.UniqueConstraint(fields=["run", "center"], name="center_assigned_once_per_run")
         ]
 
     def __str__(self) -> str:
-        return f"run {self.run_id} center {self.center_id}: {self.stations} stations"
+        return gettext("run %(run)s center %(center)s: %(stations)s stations") % {
+            "run": self.run_id,
+            "center": self.center_id,
+            "stations": self.stations,
+        }
 
     @property
     def split_run_id(self) -> int:
@@ -300,9 +367,9 @@ class RunCenter(models.Model):
 class DocumentKind(models.TextChoices):
     """What a run prints: per station its roll and door sign, per center its entrance list."""
 
-    ROLL = "roll", "Station roll"
-    SIGN = "sign", "Door sign"
-    CENTER_LIST = "center list", "Center list"
+    ROLL = "roll", _("Station roll")
+    SIGN = "sign", _("Door sign")
+    CENTER_LIST = "center list", _("Center list")
 
 
 # A center list belongs to the center, not to a station: it is recorded as station 0.
@@ -312,8 +379,8 @@ CENTER_LIST_STATION = 0
 class FileDamage(models.TextChoices):
     """What the last check of a recorded file found wrong with it (blank: nothing)."""
 
-    DAMAGED = "damaged", "Damaged: its bytes no longer match the recorded SHA-256"
-    MISSING = "missing", "Missing from storage"
+    DAMAGED = "damaged", _("Damaged: its bytes no longer match the recorded SHA-256")
+    MISSING = "missing", _("Missing from storage")
 
 
 class RollFileQuerySet(models.QuerySet):
@@ -331,30 +398,50 @@ class RollFile(models.Model):
     sign and its center's list are recorded before its roll, so a run that counts as
     complete has them all."""
 
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="roll_files")
-    center = models.ForeignKey("elections.PollingCenter", on_delete=models.CASCADE)
-    station_number = models.PositiveIntegerField(help_text="0 for the center's list.")
-    kind = models.CharField(max_length=20, choices=DocumentKind.choices, default=DocumentKind.ROLL)
-    voters = models.PositiveIntegerField()
-    path = models.CharField(max_length=500)
-    pages = models.PositiveIntegerField()
-    bytes = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
-    task_id = models.CharField(max_length=255, blank=True)
+    run = models.ForeignKey(
+        Run, on_delete=models.CASCADE, related_name="roll_files", verbose_name=_("run")
+    )
+    center = models.ForeignKey(
+        "elections.PollingCenter", on_delete=models.CASCADE, verbose_name=_("center")
+    )
+    station_number = models.PositiveIntegerField(
+        help_text=_("0 for the center's list."), verbose_name=_("station number")
+    )
+    kind = models.CharField(
+        max_length=20,
+        choices=DocumentKind.choices,
+        default=DocumentKind.ROLL,
+        verbose_name=_("kind"),
+    )
+    voters = models.PositiveIntegerField(verbose_name=_("voters"))
+    path = models.CharField(max_length=500, verbose_name=_("path"))
+    pages = models.PositiveIntegerField(verbose_name=_("pages"))
+    bytes = models.PositiveBigIntegerField(verbose_name=_("bytes"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("sha256"))
+    task_id = models.CharField(max_length=255, blank=True, verbose_name=_("task id"))
     # Carried over from this run's file (the path is that run's): never deleted with this run.
     source_run = models.ForeignKey(
-        Run, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Run,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("source run"),
     )
-    rendered_at = models.DateTimeField(auto_now_add=True)
+    rendered_at = models.DateTimeField(auto_now_add=True, verbose_name=_("rendered at"))
     # Set by whatever check last read the file (a download, Verify files) and found its bytes
     # changed or gone; cleared when a check (or a reprint) finds it intact again. The run and
     # its set stay what they were: a damaged file is shown as such and refused, not replaced.
-    damage = models.CharField(max_length=10, choices=FileDamage.choices, blank=True, default="")
-    damage_found_at = models.DateTimeField(null=True, blank=True)
+    damage = models.CharField(
+        max_length=10, choices=FileDamage.choices, blank=True, default="", verbose_name=_("damage")
+    )
+    damage_found_at = models.DateTimeField(null=True, blank=True, verbose_name=_("damage found at"))
 
     objects = RollFileQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("roll file")
+        verbose_name_plural = _("roll files")
         ordering = ["center__code", "station_number", "kind"]
         constraints = [
             models.UniqueConstraint(

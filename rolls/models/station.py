@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from rolls.pdf.data import expected_pages
 
@@ -11,22 +13,40 @@ class Station(models.Model):
     center's voters in roll order. A run's stations are its own: a later run makes new ones
     and never changes these (the rolls printed from them stay true)."""
 
-    run = models.ForeignKey("rolls.Run", on_delete=models.CASCADE, related_name="stations")
+    run = models.ForeignKey(
+        "rolls.Run", on_delete=models.CASCADE, related_name="stations", verbose_name=_("run")
+    )
     election = models.ForeignKey(
-        "elections.Election", on_delete=models.CASCADE, related_name="stations"
+        "elections.Election",
+        on_delete=models.CASCADE,
+        related_name="stations",
+        verbose_name=_("election"),
     )
     center = models.ForeignKey(
-        "elections.PollingCenter", on_delete=models.CASCADE, related_name="stations"
+        "elections.PollingCenter",
+        on_delete=models.CASCADE,
+        related_name="stations",
+        verbose_name=_("center"),
     )
-    number = models.PositiveIntegerField()
-    voter_count = models.PositiveIntegerField()
-    first_voter_number = models.CharField(max_length=20, blank=True)
-    first_voter_name = models.CharField(max_length=1001, blank=True)
-    last_voter_number = models.CharField(max_length=20, blank=True)
-    last_voter_name = models.CharField(max_length=1001, blank=True)
-    assigned_at = models.DateTimeField(auto_now_add=True)
+    number = models.PositiveIntegerField(verbose_name=_("number"))
+    voter_count = models.PositiveIntegerField(verbose_name=_("voter count"))
+    first_voter_number = models.CharField(
+        max_length=20, blank=True, verbose_name=_("first voter number")
+    )
+    first_voter_name = models.CharField(
+        max_length=1001, blank=True, verbose_name=_("first voter name")
+    )
+    last_voter_number = models.CharField(
+        max_length=20, blank=True, verbose_name=_("last voter number")
+    )
+    last_voter_name = models.CharField(
+        max_length=1001, blank=True, verbose_name=_("last voter name")
+    )
+    assigned_at = models.DateTimeField(auto_now_add=True, verbose_name=_("assigned at"))
 
     class Meta:
+        verbose_name = _("station")
+        verbose_name_plural = _("stations")
         ordering = ["run", "center", "number"]
         constraints = [
             models.UniqueConstraint(
@@ -37,7 +57,11 @@ class Station(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.center.code} station {self.number} (run {self.run_id})"
+        return gettext("%(code)s station %(number)s (run %(run)s)") % {
+            "code": self.center.code,
+            "number": self.number,
+            "run": self.run_id,
+        }
 
     @property
     def pages(self) -> int:
@@ -54,24 +78,40 @@ class Placement(models.Model):
     """
 
     run = models.ForeignKey(
-        "rolls.Run", on_delete=models.CASCADE, related_name="placements", db_index=False
+        "rolls.Run",
+        on_delete=models.CASCADE,
+        related_name="placements",
+        db_index=False,
+        verbose_name=_("run"),
     )
     station = models.ForeignKey(
-        Station, on_delete=models.CASCADE, related_name="placements", db_index=False
+        Station,
+        on_delete=models.CASCADE,
+        related_name="placements",
+        db_index=False,
+        verbose_name=_("station"),
     )
     # PROTECT: deleting a voter must not silently rewrite what a run printed; purge the run
     # (or its election) first.
     voter = models.ForeignKey(
-        "elections.Voter", on_delete=models.PROTECT, related_name="placements", db_index=False
+        "elections.Voter",
+        on_delete=models.PROTECT,
+        related_name="placements",
+        db_index=False,
+        verbose_name=_("voter"),
     )
-    position = models.PositiveIntegerField(help_text="Row number on the station's roll.")
+    position = models.PositiveIntegerField(
+        help_text=_("Row number on the station's roll."), verbose_name=_("position")
+    )
     # What the roll printed, as it was when the run split the center: a later rename in the
     # register changes neither this run's record nor a reprint of its rolls.
-    voter_number = models.CharField(max_length=20)
-    family_name = models.CharField(max_length=500)
-    given_name = models.CharField(max_length=500)
+    voter_number = models.CharField(max_length=20, verbose_name=_("voter number"))
+    family_name = models.CharField(max_length=500, verbose_name=_("family name"))
+    given_name = models.CharField(max_length=500, verbose_name=_("given name"))
 
     class Meta:
+        verbose_name = _("placement")
+        verbose_name_plural = _("placements")
         constraints = [
             models.UniqueConstraint(
                 fields=["station", "position"], name="placement_row_once_per_station"
@@ -86,4 +126,8 @@ class Placement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"voter {self.voter_id}: station {self.station_id} row {self.position}"
+        return gettext("voter %(voter)s: station %(station)s row %(row)s") % {
+            "voter": self.voter_id,
+            "station": self.station_id,
+            "row": self.position,
+        }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from rolls.models.run import Run
 
@@ -12,12 +13,12 @@ class TaskState(models.TextChoices):
 
     The labels are Celery's own state names, the ones the task results pages print."""
 
-    QUEUED = "queued", "QUEUED"
-    STARTED = "started", "STARTED"
-    RETRY = "retry", "RETRY"
-    SUCCEEDED = "succeeded", "SUCCESS"
-    FAILED = "failed", "FAILURE"
-    REVOKED = "revoked", "REVOKED"
+    QUEUED = "queued", _("QUEUED")
+    STARTED = "started", _("STARTED")
+    RETRY = "retry", _("RETRY")
+    SUCCEEDED = "succeeded", _("SUCCESS")
+    FAILED = "failed", _("FAILURE")
+    REVOKED = "revoked", _("REVOKED")
 
 
 ENDED_TASK_STATES = (TaskState.SUCCEEDED, TaskState.FAILED, TaskState.REVOKED)
@@ -41,28 +42,44 @@ class RunTask(models.Model):
     class's hooks record them. django-celery-results keeps the audit log of every task (its
     result and traceback), linked by task id."""
 
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="tasks")
-    task_id = models.CharField(max_length=255, unique=True)
-    task_name = models.CharField(max_length=255)
-    center_id = models.BigIntegerField(null=True, blank=True)
-    station_number = models.PositiveIntegerField(null=True, blank=True)
-    first_seen = models.DateTimeField(auto_now_add=True)
-    state = models.CharField(max_length=20, choices=TaskState.choices, default=TaskState.QUEUED)
+    run = models.ForeignKey(
+        Run, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("run")
+    )
+    task_id = models.CharField(max_length=255, unique=True, verbose_name=_("task id"))
+    task_name = models.CharField(max_length=255, verbose_name=_("task name"))
+    center_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("center id"))
+    station_number = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("station number")
+    )
+    first_seen = models.DateTimeField(auto_now_add=True, verbose_name=_("first seen"))
+    state = models.CharField(
+        max_length=20, choices=TaskState.choices, default=TaskState.QUEUED, verbose_name=_("state")
+    )
     started_at = models.DateTimeField(
-        null=True, blank=True, help_text="When its latest attempt started."
+        null=True,
+        blank=True,
+        help_text=_("When its latest attempt started."),
+        verbose_name=_("started at"),
     )
-    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
     worker = models.CharField(
-        max_length=255, blank=True, help_text="The Celery node that ran it (name@host)."
+        max_length=255,
+        blank=True,
+        help_text=_("The Celery node that ran it (name@host)."),
+        verbose_name=_("worker"),
     )
-    pid = models.PositiveIntegerField(null=True, blank=True, help_text="Its worker process.")
+    pid = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("Its worker process."), verbose_name=_("pid")
+    )
     # The pool size of its worker, so that efficiency counts the processes a run could use,
     # not only those that happened to get one of its tasks.
-    processes = models.PositiveSmallIntegerField(null=True, blank=True)
+    processes = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("processes"))
 
     objects = RunTaskQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("run task")
+        verbose_name_plural = _("run tasks")
         indexes = [models.Index(fields=["run", "first_seen"])]
 
     def __str__(self) -> str:

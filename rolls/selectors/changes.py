@@ -15,12 +15,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import connection
+from django.utils.translation import gettext_lazy as _
 
 from elections.models import PollingCenter
 from elections.spreadsheets import spreadsheet_safe
 from rolls.models import Placement, Run, RunCenter, Station
 
 KINDS = ("added", "removed", "moved", "renamed", "moved and renamed")
+# The kinds as the run page names them (the CSV keeps the words above: they are its data).
+KIND_LABELS = {
+    "added": _("added"),
+    "removed": _("removed"),
+    "moved": _("moved"),
+    "renamed": _("renamed"),
+    "moved and renamed": _("moved and renamed"),
+}
 
 _SPLIT = """
 SELECT p.voter_id, p.voter_number, p.family_name, p.given_name,
@@ -75,6 +84,11 @@ class SplitChanges:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def labelled_counts(self) -> list[tuple[str, int]]:
+        """(the kind in the staff member's language, its count), in the order of KINDS."""
+        return [(str(KIND_LABELS.get(kind, kind)), count) for kind, count in self.counts.items()]
 
 
 def _kind(row: tuple) -> str:

@@ -7,6 +7,9 @@ succeeded) pages, what the run rendered itself (a changed-only run carries the u
 centers' files over and renders only the rest), roll template version, and the worker setup
 the run recorded when it started. Runs that differ in any of these are listed apart with
 what differs, never ranked.
+
+The sentences are in the staff member's language (English on the command line), their
+figures written its way (``2,50 s`` in French).
 """
 
 from __future__ import annotations
@@ -15,12 +18,25 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from elections.models import Election, PollingCenter
 from rolls.models import AssignmentMode, Benchmark, Run, RunStatus
 from rolls.selectors import RunMetrics, run_metrics, run_pages_carried
 from rolls.strategies import STRATEGIES
 
 RECENT_RUNS = 200  # the comparison reads the election's latest finished runs, not all history
+
+
+def _n(value: float, decimals: int) -> str:
+    """A figure as the staff member's language writes it."""
+    return number_format(value, decimals, use_l10n=True)
+
+
+def _percent(share: float) -> str:
+    return gettext("%(percent)s%%") % {"percent": _n(share * 100, 0)}
 
 
 def setup_signature(setup: dict) -> tuple:
@@ -47,45 +63,62 @@ def prefetch_label(node: dict) -> str:
     Setups recorded before the multiplier was, say only the node's count."""
     prefetch, multiplier = node.get("prefetch"), node.get("prefetch_multiplier")
     if prefetch is None:
-        return "prefetch not reported"
+        return gettext("prefetch not reported")
     if prefetch == 0:
-        return "no prefetch limit"
+        return gettext("no prefetch limit")
     if multiplier is None:
-        return f"prefetch {prefetch} in all"
-    return f"prefetch {multiplier} per process ({prefetch} in all)"
+        return gettext("prefetch %(prefetch)s in all") % {"prefetch": prefetch}
+    return gettext("prefetch %(multiplier)s per process (%(prefetch)s in all)") % {
+        "multiplier": multiplier,
+        "prefetch": prefetch,
+    }
 
 
 def setup_label(setup: dict) -> str:
     """``w1@host: 2 prefork processes, 4 CPUs, prefetch 1 per process (2 in all) · broker
     amqp, database ...``."""
     if not setup:
-        return "worker setup not recorded"
+        return gettext("worker setup not recorded")
     nodes = setup.get("nodes") or {}
     if not nodes:
-        where = "no worker answered when it started"
+        where = gettext("no worker answered when it started")
     else:
         where = "; ".join(
-            f"{name}: {node.get('processes')} {node.get('pool')} processes, "
-            f"{node.get('cpus')} CPUs, {prefetch_label(node)}"
+            f"{name}: "
+            + gettext("%(processes)s %(pool)s processes, %(cpus)s CPUs, %(prefetch)s")
+            % {
+                "processes": node.get("processes"),
+                "pool": node.get("pool"),
+                "cpus": node.get("cpus"),
+                "prefetch": prefetch_label(node),
+            }
             for name, node in sorted(nodes.items())
         )
-    return (
-        f"{where} · broker {setup.get('broker')}, database {setup.get('database')}, "
-        f"Celery {setup.get('celery')}"
-    )
+    return f"{where} · " + gettext(
+        "broker %(broker)s, database %(database)s, Celery %(celery)s"
+    ) % {
+        "broker": setup.get("broker"),
+        "database": setup.get("database"),
+        "celery": setup.get("celery"),
+    }
 
 
 def _centers(run: Run) -> str:
-    return "whole election" if not run.center_ids else f"{len(run.center_ids)} chosen centers"
+    if not run.center_ids:
+        return gettext("whole election")
+    return gettext("%(count)s chosen centers") % {"count": len(run.center_ids)}
 
 
 def _rendered(run: Run) -> str:
     if not run.changed_only:
-        return "the whole set"
+        return gettext("the whole set")
     if run.status != RunStatus.SUCCEEDED:
-        return "changed centers only"
+        return gettext("changed centers only")
     carried = run_pages_carried(run)
-    return f"changed centers only: {run.pages - carried} pages, {carried} carried over"
+    return gettext("changed centers only: %(pages)s pages, %(carried)s carried over") % {
+        "pages": run.pages - carried,
+        "carried": carried,
+    }
 
 
 def run_work(run: Run) -> dict[str, object]:
@@ -98,9 +131,23 @@ def run_work(run: Run) -> dict[str, object]:
         "voters": run.voters_total,
         "stations": run.stations_total,
         "pages": run.pages if run.status == RunStatus.SUCCEEDED else None,
-        "roll template version": run.template_version or "not recorded",
+        "roll template version": run.template_version or gettext("not recorded"),
         "worker setup": setup_signature(run.worker_setup),
     }
+
+
+# How each field of the work is named where two runs differ.
+WORK_FIELDS = {
+    "rendered": _("rendered"),
+    "election": _("election"),
+    "centers": _("centers"),
+    "assignment mode": _("assignment mode"),
+    "voters": _("voters"),
+    "stations": _("stations"),
+    "pages": _("pages"),
+    "roll template version": _("roll template version"),
+    "worker setup": _("worker setup"),
+}
 
 
 def work_differences(run: Run, reference: Run) -> list[str]:
@@ -113,14 +160,13 @@ def work_differences(run: Run, reference: Run) -> list[str]:
         if value == other or (key == "pages" and None in (value, other)):
             continue
         if key == "centers":
-            differences.append(f"centers: {_centers(run)} (compared: {_centers(reference)})")
+            value, other = _centers(run), _centers(reference)
         elif key == "worker setup":
-            differences.append(
-                f"worker setup: {setup_label(run.worker_setup)} "
-                f"(compared: {setup_label(reference.worker_setup)})"
-            )
-        else:
-            differences.append(f"{key}: {value} (compared: {other})")
+            value, other = setup_label(run.worker_setup), setup_label(reference.worker_setup)
+        differences.append(
+            gettext("%(field)s: %(value)s (compared: %(other)s)")
+            % {"field": WORK_FIELDS.get(key, key), "value": value, "other": other}
+        )
     return differences
 
 
@@ -175,7 +221,7 @@ class StrategyResult:
     @property
     def lesson(self) -> str:
         strategy = STRATEGIES.get(self.name)
-        return strategy.lesson if strategy else ""
+        return gettext(strategy.lesson) if strategy else ""
 
     @property
     def only_failed(self) -> bool:
@@ -221,7 +267,7 @@ def failure_reason(error: str) -> str:
     says what went wrong; a line Celery adds after it (the join's link to its docs) follows."""
     lines = [line.strip() for line in (error or "").strip().splitlines() if line.strip()]
     if not lines:
-        return "no error recorded"
+        return gettext("no error recorded")
     head, found, exception = lines[0].partition("] failed: ")
     reason = exception if found else head
     pointers = [line for line in lines[1:] if line.startswith("See ")]
@@ -231,7 +277,10 @@ def failure_reason(error: str) -> str:
 def explain(result: StrategyResult) -> str:
     """What the strategy's median run shows, from its own figures."""
     if result.only_failed:
-        return f"{result.name} failed ({failure_reason(result.runs[0].error)})."
+        return gettext("%(strategy)s failed (%(reason)s).") % {
+            "strategy": result.name,
+            "reason": failure_reason(result.runs[0].error),
+        }
     median = _median_run(result)
     if median is None:
         return ""
@@ -242,20 +291,42 @@ def explain(result: StrategyResult) -> str:
     parts = []
     if m.efficiency is not None:
         parts.append(
-            f"{result.name} used {used} of {available} processes: efficiency {m.efficiency:.0%}"
+            gettext(
+                "%(strategy)s used %(used)s of %(available)s processes: efficiency %(efficiency)s"
+            )
+            % {
+                "strategy": result.name,
+                "used": used,
+                "available": available,
+                "efficiency": _percent(m.efficiency),
+            }
         )
     if m.wall_seconds and m.longest_task_seconds >= 0.5 * m.wall_seconds:
         center = PollingCenter.objects.filter(pk=m.longest_task_center_id).first()
-        where = f" on center {center.code}" if center else ""
+        task = m.longest_task_name
+        if center:
+            task = gettext("%(task)s on center %(code)s") % {"task": task, "code": center.code}
         parts.append(
-            f"its longest task ({m.longest_task_name}{where}) took "
-            f"{m.longest_task_seconds:.1f} s of {m.wall_seconds:.1f} s wall time: the run "
-            "waited on it"
+            gettext(
+                "its longest task (%(task)s) took %(longest)s s of %(wall)s s wall time: "
+                "the run waited on it"
+            )
+            % {
+                "task": task,
+                "longest": _n(m.longest_task_seconds, 1),
+                "wall": _n(m.wall_seconds, 1),
+            }
         )
     if m.overhead_ms is not None and m.tasks > 2:
-        parts.append(f"{m.tasks} tasks, {m.overhead_ms:.0f} ms median gap between two")
+        parts.append(
+            gettext("%(tasks)s tasks, %(gap)s ms median gap between two")
+            % {"tasks": m.tasks, "gap": _n(m.overhead_ms, 0)}
+        )
     if result.failed:
-        parts.append(f"{result.failed} of {len(result.runs)} runs failed (not timed)")
+        parts.append(
+            gettext("%(failed)s of %(runs)s runs failed (not timed)")
+            % {"failed": result.failed, "runs": len(result.runs)}
+        )
     return "; ".join(parts) + "." if parts else ""
 
 
@@ -267,7 +338,7 @@ class Ranking:
 
 
 def _range(spread: Spread) -> str:
-    return f"{spread.low:.2f}-{spread.high:.2f} s"
+    return f"{_n(spread.low, 2)}-{_n(spread.high, 2)} s"
 
 
 def rank(results: list[StrategyResult]) -> Ranking:
@@ -276,15 +347,17 @@ def rank(results: list[StrategyResult]) -> Ranking:
     Failed runs never enter the ranking. Marks the results (``fastest``, ``tied_with``)."""
     timed = sorted((r for r in results if r.wall), key=lambda r: r.wall.median)
     if not timed:
-        return Ranking(None, [], "Nothing measured yet: no run of this work succeeded.")
+        return Ranking(None, [], gettext("Nothing measured yet: no run of this work succeeded."))
     leader = timed[0]
     if len(timed) == 1:
         leader.fastest = True
         return Ranking(
             leader.name,
             [],
-            f"Only {leader.name} succeeded on this work ({_range(leader.wall)}): nothing to "
-            "rank it against.",
+            gettext(
+                "Only %(strategy)s succeeded on this work (%(range)s): nothing to rank it against."
+            )
+            % {"strategy": leader.name, "range": _range(leader.wall)},
         )
     tied = [r for r in timed[1:] if r.wall.low <= leader.wall.high]
     if tied:
@@ -295,17 +368,28 @@ def rank(results: list[StrategyResult]) -> Ranking:
         return Ranking(
             None,
             names,
-            f"A tie between {', '.join(names)}: their wall-time ranges overlap ({spreads}), "
-            "so the difference is within the spread, not a win.",
+            gettext(
+                "A tie between %(names)s: their wall-time ranges overlap (%(spreads)s), "
+                "so the difference is within the spread, not a win."
+            )
+            % {"names": ", ".join(names), "spreads": spreads},
         )
     leader.fastest = True
     runner_up = timed[1]
     return Ranking(
         leader.name,
         [],
-        f"{leader.name} is fastest: median {leader.wall.median:.2f} s, and even its slowest "
-        f"run ({leader.wall.high:.2f} s) beat the quickest run of the next, {runner_up.name} "
-        f"({runner_up.wall.low:.2f} s).",
+        gettext(
+            "%(leader)s is fastest: median %(median)s s, and even its slowest run (%(slowest)s s) "
+            "beat the quickest run of the next, %(next)s (%(quickest)s s)."
+        )
+        % {
+            "leader": leader.name,
+            "median": _n(leader.wall.median, 2),
+            "slowest": _n(leader.wall.high, 2),
+            "next": runner_up.name,
+            "quickest": _n(runner_up.wall.low, 2),
+        },
     )
 
 
@@ -363,7 +447,9 @@ def election_comparison(election: Election) -> Comparison:
     ranking = rank(by_strategy(benchmarked)) if benchmarked else None
     if ranking is None:
         ranking = Ranking(
-            None, [], "Not measured yet: run “Benchmark strategies” on this election to rank them."
+            None,
+            [],
+            gettext("Not measured yet: run “Benchmark strategies” on this election to rank them."),
         )
     for result in results:
         result.fastest = result.name == ranking.winner

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count
+from django.utils.translation import gettext
 
 from elections.models import Election, PollingCenter, Registration
 from rolls.models import AssignmentMode
@@ -35,12 +36,12 @@ class RunPlan:
         """Why a run of this plan would produce nothing ("" when it would): said on the
         confirmation page, before anything is queued."""
         if not self.centers:
-            return "no polling centers"
+            return gettext("no polling centers")
         if not self.voters:
             return (
-                "no registered voters in these centers"
+                gettext("no registered voters in these centers")
                 if self.center_ids
-                else ("no registered voters")
+                else gettext("no registered voters")
             )
         return ""
 

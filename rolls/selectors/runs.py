@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, F, Q, Sum
+from django.utils.translation import gettext, ngettext
 
 from elections.models import PollingCenter
 from rolls import task_names
@@ -133,7 +134,10 @@ CENTERS_NAMED_IN_SCOPE = 5  # past this many, a run's scope says "and N more"
 def _named_centers(codes: list[str], total: int) -> str:
     named = ", ".join(codes[:CENTERS_NAMED_IN_SCOPE])
     extra = total - min(len(codes), CENTERS_NAMED_IN_SCOPE)
-    return f"center{'s' if total > 1 else ''} {named}" + (f" and {extra} more" if extra else "")
+    text = ngettext("center %(codes)s", "centers %(codes)s", total) % {"codes": named}
+    if extra:
+        text = gettext("%(centers)s and %(count)s more") % {"centers": text, "count": extra}
+    return text
 
 
 def run_scope(run: Run) -> str:
@@ -143,7 +147,7 @@ def run_scope(run: Run) -> str:
     over from the official set, so its figures are not a whole set's: it says so."""
     if not run.changed_only:
         if not run.center_ids:
-            return "whole election"
+            return gettext("whole election")
         codes = PollingCenter.objects.filter(election_id=run.election_id, id__in=run.center_ids)
         return _named_centers(
             list(codes.order_by("code").values_list("code", flat=True)), len(run.center_ids)
@@ -154,17 +158,21 @@ def run_scope(run: Run) -> str:
         )
     )
     if not carried and not run.run_centers.exists():
-        return "changed-only · whole election"  # not compared with the official set yet
+        # Not compared with the official set yet.
+        return gettext("changed-only · whole election")
     rendered = list(
         PollingCenter.objects.for_election(run.election_id)
         .exclude(id__in=carried)
         .order_by("code")
         .values_list("code", flat=True)
     )
-    kept = f"{len(carried)} carried over"
+    kept = gettext("%(count)s carried over") % {"count": len(carried)}
     if not rendered:
-        return f"changed-only · nothing changed, {kept}"
-    return f"changed-only · rendered {_named_centers(rendered, len(rendered))}, {kept}"
+        return gettext("changed-only · nothing changed, %(kept)s") % {"kept": kept}
+    return gettext("changed-only · rendered %(centers)s, %(kept)s") % {
+        "centers": _named_centers(rendered, len(rendered)),
+        "kept": kept,
+    }
 
 
 def run_task_entries(run: Run) -> list[TaskEntry]:
@@ -212,7 +220,7 @@ def run_task_entries(run: Run) -> list[TaskEntry]:
                 traceback=traceback or "",
                 covered=_covered(result) if not task.center_id else {},
                 covered_stations=tuple(
-                    (codes.get(center, f"center {center}"), number)
+                    (codes.get(center, gettext("center %(id)s") % {"id": center}), number)
                     for center, number in batches.get(task.task_id, [])
                 ),
                 covered_centers=whole_run if task.task_name in WHOLE_RUN_TASKS else (),

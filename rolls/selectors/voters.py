@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Exists, F, OrderBy, OuterRef, Q, QuerySet
+from django.utils.translation import gettext
 
 from elections.folding import fold
 from elections.models import Election, Registration, Voter
@@ -57,10 +58,10 @@ class Answer:
         """("official set", place) and, if there is a later run, ("latest run", place); with
         no official set yet, only the latest run's split, saying so."""
         if not self.official_published and self.latest is not None:
-            return [("latest run's split (no official set published)", self.latest)]
-        rows: list[tuple[str, Place | None]] = [("official set", self.official)]
+            return [(gettext("latest run's split (no official set published)"), self.latest)]
+        rows: list[tuple[str, Place | None]] = [(gettext("official set"), self.official)]
         if self.latest is not None:
-            rows.append(("latest run", self.latest))
+            rows.append((gettext("latest run"), self.latest))
         return rows
 
 
@@ -188,7 +189,7 @@ class _Places:
         key = (run.pk, registration.center_id, number)
         return Place(
             run_id=run.pk,
-            set_status=run.set_status.value,
+            set_status=str(run.set_status.label).lower(),
             station=number,
             row=row,
             page=roll_page(row),

@@ -13,7 +13,11 @@ import json
 import zoneinfo
 from dataclasses import dataclass
 
+from django.conf import settings as django_settings
 from django.db import models, transaction
+from django.utils import translation
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from config.parsing import NotJSON, json_parse, number_or_none
@@ -33,9 +37,9 @@ FAILS_ON_PURPOSE = frozenset(
 
 
 class SchedulePreset(models.TextChoices):
-    NIGHTLY = "nightly", "Every night at a fixed time"
-    HOURLY = "hourly", "Every hour, on the hour"
-    INTERVAL = "interval", "Every N minutes"
+    NIGHTLY = "nightly", _("Every night at a fixed time")
+    HOURLY = "hourly", _("Every hour, on the hour")
+    INTERVAL = "interval", _("Every N minutes")
 
 
 class ScheduleRefused(ValueError):
@@ -185,27 +189,41 @@ def _interval(minutes: int) -> IntervalSchedule:
 
 
 def every_minutes_description(minutes: int) -> str:
-    return "every minute" if minutes == 1 else f"every {minutes} minutes"
+    return ngettext("every minute", "every %(minutes)s minutes", minutes) % {"minutes": minutes}
 
 
 def _when_description(
     preset: str, *, at: datetime.time | None, every_minutes: int | None, time_zone: str
 ) -> str:
     if preset == SchedulePreset.NIGHTLY:
-        return f"every night at {at:%H:%M} ({time_zone})"
+        return gettext("every night at %(time)s (%(time_zone)s)") % {
+            "time": f"{at:%H:%M}",
+            "time_zone": time_zone,
+        }
     if preset == SchedulePreset.HOURLY:
-        return f"every hour on the hour ({time_zone})"
+        return gettext("every hour on the hour (%(time_zone)s)") % {"time_zone": time_zone}
     return every_minutes_description(every_minutes or 0)
 
 
 def _what_description(
     *, strategy: str, mode: str, changed_only: bool, purpose: str = DEFAULT_PURPOSE
 ) -> str:
-    return (
-        f"strategy {strategy}, {mode} assignment"
-        + (", changed centers only" if changed_only else "")
-        + f", {purpose} rolls"
-    )
+    modes = {
+        AssignmentMode.BALANCED: gettext("balanced assignment"),
+        AssignmentMode.SEQUENTIAL: gettext("sequential assignment"),
+    }
+    purposes = {
+        RunPurpose.FINAL: gettext("final rolls"),
+        RunPurpose.PROVISIONAL: gettext("provisional rolls"),
+    }
+    parts = [
+        gettext("strategy %(strategy)s") % {"strategy": strategy},
+        modes.get(mode, gettext("%(mode)s assignment") % {"mode": mode}),
+    ]
+    if changed_only:
+        parts.append(gettext("changed centers only"))
+    parts.append(purposes.get(purpose, gettext("%(purpose)s rolls") % {"purpose": purpose}))
+    return ", ".join(parts)
 
 
 def schedule_settings(task: PeriodicTask) -> dict | None:
@@ -252,12 +270,14 @@ def schedule_describe(task: PeriodicTask) -> str:
     election is resolved as the task will resolve it when it runs."""
     settings = schedule_settings(task)
     if settings is None:
-        return "edited by hand into something this form cannot show: see the schedule itself"
+        return gettext(
+            "edited by hand into something this form cannot show: see the schedule itself"
+        )
     try:
         kwargs = json_bounded_loads(task.kwargs or "{}", field="kwargs")
         election = election_label(election_resolve(kwargs.get("election")))
     except UnknownElection as exc:
-        return f"runs for no election: {exc}"
+        return gettext("runs for no election: %(reason)s") % {"reason": exc}
     time_zone = task.crontab.timezone if task.crontab else ""
     when = _when_description(
         settings["preset"],
@@ -306,9 +326,14 @@ def roll_schedule_save(
     else:
         raise ScheduleRefused(f"Unknown schedule preset {preset!r}")
     description = _when_description(preset, at=at, every_minutes=every_minutes, time_zone=time_zone)
-    what = _what_description(
-        strategy=strategy, mode=mode, changed_only=changed_only, purpose=purpose
-    )
+    # The stored description is a record, in the project's language whoever saved it.
+    with translation.override(django_settings.LANGUAGE_CODE):
+        stored_when = _when_description(
+            preset, at=at, every_minutes=every_minutes, time_zone=time_zone
+        )
+        what = _what_description(
+            strategy=strategy, mode=mode, changed_only=changed_only, purpose=purpose
+        )
     with transaction.atomic():
         if crontab_fields is not None:
             crontab = _crontab(**crontab_fields, time_zone=time_zone)
@@ -328,7 +353,7 @@ def roll_schedule_save(
                 "one_off": False,
                 "enabled": enabled,
                 "description": (
-                    f"Roll generation for {election.name}: {description}, {what}. "
+                    f"Roll generation for {election.name}: {stored_when}, {what}. "
                     "Set up from the console."
                 ),
             },

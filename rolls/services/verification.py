@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from django.core.files.storage import default_storage
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from elections.models import PollingCenter
 from rolls.models import DocumentKind, FileDamage, Placement, RollFile, Run, RunCenter
@@ -152,10 +153,17 @@ class FilesVerified:
 
     @property
     def summary(self) -> str:
-        return (
-            f"Run {self.run_id}: {self.intact} file{'' if self.intact == 1 else 's'} OK, "
-            f"{self.damaged} damaged, {self.missing} missing."
-        )
+        # In the language of whoever asked (the console's), English on the command line.
+        return ngettext(
+            "Run %(run)s: %(intact)s file OK, %(damaged)s damaged, %(missing)s missing.",
+            "Run %(run)s: %(intact)s files OK, %(damaged)s damaged, %(missing)s missing.",
+            self.intact,
+        ) % {
+            "run": self.run_id,
+            "intact": self.intact,
+            "damaged": self.damaged,
+            "missing": self.missing,
+        }
 
 
 def files_hash_and_flag(files: list[tuple[str, int, str, str]]) -> tuple[list[str], list[str]]:

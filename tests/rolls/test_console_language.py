@@ -1,9 +1,13 @@
 """The console speaks the staff member's browser language (LocaleMiddleware), English by
 default; the project's own strings come from its catalogs (locale/)."""
 
+import re
+
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
+from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.rolls.test_admin_support import STAFF, make_election, make_user
 
 pytestmark = pytest.mark.django_db
@@ -51,3 +55,17 @@ def test_without_a_preference_or_in_another_language_the_console_is_english(cler
         text = clerk.get(ELECTIONS, headers=headers).content.decode()
         assert "Election data" in text and "Generate rolls" in text
         assert "Données électorales" not in text
+
+
+def test_figures_are_grouped_the_way_the_chosen_language_writes_them(client):
+    """1,200 in English, 1 200 in French, Spanish and Russian (a no-break space, as Django's
+    formats for them say): the count under a changelist, as every list shows it."""
+    center = PollingCenterFactory(election=ElectionFactory(name="Big 2026"), code="BIG")
+    register_voters(center, [(f"Fam{i:05d}", "Given") for i in range(1200)])
+    client.force_login(make_user("clerk", superuser=True))
+    shown = {}
+    for language in ("en", "fr", "es", "ru"):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        page = client.get(reverse("admin:elections_registration_changelist"))
+        shown[language] = re.search(r"(1\D?200) \w+\s*</p>", page.content.decode())[1]
+    assert shown == {"en": "1,200", "fr": "1\xa0200", "es": "1\xa0200", "ru": "1\xa0200"}

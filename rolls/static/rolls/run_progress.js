@@ -5,7 +5,9 @@
  * are fetched again from the page itself and swapped in, so no part of the page says
  * QUEUED while the header says RUNNING: one rendering, the server's, for both. Polling stops
  * when the run has ended; the page then reloads once (after the run's last task results are
- * in, or ~15 s at most) so everything appears complete. */
+ * in, or ~15 s at most) so everything appears complete. Its own words come from the djangojs
+ * catalog (gettext, interpolate: Django's JavaScriptCatalog, loaded before it); the figures'
+ * sentences come translated in the endpoint's JSON. */
 (function () {
   "use strict";
 
@@ -104,8 +106,8 @@
     }
     setText("summary", data.summary);
     setText("elapsed", data.elapsed);
-    setText("elapsed-label", data.active ? "elapsed" : "finished after");
-    setText("tasks", data.tasks_ended + " / " + data.tasks_total + " tasks ended");
+    setText("elapsed-label", data.active ? gettext("elapsed") : gettext("finished after"));
+    setText("tasks", data.tasks_text);
     setText("error", data.error || "");
     setText("connection", "");
   }
@@ -136,10 +138,13 @@
       })
       .catch(function (error) {
         if (String(error.message).indexOf("stop:") === 0) {
-          setText("connection", "Live updates stopped (" + error.message.slice(5) + ").");
+          setText(
+            "connection",
+            interpolate(gettext("Live updates stopped (%s)."), [error.message.slice(5)])
+          );
           return;
         }
-        setText("connection", "Connection lost, retrying…");
+        setText("connection", gettext("Connection lost, retrying…"));
         window.setTimeout(poll, intervalMs * 3);
       });
   }
