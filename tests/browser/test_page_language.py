@@ -46,14 +46,19 @@ ROOT = Path(__file__).resolve().parents[2]
 READ_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt"}
 BUTTON_INPUTS = {"submit", "button", "reset"}
 HIDDEN_ELEMENTS = {"script", "style", "template"}
+# Commands, identifiers and digests, written alike in every language (a key's fingerprint,
+# ``manage.py verify_set ...``): what the page sets in code type is not prose.
+VERBATIM_ELEMENTS = {"code", "kbd", "samp", "pre"}
 # Django's boolean icons say True / False in their alt text, in every language.
 BOOLEAN_ICON = "/admin/img/icon-"
 LETTER = re.compile(r"[^\W\d_]")
 # Written alike in the console's languages: file names (manifest.json, A.zip), then figures
-# with a unit symbol (2.5 s, 100 ms, 458 bytes), acronyms (PDF, SHA-256, UTC) and digests.
+# with a unit symbol (2.5 s, 100 ms, 458 bytes), acronyms (PDF, SHA-256, UTC), digests and
+# printed pages' verification codes (7KQ2M-XW4PD).
 FILE_NAMES = re.compile(r"\b[\w.-]+\.(?:csv|json|zip|pdf)\b")
 SAME_EVERYWHERE = re.compile(
     r"(?<=\d)\s?(?:ms|min|s|h|bytes|[KMGT]B)\b|\b[A-Z]{2,5}(?:-\d+)?\b|\b[0-9a-f]{16,}\b"
+    r"|\b[0-9A-Z]{5}-[0-9A-Z]{5}\b"
 )
 BREADCRUMB = "\u203a "  # the admin's breadcrumbs separate their steps with a single guillemet
 
@@ -63,11 +68,11 @@ class VisibleText(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.hidden = 0  # depth inside <script>, <style>, <template>
+        self.hidden = 0  # depth inside <script>, <style>, <template>, <code>...
         self.texts: list[str] = []
 
     def handle_starttag(self, tag, attrs):
-        if tag in HIDDEN_ELEMENTS:
+        if tag in HIDDEN_ELEMENTS or tag in VERBATIM_ELEMENTS:
             self.hidden += 1
             return
         attributes = dict(attrs)
@@ -78,7 +83,7 @@ class VisibleText(HTMLParser):
             self._add(attributes.get("value"))
 
     def handle_endtag(self, tag):
-        if tag in HIDDEN_ELEMENTS and self.hidden:
+        if (tag in HIDDEN_ELEMENTS or tag in VERBATIM_ELEMENTS) and self.hidden:
             self.hidden -= 1
 
     def handle_data(self, data):
