@@ -16,6 +16,10 @@ from django.conf import settings
 from config.celery import all_queue_names
 
 ROOT = Path(settings.BASE_DIR)
+# The slugs of the elections the parts create under the names "Bench" and "Big": commands
+# take an election by its slug (elections/references.py), the fake data by its name.
+BENCH = "bench"
+BIG = "big"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/elections_bench")
 AMQP_URL = os.environ.get("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
 
@@ -48,6 +52,12 @@ def bench_part(name: str, *args: str, env: dict[str, str], timeout: float = 1800
 
 def last_json(output: str) -> dict:
     return json.loads([line for line in output.splitlines() if line.startswith("{")][-1])
+
+
+def comparison_table(output: str) -> str:
+    """The table ``compare_strategies`` prints under its "Comparison on ...:" line, after a
+    newline."""
+    return "\n" + output.rpartition("\nComparison on ")[2].partition("\n")[2].rstrip()
 
 
 def fresh(env: dict[str, str]) -> None:

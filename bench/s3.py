@@ -20,7 +20,7 @@ from pathlib import Path
 from django.conf import settings
 
 from bench.console import FIRST_BYTE_GOAL_MS, download_line
-from bench.processes import bench_part, fresh, last_json, manage, worker
+from bench.processes import BENCH, bench_part, fresh, last_json, manage, worker
 from tests.s3 import s3_server_process
 
 STRATEGY = "assign_in_database_then_balanced_batches"
@@ -42,7 +42,7 @@ def s3_downloads(command, databases: dict, voters: int) -> None:
         bench_part("fake", "--voters", str(voters), env=in_bucket)
         with worker(in_bucket):
             manage(
-                "queue_task", STRATEGY, "--election", "Bench", "--wait", "--timeout", "3000",
+                "queue_task", STRATEGY, "--election", BENCH, "--wait", "--timeout", "3000",
                 env=in_bucket, timeout=3600,
             )  # fmt: skip
         from_s3 = last_json(bench_part("downloads", env=in_bucket))

@@ -24,7 +24,19 @@ from bench import console, s3, scale
 from bench.languages import part_collation, render_directions
 from bench.lookup import lookup, part_lookup
 from bench.page import PageCopy, machine_rows, page_text, page_write
-from bench.processes import AMQP_URL, PG_URL, ROOT, bench_part, fresh, last_json, manage, worker
+from bench.processes import (
+    AMQP_URL,
+    BENCH,
+    BIG,
+    PG_URL,
+    ROOT,
+    bench_part,
+    comparison_table,
+    fresh,
+    last_json,
+    manage,
+    worker,
+)
 from bench.register_import import import_table, part_import
 from config.parsing import CheckedCommand, number_argument
 from elections.models import Election, Registration, Voter
@@ -204,9 +216,7 @@ class Command(CheckedCommand):
             )
             with worker(env):
                 self.stdout.write(
-                    manage("compare_strategies", "--election", "Bench", env=env)
-                    .split("Comparison on Bench:")[-1]
-                    .rstrip()
+                    comparison_table(manage("compare_strategies", "--election", BENCH, env=env))
                 )
                 if not quick:
                     fresh(env)
@@ -220,10 +230,10 @@ class Command(CheckedCommand):
                         env=env,
                     )
                     out = manage(
-                        "compare_strategies", "--election", "Big",
+                        "compare_strategies", "--election", BIG,
                         "--strategies", "assign_in_database_then_balanced_batches", env=env,
                     )  # fmt: skip
-                    table = out.split("Comparison on Big:")[-1].rstrip()
+                    table = comparison_table(out)
                     self.stdout.write(f"\n-- 100,000 voters, our strategy --{table}")
 
     # --- two render nodes ---------------------------------------------------------------------
@@ -235,7 +245,7 @@ class Command(CheckedCommand):
         bench_part("fake", "--voters", "10000", env=env)
         with scale.nodes(env):
             manage(
-                "queue_task", "assign_in_database_then_balanced_batches", "--election", "Bench",
+                "queue_task", "assign_in_database_then_balanced_batches", "--election", BENCH,
                 "--wait", "--timeout", "600", env=env, timeout=700,
             )  # fmt: skip
         split = last_json(bench_part("split", env=env))
@@ -257,7 +267,7 @@ class Command(CheckedCommand):
             fake = last_json(bench_part("fake", "--voters", str(size), env=env))
             with worker(env) as w:
                 out = manage(
-                    "compare_strategies", "--election", "Bench", "--timeout", "3600",
+                    "compare_strategies", "--election", BENCH, "--timeout", "3600",
                     "--strategies", "assign_in_database_then_balanced_batches",
                     # One run a size: the strategies part compares repeats; this one times
                     # the whole election (three runs of a million took 20 minutes).
@@ -265,7 +275,7 @@ class Command(CheckedCommand):
                     timeout=4000,
                 )  # fmt: skip
                 peaks[size] = w.peak_rss_mb()
-                row = out.split("Comparison on Bench:")[-1].strip().splitlines()[-1]
+                row = comparison_table(out).splitlines()[-1]
                 run = last_json(bench_part("latest", env=env))
                 self.stdout.write(
                     f"{size:>9,} voters: fake data {fake['seconds']:.1f} s; end to end "
@@ -292,7 +302,7 @@ class Command(CheckedCommand):
         full = last_json(bench_part("publish", env=env))
         changed = last_json(bench_part("change", "--voters", "10", env=env))
         out = manage(
-            "queue_task", "assign_in_database_then_balanced_batches", "--election", "Bench",
+            "queue_task", "assign_in_database_then_balanced_batches", "--election", BENCH,
             "--changed-only", "--wait", "--timeout", "3600", env=env, timeout=4000,
         )  # fmt: skip
         rerun = last_json(bench_part("latest", env=env))
