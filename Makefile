@@ -31,7 +31,9 @@ help:
 	@echo "make test   install and run every test (lint, embedded default, PostgreSQL + RabbitMQ)"
 	@echo "make web | worker | beat        one process alone (embedded default)"
 	@echo "make run-pg | web-pg | worker-pg | beat-pg   the same on PostgreSQL + RabbitMQ"
-	@echo "make bench | lint | format | lock"
+	@echo "make bench   every benchmark (python -m bench), written to docs/benchmarks.md"
+	@echo "             one render: python -m bench.pdf; a center's set: python -m bench.pdf_set"
+	@echo "make lint | format | lock"
 	@echo "make compose-secrets   random passwords and keys under secrets/ for compose.yaml"
 
 # --- installation --------------------------------------------------------------------------
@@ -142,7 +144,7 @@ check-services: $(STAMP)
 	$(PY) -m tests.services postgres rabbitmq
 
 bench: install
-	VAR_DIR=$(CURDIR)/var/bench $(PY) manage.py bench --page docs/benchmarks.md $(BENCH_ARGS)
+	VAR_DIR=$(CURDIR)/var/bench $(PY) -m bench --page docs/benchmarks.md $(BENCH_ARGS)
 
 clean:
 	rm -rf var/test var/bench

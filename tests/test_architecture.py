@@ -1,5 +1,6 @@
 """The shape of the code: data flows one way, with no import circle and no import hidden in
-a function to dodge one, and the register (elections) never imports the console (rolls)."""
+a function to dodge one, the register (elections) never imports the console (rolls), and the
+product never imports the tests or the bench tools."""
 
 from __future__ import annotations
 
@@ -8,9 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("config", "elections", "rolls")
-# A script's imports after django.setup(): they follow configuration, not a cycle.
 ALLOWED_IN_FUNCTIONS = {
-    ("rolls.pdf.bench", "rolls.pdf"),
     ("config.health", "config.beat"),
     # AppConfig.ready connects the signal receivers once models can be imported.
     ("rolls.apps", "rolls.signals"),
@@ -129,6 +128,64 @@ def test_the_register_never_imports_the_console():
         if target.startswith("rolls")
     )
     assert crossing == []
+
+
+# Development tools outside the product: the image holds neither (tests/test_image.py), so a
+# product module importing one fails at its first use there.
+TOOLS = ("tests", "bench")
+IMPORTERS = {"import_module", "__import__"}
+
+
+def tool_imports(path: Path) -> list[str]:
+    """Where a module imports the test suite or the bench tools, statically or by name."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names = [node.module]
+        elif isinstance(node, ast.Call) and node.args:
+            func = node.func.attr if isinstance(node.func, ast.Attribute) else None
+            func = func or (node.func.id if isinstance(node.func, ast.Name) else None)
+            first = node.args[0]
+            if func in IMPORTERS and isinstance(first, ast.Constant):
+                names = [str(first.value)]
+        found += [
+            f"{path.name}:{node.lineno} imports {name}"
+            for name in names
+            if name.split(".")[0] in TOOLS
+        ]
+    return found
+
+
+def test_no_product_module_imports_the_tests_or_the_bench_tools():
+    found = [
+        f"{module}: {finding}"
+        for module, path in project_modules().items()
+        for finding in tool_imports(path)
+    ]
+    assert found == []
+
+
+def test_the_tool_import_check_catches_each_way_of_importing_one(tmp_path):
+    source = tmp_path / "offender.py"
+    source.write_text(
+        "import tests.services\n"
+        "from bench.pdf import time_renders\n"
+        "def later():\n"
+        "    from tests import s3\n"
+        "    importlib.import_module('bench.suite')\n"
+        "import testing, benchmarks\n"
+        "from rolls.pdf import bench\n"
+        "from . import tests\n"
+    )
+    assert tool_imports(source) == [
+        "offender.py:1 imports tests.services",
+        "offender.py:2 imports bench.pdf",
+        "offender.py:4 imports tests",
+        "offender.py:5 imports bench.suite",
+    ]
 
 
 # Task names are pinned in each app's task_names module (rolls/task_names.py says why).

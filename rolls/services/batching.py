@@ -13,7 +13,7 @@ from dataclasses import dataclass
 # that the tail after the last batch starts is short and the run's progress moves.
 TARGET_BATCH_SECONDS = 3.0
 # Render time per page when no earlier run of this console measured one: what
-# ``python -m rolls.pdf.bench`` measures on the 2-core development machine, plus the
+# ``python -m bench.pdf`` measures on the 2-core development machine, plus the
 # database read and the storage write of each station.
 DEFAULT_SECONDS_PER_PAGE = 0.015
 # Celery's overhead per task (median idle gap between two tasks on one process), measured

@@ -5,6 +5,7 @@ import time
 import pytest
 from django.core.management import CommandError, call_command
 
+from bench.processes import comparison_table
 from rolls.models import Run, RunStatus
 from rolls.selectors.runs import run_task_tally
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
@@ -110,3 +111,7 @@ def test_compare_strategies_prints_one_row_per_strategy(shared_worker, election,
     assert len(rows) == 2
     assert all(" succeeded " in row for row in rows)
     assert Run.objects.filter(status=RunStatus.SUCCEEDED).count() == 2
+    # python -m bench (parts strategies and load) reads the table from this same output.
+    read = comparison_table(out)
+    assert read.startswith("\n") and "Comparison on" not in read
+    assert all(row in read.splitlines() for row in rows)

@@ -30,8 +30,6 @@ from rolls.page_codes import (
 )
 from rolls.pdf import expected_pages, render_station_roll
 from rolls.pdf import stamp as stamp_module
-from rolls.pdf.bench import synthetic_header, synthetic_voters
-from rolls.pdf.bench_set import synthetic_center
 from rolls.pdf.documents import (
     StationRange,
     list_pages,
@@ -41,6 +39,7 @@ from rolls.pdf.documents import (
 from rolls.services.closing import personal_data_close
 from rolls.services.publication import run_publish
 from rolls.services.retention import runs_purge
+from tests.pdf_data import synthetic_center, synthetic_header, synthetic_voters
 from tests.rolls.test_admin_support import make_election
 from tests.rolls.test_roll_sets import full_run
 

@@ -308,10 +308,9 @@ def test_every_admin_family_is_driven():
 
 # --- the management commands --------------------------------------------------------------------
 
-# Not driven: bench runs for minutes against databases of its own whatever its arguments,
-# check_worker and announce_login wait on workers, ensure_database creates databases,
-# prepare_demo writes an admin password file under VAR_DIR.
-SKIPPED_COMMANDS = {"bench", "check_worker", "ensure_database", "prepare_demo", "announce_login"}
+# Not driven: check_worker and announce_login wait on workers, ensure_database creates
+# databases, prepare_demo writes an admin password file under VAR_DIR.
+SKIPPED_COMMANDS = {"check_worker", "ensure_database", "prepare_demo", "announce_login"}
 COMMANDS = sorted(
     name
     for name, app in get_commands().items()

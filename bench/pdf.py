@@ -1,4 +1,4 @@
-"""Time the roll renderer on one synthetic 500-voter station: ``python -m rolls.pdf.bench``.
+"""Time the roll renderer on one synthetic 500-voter station: ``python -m bench.pdf``.
 
 Prints the median CPU seconds per station over N renders in this one process (one core),
 pages per station, pages per second per core, and whether HarfBuzz subset the fonts.
@@ -10,76 +10,29 @@ pages per station, pages per second per core, and whether HarfBuzz subset the fo
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
-import random
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from rolls.pdf.data import RollHeader, RollVoter
-from rolls.pdf.text import display_name
+import django
+from django.template import engines
+from weasyprint import HTML
 
-LATIN = [
-    ("Abbott", "Anne"),
-    ("Álvarez", "José Luis"),
-    ("Müller", "Jürgen"),
-    ("Nguyễn", "Thị Hoa"),
-    ("O'Connor", "Siobhán"),
-    ("Søndergaard", "Åse"),
-    ("Dubois", "Hélène"),
-    ("Kowalczyk", "Łucja"),
-    ("Smith", "John"),
-    ("Okafor", "Chukwuemeka"),
-]
-OTHER = [
-    ("حداد", "فاطمة"),
-    ("العبدالله", "محمد"),
-    ("Иванов", "Пётр"),
-    ("Кузнецова", "Анна"),
-    ("王", "小明"),
-    ("山田", "太郎"),
-]
-LONG = ("Rodríguez de la Santísima Trinidad y Montenegro", "María de los Ángeles Guadalupe")
+# Nothing here reads settings at import time: django.setup() in main() comes first of use.
+from rolls.pdf import harfbuzz_subset_available, render_station_roll
+from rolls.pdf.data import RollVoter
+from tests.pdf_data import OTHER, synthetic_header, synthetic_voters
 
-
-def synthetic_voters(count: int, seed: int = 2026) -> list[RollVoter]:
-    """A realistic mix: mostly Latin, one in six another script, one in fifty very long."""
-    rng = random.Random(seed)
-    voters = []
-    for position in range(1, count + 1):
-        roll = rng.random()
-        family, given = LONG if roll < 0.02 else rng.choice(OTHER if roll < 0.18 else LATIN)
-        voters.append(RollVoter(position, f"R{rng.randrange(10**9):09d}", family, given))
-    return voters
-
-
-def synthetic_header(voters: Sequence[RollVoter], language: str = "en") -> RollHeader:
-    return RollHeader(
-        language=language,
-        election_name="General Election 2026",
-        polling_date=datetime.date(2026, 6, 14),
-        center_code="C-0042",
-        center_name="Riverside Primary School",
-        station_number=3,
-        voter_count=len(voters),
-        first_voter=display_name(voters[0].family_name, voters[0].given_name),
-        last_voter=display_name(voters[-1].family_name, voters[-1].given_name),
-        # The provenance the console prints, so the benchmark pays for its footer and label.
-        run_id=12,
-        generated_at=datetime.datetime(2026, 6, 1, 10, 5, tzinfo=datetime.UTC),
-        fingerprint="3f9a1b2c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8",
-        purpose="Final rolls for polling day",
-        set_status="Final rolls for polling day",
-    )
+# The straightforward one-row-per-voter layout, for comparison only: not a product template.
+TABLE_TEMPLATE = Path(__file__).with_name("table.html")
 
 
 def render_table(header, voters) -> int:
     """The naive layout the note compares against: one table row per voter."""
-    from django.template.loader import render_to_string
-    from weasyprint import HTML
-
-    html = render_to_string("rolls/bench_table.html", {"header": header, "voters": voters})
+    template = engines["django"].from_string(TABLE_TEMPLATE.read_text())
+    html = template.render({"header": header, "voters": voters})
     document = HTML(string=html, base_url=".").render()
     document.write_pdf()
     return len(document.pages)
@@ -99,8 +52,6 @@ def time_renders(render: Callable[[], int], repeats: int) -> tuple[float, float,
 def compare_directions(repeats: int, count: int) -> None:
     """Median CPU per station, left-to-right (en) against right-to-left (ar), the two
     interleaved so that a noisy neighbour slows both alike."""
-    from rolls.pdf import render_station_roll
-
     arabic = [name for name in OTHER if "\u0600" <= name[0][0] <= "\u06ff"]
     registers = {
         "mixed register": synthetic_voters(count),
@@ -127,7 +78,7 @@ def compare_directions(repeats: int, count: int) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m rolls.pdf.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.pdf", description=__doc__)
     parser.add_argument("-n", "--repeats", type=int, default=9)
     parser.add_argument("--voters", type=int, default=500)
     parser.add_argument("--compare-table", action="store_true")
@@ -135,11 +86,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
     django.setup()
-    from rolls.pdf import harfbuzz_subset_available, render_station_roll
-
     if args.compare_direction:
         compare_directions(args.repeats, args.voters)
         return

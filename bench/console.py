@@ -1,6 +1,6 @@
 """``make bench`` part ``console``: every console page, the progress JSON and the first
 byte of each kind of download, timed against the election the load part just ran (or
-any database holding a finished run: ``manage.py bench --part console``).
+any database holding a finished run: ``python -m bench --part console``).
 
 Through Django's test client in this process (no network, no gunicorn): what is measured is
 the view, its queries and its template, which is what grows with the election.

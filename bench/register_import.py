@@ -16,6 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from bench.processes import bench_part, fresh, last_json
 from elections.models import Election, ImportState
 from elections.services.registers.imports import register_import_execute
 from elections.services.registers.records import register_import_create
@@ -93,7 +94,7 @@ def part_import(rows: int) -> dict:
     }
 
 
-def import_table(command, databases: dict, sizes: list[int], manage, last_json) -> None:
+def import_table(command, databases: dict, sizes: list[int]) -> None:
     command.stdout.write("\n== Register import and voter-to-station export (seconds) ==")
     command.stdout.write(
         f"{'database':<11} {'rows':>10} {'import':>8} {'re-import':>10} {'export #':>9} "
@@ -101,8 +102,8 @@ def import_table(command, databases: dict, sizes: list[int], manage, last_json) 
     )
     for label, env in databases.items():
         for n in sizes:
-            command.fresh(env)
-            r = last_json(manage("bench", "--part", "import", "--voters", str(n), env=env))
+            fresh(env)
+            r = last_json(bench_part("import", "--voters", str(n), env=env))
             command.stdout.write(
                 f"{label:<11} {n:>10,} {r['seconds']:>8.2f} {r['again']:>10.2f} "
                 f"{r['export_by_number']:>9.2f} {r['export_by_station']:>10.2f} "

@@ -1,6 +1,6 @@
-"""``make bench``: the benchmark figures, measured in one run on this machine; with
-``--page`` (as ``make bench`` runs it) they are written to ``docs/benchmarks.md``, dated,
-with the machine.
+"""``python -m bench`` (``make bench``): the benchmark figures, measured in one run on this
+machine; with ``--page`` (as ``make bench`` runs it) they are written to
+``docs/benchmarks.md``, dated, with the machine.
 
 Each part runs in a fresh database of its own (a SQLite file under VAR_DIR, and a
 PostgreSQL database ``elections_bench`` when PostgreSQL answers) through subprocesses, so
@@ -14,51 +14,39 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import CommandParser
 from django.utils import timezone
 
-from config.celery import all_queue_names
+from bench import console, s3, scale
+from bench.languages import part_collation, render_directions
+from bench.lookup import lookup, part_lookup
+from bench.page import PageCopy, machine_rows, page_text, page_write
+from bench.processes import (
+    AMQP_URL,
+    BENCH,
+    BIG,
+    PG_URL,
+    ROOT,
+    bench_part,
+    comparison_table,
+    fresh,
+    last_json,
+    manage,
+    worker,
+)
+from bench.register_import import import_table, part_import
 from config.parsing import CheckedCommand, number_argument
 from elections.models import Election, Registration, Voter
 from elections.services.fake_data import create_fake_voter_data
-from rolls.management.commands import _bench_console, _bench_s3, _bench_scale
-from rolls.management.commands._bench_languages import part_collation, render_directions
-from rolls.management.commands._bench_lookup import lookup, part_lookup
-from rolls.management.commands._bench_page import PageCopy, machine_rows, page_text, page_write
-from rolls.management.commands._import_bench import import_table, part_import
 from rolls.models import RollFile, Run, RunStatus
 from rolls.selectors import run_metrics
 from rolls.services.assignment import stations_assign
 from rolls.services.publication import run_publish
 from rolls.services.runs import run_create
-
-ROOT = Path(settings.BASE_DIR)
-PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/elections_bench")
-AMQP_URL = os.environ.get("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
-
-
-def manage(*args: str, env: dict[str, str], timeout: float = 1800) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
-
-
-def last_json(output: str) -> dict:
-    return json.loads([line for line in output.splitlines() if line.startswith("{")][-1])
-
+from tests.services import postgres_problem, rabbitmq_problem
 
 SECTIONS = (
     "data",
@@ -118,7 +106,7 @@ class Command(CheckedCommand):
         ]
         text = page_text(
             output=copy.lines,
-            arguments=f"`manage.py bench {' '.join(chosen)}`" if chosen else "all parts",
+            arguments=f"`python -m bench {' '.join(chosen)}`" if chosen else "all parts",
             when=timezone.now(),
             machine=machine_rows(load_before=load_before, load_after=os.getloadavg()[0]),
         )
@@ -136,18 +124,17 @@ class Command(CheckedCommand):
         if "pdf" not in skipped:
             self.pdf()
         if "planner" not in skipped:
-            _bench_scale.planner_table(self.stdout.write)
+            scale.planner_table(self.stdout.write)
         if "two-nodes" not in skipped:
             self.two_nodes(databases)
         if "set" not in skipped:
-            self.pdf("rolls.pdf.bench_set", "A center's whole set against its rolls alone")
+            self.pdf("bench.pdf_set", "A center's whole set against its rolls alone")
         if "lookup" not in skipped:
-            lookup(self, databases, sizes[-1], manage, last_json, self.fresh)
+            lookup(self, databases, sizes[-1])
         if "strategies" not in skipped:
             self.strategies(databases, quick)
         if "import" not in skipped:
-            import_table(self, databases, [100_000] if quick else [100_000, 1_000_000], manage,
-                         last_json)  # fmt: skip
+            import_table(self, databases, [100_000] if quick else [100_000, 1_000_000])
         if "load" not in skipped:
             self.load(databases, 100_000 if quick else 1_000_000)
         elif "console" not in skipped:  # alone: the election the last load left behind
@@ -155,21 +142,18 @@ class Command(CheckedCommand):
         if "languages" not in skipped:
             self.languages(databases, 100_000 if quick else 1_000_000)
         if "s3" not in skipped:
-            _bench_s3.s3_downloads(
-                self, databases, s3_voters, manage=manage, last_json=last_json,
-                fresh=self.fresh, worker=worker,
-            )  # fmt: skip
+            s3.s3_downloads(self, databases, s3_voters)
 
     def languages(self, databases, voters: int) -> None:
-        """Alphabetical order and right-to-left rolls: see _bench_languages.py."""
+        """Alphabetical order and right-to-left rolls: see bench/languages.py."""
         self.stdout.write(f"\n== Election languages: assignment at {voters:,} voters (s) ==")
         self.stdout.write(
             f"{'database':<11} {'binary order':>13} {'ICU keys':>9} {'ratio':>6} {'re-key':>7}"
         )
         for label, env in databases.items():
-            self.fresh(env)
-            manage("bench", "--part", "fake", "--voters", str(voters), env=env)
-            f = last_json(manage("bench", "--part", "collation", env=env))
+            fresh(env)
+            bench_part("fake", "--voters", str(voters), env=env)
+            f = last_json(bench_part("collation", env=env))
             self.stdout.write(
                 f"{label:<11} {f['binary']:>13.2f} {f['keys']:>9.2f} "
                 f"{f['keys'] / f['binary']:>5.2f}x {f['refresh']:>7.2f}"
@@ -182,9 +166,6 @@ class Command(CheckedCommand):
         bench_dir = Path(settings.VAR_DIR) / "bench"
         bench_dir.mkdir(parents=True, exist_ok=True)
         found = {"SQLite": {"DATABASE_URL": f"sqlite:///{bench_dir / 'bench.sqlite3'}"}}
-        sys.path.insert(0, str(ROOT))
-        from tests.services import postgres_problem, rabbitmq_problem
-
         problem = postgres_problem(PG_URL)
         if problem:
             self.stdout.write(f"PostgreSQL parts skipped: {problem}")
@@ -194,20 +175,6 @@ class Command(CheckedCommand):
                 found["PostgreSQL"]["CELERY_BROKER_URL"] = AMQP_URL
         return found
 
-    def fresh(self, env: dict[str, str]) -> None:
-        url = env["DATABASE_URL"]
-        if url.startswith("sqlite:///"):
-            for suffix in ("", "-wal", "-shm"):
-                Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
-        else:
-            import psycopg
-
-            name = url.rsplit("/", 1)[1]
-            with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                conn.execute(f'CREATE DATABASE "{name}"')
-        manage("migrate", "--no-input", "-v0", env=env)
-
     # --- fake data + assignment -------------------------------------------------------------
     def data_and_assignment(self, databases, sizes) -> None:
         self.stdout.write("\n== Fake data and station assignment (seconds) ==")
@@ -216,17 +183,17 @@ class Command(CheckedCommand):
         )
         for label, env in databases.items():
             for n in sizes:
-                self.fresh(env)
-                fake = last_json(manage("bench", "--part", "fake", "--voters", str(n), env=env))
-                first = last_json(manage("bench", "--part", "assign", env=env))
-                again = last_json(manage("bench", "--part", "assign", env=env))
+                fresh(env)
+                fake = last_json(bench_part("fake", "--voters", str(n), env=env))
+                first = last_json(bench_part("assign", env=env))
+                again = last_json(bench_part("assign", env=env))
                 self.stdout.write(
                     f"{label:<11} {n:>10,} {fake['seconds']:>10.2f} {first['seconds']:>8.2f} "
                     f"{again['seconds']:>10.2f}"
                 )
 
     # --- PDF --------------------------------------------------------------------------------
-    def pdf(self, module: str = "rolls.pdf.bench", title: str = "PDF rendering") -> None:
+    def pdf(self, module: str = "bench.pdf", title: str = "PDF rendering") -> None:
         self.stdout.write(f"\n== {title} (one process = one core) ==")
         result = subprocess.run(
             [sys.executable, "-m", module],
@@ -243,18 +210,16 @@ class Command(CheckedCommand):
             broker = "RabbitMQ" if "CELERY_BROKER_URL" in env else "filesystem broker"
             env = {**env, "CELERY_QUEUE_NAMESPACE": f"bench{os.getpid()}."}
             self.stdout.write(f"\n== Strategies, 10,000 voters, {label} + {broker}, worker -c 2 ==")
-            self.fresh(env)
+            fresh(env)
             manage(
                 "create_fake_voter_data", "10000", "--seed", "2014", "--election", "Bench", env=env
             )
             with worker(env):
                 self.stdout.write(
-                    manage("compare_strategies", "--election", "Bench", env=env)
-                    .split("Comparison on Bench:")[-1]
-                    .rstrip()
+                    comparison_table(manage("compare_strategies", "--election", BENCH, env=env))
                 )
                 if not quick:
-                    self.fresh(env)
+                    fresh(env)
                     manage(
                         "create_fake_voter_data",
                         "100000",
@@ -265,10 +230,10 @@ class Command(CheckedCommand):
                         env=env,
                     )
                     out = manage(
-                        "compare_strategies", "--election", "Big",
+                        "compare_strategies", "--election", BIG,
                         "--strategies", "assign_in_database_then_balanced_batches", env=env,
                     )  # fmt: skip
-                    table = out.split("Comparison on Big:")[-1].rstrip()
+                    table = comparison_table(out)
                     self.stdout.write(f"\n-- 100,000 voters, our strategy --{table}")
 
     # --- two render nodes ---------------------------------------------------------------------
@@ -276,14 +241,14 @@ class Command(CheckedCommand):
         label, env = list(databases.items())[-1]  # PostgreSQL + RabbitMQ when available
         env = {**env, "CELERY_QUEUE_NAMESPACE": f"nodes{os.getpid()}."}
         self.stdout.write(f"\n== Two render nodes (-c 2 each) + a database node, {label} ==")
-        self.fresh(env)
-        manage("bench", "--part", "fake", "--voters", "10000", env=env)
-        with _bench_scale.nodes(env):
+        fresh(env)
+        bench_part("fake", "--voters", "10000", env=env)
+        with scale.nodes(env):
             manage(
-                "queue_task", "assign_in_database_then_balanced_batches", "--election", "Bench",
+                "queue_task", "assign_in_database_then_balanced_batches", "--election", BENCH,
                 "--wait", "--timeout", "600", env=env, timeout=700,
             )  # fmt: skip
-        split = last_json(manage("bench", "--part", "split", env=env))
+        split = last_json(bench_part("split", env=env))
         self.stdout.write(
             f"run {split['status']}: {split['planned_batches']} batches planned for "
             f"{split['planned_processes']} processes ({split['planned_from']})"
@@ -298,11 +263,11 @@ class Command(CheckedCommand):
         self.stdout.write(f"\n== Load: {voters:,} voters, {label}, one worker -c 2 ==")
         peaks = {}
         for size in sorted({10_000, 100_000, voters}):
-            self.fresh(env)
-            fake = last_json(manage("bench", "--part", "fake", "--voters", str(size), env=env))
+            fresh(env)
+            fake = last_json(bench_part("fake", "--voters", str(size), env=env))
             with worker(env) as w:
                 out = manage(
-                    "compare_strategies", "--election", "Bench", "--timeout", "3600",
+                    "compare_strategies", "--election", BENCH, "--timeout", "3600",
                     "--strategies", "assign_in_database_then_balanced_batches",
                     # One run a size: the strategies part compares repeats; this one times
                     # the whole election (three runs of a million took 20 minutes).
@@ -310,8 +275,8 @@ class Command(CheckedCommand):
                     timeout=4000,
                 )  # fmt: skip
                 peaks[size] = w.peak_rss_mb()
-                row = out.split("Comparison on Bench:")[-1].strip().splitlines()[-1]
-                run = last_json(manage("bench", "--part", "latest", env=env))
+                row = comparison_table(out).splitlines()[-1]
+                run = last_json(bench_part("latest", env=env))
                 self.stdout.write(
                     f"{size:>9,} voters: fake data {fake['seconds']:.1f} s; end to end "
                     f"{run['wall']:.1f} s ({run['status']}), {run['pages']:,} pages, "
@@ -328,19 +293,19 @@ class Command(CheckedCommand):
         self.console(env, voters)
 
     def console(self, env, voters: int = 0) -> None:
-        figures = last_json(manage("bench", "--part", "console", env=env))
-        _bench_console.print_console(self.stdout.write, figures, voters or figures["voters"])
+        figures = last_json(bench_part("console", env=env))
+        console.print_console(self.stdout.write, figures, voters or figures["voters"])
 
     def changed_only(self, env) -> None:
         """Publish the full run, change one voter's name in each of 10 centers, and time the
         changed-only run of the same strategy against the full one."""
-        full = last_json(manage("bench", "--part", "publish", env=env))
-        changed = last_json(manage("bench", "--part", "change", "--voters", "10", env=env))
+        full = last_json(bench_part("publish", env=env))
+        changed = last_json(bench_part("change", "--voters", "10", env=env))
         out = manage(
-            "queue_task", "assign_in_database_then_balanced_batches", "--election", "Bench",
+            "queue_task", "assign_in_database_then_balanced_batches", "--election", BENCH,
             "--changed-only", "--wait", "--timeout", "3600", env=env, timeout=4000,
         )  # fmt: skip
-        rerun = last_json(manage("bench", "--part", "latest", env=env))
+        rerun = last_json(bench_part("latest", env=env))
         self.stdout.write(
             f"changed-only after {changed['centers']} of {changed['of']} centers changed: "
             f"wall {rerun['wall']:.2f} s vs the full run's {full['wall']:.2f} s "
@@ -349,46 +314,6 @@ class Command(CheckedCommand):
         )
         if rerun["status"] != "succeeded":
             self.stdout.write(out)
-
-
-class worker:
-    """A ``celery worker -c 2`` for the duration of a with-block."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = env
-
-    def __enter__(self):
-        log = Path(settings.VAR_DIR) / "bench" / "worker.log"
-        self.log = log.open("w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-c", "2", "-l", "INFO",
-             "-n", f"bench{os.getpid()}@%h", "--without-gossip", "--without-mingle",
-             "-Q", ",".join(all_queue_names(self.env["CELERY_QUEUE_NAMESPACE"]))],
-            cwd=ROOT, env={**os.environ, **self.env}, stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while " ready." not in log.read_text() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        return self
-
-    def peak_rss_mb(self) -> list[float]:
-        """Peak resident memory (VmHWM) of each pool process, read from /proc."""
-        children = subprocess.run(
-            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True, check=False
-        ).stdout.split()
-        peaks = []
-        for pid in children:
-            status = Path(f"/proc/{pid}/status")
-            if status.exists():
-                for line in status.read_text().splitlines():
-                    if line.startswith("VmHWM:"):
-                        peaks.append(int(line.split()[1]) / 1024)
-        return sorted(peaks)
-
-    def __exit__(self, *exc):
-        self.process.terminate()
-        self.process.wait(timeout=60)
-        self.log.close()
 
 
 def part_fake(voters: int) -> dict:
@@ -454,13 +379,13 @@ def part_latest(_: int) -> dict:
 PARTS = {
     "fake": part_fake,
     "assign": part_assign,
-    "console": _bench_console.part_console,
-    "downloads": _bench_console.part_downloads,
+    "console": console.part_console,
+    "downloads": console.part_downloads,
     "publish": part_publish,
     "change": part_change,
     "latest": part_latest,
     "import": part_import,
     "collation": part_collation,
-    "split": _bench_scale.part_split,
+    "split": scale.part_split,
     "lookup": part_lookup,
 }

@@ -25,6 +25,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from bench.processes import bench_part, fresh, last_json
 from elections.models import Election, Voter
 from rolls.models import Run, RunStatus
 from rolls.selectors.voters import matching_voters, voters_find
@@ -122,13 +123,13 @@ def part_lookup(_: int) -> dict:
     }
 
 
-def lookup(command, databases: dict, voters: int, manage, last_json, fresh) -> None:
+def lookup(command, databases: dict, voters: int) -> None:
     label, env = list(databases.items())[-1]  # PostgreSQL when available
     command.stdout.write(f"\n== Finding voters: {voters:,} voters, {label} (ms) ==")
     fresh(env)
-    manage("bench", "--part", "fake", "--voters", str(voters), env=env)
-    manage("bench", "--part", "assign", env=env)
-    result = last_json(manage("bench", "--part", "lookup", env=env))
+    bench_part("fake", "--voters", str(voters), env=env)
+    bench_part("assign", env=env)
+    result = last_json(bench_part("lookup", env=env))
     command.stdout.write(f"names found: {result['names_found']} (each a registered voter)")
     matches = result["prefix_matches"]
     command.stdout.write(

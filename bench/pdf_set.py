@@ -1,4 +1,4 @@
-"""Time a center's whole set against its rolls alone: ``python -m rolls.pdf.bench_set``.
+"""Time a center's whole set against its rolls alone: ``python -m bench.pdf_set``.
 
 One synthetic center of 10 stations of 500 voters in this one process (one core): the ten
 rolls alone, the whole set (rolls, a door sign each, the center list) without verification
@@ -18,39 +18,26 @@ import statistics
 import time
 from collections.abc import Sequence
 
+import django
+
 # Nothing here reads settings at import time: django.setup() in main() comes first of use.
+from bench.pdf import time_renders
 from rolls.page_codes import document_codes
-from rolls.pdf.bench import LATIN, OTHER, synthetic_header, synthetic_voters, time_renders
-from rolls.pdf.data import RollHeader, expected_pages
+from rolls.pdf import render_station_roll
+from rolls.pdf.data import expected_pages
 from rolls.pdf.documents import list_pages, render_center_list, render_door_sign
-from rolls.pdf.ranges import CenterHeader, NameRange, StationRange
-from rolls.pdf.render import render_station_roll
+from rolls.pdf.ranges import NameRange, StationRange
+from tests.pdf_data import LATIN, OTHER, synthetic_center, synthetic_header, synthetic_voters
 
 STATIONS = 10
 
 
-def synthetic_center(header: RollHeader) -> CenterHeader:
-    """The center of a synthetic roll, as its door signs and list print it."""
-    return CenterHeader(
-        header.election_name,
-        header.polling_date,
-        header.center_code,
-        header.center_name,
-        run_id=header.run_id or 12,
-        generated_at=header.generated_at,
-        fingerprint=header.fingerprint,
-        language=header.language,
-    )
-
-
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m rolls.pdf.bench_set", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.pdf_set", description=__doc__)
     parser.add_argument("-n", "--repeats", type=int, default=5)
     parser.add_argument("--voters", type=int, default=500)
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
     django.setup()
     register = synthetic_voters(args.voters * STATIONS)
     stations = [

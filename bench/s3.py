@@ -19,15 +19,15 @@ from pathlib import Path
 
 from django.conf import settings
 
-from rolls.management.commands._bench_console import FIRST_BYTE_GOAL_MS, download_line
+from bench.console import FIRST_BYTE_GOAL_MS, download_line
+from bench.processes import BENCH, bench_part, fresh, last_json, manage, worker
+from tests.s3 import s3_server_process
 
 STRATEGY = "assign_in_database_then_balanced_batches"
 FILESYSTEM = "django.core.files.storage.FileSystemStorage"
 
 
-def s3_downloads(command, databases: dict, voters: int, *, manage, last_json, fresh, worker):
-    from tests.s3 import s3_server_process
-
+def s3_downloads(command, databases: dict, voters: int) -> None:
     label, env = list(databases.items())[-1]  # PostgreSQL + RabbitMQ when available
     env = {**env, "CELERY_QUEUE_NAMESPACE": f"s3{os.getpid()}."}
     write = command.stdout.write
@@ -39,13 +39,13 @@ def s3_downloads(command, databases: dict, voters: int, *, manage, last_json, fr
             f"{label}, one worker -c 2 =="
         )
         fresh(in_bucket)
-        manage("bench", "--part", "fake", "--voters", str(voters), env=in_bucket)
+        bench_part("fake", "--voters", str(voters), env=in_bucket)
         with worker(in_bucket):
             manage(
-                "queue_task", STRATEGY, "--election", "Bench", "--wait", "--timeout", "3000",
+                "queue_task", STRATEGY, "--election", BENCH, "--wait", "--timeout", "3000",
                 env=in_bucket, timeout=3600,
             )  # fmt: skip
-        from_s3 = last_json(manage("bench", "--part", "downloads", env=in_bucket))
+        from_s3 = last_json(bench_part("downloads", env=in_bucket))
         # The same objects as local files, read by the same run's rows in the same database.
         media = Path(settings.VAR_DIR) / "bench" / "s3-local-copy"
         shutil.rmtree(media, ignore_errors=True)
@@ -54,7 +54,7 @@ def s3_downloads(command, databases: dict, voters: int, *, manage, last_json, fr
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(server.bucket_read(bucket=bucket, key=key))
         local = {**env, "STORAGE_BACKEND": FILESYSTEM, "MEDIA_ROOT": str(media)}
-        from_disk = last_json(manage("bench", "--part", "downloads", env=local))
+        from_disk = last_json(bench_part("downloads", env=local))
     shutil.rmtree(media, ignore_errors=True)
     write(
         f"run {from_s3['run']}: {from_s3['files']:,} files; first byte, median ms "

@@ -74,7 +74,7 @@ def part_collation(_: int) -> dict:
 
 def render_directions(root) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "rolls.pdf.bench", "--compare-direction", "-n", "9"],
+        [sys.executable, "-m", "bench.pdf", "--compare-direction", "-n", "9"],
         cwd=root,
         capture_output=True,
         text=True,
