@@ -5,7 +5,7 @@ Y", column titles) and the end-of-roll line; each page's rows area is one box ov
 repeated SVG tile that draws the zebra stripes and signature boxes, the rows' text is drawn
 into it one line per voter, and the later pages draw the first one's furniture again with
 their own page number (painting.py). An HTML table costs about five boxes a voter to
-cascade and lay out and is many times slower (`python -m rolls.pdf.bench --compare-table`).
+cascade and lay out and is many times slower (`python -m bench.pdf --compare-table`).
 rows.py makes the lines; this module checks the input, fills the template and runs
 WeasyPrint.
 
