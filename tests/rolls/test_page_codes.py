@@ -17,6 +17,8 @@ import pytest
 import zxingcpp
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from django.utils import translation
+from django.utils.translation import gettext
 from PIL import Image
 
 from elections.models import Voter
@@ -176,9 +178,14 @@ def test_an_unknown_or_malformed_code_is_unknown_not_an_error(private_media):
         verify("not a code at all")
 
 
-def stamp_clear_of_the_page(pdf: bytes, codes: tuple[str, ...], folder: Path) -> None:
-    """On every page: the code printed once, the QR code beside it reads as the code, and no
-    other word of the page comes into the stamp's area (label, code and QR code)."""
+def stamp_clear_of_the_page(
+    pdf: bytes, codes: tuple[str, ...], folder: Path, language: str = "en"
+) -> None:
+    """On every page: the label (in the document's language) and the code printed once, the
+    QR code beside it reads as the code, and no other word of the page comes into the
+    stamp's area (label, code and QR code)."""
+    with translation.override(language):
+        label = gettext("Verification code").split()
     path = folder / "doc.pdf"
     path.write_bytes(pdf)
     boxes = subprocess.run(
@@ -196,8 +203,11 @@ def stamp_clear_of_the_page(pdf: bytes, codes: tuple[str, ...], folder: Path) ->
             )
         ]
         qr_bottom = (stamp_module.TOP + 21 * stamp_module.MODULE) * mm
-        stamp = [w for w in words if w[0] in ("Verification", "code", code) and w[2] < qr_bottom]
-        assert [w[0] for w in stamp] == ["Verification", "code", code], number
+        # pdftotext reads the glyphs of an Arabic word drawn in a left-to-right line (the
+        # stamp's) back to front: such a word counts in either order of its letters.
+        read = {word: word for word in (*label, code)} | {word[::-1]: word for word in label}
+        stamp = [w for w in words if w[0] in read and w[2] < qr_bottom]
+        assert sorted(read[w[0]] for w in stamp) == sorted([*label, code]), number
         # Top right, or top left on a right-to-left page: from the stamp's words to the
         # page's edge on the QR code's side.
         if max(w[3] for w in stamp) > width / 2:
@@ -224,15 +234,15 @@ def test_every_document_kind_prints_its_stamp_clear_of_its_own_text(language, tm
     codes = functools.partial(document_codes, run_id=7, center_id=3)
     roll_codes = codes(kind=DocumentKind.ROLL, station_number=3, pages=expected_pages(90))
     header = dataclasses.replace(synthetic_header(voters, language), page_codes=roll_codes)
-    stamp_clear_of_the_page(render_station_roll(header, voters).pdf, roll_codes, tmp_path)
+    stamp_clear_of_the_page(render_station_roll(header, voters).pdf, roll_codes, tmp_path, language)
     center = synthetic_center(header)
     stations = [StationRange(n, 90, "Abbott", "Zulu") for n in range(1, 17)]
     sign_codes = codes(kind=DocumentKind.SIGN, station_number=3, pages=1)
     sign = render_door_sign(center, stations[2], sign_codes)
-    stamp_clear_of_the_page(sign.pdf, sign_codes, tmp_path)
+    stamp_clear_of_the_page(sign.pdf, sign_codes, tmp_path, language)
     list_codes = codes(kind=DocumentKind.CENTER_LIST, station_number=0, pages=list_pages(16))
     center_list = render_center_list(center, stations, list_codes)
-    stamp_clear_of_the_page(center_list.pdf, list_codes, tmp_path)
+    stamp_clear_of_the_page(center_list.pdf, list_codes, tmp_path, language)
 
 
 @pytest.mark.django_db
