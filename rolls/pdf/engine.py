@@ -24,10 +24,11 @@ from contextlib import contextmanager
 import weasyprint
 
 TESTED = (70, 71)  # the versions tested: at least the first, below the second
+TESTED_RANGE = f">={TESTED[0]},<{TESTED[1]}"  # as pyproject.toml pins it
 WHAT_TO_DO = (
-    "Pin weasyprint>=70,<71 (pyproject.toml and the lock files), or re-test a new version: "
-    "run the PDF read-back tests, update rolls/pdf/engine.py (its calls and INTERNALS) and "
-    "the pin together."
+    f"Pin weasyprint{TESTED_RANGE} (pyproject.toml and the lock files), or re-test a new "
+    "version: run the PDF read-back tests, then update rolls/pdf/engine.py (its calls, "
+    "INTERNALS and TESTED) and the pin together."
 )
 
 try:
@@ -133,7 +134,9 @@ def problems() -> list[str]:
     found = []
     version = weasyprint.__version__
     if not (TESTED[0],) <= _version(version) < (TESTED[1],):
-        found.append(f"WeasyPrint {version} is installed; the rolls were tested with >=70,<71.")
+        found.append(
+            f"WeasyPrint {version} is installed; the rolls were tested with {TESTED_RANGE}."
+        )
     for module_name, name, signature in INTERNALS:
         where = f"{module_name}.{name}"
         try:

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 import weasyprint
 import weasyprint.text.line_break
 from django.core import checks
+from packaging.requirements import Requirement
 from weasyprint import HTML
 
 from rolls.checks import weasyprint_check
@@ -23,6 +25,9 @@ SAMPLE = f"""<style>@page {{ @top-left {{ content: "Head" }} }}</style>
 <p>Voter</p><img src="{PLACEHOLDER}">"""
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
 @pytest.fixture(scope="module")
 def laid_out():
     return HTML(string=SAMPLE).render()
@@ -31,6 +36,12 @@ def laid_out():
 def test_the_installed_weasyprint_has_every_internal_the_rolls_use_as_tested():
     assert engine.problems() == []
     assert weasyprint_check(None) == []
+
+
+def test_the_tested_range_is_the_one_pyproject_pins():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pin = next(Requirement(r) for r in project["dependencies"] if r.startswith("weasyprint"))
+    assert pin.specifier == Requirement(f"weasyprint{engine.TESTED_RANGE}").specifier
 
 
 def test_a_laid_out_document_has_every_attribute_the_rolls_read(laid_out):
@@ -86,7 +97,7 @@ def test_a_moved_internal_stops_the_process_at_start_with_what_to_do():
         capture_output=True,
         text=True,
         timeout=120,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=ROOT,
     )
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
