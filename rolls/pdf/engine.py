@@ -39,7 +39,7 @@ try:
     from weasyprint.stacking import StackingContext
     from weasyprint.text import ffi
     from weasyprint.text.line_break import Layout, first_line_metrics, line_size, strut
-except ImportError as error:  # pragma: no cover - only with an untested WeasyPrint
+except ImportError as error:  # only with an untested WeasyPrint (test_engine.py shows it)
     raise ImportError(
         f"WeasyPrint {weasyprint.__version__} lacks an internal the rolls draw with "
         f"({error}). {WHAT_TO_DO}"
