@@ -1,4 +1,6 @@
-"""A database made by the console's migrations before they were started afresh.
+"""The console's system checks.
+
+rolls.E001: a database made by the console's migrations before they were started afresh.
 
 On 2026-12-01 the migrations of ``elections`` and ``rolls`` were started again from one
 initial migration each (``0001_register``, ``0001_console``), so that a new database builds
@@ -6,6 +8,11 @@ the register first and the console after it: the old history interleaved the two
 because registrations once pointed at stations. A database migrated under the old names
 cannot be upgraded in place; this check says so before ``migrate`` touches it, instead of
 failing halfway with "table already exists".
+
+rolls.E002: a WeasyPrint the rolls were not tested with. The rows, running headers and
+verification stamps are drawn through WeasyPrint internals (rolls/pdf/engine.py); a version
+outside the tested range, or one whose internals changed, is named here when a process runs
+its checks (``manage.py check``, ``migrate``, ``runserver``), before a worker renders with it.
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ from __future__ import annotations
 from django.core.checks import Error
 from django.db import connections
 from django.db.migrations.loader import MigrationLoader
+
+from rolls.pdf import engine
 
 APPS = ("elections", "rolls")
 
@@ -48,3 +57,15 @@ def migration_history_check(app_configs, databases=None, **kwargs) -> list[Error
                 )
             )
     return errors
+
+
+def weasyprint_check(app_configs, **kwargs) -> list[Error]:
+    return [
+        Error(
+            f"WeasyPrint does not match what the rolls were tested with: {problem}",
+            hint=engine.WHAT_TO_DO,
+            obj="rolls/pdf/engine.py",
+            id="rolls.E002",
+        )
+        for problem in engine.problems()
+    ]

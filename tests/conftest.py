@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -241,4 +242,18 @@ def pytest_sessionstart(session) -> None:
             f"Catalogs not compiled: {', '.join(stale)}. Run `make messages` "
             "(manage.py compilemessages --ignore=.venv --ignore=var).",
             returncode=4,
+        )
+
+
+@pytest.fixture(scope="session")
+def poppler_utils() -> None:
+    """poppler-utils' pdftotext and pdftoppm, which the PDF geometry tests read pages with:
+    `make test` installs them (TEST_SYSTEM_PACKAGES), so a machine without them fails those
+    tests rather than skipping them unseen."""
+    missing = [tool for tool in ("pdftotext", "pdftoppm") if shutil.which(tool) is None]
+    if missing:
+        pytest.fail(
+            f"{' and '.join(missing)} not found: install poppler-utils "
+            "(`make test-system-packages` does)",
+            pytrace=False,
         )

@@ -253,3 +253,85 @@ def test_the_literal_task_name_check_catches_each_way_of_naming_one(tmp_path):
         "sender.py:3",
         "sender.py:5",
     ]
+
+
+# WeasyPrint's documented API: all a product module other than rolls/pdf/engine.py, the one
+# door to its internals, may import from it.
+WEASYPRINT_PUBLIC = {
+    "weasyprint": {"HTML", "CSS", "Attachment", "default_url_fetcher", "__version__"},
+    "weasyprint.document": {"Document", "Page"},
+    "weasyprint.text.fonts": {"FontConfiguration"},
+}
+WEASYPRINT_DOOR = "rolls.pdf.engine"
+
+
+def weasyprint_internals(path: Path) -> list[str]:
+    """Where a module reaches past WeasyPrint's public API: a private module or name imported,
+    read from the package, or imported by name at run time."""
+    found = []
+
+    def weasyprint_module(name: str) -> bool:
+        return name == "weasyprint" or name.startswith("weasyprint.")
+
+    def record(node, name: str) -> None:
+        found.append(f"{path.name}:{node.lineno} {name}")
+
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if weasyprint_module(alias.name) and alias.name != "weasyprint":
+                    record(node, alias.name)
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            if weasyprint_module(node.module or ""):
+                public = WEASYPRINT_PUBLIC.get(node.module, set())
+                for alias in node.names:
+                    if alias.name not in public:
+                        record(node, f"{node.module}.{alias.name}")
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id == "weasyprint" and node.attr not in WEASYPRINT_PUBLIC["weasyprint"]:
+                record(node, f"weasyprint.{node.attr}")
+        elif isinstance(node, ast.Call):
+            for argument in node.args[:1]:
+                if (
+                    isinstance(argument, ast.Constant)
+                    and isinstance(argument.value, str)
+                    and argument.value.startswith("weasyprint.")
+                ):
+                    record(node, argument.value)
+    return found
+
+
+def test_only_the_engine_module_reaches_into_weasyprint():
+    modules = project_modules()
+    assert WEASYPRINT_DOOR in modules
+    found = [
+        finding
+        for module, path in modules.items()
+        if module != WEASYPRINT_DOOR
+        for finding in weasyprint_internals(path)
+    ]
+    assert found == []
+    # The door does reach in (else the check above would prove nothing).
+    assert weasyprint_internals(modules[WEASYPRINT_DOOR])
+
+
+def test_the_weasyprint_check_catches_each_way_of_reaching_an_internal(tmp_path):
+    source = tmp_path / "painter.py"
+    source.write_text(
+        "import weasyprint\n"
+        "from weasyprint import HTML, CSS\n"
+        "from weasyprint.text.fonts import FontConfiguration\n"
+        "from weasyprint.text.line_break import strut\n"
+        "import weasyprint.draw\n"
+        "from weasyprint import draw\n"
+        "weasyprint.stacking\n"
+        "importlib.import_module('weasyprint.matrix')\n"
+        "HTML(string='').render().pages[0]\n"
+    )
+    assert weasyprint_internals(source) == [
+        "painter.py:4 weasyprint.text.line_break.strut",
+        "painter.py:5 weasyprint.draw",
+        "painter.py:6 weasyprint.draw",
+        "painter.py:7 weasyprint.stacking",
+        "painter.py:8 weasyprint.matrix",
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rolls.pdf.data import ROWS_PER_PAGE, RenderedRoll, RollHeader, RollVoter, expected_pages
 from rolls.pdf.documents import center_set_pages
+from rolls.pdf.engine import harfbuzz_subset_available
 from rolls.pdf.render import RollLayoutError, render_station_roll
 
 __all__ = [
@@ -17,12 +18,3 @@ __all__ = [
     "harfbuzz_subset_available",
     "render_station_roll",
 ]
-
-
-def harfbuzz_subset_available() -> bool:
-    """Whether WeasyPrint found libharfbuzz-subset (else it subsets fonts, slower, in Python)."""
-    try:
-        from weasyprint.text import ffi
-    except (ImportError, OSError):
-        return False
-    return getattr(ffi, "harfbuzz_subset", None) is not None

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from django.template.loader import render_to_string
 from django.utils import translation
+from weasyprint import HTML
 
 from rolls.pdf import layout, metrics, painting, stamp
 from rolls.pdf.data import RenderedRoll, expected_pages
@@ -125,8 +126,6 @@ def _stylesheet_context() -> dict:
 
 
 def _pdf(html: str, expected: int, what: str, page_stamps: list[Stamp]) -> RenderedRoll:
-    from weasyprint import HTML
-
     font_config, stylesheet = thread_stylesheet(
         ("documents",),
         lambda: render_to_string(STYLESHEET, _stylesheet_context()),

@@ -19,16 +19,16 @@ position, and for ``white-space: pre`` the rest of the page's text was shaped ag
 every line. Drawn like this, with the header repeated, a 500-voter station takes about 60%
 of the time it took (``python -m rolls.pdf.bench``).
 
-This reaches into WeasyPrint's drawing internals (``draw_first_line``, ``Layout``,
-``strut``), as WeasyPrint's own SVG text does: the version is pinned in the lock file, and the
-PDF tests read every row back, so an upgrade that changes them fails loudly.
+Everything here that needs WeasyPrint's internals (its boxes, text layouts, glyph drawing
+and page painting, as its own SVG text uses them) goes through engine.py, the one module that
+touches them; the PDF tests read every row back, so an upgrade that changes them fails loudly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from rolls.pdf import stamp
+from rolls.pdf import engine, stamp
 from rolls.pdf.fitting import LEADING
 from rolls.pdf.rows import FittedRow, Row
 from rolls.pdf.stamp import Stamp
@@ -50,18 +50,6 @@ class RowsNotPlaced(RuntimeError):
     """The laid-out document does not have one rows box per roll page."""
 
 
-class _Line:
-    """What ``draw_first_line`` reads of a text box: its Pango layout, style and text."""
-
-    def __init__(self, layout, style):
-        self.pango_layout = layout
-        self.style = style
-
-    @property
-    def text(self) -> str:
-        return self.pango_layout.text
-
-
 class RowText:
     """The text of one page's rows, drawn in place of the rows box's image.
 
@@ -79,40 +67,36 @@ class RowText:
         return None, None, None  # the box's size: set by the stylesheet
 
     def draw(self, stream, concrete_width, concrete_height, style):
-        from weasyprint.draw.text import draw_emojis
-        from weasyprint.text.line_break import Layout, strut
-
-        line_height, baseline = strut(style)
+        line_height, baseline = engine.strut_of(style)
         if abs(line_height - self.row_height) > 0.01:
             # The rows would drift off the stripes and boxes of the background tile.
             raise RowsNotPlaced(
                 f"rows line height {line_height:.3f}px, tile row {self.row_height:.3f}px"
             )
-        layout = Layout(style)
+        layout = engine.text_layout(style)
         smaller = _SmallerText(style)
-        stream.set_color(style["color"])
+        engine.set_fill_colour(stream, style)
         emojis = []
-        stream.begin_text()
-        for index, row in enumerate(self.lines):
-            fitted = row if isinstance(row, FittedRow) else None
-            if fitted is None and not row.strip():
-                continue
-            layout.set_text(fitted.numbers if fitted else row)
-            x = self.inset
-            if self.rtl:
-                x = concrete_width - self.inset - _line_width(layout, style)
-            y = index * line_height + baseline
-            emojis.append((x, y, style, _draw_line(stream, layout, style, x, y)))
-            if fitted:  # right after its numbers: the text reads back row by row
-                top = index * line_height
-                emojis.extend(
-                    smaller.draw(stream, fitted, top, line_height, y, concrete_width, self.rtl)
-                )
-        stream.end_text()
+        with engine.text_object(stream):
+            for index, row in enumerate(self.lines):
+                fitted = row if isinstance(row, FittedRow) else None
+                if fitted is None and not row.strip():
+                    continue
+                layout.set_text(fitted.numbers if fitted else row)
+                x = self.inset
+                if self.rtl:
+                    x = concrete_width - self.inset - engine.line_width(layout, style)
+                y = index * line_height + baseline
+                emojis.append((x, y, style, engine.draw_line(stream, layout, style, x, y)))
+                if fitted:  # right after its numbers: the text reads back row by row
+                    top = index * line_height
+                    emojis.extend(
+                        smaller.draw(stream, fitted, top, line_height, y, concrete_width, self.rtl)
+                    )
         # Colour glyphs (a system fallback font may be an emoji font) are images of their own.
         for x, y, drawn_style, drawn in emojis:
             if drawn:
-                draw_emojis(stream, drawn_style, x, y, drawn)
+                engine.draw_colour_glyphs(stream, drawn_style, x, y, drawn)
         smaller.deactivate()
         layout.deactivate()
 
@@ -125,25 +109,16 @@ class _SmallerText:
         self.sizes: dict[float, tuple] = {}
 
     def _at(self, size_pt: float) -> tuple:
-        from weasyprint.text.line_break import Layout, first_line_metrics
-
         if size_pt not in self.sizes:
-            style = self.style.copy()
-            style["font_size"] = size_pt * PX_PER_PT
-            # As strut() measures the rows' own line (not through it: its cache ignores the
-            # line height); the measuring layout is spent by it.
-            measuring = Layout(style)
-            measuring.set_text(" ")
-            line, _ = measuring.get_first_line()
-            *_, height, baseline = first_line_metrics(
-                line, "", measuring, resume_at=None, space_collapse=False, style=style
-            )
-            self.sizes[size_pt] = (Layout(style), style, height, baseline)
+            style = engine.restyled(self.style, font_size=size_pt * PX_PER_PT)
+            # Measured as the rows' own line is, at this size.
+            height, baseline = engine.line_metrics(style)
+            self.sizes[size_pt] = (engine.text_layout(style), style, height, baseline)
         return self.sizes[size_pt]
 
     def draw(self, stream, row: FittedRow, top, row_height, row_baseline, width, rtl: bool):
         """Draw the name lines of *row*, whose stripe starts at *top*: one line on the row's
-        baseline, more centred in the row; the colour glyphs drawn, for draw_emojis."""
+        baseline, more centred in the row; the colour glyphs drawn, for draw_colour_glyphs."""
         layout, style, height, baseline = self._at(row.size_pt)
         pitch = row.size_pt * LEADING * PX_PER_PT
         count = len(row.name_lines)
@@ -152,9 +127,9 @@ class _SmallerText:
         drawn = []
         for number, text in enumerate(row.name_lines):
             layout.set_text(text)
-            x = width - edge - _line_width(layout, style) if rtl else edge
+            x = width - edge - engine.line_width(layout, style) if rtl else edge
             y = row_baseline if count == 1 else first + number * pitch
-            drawn.append((x, y, style, _draw_line(stream, layout, style, x, y)))
+            drawn.append((x, y, style, engine.draw_line(stream, layout, style, x, y)))
         return drawn
 
     def deactivate(self) -> None:
@@ -164,10 +139,8 @@ class _SmallerText:
 
 def rows_boxes(document):
     """The rows box of every page, in page order (a page without rows gives none)."""
-    from weasyprint.formatting_structure import boxes
-
     for page in document.pages:
-        yield from _classed(page._page_box, ROWS_CLASS, boxes.ReplacedBox)
+        yield from engine.image_boxes(page, ROWS_CLASS)
 
 
 def place_rows(
@@ -179,7 +152,7 @@ def place_rows(
     if len(found) != len(pages):
         raise RowsNotPlaced(f"{len(found)} rows areas laid out for {len(pages)} roll pages")
     for box, lines in zip(found, pages, strict=True):
-        box.replacement = RowText(lines, inset=inset, row_height=row_height, rtl=rtl)
+        engine.replace_image(box, RowText(lines, inset=inset, row_height=row_height, rtl=rtl))
 
 
 class _PageNumber:
@@ -187,61 +160,23 @@ class _PageNumber:
     the same style and baseline, aligned to the same edge."""
 
     def __init__(self, number_box, *, align_right: bool):
-        from weasyprint.formatting_structure import boxes
-
-        texts = [box for box in number_box.descendants() if isinstance(box, boxes.TextBox)]
+        texts = engine.text_boxes(number_box)
         if len(texts) != 1:
             raise RowsNotPlaced(f"the page number is {len(texts)} pieces of text, not one")
         (self.box,) = texts
         self.align_right = align_right
 
     def draw(self, stream, text: str) -> None:
-        from weasyprint.text.line_break import Layout
-
-        box, style = self.box, self.box.style
-        layout = Layout(style)
+        left, width, baseline, style = engine.text_position(self.box)
+        layout = engine.text_layout(style)
         layout.set_text(text)
-        x = box.position_x
+        x = left
         if self.align_right:
-            x = box.position_x + box.width - _line_width(layout, style)
-        stream.set_color(style["color"])
-        stream.begin_text()
-        _draw_line(stream, layout, style, x, box.position_y + box.baseline)
-        stream.end_text()
+            x = left + width - engine.line_width(layout, style)
+        engine.set_fill_colour(stream, style)
+        with engine.text_object(stream):
+            engine.draw_line(stream, layout, style, x, baseline)
         layout.deactivate()
-
-
-def _line_width(layout, style) -> float:
-    """Width of the first line of *layout*, in CSS pixels."""
-    from weasyprint.text.line_break import line_size
-
-    line, _ = layout.get_first_line()
-    return line_size(line, style)[0]
-
-
-def _draw_line(stream, layout, style, x: float, baseline: float) -> list:
-    """Draw the first line of *layout* with its start at *x* on *baseline* (inside a text
-    object); the colour glyphs it could not draw as text, for draw_emojis."""
-    from weasyprint.draw.text import draw_first_line
-    from weasyprint.matrix import Matrix
-
-    matrix = Matrix(d=-1, e=x, f=baseline)
-    return draw_first_line(stream, _Line(layout, style), "none", "none", matrix)
-
-
-def _classed(page_box, css_class: str, kind) -> list:
-    """The boxes of type *kind* that *page_box* has for elements of *css_class* (their line
-    and text boxes name the same element)."""
-    found = []
-    for box in page_box.descendants():
-        element = getattr(box, "element", None)
-        if (
-            isinstance(box, kind)
-            and element is not None
-            and css_class in (element.get("class") or "").split()
-        ):
-            found.append(box)
-    return found
 
 
 def repeat_running_header(
@@ -263,86 +198,59 @@ def repeat_running_header(
     them out again on every page was a fifth of a station's time, more on a right-to-left
     roll, whose labels are shaped and reordered again on every page.
     """
-    from weasyprint.formatting_structure import boxes
-
     pages = document.pages
     later = pages[opening + 1 :]
     if not later:
         return
-    page_box = pages[opening]._page_box
-    margins = [box for box in page_box.children if isinstance(box, boxes.MarginBox)]
-    numbers = [box for box in margins if box.at_keyword == numbers_at]
+    first = pages[opening]
+    margins = engine.margin_boxes(first)
+    numbers = [box for box in margins if engine.margin_name(box) == numbers_at]
     if len(numbers) != 1 or len(margins) < 2:
         raise RowsNotPlaced(f"the opening page has no {numbers_at} page number to repeat")
     number = _PageNumber(numbers[0], align_right=numbers_at.endswith("right"))
     repeated = [box for box in margins if box is not numbers[0]]
-    opening_heads = _classed(page_box, heads_class, boxes.BlockBox)
+    opening_heads = engine.block_boxes(first, heads_class)
     heads = opening_heads[0] if len(opening_heads) == 1 else None
-    if heads is None or not heads.children:
+    if heads is None or not engine.lines_of(heads):
         raise RowsNotPlaced("the opening page has no column heads to repeat")
     total = len(pages)
     for index, page in enumerate(later, start=opening + 2):
-        if any(isinstance(box, boxes.MarginBox) for box in page._page_box.children):
+        if engine.margin_boxes(page):
             raise RowsNotPlaced(f"page {index} lays out its own margins: it would show them twice")
-        own = _classed(page._page_box, heads_class, boxes.BlockBox)
-        if (
-            len(own) != 1
-            or own[0].children
-            or abs(own[0].content_box_y() - heads.content_box_y()) > 0.01
-            or abs(own[0].content_box_x() - heads.content_box_x()) > 0.01
-        ):
+        own = engine.block_boxes(page, heads_class)
+        if len(own) != 1 or engine.lines_of(own[0]) or not _same_place(own[0], heads):
             raise RowsNotPlaced(f"page {index} has no empty column heads where the first has")
-        if _painted_under(page._page_box, own[0]):
+        if engine.painted_under(page, own[0]):
             raise RowsNotPlaced(f"page {index} paints a background under its column heads")
-        page.paint = _painter(
-            page.paint, page_box, repeated, heads.children, number, page_number(index, total)
+        engine.wrap_paint(
+            page,
+            _painter(first, repeated, engine.lines_of(heads), number, page_number(index, total)),
         )
 
 
-def _painted_under(page_box, heads) -> bool:
-    """Whether a background (the page's, the canvas's, the heads box's or one of its
-    ancestors') would be drawn over heads text drawn before the page."""
-
-    def paints(background) -> bool:
-        # The page always has one (for its bleed area), transparent unless styled.
-        return background is not None and (
-            background.color.alpha > 0 or any(layer.image for layer in background.layers)
-        )
-
-    def path_to(box) -> list | None:
-        if box is heads:
-            return [box]
-        for child in getattr(box, "children", ()):
-            path = path_to(child)
-            if path is not None:
-                return [box, *path]
-        return None
-
-    if paints(page_box.canvas_background):
-        return True
-    return any(paints(box.background) for box in path_to(page_box) or [page_box])
+def _same_place(box, other) -> bool:
+    (x, y), (other_x, other_y) = engine.content_origin(box), engine.content_origin(other)
+    return abs(y - other_y) <= 0.01 and abs(x - other_x) <= 0.01
 
 
-def _painter(paint, page_box, repeated, heads_lines, number: _PageNumber, number_text: str):
-    from weasyprint.draw import draw_inline_level, draw_stacking_context
-    from weasyprint.stacking import StackingContext
+def _painter(first, repeated, heads_lines, number: _PageNumber, number_text: str):
+    """Draws a later page as *first* (the opening page) drew its running header."""
 
-    def paint_with_running_header(stream, scale=1):
-        # The column titles first, so that the page's text reads heads, rows, end of roll,
-        # margins: nothing the page draws lies under them (their box has a border only, the
-        # page and the root no background; repeat_running_header checks).
-        with stream.stacked():
-            stream.transform(a=scale, d=scale)
-            for line in heads_lines:
-                draw_inline_level(stream, page_box, line)
-        paint(stream, scale)
-        with stream.stacked():
-            stream.transform(a=scale, d=scale)
-            for box in repeated:
-                draw_stacking_context(stream, StackingContext.from_box(box, page_box))
-            number.draw(stream, number_text)
+    def wrapper(paint):
+        def paint_with_running_header(stream, scale=1):
+            # The column titles first, so that the page's text reads heads, rows, end of
+            # roll, margins: nothing the page draws lies under them (their box has a border
+            # only, the page and the root no background; repeat_running_header checks).
+            with engine.scaled(stream, scale):
+                engine.draw_lines(stream, first, heads_lines)
+            paint(stream, scale)
+            with engine.scaled(stream, scale):
+                engine.draw_boxes(stream, first, repeated)
+                number.draw(stream, number_text)
 
-    return paint_with_running_header
+        return paint_with_running_header
+
+    return wrapper
 
 
 def stamp_pages(document, page_stamps: Sequence[Stamp]) -> None:
@@ -355,7 +263,7 @@ def stamp_pages(document, page_stamps: Sequence[Stamp]) -> None:
         raise RowsNotPlaced(f"{len(page_stamps)} verification codes for {len(pages)} pages")
     lines = _StampLines()
     for page, page_stamp in zip(pages, page_stamps, strict=True):
-        page.paint = _stamped(page.paint, page, page_stamp, lines)
+        engine.wrap_paint(page, _stamped(page, page_stamp, lines))
 
 
 class _StampLines:
@@ -366,8 +274,6 @@ class _StampLines:
         self.made: list[tuple] | None = None
 
     def get(self, page_style) -> list[tuple]:
-        from weasyprint.text.line_break import Layout
-
         if self.made is None:
             self.made = []
             for size, baseline in (
@@ -376,50 +282,49 @@ class _StampLines:
             ):
                 # The page's own style (the root's font, colour and language), left to right:
                 # the code is Latin letters and digits in every language.
-                style = page_style.copy()
-                style["direction"] = "ltr"
-                style["font_weight"] = 400
-                style["letter_spacing"] = "normal"
-                style["font_size"] = size * PX_PER_PT
-                self.made.append((Layout(style), style, baseline * PX_PER_MM))
+                style = engine.restyled(
+                    page_style,
+                    direction="ltr",
+                    font_weight=400,
+                    letter_spacing="normal",
+                    font_size=size * PX_PER_PT,
+                )
+                self.made.append((engine.text_layout(style), style, baseline * PX_PER_MM))
         return self.made
 
 
-def _stamped(paint, page, page_stamp: Stamp, lines: _StampLines):
-    box = page._page_box
+def _stamped(page, page_stamp: Stamp, lines: _StampLines):
+    page_style = engine.page_style(page)
+    page_width, margin_left, margin_right = engine.page_geometry(page)
     top = stamp.TOP * PX_PER_MM
     module = stamp.MODULE * PX_PER_MM
     # In the corner where the page's reading ends its first line: top right, or top left on
     # a right-to-left page (mirrored: the QR code outermost, the text inside it).
-    rtl = box.style["direction"] == "rtl"
+    rtl = engine.is_right_to_left(page_style)
     if rtl:
-        left = box.margin_left
+        left = margin_left
         text_left = left + page_stamp.size * module + stamp.TEXT_GAP * PX_PER_MM
     else:
-        left = page.width - box.margin_right - page_stamp.size * module
+        left = page_width - margin_right - page_stamp.size * module
         text_right = left - stamp.TEXT_GAP * PX_PER_MM
 
-    def paint_with_stamp(stream, scale=1):
-        paint(stream, scale)
-        label, code = lines.get(box.style)
-        with stream.stacked():
-            stream.transform(a=scale, d=scale)
-            stream.set_color(label[1]["color"])
-            with stream.stacked():
-                # In modules from the code's corner: the path is written as stamp.py made it
-                # (pydyf's Stream keeps its operators in the list ``stream``, as WeasyPrint's
-                # own begin_text reads it).
-                stream.transform(a=module, d=module, e=left, f=top)
-                stream.stream.append(page_stamp.path)
-                stream.fill()
-            stream.begin_text()
-            for (layout, style, baseline), text in (
-                (label, page_stamp.label),
-                (code, page_stamp.code),
-            ):
-                layout.set_text(text)
-                x = text_left if rtl else text_right - _line_width(layout, style)
-                _draw_line(stream, layout, style, x, top + baseline)
-            stream.end_text()
+    def wrapper(paint):
+        def paint_with_stamp(stream, scale=1):
+            paint(stream, scale)
+            label, code = lines.get(page_style)
+            with engine.scaled(stream, scale):
+                engine.set_fill_colour(stream, label[1])
+                # In modules from the code's corner: the path is written as stamp.py made it.
+                engine.fill_path(stream, page_stamp.path, unit=module, x=left, y=top)
+                with engine.text_object(stream):
+                    for (layout, style, baseline), text in (
+                        (label, page_stamp.label),
+                        (code, page_stamp.code),
+                    ):
+                        layout.set_text(text)
+                        x = text_left if rtl else text_right - engine.line_width(layout, style)
+                        engine.draw_line(stream, layout, style, x, top + baseline)
 
-    return paint_with_stamp
+        return paint_with_stamp
+
+    return wrapper

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from django.template.loader import render_to_string
 from django.utils import formats, translation
 from django.utils.translation import gettext, pgettext
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 
 from rolls.pdf import layout, metrics, painting
 from rolls.pdf.data import RenderedRoll, RollHeader, RollVoter, expected_pages
@@ -300,9 +302,6 @@ def thread_stylesheet(key: tuple, css: Callable[[], str]):
     A stylesheet does not depend on the station, so it is parsed once, and its @font-face
     fonts are registered once instead of for every document.
     """
-    from weasyprint import CSS
-    from weasyprint.text.fonts import FontConfiguration
-
     font_config = getattr(_local, "font_config", None)
     if font_config is None:
         font_config = _local.font_config = FontConfiguration()
@@ -325,8 +324,6 @@ def _weasyprint_setup(language: str):
 
 def render_station_roll(header: RollHeader, voters: Sequence[RollVoter]) -> RenderedRoll:
     """The station's roll as PDF bytes; every voter once, in the given order."""
-    from weasyprint import HTML
-
     html, lines = render_html(header, voters)
     expected = expected_pages(len(voters))
     font_config, stylesheet = _weasyprint_setup(header.language)

@@ -11,7 +11,6 @@ import io
 import itertools
 import logging
 import re
-import shutil
 import subprocess
 import unicodedata
 from collections import Counter
@@ -148,10 +147,8 @@ def text_runs(page) -> list[tuple[float, float, str, str]]:
     return runs
 
 
-needs_poppler = pytest.mark.skipif(
-    shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None,
-    reason="needs poppler-utils",
-)
+# Poppler reads the geometry back; `make test` installs it, so a missing one fails the test.
+needs_poppler = pytest.mark.usefixtures("poppler_utils")
 
 
 WORD = re.compile(
@@ -607,7 +604,7 @@ def darkest(image, left_mm: float, right_mm: float, top_mm: float, bottom_mm: fl
     )
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils")
+@needs_poppler
 def test_absurdly_long_names_are_printed_whole_and_stop_before_the_signature_box():
     # 500 characters: far beyond any name (tests/rolls/test_pdf_long_names.py has the longest
     # real ones), printed below the floor size, but never cut and never over the box.

@@ -7,7 +7,6 @@ from __future__ import annotations
 import html
 import io
 import re
-import shutil
 import subprocess
 import unicodedata
 from collections import Counter
@@ -21,11 +20,10 @@ from rolls.pdf.metrics import text_width
 from rolls.pdf.render import door_name
 from rolls.pdf.rows import FittedRow, roll_pages
 from rolls.pdf.text import display_name
-from tests.rolls.test_pdf import ARABIC, header_for, number
+from tests.rolls.test_pdf import ARABIC, header_for, needs_poppler, number
 
 PT_PER_MM = 72 / 25.4
 DEVANAGARI = re.compile(r"[\u0900-\u097f]")
-needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 
 
 def exactly(length: int, family: str, given: str) -> tuple[str, str]:
