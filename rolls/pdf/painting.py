@@ -17,7 +17,7 @@ rest of the page), on the baseline WeasyPrint's own line box would have. Why: la
 lines of a ``<pre>``, every row was a line box with its text boxes to cascade, split and
 position, and for ``white-space: pre`` the rest of the page's text was shaped again for
 every line. Drawn like this, with the header repeated, a 500-voter station takes about 60%
-of the time it took (``python -m rolls.pdf.bench``).
+of the time it took (``python -m bench.pdf``).
 
 Everything here that needs WeasyPrint's internals (its boxes, text layouts, glyph drawing
 and page painting, as its own SVG text uses them) goes through engine.py, the one module that
