@@ -106,7 +106,9 @@ class Election(models.Model):
 
     def save(self, *args, **kwargs):
         if self.retention_date is None and self.polling_date:
-            self.retention_date = default_retention_date(self.polling_date)
+            # The polling date as the field reads it: code may set it as an ISO string.
+            polling = self._meta.get_field("polling_date").to_python(self.polling_date)
+            self.retention_date = default_retention_date(polling)
             update_fields = kwargs.get("update_fields")
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "retention_date"}

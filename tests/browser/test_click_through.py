@@ -408,7 +408,7 @@ def test_staff_confirm_a_previewed_import(console):
     page, _ = console.open(
         "staff", reverse("admin:elections_registerimport_change", args=[record.pk])
     )
-    assert page.locator("#confirm-import").get_attribute("value") == "Import 1 rows (snapshot)"
+    assert page.locator("#confirm-import").get_attribute("value") == "Import 1 row (snapshot)"
     page.click("#confirm-import")
 
     assert f"Import {record.pk} is queued." in page.locator(".messagelist").inner_text()
