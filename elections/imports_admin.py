@@ -213,20 +213,25 @@ class RegisterImportAdmin(ImportFilesViews, RecordAdmin):
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            with transaction.atomic():
-                record = register_import_create(
-                    election=election,
-                    upload=upload,
-                    file_name=upload.name,
-                    username=request.user.get_username(),
-                    user=request.user,
-                    mode=form.cleaned_data["mode"],
-                    skip_invalid=form.cleaned_data["skip_invalid"],
+            try:
+                with transaction.atomic():
+                    record = register_import_create(
+                        election=election,
+                        upload=upload,
+                        file_name=upload.name,
+                        username=request.user.get_username(),
+                        user=request.user,
+                        mode=form.cleaned_data["mode"],
+                        skip_invalid=form.cleaned_data["skip_invalid"],
+                    )
+                    enqueue(preview_register_import, record)
+            except ImportRefused as exc:
+                # Refused before anything was stored: the page again, saying why.
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                return HttpResponseRedirect(
+                    reverse("admin:elections_registerimport_change", args=[record.pk])
                 )
-                enqueue(preview_register_import, record)
-            return HttpResponseRedirect(
-                reverse("admin:elections_registerimport_change", args=[record.pk])
-            )
         return TemplateResponse(
             request,
             "admin/elections/registerimport/upload.html",

@@ -9,9 +9,10 @@ from html.parser import HTMLParser
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
-from elections import download_trail
-from elections.models import ImportState, RegisterImport, Registration
+from elections import download_trail, imports_admin
+from elections.models import Election, ImportState, RegisterImport, Registration
 from elections.services.registers.imports import register_import_execute, register_import_preview
 from rolls.models import Download, DownloadKind
 from tests.elections.registers import csv_bytes, import_now
@@ -344,3 +345,20 @@ def test_the_import_pages_speak_the_staff_s_words_not_the_code_s(
             assert internal not in text, (stage, internal, text)
     progress = clerk.get(reverse("admin:elections_registerimport_progress", args=[record.pk]))
     assert progress.json()["status"] == "Imported" and "phase" not in progress.json()
+
+
+def test_an_upload_refused_as_it_is_stored_says_why_and_stores_nothing(
+    clerk, election, monkeypatch
+):
+    """The election is closed between the page's check and the upload's record (another
+    staff member closed it): the refusal is shown on the form, not as a server error."""
+    Election.objects.filter(pk=election.pk).update(personal_data_closed_at=timezone.now())
+    monkeypatch.setattr(imports_admin, "election_closed", lambda election_id: None)
+    response = clerk.post(
+        reverse("admin:elections_registerimport_upload", args=[election.pk]),
+        {"file": SimpleUploadedFile("register.csv", csv_bytes(ROWS)), "mode": "snapshot"},
+    )
+    assert response.status_code == 200
+    assert "no register can be imported" in text_of(response.content.decode(), "container")
+    assert 'id="register-upload"' in response.content.decode()  # the form, to try again
+    assert not RegisterImport.objects.filter(election=election).exists()
