@@ -61,12 +61,16 @@ INK, LABEL, MUTED, RULE = "#111", "#1f2a3a", "#5b6473", "#b8c0cc"
 # WeasyPrint, only to get the computed styles (fonts, size, colour, line height) that
 # Pango's layouts are made from; nothing of this document is drawn.
 STYLES = (
-    ("rows", f"font-size: {layout.FONT_SIZE_PT}pt; line-height: {layout.ROW_HEIGHT}mm"),
-    ("heads", f"font-size: {layout.HEADS_FONT_SIZE_PT}pt; font-weight: bold; color: {LABEL}"),
+    # Rows come in drawing order, left to right, on a right-to-left roll too (roll.css).
+    (
+        "rows",
+        f"font-size: {layout.FONT_SIZE_PT}pt; line-height: {layout.ROW_HEIGHT}mm; direction: ltr",
+    ),
+    ("heads", f"font-size: {layout.HEADS_FONT_SIZE_PT}pt; font-weight: {{label}}; color: {LABEL}"),
     ("running", f"font-size: 8.5pt; color: {LABEL}"),
-    ("station", f"font-size: 15pt; font-weight: bold; color: {LABEL}"),
+    ("station", f"font-size: 15pt; font-weight: {{label}}; color: {LABEL}"),
     ("footer", f"font-size: 8pt; color: {LABEL}"),
-    ("end", f"font-size: 8pt; font-weight: bold; letter-spacing: 0.05em; color: {LABEL}"),
+    ("end", f"font-size: 8pt; font-weight: {{label}}; letter-spacing: 0.05em; color: {LABEL}"),
     ("title", f"font-size: 22pt; color: {LABEL}"),
     ("big", f"font-size: 16pt; color: {INK}"),
     ("fact", f"font-size: 12pt; color: {INK}"),
@@ -89,7 +93,9 @@ def styles_for(language: str) -> Styles:
     """The computed styles of the roll's text in *language*, made once per process."""
     if language not in _styles:
         direction = "rtl" if is_right_to_left(language) else "ltr"
-        lines = "".join(f'<p style="{css}">{name}</p>' for name, css in STYLES)
+        # Labels are regular on a right-to-left roll (roll.css says why).
+        label = "normal" if direction == "rtl" else "bold"
+        lines = "".join(f'<p style="{css.format(label=label)}">{name}</p>' for name, css in STYLES)
         html = (
             f'<html lang="{language}" dir="{direction}" style="font-family: '
             f'{metrics.css_font_family().replace(chr(34), chr(39))}; color: {INK}">'
@@ -300,12 +306,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.floor", description=__doc__)
     parser.add_argument("-n", "--repeats", type=int, default=9)
     parser.add_argument("--voters", type=int, default=500)
+    parser.add_argument("--language", default="en", help="the roll's language (ar: right to left)")
     parser.add_argument("--write", type=Path, help="keep the floor's PDF in this file")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     voters = synthetic_voters(args.voters)
-    header = synthetic_header(voters)
+    header = synthetic_header(voters, args.language)
     # Warm-up of both: fonts, stylesheets, templates, imports.
     pdf, pages = floor_roll(header, voters)
     real_pages = render_station_roll(header, voters).pages

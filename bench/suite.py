@@ -125,7 +125,7 @@ class Command(CheckedCommand):
         if "pdf" not in skipped:
             self.pdf()
         if "floor" not in skipped:
-            self.pdf("bench.floor", "The renderer beside its floor (the same roll straight to PDF)")
+            self.pdf("bench.floor", "The renderer beside its floor, the same roll straight to PDF")
         if "planner" not in skipped:
             scale.planner_table(self.stdout.write)
         if "two-nodes" not in skipped:
