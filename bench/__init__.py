@@ -4,6 +4,7 @@ the product (config, elections, rolls) imports it; it may import the test helper
 
 - ``python -m bench``: every benchmark part (``make bench`` writes docs/benchmarks.md);
 - ``python -m bench.pdf``: one station's render;
+- ``python -m bench.floor``: the same roll written straight to PDF, beside the renderer;
 - ``python -m bench.pdf_set``: a center's whole set against its rolls alone.
 
 Run them from the project's root (the folder of manage.py).

@@ -51,6 +51,7 @@ from tests.services import postgres_problem, rabbitmq_problem
 SECTIONS = (
     "data",
     "pdf",
+    "floor",
     "set",
     "lookup",
     "planner",
@@ -123,6 +124,8 @@ class Command(CheckedCommand):
             self.data_and_assignment(databases, sizes)
         if "pdf" not in skipped:
             self.pdf()
+        if "floor" not in skipped:
+            self.pdf("bench.floor", "The renderer beside its floor, the same roll straight to PDF")
         if "planner" not in skipped:
             scale.planner_table(self.stdout.write)
         if "two-nodes" not in skipped:
