@@ -51,7 +51,7 @@ from tests.browser.console_pages import (
 from tests.conftest import private_queues
 from tests.elections.registers import csv_bytes
 from tests.factories import ElectionFactory
-from tests.rolls.test_admin_support import OBSERVER, STAFF, make_user
+from tests.support.users import OBSERVER, STAFF, make_user
 
 pytestmark = [pytest.mark.browser]
 
