@@ -10,7 +10,6 @@ from django.db import connection
 
 from config.celery import queue_name
 from rolls.launch import run_start
-from tests.conftest import database_url_for_current_connection
 from tests.faults.support import (
     assert_run_output_exact,
     requires_services,
@@ -20,6 +19,7 @@ from tests.faults.support import (
     wait_until,
 )
 from tests.support.builders import build_election
+from tests.support.workers import database_url_for_current_connection
 
 pytestmark = [
     pytest.mark.integration,
