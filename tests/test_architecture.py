@@ -1,6 +1,6 @@
 """The shape of the code: data flows one way, with no import circle and no import hidden in
-a function to dodge one, the register (elections) never imports the console (rolls), and the
-product never imports the tests or the bench tools."""
+a function to dodge one, the register (elections) never imports the console (rolls), the
+product never imports the tests or the bench tools, and no test module imports another."""
 
 from __future__ import annotations
 
@@ -37,6 +37,15 @@ def owner(name: str, known) -> str | None:
     return None
 
 
+def absolute_module(node: ast.ImportFrom, package: str) -> str:
+    """The module a ``from ... import`` names, relative ones resolved against ``package``."""
+    base = node.module or ""
+    if not node.level:
+        return base
+    parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+    return ".".join([*parts, base]).strip(".")
+
+
 def imports_of(module: str, path: Path, known) -> list[tuple[str, bool]]:
     """(imported project module, inside a function) for each import in the file."""
     found = []
@@ -49,11 +58,7 @@ def imports_of(module: str, path: Path, known) -> list[tuple[str, bool]]:
             if isinstance(child, ast.Import):
                 names = [alias.name for alias in child.names]
             elif isinstance(child, ast.ImportFrom):
-                base = child.module or ""
-                if child.level:
-                    base = ".".join(
-                        [*package.split(".")[: len(package.split(".")) - child.level + 1], base]
-                    ).strip(".")
+                base = absolute_module(child, package)
                 # "from package import submodule" imports the submodule, not the package's
                 # other names; "from module import name" imports the module.
                 names = [
@@ -136,6 +141,15 @@ TOOLS = ("tests", "bench")
 IMPORTERS = {"import_module", "__import__"}
 
 
+def imported_by_name(call: ast.Call) -> list[str]:
+    """The module an ``import_module("...")`` or ``__import__("...")`` call imports."""
+    func = call.func.attr if isinstance(call.func, ast.Attribute) else None
+    func = func or (call.func.id if isinstance(call.func, ast.Name) else None)
+    if func in IMPORTERS and call.args and isinstance(call.args[0], ast.Constant):
+        return [str(call.args[0].value)]
+    return []
+
+
 def tool_imports(path: Path) -> list[str]:
     """Where a module imports the test suite or the bench tools, statically or by name."""
     found = []
@@ -145,12 +159,8 @@ def tool_imports(path: Path) -> list[str]:
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
             names = [node.module]
-        elif isinstance(node, ast.Call) and node.args:
-            func = node.func.attr if isinstance(node.func, ast.Attribute) else None
-            func = func or (node.func.id if isinstance(node.func, ast.Name) else None)
-            first = node.args[0]
-            if func in IMPORTERS and isinstance(first, ast.Constant):
-                names = [str(first.value)]
+        elif isinstance(node, ast.Call):
+            names = imported_by_name(node)
         found += [
             f"{path.name}:{node.lineno} imports {name}"
             for name in names
@@ -185,6 +195,60 @@ def test_the_tool_import_check_catches_each_way_of_importing_one(tmp_path):
         "offender.py:2 imports bench.pdf",
         "offender.py:4 imports tests",
         "offender.py:5 imports bench.suite",
+    ]
+
+
+# Helpers the tests share live in tests/support/: a test module (test_*.py) is imported by
+# nothing, so running, moving or deleting one test file touches no other.
+def imports_of_test_modules(path: Path, package: str) -> list[str]:
+    """Where a module (in ``package``) imports a test module, by any spelling."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = absolute_module(node, package)
+            names = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+        elif isinstance(node, ast.Call):
+            names = imported_by_name(node)
+        tests = [name for name in names if name.rsplit(".", 1)[-1].startswith("test_")]
+        if tests:
+            found.append(f"{path.name}:{node.lineno} imports {tests[0]}")
+    return found
+
+
+def test_no_module_of_the_tests_or_the_bench_imports_a_test_module():
+    found = [
+        f"{path.relative_to(ROOT)}: {finding}"
+        for top in TOOLS
+        for path in sorted((ROOT / top).rglob("*.py"))
+        for finding in imports_of_test_modules(path, ".".join(path.relative_to(ROOT).parent.parts))
+    ]
+    assert found == []
+
+
+def test_the_test_module_import_check_catches_each_way_of_importing_one(tmp_path):
+    source = tmp_path / "test_offender.py"
+    source.write_text(
+        "from tests.rolls.test_pdf import number\n"
+        "import tests.rolls.test_roll_sets\n"
+        "from tests.rolls import helpers, test_pdf\n"
+        "def later():\n"
+        "    from .test_pdf import render\n"
+        "    from .. import test_architecture\n"
+        "    importlib.import_module('tests.rolls.test_pdf')\n"
+        "from tests.support.pdfs import render\n"
+        "from tests.rolls import helpers\n"
+        "import pytest, unittest\n"
+    )
+    assert imports_of_test_modules(source, "tests.rolls") == [
+        "test_offender.py:1 imports tests.rolls.test_pdf",
+        "test_offender.py:2 imports tests.rolls.test_roll_sets",
+        "test_offender.py:3 imports tests.rolls.test_pdf",
+        "test_offender.py:5 imports tests.rolls.test_pdf",
+        "test_offender.py:6 imports tests.test_architecture",
+        "test_offender.py:7 imports tests.rolls.test_pdf",
     ]
 
 

@@ -22,7 +22,8 @@ from rolls.models import Benchmark, Download, DownloadKind, Run, RunTask, Statio
 from rolls.services.publication import run_publish
 from rolls.services.schedules import SchedulePreset, roll_schedule_save
 from tests.elections.registers import csv_bytes
-from tests.rolls.test_admin_support import make_election, make_finished_run
+from tests.support.builders import build_election
+from tests.support.runs import make_finished_run
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class ConsoleRecords:
 def console_records() -> ConsoleRecords:
     """An election with a long name, an official and a draft run of it (sample PDFs), a
     benchmark, a previewed import, a nightly schedule and a download on the trail."""
-    election = make_election("Municipal and regional elections of the Loire-Atlantique 2026")
+    election = build_election("Municipal and regional elections of the Loire-Atlantique 2026")
     official = make_finished_run(election, strategy="assign_in_database_then_balanced_batches")
     official = run_publish(run_id=official.pk, published_by="admin:someone")
     draft = make_finished_run(election)

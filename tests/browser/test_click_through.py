@@ -48,10 +48,10 @@ from tests.browser.console_pages import (
     console_pages,
     console_records,
 )
-from tests.conftest import private_queues
 from tests.elections.registers import csv_bytes
 from tests.factories import ElectionFactory
-from tests.rolls.test_admin_support import OBSERVER, STAFF, make_user
+from tests.support.users import OBSERVER, STAFF, make_user
+from tests.support.workers import private_queues
 
 pytestmark = [pytest.mark.browser]
 

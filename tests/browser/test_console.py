@@ -24,7 +24,10 @@ from rolls.management.commands._common import wait_for
 from rolls.models import Benchmark, BenchmarkStatus, Run, RunStatus, RunTask, TaskState
 from rolls.strategies import DEFAULT_STRATEGY
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
-from tests.rolls.test_admin_support import STAFF, make_user, no_launch
+from tests.support.browser import PASSWORD, staff_page
+from tests.support.builders import build_election
+from tests.support.runs import make_finished_run, no_launch
+from tests.support.users import STAFF, make_user
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +45,6 @@ SCREENSHOTS = (
     if os.environ.get("UPDATE_SCREENSHOTS") == "1"
     else Path(settings.VAR_DIR) / "screenshots"
 )
-PASSWORD = "polling-day-2026"
 RUN_TIMEOUT_MS = 180_000
 
 pytestmark = [
@@ -215,18 +217,6 @@ def test_election_staff_generate_watch_compare_and_download_in_a_browser(
     expect(page.locator(".field-superseded_label")).to_contain_text(f"run {run_id}")
 
 
-def staff_page(browser, live_server, width: int, address: str):
-    """A page of ``width`` pixels, logged in as election staff, at ``address``."""
-    make_user("maria", STAFF, password=PASSWORD)
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    page.set_default_timeout(20_000)
-    page.goto(f"{live_server.url}/admin/login/?next={address}")
-    page.fill("#id_username", "maria")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    return page
-
-
 def test_a_running_runs_task_table_and_details_follow_its_header_without_a_reload(
     browser, live_server, election
 ):
@@ -267,9 +257,7 @@ CUT_OFF = """(width) => [...document.querySelectorAll('#content *')].filter((e) 
 
 
 def test_the_run_and_comparison_pages_stay_readable_at_820_pixels(browser, live_server):
-    from tests.rolls.test_admin_support import make_election, make_finished_run
-
-    election = make_election("Municipal election with a rather long name 2026")
+    election = build_election("Municipal election with a rather long name 2026")
     run = make_finished_run(election)
     page = staff_page(browser, live_server, 820, "/admin/")
 

@@ -20,13 +20,9 @@ from rolls.models import Benchmark, Run, RunStatus, Station
 from rolls.services.publication import run_publish
 from rolls.strategies import DEFAULT_STRATEGY
 from tests.browser.console_pages import PASSWORD, logged_in_page
-from tests.rolls.test_admin_support import (
-    OBSERVER,
-    STAFF,
-    make_election,
-    make_finished_run,
-    make_user,
-)
+from tests.support.builders import build_election
+from tests.support.runs import make_finished_run
+from tests.support.users import OBSERVER, STAFF, make_user
 
 pytestmark = [
     pytest.mark.browser,
@@ -46,7 +42,7 @@ def allow_database_access_beside_playwright(monkeypatch):
 @pytest.fixture
 def official():
     """An election whose official roll set is a complete run (sample PDFs)."""
-    election = make_election("Municipal election 2026", time_zone="Europe/Paris")
+    election = build_election("Municipal election 2026", time_zone="Europe/Paris")
     run = make_finished_run(election)
     return run_publish(run_id=run.pk, published_by="admin:someone")
 

@@ -8,9 +8,10 @@ import pytest
 
 from rolls.models import FileDamage, RollFile
 from rolls.services.publication import run_publish
-from tests.browser.test_console import staff_page
-from tests.rolls.test_admin_support import make_election, make_finished_run
-from tests.rolls.test_damaged_files import overwrite_middle, roll_of
+from tests.support.browser import staff_page
+from tests.support.builders import build_election
+from tests.support.files import overwrite_middle, roll_of
+from tests.support.runs import make_finished_run
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,7 +31,7 @@ def test_verify_files_clicked_on_the_run_page_reports_and_shows_the_damage(
 ):
     from playwright.sync_api import expect
 
-    run = make_finished_run(make_election())
+    run = make_finished_run(build_election())
     run_publish(run_id=run.pk, published_by="test")
     total = RollFile.objects.filter(run=run).count()
     damaged = roll_of(run, "B", 2)

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from tests.browser.console_pages import PASSWORD, console_records, logged_in_page
-from tests.rolls.test_admin_support import make_user
+from tests.support.users import make_user
 
 pytestmark = [
     pytest.mark.browser,

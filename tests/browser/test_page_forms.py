@@ -17,7 +17,7 @@ from tests.browser.console_pages import (
     console_records,
     nested_forms,
 )
-from tests.rolls.test_admin_support import OBSERVER, STAFF, make_user
+from tests.support.users import OBSERVER, STAFF, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 

@@ -34,7 +34,7 @@ from elections.models import Language
 from elections.services.registers.rows import FIELDS as REGISTER_COLUMNS
 from rolls.strategies import STRATEGIES
 from tests.browser.console_pages import ACTION_PAGES, console_pages, console_records
-from tests.rolls.test_admin_support import make_user
+from tests.support.users import make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 

@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from tests.browser.console_pages import console_pages, console_records, content_links
-from tests.rolls.test_admin_support import OBSERVER, STAFF, make_user
+from tests.support.users import OBSERVER, STAFF, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 

@@ -17,7 +17,7 @@ from tests.browser.console_pages import (
     console_records,
     logged_in_page,
 )
-from tests.rolls.test_admin_support import make_user
+from tests.support.users import make_user
 
 pytestmark = [
     pytest.mark.browser,

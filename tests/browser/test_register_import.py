@@ -8,7 +8,7 @@ import pytest
 from elections.models import ImportState, RegisterImport, Registration
 from tests.elections.registers import csv_bytes
 from tests.factories import ElectionFactory, PollingCenterFactory, RegistrationFactory
-from tests.rolls.test_admin_support import STAFF, make_user
+from tests.support.users import STAFF, make_user
 
 PASSWORD = "polling-day-2026"
 TIMEOUT_MS = 120_000

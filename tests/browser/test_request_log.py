@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import ROOT, running, wait_for_log
+from tests.support.processes import ROOT, running, wait_for_log
 
 pytestmark = [pytest.mark.browser, pytest.mark.embedded_only]
 

@@ -15,7 +15,9 @@ from rolls.models import PersonalDataClosing, Placement, RollFile
 from rolls.services.publication import run_publish
 from tests.browser.console_pages import PASSWORD, logged_in_page
 from tests.elections.registers import csv_bytes, import_now
-from tests.rolls.test_admin_support import STAFF, make_election, make_finished_run, make_user
+from tests.support.builders import build_election
+from tests.support.runs import make_finished_run
+from tests.support.users import STAFF, make_user
 
 pytestmark = [
     pytest.mark.browser,
@@ -33,7 +35,7 @@ def allow_database_access_beside_playwright(monkeypatch):
 def test_staff_delete_an_imports_files_from_its_page(browser, live_server):
     from playwright.sync_api import expect
 
-    election = make_election("Municipal election 2026")
+    election = build_election("Municipal election 2026")
     rows = [["0001", "Martin", "Paul", "A", ""], ["0002", "", "Nobody", "A", ""]]
     record = import_now(election, csv_bytes(rows), mode="add", skip_invalid=True)
     paths = [record.file_path, record.rejected_path]
@@ -57,7 +59,7 @@ def test_staff_delete_an_imports_files_from_its_page(browser, live_server):
 def test_an_officer_closes_an_elections_personal_data_after_its_date(browser, live_server):
     from playwright.sync_api import expect
 
-    election = make_election(
+    election = build_election(
         "Municipal election 2025",
         polling_date=date.today() - timedelta(days=400),
         retention_date=date.today() - timedelta(days=1),

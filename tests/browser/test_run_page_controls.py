@@ -18,13 +18,9 @@ from pypdf import PdfReader
 from rolls.models import DocumentKind, Reprint, ReprintOutcome, Run, SetStatus
 from rolls.services.publication import run_publish
 from tests.browser.console_pages import PASSWORD, logged_in_page
-from tests.rolls.test_admin_support import (
-    OBSERVER,
-    STAFF,
-    make_election,
-    make_finished_run,
-    make_user,
-)
+from tests.support.builders import build_election
+from tests.support.runs import make_finished_run
+from tests.support.users import OBSERVER, STAFF, make_user
 
 pytestmark = [
     pytest.mark.browser,
@@ -42,7 +38,7 @@ def allow_database_access_beside_playwright(monkeypatch):
 @pytest.fixture
 def runs():
     """An election's official run and a later draft run, both complete (sample PDFs)."""
-    election = make_election("Municipal election 2026")
+    election = build_election("Municipal election 2026")
     official = make_finished_run(election, strategy="assign_in_database_then_balanced_batches")
     official = run_publish(run_id=official.pk, published_by="admin:someone")
     draft = make_finished_run(election)

@@ -10,8 +10,10 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from rolls.models import SetSignature
 from rolls.services.publication import run_publish
 from rolls.signed_sets import grouped, key_fingerprint, raw_public_bytes
-from tests.browser.test_console import PASSWORD
-from tests.rolls.test_admin_support import OBSERVER, make_election, make_finished_run, make_user
+from tests.support.browser import PASSWORD
+from tests.support.builders import build_election
+from tests.support.runs import make_finished_run
+from tests.support.users import OBSERVER, make_user
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,7 +30,7 @@ def test_an_observer_reads_the_fingerprint_and_downloads_the_key_from_the_electi
     # Playwright's sync API runs an event loop in this thread (see test_console.py).
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-    election = make_election()
+    election = build_election()
     run = run_publish(run_id=make_finished_run(election).pk, published_by="test")
     signed = SetSignature.objects.get(run=run)
     make_user("olga", OBSERVER, password=PASSWORD)

@@ -10,9 +10,10 @@ from django.urls import reverse
 from rolls.models import DocumentKind, RollFile
 from rolls.services.publication import run_publish
 from tests.browser.console_pages import PASSWORD, logged_in_page
-from tests.rolls.test_admin_support import OBSERVER, make_election, make_user
-from tests.rolls.test_page_codes import forged, qr_of_page
-from tests.rolls.test_roll_sets import full_run
+from tests.support.builders import build_election
+from tests.support.pdfs import forged, qr_of_page
+from tests.support.runs import full_run
+from tests.support.users import OBSERVER, make_user
 
 pytestmark = [
     pytest.mark.browser,
@@ -24,7 +25,7 @@ pytestmark = [
 def test_an_observer_verifies_a_page_from_its_qr_code(browser, live_server, tmp_path):
     from playwright.sync_api import expect
 
-    election = make_election("Municipal 2027")
+    election = build_election("Municipal 2027")
     run = run_publish(run_id=full_run(election).pk, published_by="test")
     roll = RollFile.objects.get(run=run, center__code="B", kind=DocumentKind.ROLL, station_number=3)
     code = qr_of_page(roll.path, 2, tmp_path)

@@ -10,7 +10,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from config.beat import HeartbeatScheduler
 from config.celery import app
-from tests.conftest import private_queues
+from tests.support.workers import private_queues
 
 
 @pytest.mark.django_db(transaction=True)  # the scheduler manages its own connections

@@ -18,8 +18,8 @@ from django.db import DatabaseError
 from django.test import Client, override_settings
 
 from config.beat import HEARTBEAT_MAX_AGE
-from tests.conftest import database_url_for_current_connection
-from tests.processes import ROOT, healthcheck, running, wait_for_log
+from tests.support.processes import ROOT, healthcheck, running, wait_for_log
+from tests.support.workers import database_url_for_current_connection
 
 WORKER = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]["worker"]
 

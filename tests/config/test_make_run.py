@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.conftest import database_url_for_current_connection, private_queues
+from tests.support.workers import database_url_for_current_connection, private_queues
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 120

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.processes import running, wait_for_log
+from tests.support.processes import running, wait_for_log
 
 NAME = "Salazarquintero"  # a family name no other log line could hold by chance
 TARGETS = [

@@ -30,7 +30,7 @@ from elections.services.registers.workbook import cell_text
 from tests.elections import workbooks as wb
 from tests.elections.registers import csv_bytes, import_now, preview
 from tests.factories import ElectionFactory, RegistrationFactory
-from tests.rolls.test_admin_support import STAFF, make_user
+from tests.support.users import STAFF, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 

@@ -3,9 +3,6 @@ in-process (a browser test runs the same flow against a real worker)."""
 
 from __future__ import annotations
 
-import re
-from html.parser import HTMLParser
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -17,7 +14,8 @@ from elections.services.registers.imports import register_import_execute, regist
 from rolls.models import Download, DownloadKind
 from tests.elections.registers import csv_bytes, import_now
 from tests.factories import ElectionFactory, RegistrationFactory
-from tests.rolls.test_admin_support import OBSERVER, STAFF, make_user
+from tests.support.pages import text_of
+from tests.support.users import OBSERVER, STAFF, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
@@ -33,43 +31,6 @@ def election():
 def clerk(client):
     client.force_login(make_user("clerk", STAFF))
     return client
-
-
-class _Text(HTMLParser):
-    """The words a person reads in an element (by id), or in the page's content."""
-
-    HIDDEN = {"script", "style", "head", "option", "select"}
-
-    def __init__(self, element_id: str) -> None:
-        super().__init__()
-        self.element_id, self.depth, self.hidden, self.words = element_id, 0, 0, []
-
-    def handle_starttag(self, tag, attrs):
-        if self.depth or dict(attrs).get("id") == self.element_id:
-            self.depth += 1
-        if tag in self.HIDDEN:
-            self.hidden += 1
-
-    def handle_endtag(self, tag):
-        if self.depth:
-            self.depth -= 1
-        if tag in self.HIDDEN:
-            self.hidden -= 1
-
-    def handle_startendtag(self, tag, attrs):
-        pass
-
-    def handle_data(self, data):
-        if self.depth and not self.hidden:
-            self.words.append(data)
-
-
-def text_of(html: str, element_id: str = "content") -> str:
-    """What staff read in the element: its text, white space as a browser shows it."""
-    reader = _Text(element_id)
-    # Void elements never close: without an end tag they would unbalance the depth.
-    reader.feed(re.sub(r"<(input|br|img|hr|link|meta)\b[^>]*>", " ", html))
-    return " ".join("".join(reader.words).split())
 
 
 def upload(client, election, data: bytes, capture, **fields):

@@ -22,7 +22,7 @@ from rolls.services.schedules import (
 from rolls.strategies import DEFAULT_STRATEGY
 from tests.elections.registers import csv_bytes
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
-from tests.rolls.test_admin_support import STAFF, make_user
+from tests.support.users import STAFF, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 

@@ -18,7 +18,7 @@ from elections.services.registers.records import register_import_create
 from elections.services.registers.staging import Staging
 from tests.elections.registers import csv_bytes
 from tests.factories import ElectionFactory
-from tests.rolls.test_admin_support import OBSERVER, make_user
+from tests.support.users import OBSERVER, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 

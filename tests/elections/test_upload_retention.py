@@ -25,9 +25,9 @@ from elections.services.registers.retention import (
 from elections.services.registers.staging import staging_name
 from rolls.models import Download
 from tests.elections.registers import csv_bytes, import_now, preview
-from tests.elections.test_import_admin import text_of
 from tests.factories import ElectionFactory
-from tests.rolls.test_admin_support import STAFF, make_user
+from tests.support.pages import text_of
+from tests.support.users import STAFF, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 

@@ -1,4 +1,4 @@
-"""What the fault tests share: the services they need, election builders, waiting for a
+"""What the fault tests share: the services they need, waiting for a
 moment to inject a fault, and the one check of a run's output every survivor must pass."""
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from rolls.models import DocumentKind, RollFile, Run, RunStatus, RunTask, TaskSt
 from rolls.pdf import center_set_pages
 from rolls.services.assignment import station_sizes
 from rolls.services.storage import run_folder as storage_run_folder
-from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.rolls.helpers import voter_numbers_in_run
 
 TIMEOUT = 120
@@ -57,15 +56,6 @@ def use_media_root(settings, root: Path) -> None:
             "OPTIONS": {"location": str(root)},
         },
     }
-
-
-def build_election(sizes: dict[str, int], *, max_per_station: int) -> Election:
-    """An election with one center per ``sizes`` entry (code -> voters)."""
-    election = ElectionFactory(max_voters_per_station=max_per_station)
-    for code, size in sizes.items():
-        center = PollingCenterFactory(election=election, code=code)
-        register_voters(center, [(f"Fam{code}{i:05d}", f"Given{i % 7}") for i in range(size)])
-    return election
 
 
 def planned_stations(election: Election) -> list[int]:

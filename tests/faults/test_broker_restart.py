@@ -13,11 +13,11 @@ from rolls.launch import run_start
 from rolls.models import RollFile
 from tests.faults.support import (
     assert_run_output_exact,
-    build_election,
     requires_services,
     wait_settled,
     wait_until,
 )
+from tests.support.builders import build_election
 
 pytestmark = [
     pytest.mark.integration,
@@ -66,7 +66,9 @@ def restartable_rabbitmq():
 def test_workers_reconnect_after_a_rabbitmq_restart_and_the_run_completes(
     workers, restartable_rabbitmq
 ):
-    election = build_election({f"C{i}": 1000 for i in range(4)}, max_per_station=500)
+    election = build_election(
+        name=None, centers={f"C{i}": 1000 for i in range(4)}, max_per_station=500
+    )
     worker = workers.start(concurrency=2)
     run = run_start(
         election_id=election.pk,

@@ -18,7 +18,7 @@ from django.db import connection
 from rolls.launch import run_start
 from rolls.models import Run, RunStatus
 from rolls.services.runs import RunRefused
-from tests.faults.support import build_election
+from tests.support.builders import build_election
 
 ROUNDS = 5
 
@@ -58,7 +58,7 @@ def start_together(election_id: int, people: int = 2) -> list[object]:
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_starts_make_one_run_and_one_clear_refusal():
     for _ in range(ROUNDS):
-        election = build_election({"A": 30}, max_per_station=50)
+        election = build_election(name=None, centers={"A": 30}, max_per_station=50)
 
         outcomes = start_together(election.pk)
 

@@ -10,16 +10,16 @@ from django.db import connection
 
 from config.celery import queue_name
 from rolls.launch import run_start
-from tests.conftest import database_url_for_current_connection
 from tests.faults.support import (
     assert_run_output_exact,
-    build_election,
     requires_services,
     run_results,
     wait_for_started,
     wait_settled,
     wait_until,
 )
+from tests.support.builders import build_election
+from tests.support.workers import database_url_for_current_connection
 
 pytestmark = [
     pytest.mark.integration,
@@ -60,7 +60,7 @@ def waiting_on_a_lock() -> bool:
 
 
 def test_a_task_whose_database_connection_drops_is_retried_and_succeeds(workers):
-    election = build_election({"BIG": 2000, "S1": 300}, max_per_station=2000)
+    election = build_election(name=None, centers={"BIG": 2000, "S1": 300}, max_per_station=2000)
     worker = workers.start(concurrency=2, extra_env={"PGAPPNAME": APPLICATION})
     run = run_start(
         election_id=election.pk,
@@ -84,7 +84,7 @@ def test_a_task_whose_database_connection_drops_is_retried_and_succeeds(workers)
 def test_a_connection_dropped_outside_a_transaction_is_closed_before_the_retry(workers):
     """Outside ``atomic`` Django keeps a connection the server ended (it is only closed by
     the next task's start); the retry must not store its RETRY state through it."""
-    election = build_election({"A": 300, "B": 200}, max_per_station=300)
+    election = build_election(name=None, centers={"A": 300, "B": 200}, max_per_station=300)
     workers.start(concurrency=1, queues=[queue_name("db", workers.namespace)], node="db")
     run = run_start(
         election_id=election.pk,

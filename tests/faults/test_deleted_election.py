@@ -13,13 +13,13 @@ from rolls.models import Run
 from rolls.services.storage import election_folder
 from tests.faults.support import (
     assert_run_output_exact,
-    build_election,
     files_in,
     messages_waiting,
     requires_services,
     wait_settled,
     wait_until,
 )
+from tests.support.builders import build_election
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True), requires_services]
 
@@ -27,8 +27,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True), 
 def test_deleting_an_election_with_a_queued_run_does_not_crash_loop_or_lose_other_work(
     workers, media_root
 ):
-    doomed = build_election({"A": 120, "B": 80}, max_per_station=50)
-    kept = build_election({"K": 130}, max_per_station=50)
+    doomed = build_election(name=None, centers={"A": 120, "B": 80}, max_per_station=50)
+    kept = build_election(name=None, centers={"K": 130}, max_per_station=50)
     orphan = run_start(
         election_id=doomed.pk,
         strategy="assign_stations_and_generate_lists_with_chord",

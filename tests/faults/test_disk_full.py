@@ -15,13 +15,13 @@ from rolls.launch import run_start
 from rolls.models import RollFile, RunStatus
 from rolls.services.storage import roll_path
 from tests.faults.support import (
-    build_election,
     files_in,
     requires_services,
     run_folder,
     use_media_root,
     wait_settled,
 )
+from tests.support.builders import build_election
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True), requires_services]
 
@@ -111,7 +111,7 @@ def small_disk(request, settings, tmp_path):
 def test_a_full_disk_fails_the_run_naming_the_station_and_leaves_no_partial_file(
     small_disk, workers
 ):
-    election = build_election({"A": 40, "B": 4000}, max_per_station=4000)
+    election = build_election(name=None, centers={"A": 40, "B": 4000}, max_per_station=4000)
     workers.start(concurrency=1, extra_env=small_disk.worker_env)
     run = run_start(
         election_id=election.pk,

@@ -18,7 +18,7 @@ from rolls.models import RollFile, Run, RunStatus, RunTask, TaskState
 from rolls.services import pipeline
 from rolls.services.recovery import ResumePlan, run_mark_stale, run_resume_plan, runs_find_stale
 from rolls.services.runs import RunRefused, run_fail
-from tests.faults.support import build_election
+from tests.support.builders import build_election
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def age(run: Run, minutes: float) -> None:
 @pytest.fixture
 def election():
     # Centers of 120 and 50 voters, 50 a station: 3 + 1 stations.
-    return build_election({"A": 120, "B": 50}, max_per_station=50)
+    return build_election(name=None, centers={"A": 120, "B": 50}, max_per_station=50)
 
 
 @pytest.fixture

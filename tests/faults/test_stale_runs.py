@@ -15,12 +15,12 @@ from rolls.models import RollFile, RunStatus
 from rolls.services.recovery import run_mark_stale, runs_find_stale
 from tests.faults.support import (
     assert_run_output_exact,
-    build_election,
     messages_waiting,
     requires_services,
     wait_settled,
     wait_until,
 )
+from tests.support.builders import build_election
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True), requires_services]
 
@@ -47,7 +47,9 @@ def snapshot(run, media_root) -> dict:
 def test_a_run_whose_worker_vanished_is_failed_as_stale_and_resumed_without_rerendering(
     workers, media_root
 ):
-    election = build_election({f"C{i}": 900 for i in range(4)}, max_per_station=300)
+    election = build_election(
+        name=None, centers={f"C{i}": 900 for i in range(4)}, max_per_station=300
+    )
     doomed = workers.start(concurrency=2, node="vanishing")
     run = run_start(
         election_id=election.pk,

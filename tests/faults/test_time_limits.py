@@ -9,7 +9,8 @@ from django_celery_results.models import TaskResult
 
 from rolls.launch import run_start
 from rolls.models import RollFile, RunStatus, TaskState
-from tests.faults.support import build_election, requires_services, wait_for_run, wait_until
+from tests.faults.support import requires_services, wait_for_run, wait_until
+from tests.support.builders import build_election
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True), requires_services]
 
@@ -27,7 +28,7 @@ billiard.pool.soft_timeout_sighandler = lambda signum, frame: None
 @pytest.fixture
 def slow_station_election():
     # One 4,000-voter station: about two seconds of rendering; its assignment takes far less.
-    return build_election({"SLOW": 4000}, max_per_station=4000)
+    return build_election(name=None, centers={"SLOW": 4000}, max_per_station=4000)
 
 
 def start_run(election):

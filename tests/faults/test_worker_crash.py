@@ -14,20 +14,22 @@ from rolls.launch import run_start
 from rolls.models import RollFile
 from tests.faults.support import (
     assert_run_output_exact,
-    build_election,
     requires_services,
     started_pid,
     wait_for_started,
     wait_settled,
     wait_until,
 )
+from tests.support.builders import build_election
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True), requires_services]
 
 
 def test_a_render_process_killed_mid_render_is_redelivered_and_every_roll_written_once(workers):
     # One 2,000-voter station takes about a second to render: long enough to kill it mid-way.
-    election = build_election({"BIG": 2000, "S1": 150, "S2": 60}, max_per_station=2000)
+    election = build_election(
+        name=None, centers={"BIG": 2000, "S1": 150, "S2": 60}, max_per_station=2000
+    )
     worker = workers.start(concurrency=2)
     run = run_start(
         election_id=election.pk,
@@ -49,7 +51,9 @@ def test_a_render_process_killed_mid_render_is_redelivered_and_every_roll_writte
 
 
 def test_a_whole_worker_killed_mid_run_is_finished_by_the_next_worker(workers):
-    election = build_election({f"C{i}": 1000 for i in range(4)}, max_per_station=500)
+    election = build_election(
+        name=None, centers={f"C{i}": 1000 for i in range(4)}, max_per_station=500
+    )
     first = workers.start(concurrency=2, node="doomed")
     run = run_start(
         election_id=election.pk,

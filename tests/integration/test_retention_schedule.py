@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from elections.models import ImportState, RegisterImport
 from elections.services.registers.records import register_import_create
-from tests.conftest import database_url_for_current_connection
 from tests.elections.registers import csv_bytes, import_now
 from tests.factories import ElectionFactory
-from tests.processes import running, wait_for_log
+from tests.support.processes import running, wait_for_log
+from tests.support.workers import database_url_for_current_connection
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

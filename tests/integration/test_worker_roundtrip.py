@@ -9,7 +9,7 @@ from django_celery_results.models import TaskResult
 
 from elections.services.fake_data import create_fake_voter_data
 from elections.tasks import count_registrations
-from tests.conftest import private_queues
+from tests.support.workers import private_queues
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

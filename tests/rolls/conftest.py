@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.rolls.test_admin_support import STAFF, make_election, make_user
+from tests.support.builders import build_election
+from tests.support.users import STAFF, make_user
 
 
 @pytest.fixture
@@ -13,4 +14,4 @@ def staff_client(client):
 
 @pytest.fixture
 def election():
-    return make_election()
+    return build_election()

@@ -11,12 +11,8 @@ from django_celery_results.models import TaskResult
 
 from rolls.models import Benchmark, Run
 from rolls.strategies import DEFAULT_STRATEGY
-from tests.rolls.test_admin_support import (
-    OBSERVER,
-    STAFF,
-    make_finished_run,
-    make_user,
-)
+from tests.support.runs import make_finished_run
+from tests.support.users import OBSERVER, STAFF, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 

@@ -17,7 +17,9 @@ from rolls.pdf import center_set_pages
 from rolls.services.schedules import SCHEDULE_PARAMETERS, ScheduleRefused, schedule_kwargs_validate
 from rolls.strategies import DEFAULT_STRATEGY, STRATEGIES, canvases
 from tests.factories import ElectionFactory, PollingCenterFactory
-from tests.rolls.test_admin_support import make_election, make_user, no_launch
+from tests.support.builders import build_election
+from tests.support.runs import no_launch
+from tests.support.users import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +126,7 @@ def test_confirming_queues_a_run_after_commit_and_lands_on_its_page(
 def test_several_elections_queue_one_run_each_and_land_on_the_filtered_run_list(
     staff_client, launched
 ):
-    first, second = make_election("North"), make_election("South")
+    first, second = build_election("North"), build_election("South")
 
     response = staff_client.post(
         ELECTIONS,
@@ -272,7 +274,7 @@ def test_schedule_page_offers_presets_and_strategies(staff_client, election):
 
 
 def test_a_nightly_schedule_runs_at_two_in_the_elections_time_zone(staff_client):
-    election = make_election(time_zone="Europe/Paris")
+    election = build_election(time_zone="Europe/Paris")
 
     response = schedule(staff_client, election)
 
@@ -315,7 +317,7 @@ def test_saving_again_updates_the_one_schedule_of_the_election(staff_client, ele
 
 
 def test_hourly_schedule_reuses_one_crontab(staff_client):
-    first, second = make_election("North"), make_election("South")
+    first, second = build_election("North"), build_election("South")
     for election in (first, second):
         schedule(staff_client, election, preset="hourly")
 
@@ -332,7 +334,7 @@ def test_a_schedule_with_an_unknown_strategy_is_not_saved(staff_client, election
 
 
 def test_an_election_with_a_bad_time_zone_gets_a_clear_error_and_no_schedule(staff_client):
-    election = make_election(time_zone="Mars/Olympus_Mons")
+    election = build_election(time_zone="Mars/Olympus_Mons")
 
     response = schedule(staff_client, election)
 

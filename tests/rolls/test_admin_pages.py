@@ -23,13 +23,9 @@ from rolls.launch import run_start
 from rolls.models import RollFile, Run, RunStatus, RunTask, TaskState
 from rolls.services.runs import run_fail
 from rolls.strategies import DEFAULT_STRATEGY, STRATEGIES
-from tests.rolls.test_admin_support import (
-    make_election,
-    make_finished_run,
-    make_user,
-    no_launch,
-    record_result,
-)
+from tests.support.builders import build_election
+from tests.support.runs import make_finished_run, no_launch, record_result
+from tests.support.users import make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
@@ -264,7 +260,7 @@ def test_a_station_pdf_downloads_as_an_attachment_from_storage(staff_client, run
 def test_a_pdf_of_another_run_is_not_found_through_this_run(staff_client, run, election):
     roll = RollFile.objects.filter(run=run).first()
     other = run_start(
-        election_id=make_election("Other").pk,
+        election_id=build_election("Other").pk,
         strategy="all_in_one",
         started_by="x",
         launch=no_launch,
@@ -355,7 +351,7 @@ def test_run_list_shows_status_election_strategy_wall_time_and_counts(staff_clie
     ],
 )
 def test_run_list_filters_by_status_strategy_and_election(staff_client, run, query, expected):
-    other = make_election("Other")
+    other = build_election("Other")
     queued = run_start(
         election_id=other.pk, strategy=DEFAULT_STRATEGY, started_by="x", launch=no_launch
     )
@@ -373,7 +369,7 @@ def test_run_list_filters_by_status_strategy_and_election(staff_client, run, que
 
 def test_task_results_filter_by_run_and_link_back_to_it(staff_client, run, election):
     other = run_start(
-        election_id=make_election("Other").pk,
+        election_id=build_election("Other").pk,
         strategy=DEFAULT_STRATEGY,
         started_by="x",
         launch=no_launch,

@@ -10,8 +10,8 @@ from elections.models import PollingCenter, Registration, Voter
 from rolls.models import Placement, Reprint, RollFile, Station
 from rolls.services.publication import run_publish
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
-from tests.rolls.test_admin_support import make_user
-from tests.rolls.test_roll_sets import full_run
+from tests.support.runs import full_run
+from tests.support.users import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django_celery_results.models import TaskResult
 from rolls.launch_tasks import start_scheduled_run
 from rolls.management.commands._common import wait_for
 from rolls.models import Run, RunStatus
-from tests.rolls.test_admin_support import make_election
+from tests.support.builders import build_election
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -34,7 +34,7 @@ def test_a_schedule_with_bad_kwargs_fails_with_a_clear_message_in_its_result(sha
 
 
 def test_a_schedule_with_an_unknown_strategy_names_the_choices(shared_worker):
-    election = make_election()
+    election = build_election()
 
     result = start_scheduled_run.apply_async(
         kwargs={"election": election.slug, "strategy": "fastest_please"},
@@ -49,7 +49,7 @@ def test_a_schedule_with_an_unknown_strategy_names_the_choices(shared_worker):
 
 
 def test_a_good_schedule_starts_a_run_labelled_with_the_schedule(shared_worker):
-    election = make_election()
+    election = build_election()
 
     result = start_scheduled_run.apply_async(
         kwargs={

@@ -33,14 +33,11 @@ from rolls.services.closing import (
 )
 from rolls.services.runs import RunRefused
 from tests.elections.registers import csv_bytes, import_now
-from tests.elections.test_import_admin import text_of
 from tests.factories import ElectionFactory, RegistrationFactory
-from tests.rolls.test_admin_support import (
-    STAFF,
-    make_election,
-    make_finished_run,
-    make_user,
-)
+from tests.support.builders import build_election
+from tests.support.pages import text_of
+from tests.support.runs import make_finished_run
+from tests.support.users import STAFF, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
@@ -54,7 +51,7 @@ def closable():
     """An election past nothing yet (its retention date is set), with a published run whose
     files are stored, an import with its uploaded file and rejected rows, and one voter also
     registered in another election."""
-    election = make_election(polling_date=POLLING, retention_date=RETENTION)
+    election = build_election(polling_date=POLLING, retention_date=RETENTION)
     run = make_finished_run(election)
     Run.objects.filter(pk=run.pk).update(published_at=timezone.now(), published_by="admin:chief")
     shared = Registration.objects.filter(election=election).first().voter

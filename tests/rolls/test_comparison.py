@@ -29,7 +29,7 @@ from rolls.services.benchmarks import (
 )
 from rolls.strategies import DEFAULT_STRATEGY
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
-from tests.rolls.test_admin_support import no_launch
+from tests.support.runs import no_launch
 
 TIMEOUT = 240
 

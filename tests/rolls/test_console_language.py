@@ -8,7 +8,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
-from tests.rolls.test_admin_support import STAFF, make_election, make_user
+from tests.support.builders import build_election
+from tests.support.users import STAFF, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,7 @@ def clerk(client):
 
 
 def test_a_french_browser_gets_the_console_in_french(clerk):
-    make_election()
+    build_election()
 
     page = clerk.get(ELECTIONS, headers={"accept-language": "fr-FR,fr;q=0.9,en;q=0.5"})
 
@@ -35,7 +36,7 @@ def test_a_french_browser_gets_the_console_in_french(clerk):
 
 
 def test_the_generate_rolls_confirmation_in_french(clerk):
-    election = make_election()
+    election = build_election()
 
     page = clerk.post(
         ELECTIONS,
@@ -50,7 +51,7 @@ def test_the_generate_rolls_confirmation_in_french(clerk):
 
 
 def test_without_a_preference_or_in_another_language_the_console_is_english(clerk):
-    make_election()
+    build_election()
     for headers in ({}, {"accept-language": "de-DE,de;q=0.9"}):
         text = clerk.get(ELECTIONS, headers=headers).content.decode()
         assert "Election data" in text and "Generate rolls" in text

@@ -20,8 +20,9 @@ from rolls.services.manifest import zip_entry_name
 from rolls.services.publication import run_publish
 from rolls.services.verification import StoredFileDamaged, run_files_verify
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
-from tests.rolls.test_admin_support import OBSERVER, make_finished_run, make_user
-from tests.rolls.test_roll_sets import full_run
+from tests.support.files import overwrite_middle, roll_of
+from tests.support.runs import full_run, make_finished_run
+from tests.support.users import OBSERVER, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -32,20 +33,6 @@ RUNS = reverse("admin:rolls_run_changelist")
 def official(private_media, election) -> Run:
     run = make_finished_run(election)
     return run_publish(run_id=run.pk, published_by="test")
-
-
-def overwrite_middle(path: str, count: int = 16) -> None:
-    """Overwrite ``count`` bytes in the middle of the stored file (each one changed)."""
-    with open(default_storage.path(path), "r+b") as handle:
-        size = handle.seek(0, io.SEEK_END)
-        handle.seek(size // 2)
-        original = handle.read(count)
-        handle.seek(size // 2)
-        handle.write(bytes(byte ^ 0xFF for byte in original))
-
-
-def roll_of(run: Run, code: str, number: int) -> RollFile:
-    return RollFile.objects.rolls().get(run=run, center__code=code, station_number=number)
 
 
 def download(client, roll: RollFile):

@@ -16,7 +16,7 @@ from rolls.pdf.documents import STATIONS_PER_LIST_PAGE, render_center_list
 from rolls.pdf.ranges import CenterHeader, StationRange
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.rolls.helpers import read_pdf
-from tests.rolls.test_roll_sets import full_run
+from tests.support.runs import full_run
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 

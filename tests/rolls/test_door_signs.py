@@ -24,9 +24,8 @@ from rolls.pdf.ranges import CenterHeader, NameRange, StationRange
 from rolls.pdf.text import name_script
 from rolls.services.documents import center_ranges
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
-from tests.rolls.test_pdf import ARABIC, CJK
-from tests.rolls.test_pdf_long_names import ISSUE, LONGEST, needs_poppler, words_with_boxes
-from tests.rolls.test_roll_sets import full_run
+from tests.support.pdfs import ARABIC, CJK, ISSUE, LONGEST, needs_poppler, words_with_boxes
+from tests.support.runs import full_run
 
 pytestmark = needs_poppler
 

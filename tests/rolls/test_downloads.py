@@ -16,7 +16,9 @@ from django.urls import reverse
 
 from rolls.models import Download, DownloadKind, RollFile, Run, RunStatus
 from rolls.services.publication import run_publish
-from tests.rolls.test_admin_support import OBSERVER, make_election, make_finished_run, make_user
+from tests.support.builders import build_election
+from tests.support.runs import make_finished_run
+from tests.support.users import OBSERVER, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +64,7 @@ def test_a_center_zip_holds_that_center_only(staff_client, run, election):
     assert f"{run.election.slug}-run-{run.pk}/center-{center.pk}-B/center-list.pdf" in pdfs
     assert all(f"/center-{center.pk}-B/" in name for name in pdfs)
     assert f"-center-{center.pk}-B-draft.zip" in response["Content-Disposition"]
-    stranger = make_election("Other election")
+    stranger = build_election("Other election")
     assert (
         staff_client.get(
             reverse("admin:rolls_run_center_zip", args=[run.pk, stranger.centers.first().pk])

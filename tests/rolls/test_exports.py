@@ -18,8 +18,9 @@ from rolls.models import DocumentKind, Download, DownloadKind, Placement, RollFi
 from rolls.services.exports import roll_page, run_export_lines
 from rolls.services.publication import run_publish
 from tests.rolls.helpers import read_pdf
-from tests.rolls.test_admin_support import OBSERVER, STAFF, make_election, make_user
-from tests.rolls.test_roll_sets import full_run
+from tests.support.builders import build_election
+from tests.support.runs import full_run
+from tests.support.users import OBSERVER, STAFF, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
@@ -30,7 +31,7 @@ def exported(run, order: str) -> list[dict]:
 
 @pytest.fixture
 def run():
-    election = make_election()
+    election = build_election()
     Voter.objects.filter(family_name="FamA0000").update(family_name="=HYPERLINK(1)")
     Voter.objects.filter(family_name="FamA0001").update(given_name="-2+3")
     return full_run(election)

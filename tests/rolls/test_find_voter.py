@@ -13,7 +13,7 @@ from rolls.selectors.voters import PAGE_SIZE, roll_page, voters_find
 from rolls.services.publication import run_publish
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.rolls.helpers import read_pdf
-from tests.rolls.test_roll_sets import full_run
+from tests.support.runs import full_run
 
 
 def test_fold_drops_accents_case_and_punctuation():

@@ -33,7 +33,7 @@ from rolls.services.storage import election_folder, write_whole
 from rolls.services.verification import run_problems
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.rolls.helpers import voter_numbers_in_run
-from tests.rolls.test_admin_support import no_launch, sample_pdf, store_sample_roll
+from tests.support.runs import no_launch, sample_pdf, store_sample_roll
 
 LOOK_ALIKE_CODES = ["12/3", "12.3", "12 3", "A.1", "A_1"]
 

@@ -12,10 +12,10 @@ from elections.models import Language, Registration
 from elections.services.collation import refresh_sort_keys
 from rolls.models import DocumentKind, Placement, RollFile, RunCenter, RunStatus, Station
 from rolls.services.publication import run_publish
-from tests.elections.test_collation import LANGUAGE_ORDER
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.rolls.helpers import read_pdf, roll_page_texts
-from tests.rolls.test_roll_sets import full_run
+from tests.support.languages import LANGUAGE_ORDER
+from tests.support.runs import full_run
 
 pytestmark = pytest.mark.django_db
 

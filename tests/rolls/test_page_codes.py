@@ -24,7 +24,6 @@ from PIL import Image
 from elections.models import Voter
 from rolls.models import DocumentKind, PrintedPage, RollFile, Run
 from rolls.page_codes import (
-    ALPHABET,
     code_text,
     code_value,
     document_codes,
@@ -42,35 +41,15 @@ from rolls.services.closing import personal_data_close
 from rolls.services.publication import run_publish
 from rolls.services.retention import runs_purge
 from tests.pdf_data import synthetic_center, synthetic_header, synthetic_voters
-from tests.rolls.test_admin_support import make_election
-from tests.rolls.test_roll_sets import full_run
-
-
-def qr_of_page(path: str, page: int, folder: Path) -> str:
-    """The text of the QR code on *page* (1-based) of the stored PDF, read from a PNG of it."""
-    pdf = folder / "page.pdf"
-    with default_storage.open(path, "rb") as handle:
-        pdf.write_bytes(handle.read())
-    subprocess.run(
-        ["pdftoppm", "-r", "150", "-png", "-f", str(page), "-l", str(page), "-singlefile",
-         str(pdf), str(folder / "page")],
-        check=True,
-    )  # fmt: skip
-    found = zxingcpp.read_barcodes(Image.open(folder / "page.png"))
-    assert len(found) == 1, "one QR code a page"
-    return found[0].text
+from tests.support.builders import build_election
+from tests.support.pdfs import forged, qr_of_page
+from tests.support.runs import full_run
 
 
 def verify(code: str) -> str:
     out = StringIO()
     call_command("verify_page", code, stdout=out)
     return out.getvalue()
-
-
-def forged(code: str) -> str:
-    """*code* with one character changed (to another of the alphabet)."""
-    swapped = ALPHABET[(ALPHABET.index(code[3]) + 7) % len(ALPHABET)]
-    return code[:3] + swapped + code[4:]
 
 
 def document(run: Run, center: str, kind: str, station: int) -> RollFile:
@@ -81,7 +60,7 @@ def document(run: Run, center: str, kind: str, station: int) -> RollFile:
 def test_a_code_read_from_a_page_answers_through_every_change_of_its_set(
     private_media, tmp_path, django_capture_on_commit_callbacks
 ):
-    election = make_election("Municipal 2027")  # A: 45 voters (1 station), B: 130 (3 stations)
+    election = build_election("Municipal 2027")  # A: 45 voters (1 station), B: 130 (3 stations)
     first = full_run(election)
     roll = document(first, "B", DocumentKind.ROLL, 2)
     code = qr_of_page(roll.path, 2, tmp_path)
@@ -125,7 +104,7 @@ def test_a_code_read_from_a_page_answers_through_every_change_of_its_set(
 
 @pytest.mark.django_db
 def test_every_page_of_two_runs_has_its_own_code(private_media):
-    election = make_election()
+    election = build_election()
     runs = [full_run(election), full_run(election)]
     recorded = list(PrintedPage.objects.values_list("code", flat=True))
     assert len(recorded) == sum(
@@ -247,7 +226,7 @@ def test_every_document_kind_prints_its_stamp_clear_of_its_own_text(language, tm
 
 @pytest.mark.django_db
 def test_a_page_of_a_purged_run_is_still_answered_not_unknown(private_media, tmp_path):
-    election = make_election("Municipal 2027")
+    election = build_election("Municipal 2027")
     run = full_run(election)
     sign = document(run, "A", DocumentKind.SIGN, 1)
     code = qr_of_page(sign.path, 1, tmp_path)
@@ -263,7 +242,7 @@ def test_a_page_of_a_closed_elections_official_set_still_verifies(private_media,
     """Closing an election's personal data deletes its PDFs and voters; the proof stays:
     a page read before the closing still answers as a page of the official set."""
     polling = date.today() - timedelta(days=30)
-    election = make_election(
+    election = build_election(
         "Municipal 2027",
         polling_date=polling,
         retention_date=polling + timedelta(days=1),

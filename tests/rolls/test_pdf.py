@@ -6,17 +6,14 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import functools
-import html
 import io
 import itertools
 import logging
 import re
-import subprocess
 import unicodedata
 from collections import Counter
 
 import pytest
-from fontTools.ttLib import TTFont
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
@@ -34,11 +31,22 @@ from rolls.pdf import (
 from rolls.pdf.metrics import text_width
 from rolls.pdf.render import render_html
 from rolls.pdf.text import clean, truncate
+from tests.support.pdfs import (
+    ARABIC,
+    CJK,
+    STATUS,
+    gray_page,
+    header_for,
+    needs_poppler,
+    render,
+    text_runs,
+    texts,
+    voters_named,
+    words_on_page,
+)
 
 NUMBER = re.compile(r"V\d{9}")
 PT_PER_MM = 72 / 25.4
-ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
-CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 LATIN_NAMES = [
     ("Abbott", "Anne"),
@@ -49,53 +57,8 @@ LATIN_NAMES = [
 ]
 
 
-def number(n: int) -> str:
-    return f"V{n:09d}"
-
-
-def voters_named(names: list[tuple[str, str]], count: int | None = None) -> list[RollVoter]:
-    count = len(names) if count is None else count
-    return [RollVoter(i, number(i), *names[(i - 1) % len(names)]) for i in range(1, count + 1)]
-
-
-# Two hours east of UTC: the footer must print the same instant in UTC (10:05).
-GENERATED_AT = datetime.datetime(
-    2026, 12, 1, 12, 5, 59, tzinfo=datetime.timezone(datetime.timedelta(hours=2))
-)
-FINGERPRINT = "3f9a1b2c4d5e7d00c0ffee" + "0" * 42
 PROVENANCE_FIELDS = ("run_id", "generated_at", "fingerprint")
 PROVENANCE = ("Run 12", "generated 2026-12-01 10:05 UTC", "split 3f9a1b2c4d5e")
-STATUS = "Draft: run 12, not the official roll set"
-
-
-def header_for(voters: list[RollVoter], **changes) -> RollHeader:
-    values = {
-        "election_name": "General Election 2026",
-        "polling_date": datetime.date(2026, 6, 14),
-        "center_code": "C-0042",
-        "center_name": "Riverside Primary School",
-        "station_number": 3,
-        "voter_count": len(voters),
-        "first_voter": "Abbott, Anne",
-        "last_voter": "Zeller, Zoe",
-        "run_id": 12,
-        "generated_at": GENERATED_AT,
-        "fingerprint": FINGERPRINT,
-        "set_status": STATUS,
-    }
-    values.update(changes)
-    return RollHeader(**values)
-
-
-def render(voters: list[RollVoter], **header_changes) -> tuple[PdfReader, bytes]:
-    rendered = render_station_roll(header_for(voters, **header_changes), voters)
-    reader = PdfReader(io.BytesIO(rendered.pdf))
-    assert rendered.pages == len(reader.pages) == expected_pages(len(voters))
-    return reader, rendered.pdf
-
-
-def texts(reader: PdfReader) -> list[str]:
-    return [page.extract_text() or "" for page in reader.pages]
 
 
 def numbers_on_roll_pages(reader: PdfReader) -> list[str]:
@@ -116,66 +79,6 @@ def row_line(text: str, voter_number: str) -> str:
     """The extracted line of the row that carries *voter_number*."""
     (line,) = [line for line in text.splitlines() if voter_number in line]
     return line
-
-
-FAMILIES: dict[str, str] = {}
-
-
-def embedded_family(font) -> str:
-    """Family name from the font program embedded in the PDF (not the name the PDF gives it)."""
-    if font["/BaseFont"] in FAMILIES:  # the subset tag is a hash of the font's description
-        return FAMILIES[font["/BaseFont"]]
-    descendant = font["/DescendantFonts"][0].get_object()
-    descriptor = descendant["/FontDescriptor"].get_object()
-    key = next(k for k in ("/FontFile2", "/FontFile3", "/FontFile") if k in descriptor)
-    program = TTFont(io.BytesIO(descriptor[key].get_object().get_data()))
-    FAMILIES[font["/BaseFont"]] = program["name"].getDebugName(1)
-    return FAMILIES[font["/BaseFont"]]
-
-
-def text_runs(page) -> list[tuple[float, float, str, str]]:
-    """(x, y, family of the embedded font, text) of each text run, in PDF points."""
-    runs = []
-
-    def visit(text, cm, tm, font, size):
-        if text.strip() and font is not None:
-            x = tm[4] * cm[0] + cm[4]
-            y = tm[5] * cm[3] + cm[5]
-            runs.append((x, y, embedded_family(font.get_object()), text))
-
-    page.extract_text(visitor_text=visit)
-    return runs
-
-
-# Poppler reads the geometry back; `make test` installs it, so a missing one fails the test.
-needs_poppler = pytest.mark.usefixtures("poppler_utils")
-
-
-WORD = re.compile(
-    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>'
-)
-
-
-def words_on_page(pdf: bytes, page: int) -> list[tuple[float, float, str]]:
-    """(left x, middle y, text) of every word poppler finds on *page*, in PDF points. An
-    Arabic word comes in drawing order (left to right); it is reversed back here."""
-    out = subprocess.run(
-        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), "-", "-"],
-        input=pdf,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    words = []
-    for x, top, bottom, text in WORD.findall(out):
-        text = html.unescape(text)
-        words.append(
-            (
-                float(x),
-                (float(top) + float(bottom)) / 2,
-                text[::-1] if ARABIC.search(text) else text,
-            )
-        )
-    return words
 
 
 # --- pages and completeness -------------------------------------------------------------------
@@ -579,19 +482,6 @@ LONG = [
     ("Жуковский" * 55, "Алексей"),
     ("Müller" + "王" * 40 + "عبد" * 40 + "W" * 40, "Mixed"),
 ]
-
-
-def gray_page(pdf: bytes, page: int, dpi: int) -> tuple[int, int, bytes]:
-    """Page *page* (1-based) as 8-bit gray pixels, via pdftoppm's PGM output."""
-    out = subprocess.run(
-        ["pdftoppm", "-gray", "-r", str(dpi), "-f", str(page), "-l", str(page), "-"],
-        input=pdf,
-        capture_output=True,
-        check=True,
-    ).stdout
-    magic, width, height, maxval, pixels = out.split(maxsplit=4)
-    assert magic == b"P5" and maxval == b"255"
-    return int(width), int(height), pixels
 
 
 def darkest(image, left_mm: float, right_mm: float, top_mm: float, bottom_mm: float, dpi: int):

@@ -17,7 +17,7 @@ from rolls.pdf import RollVoter, layout, render_station_roll
 from rolls.pdf.documents import render_center_list, render_door_sign
 from rolls.pdf.ranges import CenterHeader, StationRange
 from rolls.pdf.render import render_html
-from tests.rolls.test_pdf import (
+from tests.support.pdfs import (
     ARABIC,
     gray_page,
     header_for,

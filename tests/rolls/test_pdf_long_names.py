@@ -4,10 +4,8 @@ beside its signature box."""
 
 from __future__ import annotations
 
-import html
 import io
 import re
-import subprocess
 import unicodedata
 from collections import Counter
 
@@ -20,37 +18,20 @@ from rolls.pdf.metrics import text_width
 from rolls.pdf.render import door_name
 from rolls.pdf.rows import FittedRow, roll_pages
 from rolls.pdf.text import display_name
-from tests.rolls.test_pdf import ARABIC, header_for, needs_poppler, number
+from tests.support.pdfs import (
+    ARABIC,
+    ISSUE,
+    LONGEST,
+    header_for,
+    needs_poppler,
+    number,
+    words_with_boxes,
+)
 
 PT_PER_MM = 72 / 25.4
 DEVANAGARI = re.compile(r"[\u0900-\u097f]")
 
 
-def exactly(length: int, family: str, given: str) -> tuple[str, str]:
-    """*family* and *given* cut or repeated so that "Family, Given" is *length* characters."""
-    room = length - 2 - len(given)
-    family = (family * (room // len(family) + 1))[:room].rstrip(" -")
-    given = (given + " " + given * 2)[: length - 2 - len(family)]
-    if given.endswith(" "):
-        given = given[:-1] + given[0]
-    assert len(display_name(family, given)) == length
-    return family, given
-
-
-# The issue's name, then 120-character names of several scripts: Latin, one unbroken Latin
-# word of the widest letter, CJK (a full em each), Arabic (joined, right to left), Cyrillic,
-# Vietnamese and Devanagari (stacked and spacing combining marks).
-ISSUE = ("Wolfeschlegelsteinhausenbergerdorff-Schmidt", "Maximiliane Alexandra Friederike")
-LONGEST = [
-    ISSUE,
-    exactly(120, "Rodríguez de la Santísima Trinidad y Montenegro ", "María de los Ángeles"),
-    exactly(120, "W", "Wolfgang"),
-    exactly(120, "王", "小明"),
-    exactly(120, "عبد الرحمن بن محمد بن عبد الله آل الخوارزمي ", "فاطمة الزهراء"),
-    exactly(120, "Жуковский-Константинопольский ", "Александра Владимировна"),
-    exactly(120, "Nguyễn Trần Thị Hồng Phương ", "Thị Minh Khai"),
-    exactly(120, "श्रीनिवासन रामानुजन अय्यंगार ", "कृष्णमूर्ति"),
-]
 SHORT = ("Abbott", "Anne")
 
 
@@ -98,23 +79,6 @@ def test_a_word_wider_than_the_line_fills_the_line_it_starts_on():
     assert second.startswith("W" * (30 - len(first)) + ", W")
     assert first + second + third == "W" * 30 + ", " + "W" * 30
     assert wrap("W" * 30, 10.0, 2) is None
-
-
-def words_with_boxes(pdf: bytes, page: int) -> list[tuple[float, float, float, float, str]]:
-    """(xMin, yMin, xMax, yMax, text) of every word on *page*, in PDF points from the top."""
-    out = subprocess.run(
-        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), "-", "-"],
-        input=pdf,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    pattern = (
-        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
-    )
-    return [
-        (float(x0), float(y0), float(x1), float(y1), html.unescape(text))
-        for x0, y0, x1, y1, text in re.findall(pattern, out)
-    ]
 
 
 def row_band(row: int) -> tuple[float, float]:

@@ -12,8 +12,8 @@ from rolls.models import Placement
 from rolls.services.publication import run_publish
 from rolls.services.runs import RunRefused
 from tests.elections.registers import csv_bytes, import_now, preview
-from tests.rolls.test_admin_support import make_election, no_launch
-from tests.rolls.test_roll_sets import full_run, snapshot
+from tests.support.builders import build_election
+from tests.support.runs import full_run, no_launch, snapshot
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
@@ -26,7 +26,7 @@ def register_rows(election) -> list[list[str]]:
 
 
 def test_an_import_after_publishing_leaves_the_published_set_untouched():
-    election = make_election()
+    election = build_election()
     official = full_run(election)
     run_publish(run_id=official.pk, published_by="test")
     before = snapshot(official)
@@ -47,7 +47,7 @@ def test_an_import_after_publishing_leaves_the_published_set_untouched():
 
 
 def test_an_import_is_refused_while_a_run_of_the_election_is_active():
-    election = make_election()
+    election = build_election()
     record = preview(election, csv_bytes(register_rows(election)))
     run = run_start(
         election_id=election.pk,
@@ -60,7 +60,7 @@ def test_an_import_is_refused_while_a_run_of_the_election_is_active():
 
 
 def test_a_run_is_refused_while_an_import_of_the_election_is_active():
-    election = make_election()
+    election = build_election()
     record = register_import_confirm(
         import_id=preview(election, csv_bytes(register_rows(election))).pk
     )

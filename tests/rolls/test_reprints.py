@@ -16,8 +16,8 @@ from rolls.services.reprints import ReprintRefused, run_reprint
 from rolls.services.storage import write_whole
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.rolls.helpers import read_pdf, roll_page_texts
-from tests.rolls.test_admin_support import STAFF, make_user
-from tests.rolls.test_roll_sets import full_run
+from tests.support.runs import full_run
+from tests.support.users import STAFF, make_user
 
 pytestmark = pytest.mark.django_db
 

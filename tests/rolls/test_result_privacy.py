@@ -11,13 +11,8 @@ from django_celery_results.models import TaskResult
 
 from rolls.formatting import error_without_details
 from rolls.models import Run, RunStatus, TaskState
-from tests.rolls.test_admin_support import (
-    OBSERVER,
-    STAFF,
-    make_finished_run,
-    make_user,
-    record_result,
-)
+from tests.support.runs import make_finished_run, record_result
+from tests.support.users import OBSERVER, STAFF, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 

@@ -5,7 +5,6 @@ the centers that changed."""
 from __future__ import annotations
 
 import csv
-import hashlib
 from datetime import timedelta
 
 import pytest
@@ -27,61 +26,16 @@ from rolls.services.runs import RunRefused, run_fail
 from rolls.services.storage import write_whole
 from tests.factories import register_voters
 from tests.rolls.helpers import read_pdf, roll_page_texts
-from tests.rolls.test_admin_support import make_election, make_user, no_launch
+from tests.support.builders import build_election
+from tests.support.runs import full_run, no_launch, snapshot
+from tests.support.users import make_user
 
 pytestmark = pytest.mark.django_db
 
 
-def full_run(election, *, changed_only: bool = False, center_ids=None, callbacks=None) -> Run:
-    """A run done in-process: assignment, then every station really rendered."""
-
-    def start() -> Run:
-        return run_start(
-            election_id=election.pk,
-            strategy="assign_in_database_then_balanced_batches",
-            started_by="test",
-            changed_only=changed_only,
-            center_ids=center_ids,
-            launch=no_launch,
-        )
-
-    if callbacks is None:
-        run = start()
-    else:  # the launcher runs on commit: a changed-only run carries centers over there
-        with callbacks(execute=True):
-            run = start()
-    run.refresh_from_db()
-    if run.is_active:
-        pipeline.election_assign_for_run(run=run)
-        for station in Station.objects.filter(run=run):
-            station_render(run=run, center_id=station.center_id, station_number=station.number)
-    run.refresh_from_db()
-    return run
-
-
-def snapshot(run: Run) -> dict:
-    """Everything an earlier run's record consists of, files' bytes included."""
-    files = {}
-    for roll in RollFile.objects.filter(run=run):
-        with default_storage.open(roll.path, "rb") as handle:
-            files[roll.path] = (roll.sha256, hashlib.sha256(handle.read()).hexdigest())
-    return {
-        "stations": sorted(
-            Station.objects.filter(run=run).values_list("id", "center_id", "number", "voter_count")
-        ),
-        "placements": sorted(
-            Placement.objects.filter(run=run).values_list(
-                "voter_id", "station_id", "position", "family_name"
-            )
-        ),
-        "files": files,
-        "counts": Run.objects.filter(pk=run.pk).values_list("stations_done", "pages").get(),
-    }
-
-
 @pytest.fixture
 def election(private_media):
-    return make_election()
+    return build_election()
 
 
 @pytest.fixture

@@ -17,15 +17,15 @@ from rolls.selectors.comparison import election_comparison
 from rolls.selectors.runs import run_scope
 from rolls.services.publication import run_publish
 from rolls.strategies import canvases
-from tests.rolls.test_admin_support import make_election
-from tests.rolls.test_roll_sets import full_run
+from tests.support.builders import build_election
+from tests.support.runs import full_run
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def election(private_media):
-    return make_election()
+    return build_election()
 
 
 @pytest.fixture

@@ -25,7 +25,9 @@ from rolls.services.schedules import roll_schedule_save
 from rolls.strategies import DEFAULT_STRATEGY
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.rolls.helpers import read_pdf
-from tests.rolls.test_admin_support import make_election, make_user, no_launch
+from tests.support.builders import build_election
+from tests.support.runs import no_launch
+from tests.support.users import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -223,7 +225,7 @@ def test_the_migration_records_every_earlier_run_as_a_legacy_draft(transactional
 
 
 def test_a_changed_only_run_must_print_what_the_official_set_printed(private_media):
-    election = make_election()
+    election = build_election()
     official = rendered_run(election, RunPurpose.FINAL)
     run_publish(run_id=official.pk, published_by="admin:chief")
 
@@ -250,7 +252,7 @@ def test_a_changed_only_run_must_print_what_the_official_set_printed(private_med
 
 
 def test_nobody_starts_a_run_of_the_legacy_or_an_unknown_purpose():
-    election = make_election()
+    election = build_election()
     for purpose in ("draft-legacy", "official", ""):
         with pytest.raises(RunRefused, match="choose provisional or final"):
             run_start(
@@ -264,7 +266,7 @@ def test_nobody_starts_a_run_of_the_legacy_or_an_unknown_purpose():
 
 
 def test_the_generate_rolls_form_makes_staff_choose_the_purpose(client):
-    election = make_election()
+    election = build_election()
     client.force_login(make_user("chief", "Election staff"))
     elections = reverse("admin:elections_election_changelist")
     data = {
@@ -289,7 +291,7 @@ def test_the_generate_rolls_form_makes_staff_choose_the_purpose(client):
 
 
 def test_queue_task_and_schedules_take_a_purpose_and_default_to_final(settings, monkeypatch):
-    election = make_election()
+    election = build_election()
     started = []
 
     def recorded(**kwargs) -> Run:

@@ -32,9 +32,10 @@ from rolls.services.storage import stored_missing, write_whole
 from rolls.services.verification import run_problems
 from tests.elections.registers import csv_bytes, import_now
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
-from tests.rolls.test_admin_support import make_election, make_finished_run
-from tests.rolls.test_roll_sets import full_run
 from tests.s3 import S3_BACKEND
+from tests.support.builders import build_election
+from tests.support.runs import full_run, make_finished_run
+from tests.support.users import STAFF, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -72,8 +73,6 @@ def test_rendered_rolls_land_in_the_bucket_with_their_recorded_sha256(
 
 
 def test_a_station_pdf_and_the_zips_download_from_the_bucket(rendered, s3_server, s3_media, client):
-    from tests.rolls.test_admin_support import STAFF, make_user
-
     client.force_login(make_user("clerk", STAFF))
     roll = RollFile.objects.rolls().filter(run=rendered).order_by("pk").first()
     response = client.get(reverse("admin:rolls_run_roll_download", args=[rendered.pk, roll.pk]))
@@ -109,8 +108,6 @@ def test_a_station_pdf_and_the_zips_download_from_the_bucket(rendered, s3_server
 def test_a_missing_object_is_reported_missing_not_a_server_error(
     rendered, s3_server, s3_media, client
 ):
-    from tests.rolls.test_admin_support import STAFF, make_user
-
     client.force_login(make_user("clerk", STAFF))
     roll = RollFile.objects.rolls().filter(run=rendered).order_by("pk").first()
     s3_server.client().delete_object(Bucket=s3_media, Key=roll.path)
@@ -128,8 +125,6 @@ def test_a_missing_object_is_reported_missing_not_a_server_error(
 def test_a_corrupt_object_is_found_and_the_reprint_restores_it_in_the_bucket(
     rendered, s3_server, s3_media, tmp_path, capsys, client
 ):
-    from tests.rolls.test_admin_support import STAFF, make_user
-
     client.force_login(make_user("clerk", STAFF))
     roll = RollFile.objects.rolls().filter(run=rendered, station_number=1).order_by("pk").first()
     s3_server.client().put_object(Bucket=s3_media, Key=roll.path, Body=b"%PDF-1.7 torn")
@@ -263,7 +258,7 @@ def test_missing_files_are_found_by_listing_under_the_location_prefix(
 
 def test_closing_empties_the_elections_folders_in_an_object_store(s3_server, s3_media):
     """On S3 a folder is a key prefix: every key under the election's go, others stay."""
-    election = make_election(polling_date=date.today() - timedelta(days=400))
+    election = build_election(polling_date=date.today() - timedelta(days=400))
     make_finished_run(election)
     import_now(election, csv_bytes([["0001", "Martin", "Paul", "A", ""]]), mode="add")
     other = import_now(

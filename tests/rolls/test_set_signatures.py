@@ -34,7 +34,8 @@ from rolls.signed_sets import (
     public_key_base64,
     public_key_pem,
 )
-from tests.rolls.test_admin_support import OBSERVER, make_finished_run, make_user
+from tests.support.runs import make_finished_run
+from tests.support.users import OBSERVER, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from rolls.models import Placement, PrintedPage, RollFile, Run, RunStatus, TaskS
 from rolls.pdf import center_set_pages
 from rolls.selectors import run_metrics, run_task_results
 from rolls.strategies import STRATEGIES
-from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.rolls.helpers import voter_numbers_in_run
+from tests.support.builders import build_election
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -26,11 +26,7 @@ TIMEOUT = 240
 
 @pytest.fixture
 def election():
-    election = ElectionFactory(max_voters_per_station=50)
-    for code, size in CENTER_SIZES.items():
-        center = PollingCenterFactory(election=election, code=code)
-        register_voters(center, [(f"Fam{code}{i:04d}", f"Given{i % 5}") for i in range(size)])
-    return election
+    return build_election(name=None, centers=CENTER_SIZES)
 
 
 def run_to_the_end(election, strategy: str) -> Run:

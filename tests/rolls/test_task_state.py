@@ -22,7 +22,7 @@ from django_celery_results.models import TaskResult
 from rolls import tasks
 from rolls.launch import run_start
 from rolls.models import Run, RunStatus, RunTask, TaskState
-from tests.rolls.test_admin_support import no_launch
+from tests.support.runs import no_launch
 
 pytestmark = pytest.mark.django_db
 

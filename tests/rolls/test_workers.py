@@ -17,8 +17,8 @@ from rolls.management.commands._common import wait_for, wait_for_benchmark
 from rolls.models import BenchmarkStatus, Run
 from rolls.selectors.comparison import benchmark_report, setup_label, setup_signature
 from rolls.services import workers as worker_services
-from tests.conftest import WorkerFactory
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
+from tests.support.workers import WorkerFactory
 
 TIMEOUT = 240
 ON_RABBITMQ = settings.CELERY_BROKER_URL.startswith(("amqp", "pyamqp"))

@@ -8,7 +8,7 @@ import sys
 import urllib.error
 import urllib.request
 
-from tests.processes import healthcheck, running, wait_for_log
+from tests.support.processes import healthcheck, running, wait_for_log
 
 COMMAND = [sys.executable, "-m", "celery", "-A", "config", "flower",
            "--conf=config/flowerconfig.py", "--port=0", "--address=127.0.0.1"]  # fmt: skip

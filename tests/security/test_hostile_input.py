@@ -26,13 +26,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rolls.models import Run
-from tests.rolls.test_admin_support import (
-    OBSERVER,
-    STAFF,
-    make_election,
-    make_finished_run,
-    make_user,
-)
+from tests.support.builders import build_election
+from tests.support.runs import make_finished_run
+from tests.support.users import OBSERVER, STAFF, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
@@ -215,8 +211,8 @@ def console(client) -> Console:
 
 def make_election_pair():
     """Two elections: with several, a command run without --election must refuse."""
-    first = make_election("Hostile 2026")
-    make_election("Hostile 2027")
+    first = build_election("Hostile 2026")
+    build_election("Hostile 2027")
     return first
 
 

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.processes import ROOT, START_TIMEOUT, healthcheck, running, wait_for_log
+from tests.support.processes import ROOT, START_TIMEOUT, healthcheck, running, wait_for_log
 
 HOST = "console.example.org"
 PROXY = {"Host": HOST, "X-Forwarded-Proto": "https"}

@@ -1,83 +1,27 @@
-"""Helpers shared by the console's admin tests (this module holds no tests itself)."""
+"""Runs made in-process: a finished run with sample files and worker-like task records,
+a full run really rendered, and a snapshot of a run's record."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
 import io
 import json
 from datetime import timedelta
 
 from celery import states
-from django.apps import apps as django_apps
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.core.files.storage import default_storage
 from django_celery_results.models import TaskResult
 from pypdf import PdfWriter
 
 from rolls import tasks
 from rolls.launch import run_start
-from rolls.models import DocumentKind, Run, RunTask, Station, TaskState
+from rolls.models import DocumentKind, Placement, RollFile, Run, RunTask, Station, TaskState
 from rolls.pdf import expected_pages
+from rolls.services import pipeline
+from rolls.services.rendering import station_render
 from rolls.services.runs import RecordedDocument, run_record_station
 from rolls.services.storage import center_list_path, roll_path, sign_path, write_whole
-from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
-
-STAFF = "Election staff"
-OBSERVER = "Observer"
-CENTER_SIZES = {"A": 45, "B": 130}  # 50 voters a station at most -> 1 + 3 stations
-
-roles_migration = importlib.import_module("rolls.migrations.0002_roles")
-
-
-def ensure_roles() -> None:
-    """The groups the roles migration creates. A transactional test empties every table when
-    it ends (permissions come back through post_migrate, the groups do not): recreate them."""
-    if Group.objects.filter(name__in=[STAFF, OBSERVER]).count() < 2:
-        roles_migration.assign_roles(django_apps)
-        # What rolls 0003, 0004 and 0009 add to the staff role, and 0007 to both.
-        Group.objects.get(name=STAFF).permissions.add(
-            *Permission.objects.filter(
-                content_type__app_label="rolls",
-                codename__in=["publish_rolls", "view_download", "view_benchmark"],
-            ),
-            *Permission.objects.filter(
-                content_type__app_label="elections",
-                codename__in=["import_register", "view_registerimport"],
-            ),
-        )
-        Group.objects.get(name=OBSERVER).permissions.add(
-            Permission.objects.get(content_type__app_label="rolls", codename="view_benchmark")
-        )
-
-
-def make_user(
-    username: str,
-    *groups: str,
-    staff: bool = True,
-    superuser: bool = False,
-    password: str | None = None,
-):
-    """A user in ``groups``. No password unless asked: tests log in with ``force_login``,
-    and hashing one costs a quarter of a second."""
-    ensure_roles()
-    user = get_user_model().objects.create_user(
-        username=username, password=password, is_staff=staff
-    )
-    if superuser:
-        user.is_superuser = True
-        user.save(update_fields=["is_superuser"])
-    user.groups.set(Group.objects.filter(name__in=groups))
-    return user
-
-
-def make_election(name: str = "General 2026", **fields):
-    election = ElectionFactory(name=name, max_voters_per_station=50, **fields)
-    for code, size in CENTER_SIZES.items():
-        center = PollingCenterFactory(election=election, code=f"{code}", name=f"{code} School")
-        register_voters(center, [(f"Fam{code}{i:04d}", f"Given{i % 5}") for i in range(size)])
-    return election
 
 
 def no_launch(run: Run) -> None:
@@ -236,3 +180,50 @@ def record_result(
     TaskResult.objects.filter(pk=row.pk).update(date_done=ended)
     row.refresh_from_db()
     return row
+
+
+def full_run(election, *, changed_only: bool = False, center_ids=None, callbacks=None) -> Run:
+    """A run done in-process: assignment, then every station really rendered."""
+
+    def start() -> Run:
+        return run_start(
+            election_id=election.pk,
+            strategy="assign_in_database_then_balanced_batches",
+            started_by="test",
+            changed_only=changed_only,
+            center_ids=center_ids,
+            launch=no_launch,
+        )
+
+    if callbacks is None:
+        run = start()
+    else:  # the launcher runs on commit: a changed-only run carries centers over there
+        with callbacks(execute=True):
+            run = start()
+    run.refresh_from_db()
+    if run.is_active:
+        pipeline.election_assign_for_run(run=run)
+        for station in Station.objects.filter(run=run):
+            station_render(run=run, center_id=station.center_id, station_number=station.number)
+    run.refresh_from_db()
+    return run
+
+
+def snapshot(run: Run) -> dict:
+    """Everything an earlier run's record consists of, files' bytes included."""
+    files = {}
+    for roll in RollFile.objects.filter(run=run):
+        with default_storage.open(roll.path, "rb") as handle:
+            files[roll.path] = (roll.sha256, hashlib.sha256(handle.read()).hexdigest())
+    return {
+        "stations": sorted(
+            Station.objects.filter(run=run).values_list("id", "center_id", "number", "voter_count")
+        ),
+        "placements": sorted(
+            Placement.objects.filter(run=run).values_list(
+                "voter_id", "station_id", "position", "family_name"
+            )
+        ),
+        "files": files,
+        "counts": Run.objects.filter(pk=run.pk).values_list("stations_done", "pages").get(),
+    }
