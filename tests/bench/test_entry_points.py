@@ -3,24 +3,7 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def python_m(*args: str, var_dir: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", *args],
-        cwd=ROOT,
-        env={**os.environ, "VAR_DIR": str(var_dir)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+from tests.support.processes import python_m
 
 
 def test_python_m_bench_writes_the_page_and_refuses_an_unknown_part(tmp_path):

@@ -9,8 +9,8 @@ import unicodedata
 from pypdf import PdfReader
 
 from rolls.pdf.data import expected_pages
-from tests.bench.test_entry_points import python_m
 from tests.pdf_data import synthetic_voters
+from tests.support.processes import python_m
 
 ARABIC = re.compile("[\u0600-\u06ff]")
 

@@ -70,3 +70,17 @@ def healthcheck(*args: str, env: dict[str, str] | None = None) -> int:
     # "Unhealthy" is an answer; a crash of the check itself would look the same to compose.
     assert "Traceback" not in result.stderr, result.stderr
     return result.returncode
+
+
+def python_m(*args: str, var_dir: Path) -> subprocess.CompletedProcess:
+    """``python -m ARGS`` from the project's root with its own VAR_DIR (the bench tools run
+    as the docs and ``make bench`` name them)."""
+    return subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=ROOT,
+        env={**os.environ, "VAR_DIR": str(var_dir)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
