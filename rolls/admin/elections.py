@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext
 
+from config.parsing import number_or_none
 from elections.admin import ElectionAdmin, PollingCenterAdmin
 from elections.models import Election, PollingCenter
 from rolls.admin.access import RollActionPermissions
@@ -31,9 +32,9 @@ class ElectionConsoleAdmin(RollActionPermissions, ElectionAdmin):
         """The election's page also shows the commission's signing key and the key that
         signed its official set (with their public keys to download)."""
         context = dict(extra_context or {})
-        election = self.get_object(request, object_id)
-        if election is not None:
-            context.update(signing_context(request, official_set_signature(election.pk)))
+        # By its id: the admin's own view fetches the election (and answers a bad id).
+        if (election_id := number_or_none(object_id)) is not None:
+            context.update(signing_context(request, official_set_signature(election_id)))
         return super().change_view(request, object_id, form_url, extra_context=context)
 
     def get_deleted_objects(self, objs, request):
