@@ -24,7 +24,7 @@ TEXT_GAP = 2.5  # between the text and the QR code's left edge
 # translated label): a document whose content starts higher than the stamp's bottom keeps
 # its first lines this far away from the corner.
 ROOM = 50.0
-BOTTOM = TOP + 21 * MODULE
+BOTTOM = TOP + 21 * MODULE  # a version 1 code's bottom edge, from the page's top
 LABEL_SIZE_PT = 6.5
 CODE_SIZE_PT = 10.0
 LABEL_BASELINE = 3.4  # below TOP

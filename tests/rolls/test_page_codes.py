@@ -181,7 +181,7 @@ def stamp_clear_of_the_page(
                 r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<', page
             )
         ]
-        qr_bottom = (stamp_module.TOP + 21 * stamp_module.MODULE) * mm
+        qr_bottom = stamp_module.BOTTOM * mm
         # pdftotext reads the glyphs of an Arabic word drawn in a left-to-right line (the
         # stamp's) back to front: such a word counts in either order of its letters.
         read = {word: word for word in (*label, code)} | {word[::-1]: word for word in label}
