@@ -53,8 +53,9 @@ ASIDE = 88.0  # beside the number: the label and the count
 SIGN_GAP = 3.0
 # What is left for the name range, less 2 mm: rounding in layout must not push it over.
 SIGN_RANGES = SIGN_HEIGHT - SIGN_HEAD - NUMBER_PT * NUMBER_LEADING * layout.PT - 2 * SIGN_GAP - 2
-# A 30 mm square at the bottom-right corner of the page is kept blank (for a hole punch or a
-# stamp by hand); the name range stops short of it.
+# A 30 mm square at the bottom-right corner of the page is kept blank: it was reserved for
+# the verification stamp, which went to the top corner instead. The name range stops short
+# of it; giving the room back to the ranges is left for a later change (tests hold it blank).
 CORNER = 30.0
 SIGN_CORNER = CORNER - SIGN_MARGINS[1]
 RANGE_WORD = 30.0  # the FROM / TO column, one range
