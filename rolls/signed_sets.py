@@ -31,7 +31,7 @@ import sys
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -54,6 +54,9 @@ RECORD_FILES = frozenset(
 )
 DOCUMENT_SUFFIX = ".pdf"
 CHUNK = 1024 * 1024
+# The largest manifest, signature or fingerprint file read whole: a 1M-voter set's manifest
+# is a few MB. A bigger one (a hostile zip's bomb) is refused, never read into memory.
+MAX_RECORD_BYTES = 64 * 1024 * 1024
 # A byte changed in the zip itself, without the entry's checksum made again to match.
 CHANGED_IN_ZIP = "changed: its bytes no longer match even the zip's own CRC-32 for it"
 HEX_FINGERPRINT = re.compile(r"[0-9a-fA-F]{64}")
@@ -193,8 +196,16 @@ class SetFiles:
         raise NotImplementedError
 
     def read(self, name: str) -> bytes:
+        """The whole of a record file, at most MAX_RECORD_BYTES (else RecordTooLarge)."""
         with self.open(name) as handle:
-            return handle.read()
+            data = handle.read(MAX_RECORD_BYTES + 1)
+        if len(data) > MAX_RECORD_BYTES:
+            raise RecordTooLarge(f"{name}: larger than {MAX_RECORD_BYTES} bytes: not a record")
+        return data
+
+
+class RecordTooLarge(ValueError):
+    """A manifest or signature file too large to be one (read no further)."""
 
 
 def _relative(name: str, base: str) -> str:
@@ -314,6 +325,9 @@ def set_check(location: Path, public_key: Ed25519PublicKey) -> SetCheck:
         except zipfile.BadZipFile:
             result.failures.append(f"{SIGNED_MANIFEST}: {CHANGED_IN_ZIP}")
             return result
+        except RecordTooLarge as error:
+            result.failures.append(str(error))
+            return result
         try:
             signature = files.read(SIGNATURE)
         except (KeyError, FileNotFoundError):
@@ -322,12 +336,16 @@ def set_check(location: Path, public_key: Ed25519PublicKey) -> SetCheck:
         except zipfile.BadZipFile:
             result.failures.append(f"{SIGNATURE}: {CHANGED_IN_ZIP}")
             return result
+        except RecordTooLarge as error:
+            result.failures.append(str(error))
+            return result
         try:
             public_key.verify(signature, signed)
         except InvalidSignature:
-            claimed = ""
+            claimed, words = "", []
             if KEY_FINGERPRINT in files.names:  # not trusted: only to help find the right key
-                words = files.read(KEY_FINGERPRINT).decode("utf-8", "replace").split()
+                with suppress(RecordTooLarge, zipfile.BadZipFile):
+                    words = files.read(KEY_FINGERPRINT).decode("utf-8", "replace").split()
                 claimed = f"; the set says it was signed by {words[0]}" if words else ""
             result.failures.append(
                 f"{SIGNED_MANIFEST}: the signature does not match: the manifest was changed, "

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from rolls import signed_sets
 from rolls.models import RollFile, Run, RunCenter, SetSignature
 from rolls.services.publication import PublishRefused, run_publish
 from rolls.services.signing import SigningKeyUnavailable, commission_key
@@ -72,10 +73,12 @@ def set_zip(staff_client, published, tmp_path) -> Path:
     return path
 
 
-def rewritten(source: Path, target: Path, *, change=None, remove=(), add=None) -> Path:
+def rewritten(
+    source: Path, target: Path, *, change=None, remove=(), add=None, compression=zipfile.ZIP_STORED
+) -> Path:
     """A copy of the zip ``source`` with entries changed (name -> bytes), removed or added."""
     change, add = change or {}, add or {}
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", compression) as new:
         for info in old.infolist():
             if info.filename in remove:
                 continue
@@ -396,3 +399,22 @@ def test_without_a_usable_key_the_pages_say_publishing_is_refused(
     signed = staff_client.get(reverse("admin:rolls_run_signing_key", args=[published.pk]))
     assert signed.status_code == 200
     assert staff_client.get(reverse("admin:rolls_run_current_signing_key")).status_code == 404
+
+
+def test_verify_set_refuses_a_bombed_manifest_without_reading_it_whole(
+    set_zip, public_pem, published, tmp_path, monkeypatch
+):
+    """A hostile zip whose manifest inflates past any real one: refused by its size, read
+    no further than the limit (lowered here so the bomb stays small)."""
+    monkeypatch.setattr(signed_sets, "MAX_RECORD_BYTES", 1024 * 1024)
+    folder = f"{published.election.slug}-run-{published.pk}"
+    bomb = b"{" + b" " * (4 * 1024 * 1024)  # 4 MiB that deflate to a few KiB
+    bombed = rewritten(
+        set_zip,
+        tmp_path / "bomb.zip",
+        change={f"{folder}/{SIGNED_MANIFEST}": bomb},
+        compression=zipfile.ZIP_DEFLATED,
+    )
+    assert bombed.stat().st_size < set_zip.stat().st_size + 64 * 1024
+    message = refused(bombed, str(public_pem))
+    assert f"{SIGNED_MANIFEST}: larger than {1024 * 1024} bytes: not a record" in message
