@@ -34,7 +34,7 @@ def console_pages(run: Run) -> dict[str, str]:
         "run page (first 100 roll files)": reverse("admin:rolls_run_change", args=[run.pk]),
         f"run page (files page {middle})": reverse("admin:rolls_run_change", args=[run.pk])
         + f"?files={middle}",
-        "compare strategies": reverse("admin:rolls_run_compare", args=[run.election_id]),
+        "compare strategies": reverse("admin:lab_benchmark_compare", args=[run.election_id]),
         "stations list": reverse("admin:rolls_station_changelist"),
         "elections list": reverse("admin:elections_election_changelist"),
         "polling centers list": reverse("admin:elections_pollingcenter_changelist"),
@@ -47,7 +47,7 @@ def console_pages(run: Run) -> dict[str, str]:
         + f"?q={center}",
         "task results list": reverse("admin:django_celery_results_taskresult_changelist"),
         "downloads list": reverse("admin:rolls_download_changelist"),
-        "benchmarks list": reverse("admin:rolls_benchmark_changelist"),
+        "benchmarks list": reverse("admin:lab_benchmark_changelist"),
         "schedules list": reverse("admin:django_celery_beat_periodictask_changelist"),
     }
 

@@ -5,7 +5,7 @@ content stream, with no HTML, cascade or layout: the libraries WeasyPrint itself
 underneath. pydyf holds the PDF objects and page streams; each line of text is a Pango
 layout shaped by HarfBuzz and drawn glyph by glyph through WeasyPrint's own glyph drawing
 and font embedding (the same fonts, subset by libharfbuzz-subset, with a ToUnicode map so
-the text reads back); the rows are the very lines the roll prints (rolls/pdf/rows.py: fitted
+the text reads back); the rows are the very lines the roll prints (rolls/pdf/roll_lines.py: fitted
 names included), drawn by the roll's own ``RowText``. What is left is the floor: the glyphs
 and rules of the page and nothing that decides where they go.
 
@@ -46,10 +46,10 @@ from weasyprint.pdf.fonts import build_fonts_dictionary
 from weasyprint.pdf.stream import Stream
 
 # Nothing here reads settings at import time: django.setup() in main() comes first of use.
-from rolls.pdf import engine, layout, metrics, painting, render_station_roll
+from rolls.pdf import engine, layout, painting, render_station_roll, text_widths
 from rolls.pdf.data import RollHeader, RollVoter, expected_pages
-from rolls.pdf.render import _header_context, is_right_to_left
-from rolls.pdf.rows import heads_line, roll_pages
+from rolls.pdf.roll import _header_context, is_right_to_left
+from rolls.pdf.roll_lines import heads_line, roll_pages
 from tests.pdf_data import synthetic_header, synthetic_voters
 
 PX_PER_MM = 96 / 25.4
@@ -98,7 +98,7 @@ def styles_for(language: str) -> Styles:
         lines = "".join(f'<p style="{css.format(label=label)}">{name}</p>' for name, css in STYLES)
         html = (
             f'<html lang="{language}" dir="{direction}" style="font-family: '
-            f'{metrics.css_font_family().replace(chr(34), chr(39))}; color: {INK}">'
+            f'{text_widths.css_font_family().replace(chr(34), chr(39))}; color: {INK}">'
             f"<body>{lines}</body></html>"
         )
         page = HTML(string=html).render().pages[0]

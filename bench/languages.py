@@ -23,7 +23,7 @@ from elections.models import Election
 from elections.services.collation import refresh_sort_keys
 from rolls.models import Run, RunStatus
 from rolls.services import assignment
-from rolls.services.runs import run_create
+from rolls.services.ledger import run_create
 
 BINARY_ORDER = "ORDER BY v.family_name, v.given_name, v.voter_number"
 KEY_ORDER = "ORDER BY r.sort_key"

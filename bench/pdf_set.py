@@ -24,8 +24,8 @@ import django
 from bench.pdf import time_renders
 from rolls.page_codes import document_codes
 from rolls.pdf import render_station_roll
+from rolls.pdf.center_documents import list_pages, render_center_list, render_door_sign
 from rolls.pdf.data import expected_pages
-from rolls.pdf.documents import list_pages, render_center_list, render_door_sign
 from rolls.pdf.ranges import NameRange, StationRange
 from tests.pdf_data import LATIN, OTHER, synthetic_center, synthetic_header, synthetic_voters
 

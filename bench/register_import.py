@@ -22,8 +22,8 @@ from elections.services.registers.imports import register_import_execute
 from elections.services.registers.records import register_import_create
 from rolls.models import Run, RunStatus
 from rolls.services.assignment import stations_assign
-from rolls.services.exports import run_export_lines
-from rolls.services.runs import run_create
+from rolls.services.ledger import run_create
+from rolls.services.placement_csv import run_export_lines
 
 FAMILY = ["Martin", "Nguyễn", "Иванова", "الهاشمي", "山田", "O'Brien", "Dupont, de la Tour"]
 GIVEN = ["Anne", "Zoé", 'Jean "Jeannot"', "Анна", "فاطمة", "太郎", "Chidi"]

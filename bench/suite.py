@@ -23,7 +23,6 @@ from django.utils import timezone
 from bench import console, s3, scale
 from bench.languages import part_collation, render_directions
 from bench.lookup import lookup, part_lookup
-from bench.page import PageCopy, machine_rows, page_text, page_write
 from bench.processes import (
     AMQP_URL,
     BENCH,
@@ -38,14 +37,15 @@ from bench.processes import (
     worker,
 )
 from bench.register_import import import_table, part_import
+from bench.results_page import PageCopy, machine_rows, page_text, page_write
 from config.parsing import CheckedCommand, number_argument
 from elections.models import Election, Registration, Voter
 from elections.services.fake_data import create_fake_voter_data
 from rolls.models import RollFile, Run, RunStatus
-from rolls.selectors import run_metrics
+from rolls.selectors.run_figures import run_metrics
 from rolls.services.assignment import stations_assign
+from rolls.services.ledger import run_create
 from rolls.services.publication import run_publish
-from rolls.services.runs import run_create
 from tests.services import postgres_problem, rabbitmq_problem
 
 SECTIONS = (

@@ -86,6 +86,9 @@ INSTALLED_APPS = [
     "django_celery_results",
     "elections",
     "rolls",
+    # The strategy lab beside the console: the talk's teaching strategies, benchmarks and
+    # comparisons. The console works without it; it registers itself into the console.
+    "lab",
 ]
 
 MIDDLEWARE = [
@@ -152,7 +155,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-us"
 # The console's languages (the project's own strings have catalogs for these). Rolls are
-# printed in their election's language instead (Election.language, rolls/pdf/render.py).
+# printed in their election's language instead (Election.language, rolls/pdf/roll.py).
 # Each is named in its own language: the header's selector is read by someone who may not
 # read the current one.
 LANGUAGES = [

@@ -14,10 +14,6 @@ BEAT_SCHEDULE = {
         "task": task_names.FAIL_UNLAUNCHED_RUNS,
         "schedule": 15.0,
     },
-    "advance benchmarks whose step was lost": {
-        "task": task_names.ADVANCE_BENCHMARKS,
-        "schedule": 30.0,
-    },
 }
 
 

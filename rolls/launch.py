@@ -2,7 +2,7 @@
 
 Entry points (admin actions, ``manage.py`` commands, beat's ``start_scheduled_run``) call
 :func:`run_start` or :func:`run_resume`. Each validates, writes the run through the ledger
-(:mod:`rolls.services.runs`), and queues its tasks once the transaction commits; if the
+(:mod:`rolls.services.ledger`), and queues its tasks once the transaction commits; if the
 broker refuses, the run fails at once instead of blocking its election.
 """
 
@@ -10,28 +10,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import timedelta
-from enum import Enum
 
 from celery import Signature, group
 from django.db import transaction
-from django.utils import timezone
 
 from rolls import tasks
-from rolls.models import DEFAULT_PURPOSE, AssignmentMode, Benchmark, Run
+from rolls.models import DEFAULT_PURPOSE, AssignmentMode, Run
 from rolls.services import recovery
-from rolls.services.benchmarks import (
-    BenchmarkRefused,
-    benchmark_claim_step,
-    benchmark_create,
-    benchmark_fail,
-    benchmark_finish_if_done,
-)
 from rolls.services.carry_over import run_carry_over_unchanged
 from rolls.services.fingerprints import template_version
-from rolls.services.render_plan import run_plan_renders
-from rolls.services.run_tasks import run_link_result_tree
-from rolls.services.runs import (
+from rolls.services.ledger import (
     RunRefused,
     run_center_ids,
     run_create,
@@ -39,6 +27,8 @@ from rolls.services.runs import (
     run_finish_if_complete,
     run_mark_launched,
 )
+from rolls.services.render_batches import run_plan_renders
+from rolls.services.run_tasks import run_link_result_tree
 from rolls.services.workers import worker_setup_in_process, worker_setup_probe
 from rolls.strategies import UnknownStrategy, canvases, strategy_get
 
@@ -57,8 +47,6 @@ def run_start(
     purpose: str = DEFAULT_PURPOSE,
     changed_only: bool = False,
     launch: Launcher | None = None,
-    benchmark_id: int | None = None,
-    benchmark_position: int | None = None,
 ) -> Run:
     """Create a queued run and queue its strategy's canvas once the transaction commits.
 
@@ -87,8 +75,6 @@ def run_start(
         changed_only=changed_only,
         template_version=template_version(),
         worker_setup=setup,
-        benchmark_id=benchmark_id,
-        benchmark_position=benchmark_position,
     )
     launcher = launch or canvases.strategy_launch
     if changed_only:
@@ -172,81 +158,3 @@ def queue_missing(run: Run) -> None:
         len(plan.centers),
         len(plan.stations),
     )
-
-
-# A failed run's subtasks can still be running (the join strategy): the next run of a
-# benchmark waits for them, as long as this past the run's end (a lost message never ends).
-DRAIN_GRACE = timedelta(seconds=60)
-
-
-class Step(Enum):
-    STARTED = "started"  # the next run is queued
-    WAITING = "waiting"  # the previous run's tasks are still ending: ask again shortly
-    FINISHED = "finished"
-    NOTHING = "nothing"  # not this caller's turn (a duplicate step) or no longer running
-
-
-def benchmark_start(
-    *,
-    election_id: int,
-    strategies: Iterable[str],
-    repeats: int,
-    started_by: str,
-    center_ids: list[int] | None = None,
-    mode: str = AssignmentMode.BALANCED,
-) -> Benchmark:
-    """Create a benchmark and start its first run; each run's end starts the next
-    (:func:`benchmark_advance`, from the ``benchmark_step`` task), one at a time."""
-    benchmark = benchmark_create(
-        election_id=election_id,
-        strategies=strategies,
-        repeats=repeats,
-        started_by=started_by,
-        center_ids=center_ids,
-        mode=mode,
-    )
-    if benchmark_advance(benchmark_id=benchmark.pk) is Step.NOTHING:
-        benchmark.refresh_from_db()
-        raise BenchmarkRefused(
-            f"Benchmark {benchmark.pk} could not start its first run. {benchmark.error}".strip()
-        )
-    return benchmark
-
-
-def benchmark_advance(*, benchmark_id: int) -> Step:
-    """Start the benchmark's next run if the previous one has ended (tasks included), or
-    finish the benchmark. Safe to call twice: the step is claimed before the run starts.
-    A refused start (another run on the election) fails the benchmark, saying why."""
-    benchmark = Benchmark.objects.filter(pk=benchmark_id).first()
-    if benchmark is None:
-        return Step.NOTHING
-    previous = benchmark.runs.order_by("-benchmark_position").first()
-    still_ending = (
-        previous is not None
-        and not previous.is_active
-        and previous.finished_at is not None
-        and timezone.now() - previous.finished_at < DRAIN_GRACE
-        and not previous.tasks.drained()
-    )
-    if still_ending:
-        return Step.WAITING
-    if benchmark_finish_if_done(benchmark_id=benchmark_id):
-        return Step.FINISHED
-    claimed = benchmark_claim_step(benchmark_id=benchmark_id)
-    if claimed is None:
-        return Step.NOTHING
-    position, strategy = claimed
-    try:
-        run_start(
-            election_id=benchmark.election_id,
-            strategy=strategy,
-            started_by=benchmark.started_by,
-            center_ids=benchmark.center_ids,
-            mode=benchmark.assignment_mode,
-            benchmark_id=benchmark.pk,
-            benchmark_position=position,
-        )
-    except RunRefused as exc:
-        benchmark_fail(benchmark_id=benchmark_id, error=f"Run {position + 1}: {exc}")
-        return Step.NOTHING
-    return Step.STARTED

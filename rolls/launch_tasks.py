@@ -1,4 +1,4 @@
-"""Tasks that start runs: beat's entry point for schedules, and a benchmark's next step.
+"""The task that starts runs for beat: the entry point of schedules.
 
 They start runs through :mod:`rolls.launch`, so they sit beside the admin and the CLI, not
 with the tasks runs are made of (:mod:`rolls.tasks`, which the launcher queues and which
@@ -13,14 +13,9 @@ from celery import shared_task
 
 from elections.references import UnknownElection, election_resolve
 from rolls import task_names
-from rolls.launch import Step, benchmark_advance, run_start
+from rolls.launch import run_start
 from rolls.models import DEFAULT_PURPOSE
-from rolls.services.benchmarks import benchmark_queue_step, benchmarks_running
-from rolls.services.runs import RunRefused
-
-# A benchmark step whose previous run still has tasks ending queues itself again this much
-# later: nothing waits on a result.
-RETRY_SECONDS = 1.0
+from rolls.services.ledger import RunRefused
 
 
 class ScheduleError(ValueError):
@@ -71,24 +66,3 @@ def start_scheduled_run(
         "purpose": run.purpose,
         "schedule": schedule,
     }
-
-
-@shared_task(name=task_names.BENCHMARK_STEP, queue_kind="db")
-def benchmark_step(benchmark_id: int) -> dict:
-    """When one of a benchmark's runs ends, the ledger queues this: start the next run."""
-    step = benchmark_advance(benchmark_id=benchmark_id)
-    if step is Step.WAITING:
-        benchmark_queue_step(benchmark_id=benchmark_id, countdown=RETRY_SECONDS)
-    return {"benchmark": benchmark_id, "step": step.value}
-
-
-@shared_task(name=task_names.ADVANCE_BENCHMARKS, queue_kind="db")
-def advance_benchmarks() -> list[int]:
-    """Beat's safety net: a step whose message was lost (a broker restart) would leave its
-    benchmark waiting for ever; this advances every running one (a no-op when a run of it
-    is still active, and claimed steps never start twice)."""
-    return [
-        benchmark_id
-        for benchmark_id in benchmarks_running()
-        if benchmark_advance(benchmark_id=benchmark_id) is Step.STARTED
-    ]

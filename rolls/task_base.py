@@ -20,8 +20,8 @@ from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.db import connections
 
 from rolls.models import Run, TaskState
+from rolls.services import ledger as run_services
 from rolls.services import run_tasks
-from rolls.services import runs as run_services
 
 
 def close_broken_connections() -> None:

@@ -6,7 +6,7 @@ periodic tasks (``PeriodicTask.task``), django-celery-results' audit log
 must not follow whichever module a task lives in: moving a task would orphan stored
 schedules and split a task's history. Every task is declared with its constant
 (``@shared_task(name=...)``), and whatever refers to a task by name (beat's upkeep entries,
-schedules, the benchmark's next step, filters over stored rows) uses the constant;
+schedules, filters over stored rows) uses the constant;
 ``tests/test_architecture.py`` holds product code to both.
 
 The values are the names the tasks had when names followed modules, so rows stored before
@@ -19,15 +19,9 @@ ASSIGN_ELECTION = "rolls.tasks.assign_election"
 RENDER_STATION = "rolls.tasks.render_station"
 RENDER_STATIONS = "rolls.tasks.render_stations"
 ASSIGN_AND_RENDER_CENTER = "rolls.tasks.assign_and_render_center"
-ALL_IN_ONE = "rolls.tasks.all_in_one"
-BY_CENTER_WITH_JOIN = "rolls.tasks.by_center_with_join"
 FAN_OUT_RENDERS = "rolls.tasks.fan_out_renders"
 FINALIZE_RUN = "rolls.tasks.finalize_run"
-FAIL_ON_PURPOSE = "rolls.tasks.fail_on_purpose"
-RECORD_CHORD_ERROR = "rolls.tasks.record_chord_error"
 FAIL_UNLAUNCHED_RUNS = "rolls.tasks.fail_unlaunched_runs"
 
-# Tasks that start runs through the launcher (rolls.launch_tasks).
+# The task that starts scheduled runs through the launcher (rolls.launch_tasks).
 START_SCHEDULED_RUN = "rolls.tasks.start_scheduled_run"
-BENCHMARK_STEP = "rolls.benchmark_tasks.benchmark_step"
-ADVANCE_BENCHMARKS = "rolls.benchmark_tasks.advance_benchmarks"

@@ -17,10 +17,10 @@ from django.db import InterfaceError, OperationalError
 
 from rolls import task_names
 from rolls.models import Run
+from rolls.services import ledger as run_services
 from rolls.services import pipeline, run_tasks
-from rolls.services import runs as run_services
-from rolls.services.render_plan import run_plan_renders
-from rolls.services.rendering import station_render
+from rolls.services.render_batches import run_plan_renders
+from rolls.services.station_render import station_render
 from rolls.task_base import RunBoundTask, where
 
 IDEMPOTENT = {
@@ -115,40 +115,6 @@ def assign_and_render_center(self, run_id: int, center_id: int) -> dict:
     return _timed(started, run=run_id, center=center_id, pages=pages)
 
 
-@shared_task(name=task_names.ALL_IN_ONE, base=RunBoundTask, bind=True, queue_kind="render")
-def all_in_one(self, run_id: int) -> dict:
-    started = time.perf_counter()
-    run = Run.objects.get(pk=run_id)
-    pages = 0
-    for center_id in run_services.run_center_ids(run):
-        pipeline.center_assign_for_run(run=run, center_id=center_id)
-        pages += pipeline.center_render_for_run(
-            run=run,
-            center_id=center_id,
-            task_id=self.request.id,
-            before_storing=self.check_soft_time_limit,
-        )
-    return _timed(started, run=run_id, pages=pages)
-
-
-@shared_task(name=task_names.BY_CENTER_WITH_JOIN, base=RunBoundTask, bind=True, queue_kind="db")
-def by_center_with_join(self, run_id: int) -> dict:
-    """The anti-pattern the talk warns about: wait for subtasks inside a task.
-
-    The group is queued first, so its tasks still run and finish; then ``.get()`` raises
-    Celery's ``RuntimeError("Never call result.get() within a task!")`` and the run fails
-    with that message.
-    """
-    run = Run.objects.get(pk=run_id)
-    subtasks = group(
-        assign_and_render_center.s(run_id, c) for c in run_services.run_center_ids(run)
-    )
-    result = subtasks.apply_async()
-    run_tasks.run_link_result_tree(run_id=run_id, result=result)
-    pages = sum(r["pages"] for r in result.get())  # raises RuntimeError inside a worker
-    return {"run": run_id, "pages": pages}
-
-
 @shared_task(name=task_names.FAN_OUT_RENDERS, base=RunBoundTask, bind=True, queue_kind="db")
 def fan_out_renders(self, run_id: int, layout: str) -> dict:
     """After assignment: queue the render tasks for the stations that now exist, as one
@@ -197,25 +163,6 @@ def finalize_run(self, results, run_id: int) -> dict:
         "finished_here": finished,
         **where(),
     }
-
-
-@shared_task(name=task_names.FAIL_ON_PURPOSE, base=RunBoundTask, bind=True, queue_kind="db")
-def fail_on_purpose(self, run_id: int, center_id: int) -> dict:
-    """The talk's error-handling lesson: one sub-task of the group fails."""
-    raise ValueError(f"simulated failure while processing center {center_id} (on purpose)")
-
-
-@shared_task(name=task_names.RECORD_CHORD_ERROR, queue_kind="db")
-def record_chord_error(request, exc, traceback, run_id: int) -> dict:
-    """A chord's ``on_error`` handler: record which task failed and why on the run.
-
-    Not bound on purpose: Celery calls unbound three-argument errbacks in place with the
-    failure (a bound one would be sent as an old-style errback with only a task id). For a
-    chord, ``exc`` is a ChordError naming the header task that failed.
-    """
-    message = f"on_error handler: the chord callback did not run: {type(exc).__name__}: {exc}"
-    run_services.run_fail(run_id=run_id, error=message)
-    return {"run": run_id, "error": str(exc), **where()}
 
 
 @shared_task(name=task_names.FAIL_UNLAUNCHED_RUNS, queue_kind="db", ignore_result=True)

@@ -1,6 +1,7 @@
 """The shape of the code: data flows one way, with no import circle and no import hidden in
 a function to dodge one, the register (elections) never imports the console (rolls), the
-product never imports the tests or the bench tools, and no test module imports another."""
+console never imports the strategy lab (lab) and its run ledger starts nothing, the product
+never imports the tests or the bench tools, and no test module imports another."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("config", "elections", "rolls")
+PACKAGES = ("config", "elections", "rolls", "lab")
 ALLOWED_IN_FUNCTIONS = {
     ("config.health", "config.beat"),
     # AppConfig.ready connects the signal receivers once models can be imported.
     ("rolls.apps", "rolls.signals"),
+    # ... and the lab registers its strategies (whose canvases import the tasks and models).
+    ("lab.apps", "lab.receivers"),
+    ("lab.apps", "lab.strategies"),
 }
 
 
@@ -133,6 +137,64 @@ def test_the_register_never_imports_the_console():
         if target.startswith("rolls")
     )
     assert crossing == []
+
+
+def test_the_console_never_imports_the_lab():
+    """The lab sits beside the console: it registers itself into the console when ready, and
+    the console works without it."""
+    edges, _ = graph()
+    crossing = sorted(
+        (module, target)
+        for module, targets in edges.items()
+        if not module.startswith("lab")
+        for target in targets
+        if target.startswith("lab")
+    )
+    assert crossing == []
+
+
+# How a module could start work: queue a task, or build a signature to queue.
+STARTERS = {"send_task", "apply_async", "delay", "signature", "Signature", "si", "s", "chord"}
+LEDGER = ROOT / "rolls" / "services" / "ledger.py"
+
+
+def task_starts(path: Path) -> list[str]:
+    """Where a module queues a task or builds one to queue."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            if name in STARTERS:
+                found.append(f"{path.name}:{node.lineno} {name}()")
+    return found
+
+
+def test_the_run_ledger_starts_nothing():
+    """The ledger ends runs and says so (``rolls.events.run_ended``); whoever listens (the
+    lab's benchmarks) starts what comes next. It imports neither tasks nor Celery."""
+    edges, _ = graph()
+    assert sorted(t for t in edges["rolls.services.ledger"] if t.endswith("tasks")) == []
+    assert "celery" not in LEDGER.read_text()
+    assert task_starts(LEDGER) == []
+
+
+def test_the_task_start_check_catches_each_way_of_starting_one(tmp_path):
+    source = tmp_path / "offender.py"
+    source.write_text(
+        "current_app.send_task('x')\n"
+        "step.apply_async()\n"
+        "step.delay(1)\n"
+        "chord(header, body)\n"
+        "step.si(1)\n"
+    )
+    assert task_starts(source) == [
+        "offender.py:1 send_task()",
+        "offender.py:2 apply_async()",
+        "offender.py:3 delay()",
+        "offender.py:4 chord()",
+        "offender.py:5 si()",
+    ]
 
 
 # Development tools outside the product: the image holds neither (tests/test_image.py), so a

@@ -4,24 +4,22 @@ center admins with the console's actions (Generate rolls, Schedule roll generati
 are in ``rolls.admin.views``, wired by ``RunAdmin.get_urls``."""
 
 from rolls.admin import (
-    benchmarks,
     closing,
     downloads,
     elections,
     results,
-    runs,
+    run_admin,
     schedules,
     stations,
     voters,
 )
 
 __all__ = [
-    "benchmarks",
     "closing",
     "downloads",
     "elections",
     "results",
-    "runs",
+    "run_admin",
     "schedules",
     "stations",
     "voters",

@@ -24,10 +24,9 @@ from elections.models import Election, PollingCenter
 from rolls.admin.access import GENERATE_ROLLS, SCHEDULE_ROLLS, require
 from rolls.admin.forms import GenerateRollsForm, ScheduleRollsForm
 from rolls.launch import run_start
-from rolls.selectors.comparison import measured_fastest
 from rolls.selectors.plans import RunPlan, centers_plan, run_plans
-from rolls.selectors.runs import run_scope
-from rolls.services.runs import RunRefused
+from rolls.selectors.run_records import run_scope
+from rolls.services.ledger import RunRefused
 from rolls.services.schedules import (
     ScheduleRefused,
     roll_schedule_save,
@@ -36,23 +35,20 @@ from rolls.services.schedules import (
     schedule_name,
     schedule_settings,
 )
-from rolls.strategies import STRATEGIES
+from rolls.strategies import STRATEGIES, production_strategies
 
 
-def strategy_options(elections: list[Election] | None = None) -> list[dict]:
-    """The strategy choices; "fastest" only where a benchmark measured it on this election's
-    work and setup (one election chosen), else "not measured yet"."""
-    fastest = measured_fastest(elections[0]) if elections and len(elections) == 1 else None
+def strategy_options() -> list[dict]:
+    """The strategies staff may generate rolls with: the production ones (the lab's
+    teaching strategies are run and compared in the lab)."""
     return [
         {
             "name": name,
-            "summary": gettext(s.summary),
-            "lesson": gettext(s.lesson),
-            "renders": s.renders,
-            "fastest": name == fastest,
-            "not_measured": fastest is None,
+            "summary": gettext(STRATEGIES[name].summary),
+            "lesson": gettext(STRATEGIES[name].lesson),
+            "renders": STRATEGIES[name].renders,
         }
-        for name, s in STRATEGIES.items()
+        for name in production_strategies()
     ]
 
 
@@ -74,7 +70,7 @@ def _confirmation_page(
             "opts": opts,
             "queryset": queryset,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "strategies": strategy_options(_elections_of(queryset)),
+            "strategies": strategy_options(),
             "media": modeladmin.media,
             **context,
         },

@@ -9,11 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 from rolls.models import DEFAULT_PURPOSE, AssignmentMode, RunPurpose
 from rolls.services.schedules import SchedulePreset, schedulable_strategies
-from rolls.strategies import DEFAULT_STRATEGY, STRATEGIES
+from rolls.strategies import DEFAULT_STRATEGY, production_strategies
 
 
 def strategy_choices() -> list[tuple[str, str]]:
-    return [(name, name) for name in STRATEGIES]
+    """Production strategies only: the lab's are run from the lab."""
+    return [(name, name) for name in production_strategies()]
 
 
 class RunChoiceForm(forms.Form):
@@ -57,7 +58,7 @@ class GenerateRollsForm(RunChoiceForm):
 
 
 class ScheduleRollsForm(RunChoiceForm):
-    # Not the strategies that fail on purpose: a schedule of one would fail every time.
+    # Production strategies that can succeed: a schedule is for real rolls.
     strategy = forms.ChoiceField(
         label=_("Strategy"),
         choices=lambda: [(name, name) for name in schedulable_strategies()],

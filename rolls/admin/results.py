@@ -31,7 +31,7 @@ from django_celery_results.models import TaskResult
 from config.parsing import number_or_none
 from elections.models import PollingCenter
 from rolls import task_names
-from rolls.admin import runs
+from rolls.admin import run_admin
 from rolls.admin.access import sees_personal_data
 from rolls.admin.housekeeping import HousekeepingFilter
 from rolls.admin.run_page import wrappable
@@ -76,7 +76,7 @@ class RunFilter(admin.SimpleListFilter):
         return queryset.filter(task_id__in=RunTask.objects.filter(run_id=run_id).values("task_id"))
 
 
-class StrategyFilter(runs.StrategyFilter):
+class StrategyFilter(run_admin.StrategyFilter):
     """The results of every run of one strategy (the run list's filter, through RunTask)."""
 
     def queryset(self, request, queryset):

@@ -19,8 +19,8 @@ from django.utils.translation import gettext, ngettext, pgettext
 from rolls.admin.charts import Bar, timeline_svg
 from rolls.formatting import format_duration
 from rolls.models import Run, RunStatus, TaskState
-from rolls.selectors import run_metrics, run_pages_carried, run_wall_seconds
-from rolls.selectors.runs import (
+from rolls.selectors.run_figures import run_metrics, run_pages_carried, run_wall_seconds
+from rolls.selectors.run_records import (
     TaskEntry,
     run_roll_files_page,
     run_task_entries,

@@ -19,6 +19,7 @@ from django_celery_beat.admin import PeriodicTaskAdmin, PeriodicTaskForm
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from rolls import task_names
+from rolls.admin.run_page import wrappable
 from rolls.services.schedules import (
     SWITCHED_OFF,
     ScheduleRefused,
@@ -143,5 +144,6 @@ class ConsolePeriodicTaskAdmin(PeriodicTaskAdmin):
         if description.startswith(SWITCHED_OFF):
             return format_html('<span class="errornote">{}</span>', description.partition("\n")[0])
         if task.task == task_names.START_SCHEDULED_RUN:
-            return schedule_describe(task)
+            # A strategy's snake_case name may wrap after an underscore, so the list fits.
+            return wrappable(schedule_describe(task))
         return task.task

@@ -24,29 +24,34 @@ from django.http import (
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from config.parsing import number_or_none
-from elections.models import Election, PollingCenter
+from elections.models import PollingCenter
 from rolls.admin.access import (
     DOWNLOAD_ROLLS,
     PUBLISH_ROLLS,
-    VIEW_RESULTS,
     VIEW_RUNS,
     require,
     sees_personal_data,
 )
-from rolls.admin.comparison_page import result_row, spread_charts
-from rolls.admin.run_page import run_progress, wrappable
+from rolls.admin.run_page import run_progress
 from rolls.formatting import error_without_details
 from rolls.models import DownloadKind, FileDamage, Run
 from rolls.selectors.changes import official_run, write_changes_csv
-from rolls.selectors.comparison import election_benchmarks, election_comparison, setup_label
-from rolls.selectors.runs import run_roll_file, run_roll_files
+from rolls.selectors.run_records import run_roll_file, run_roll_files
 from rolls.selectors.signatures import run_set_signature
 from rolls.services.closing import PersonalDataClosed, election_open_check
+from rolls.services.completeness import (
+    StoredFileDamaged,
+    file_damage_cleared,
+    file_damage_found,
+    flagged_files_verified,
+    run_files_verify,
+    stored_bytes_verified,
+)
 from rolls.services.downloads import download_record
 from rolls.services.manifest import (
     record_label,
@@ -59,15 +64,6 @@ from rolls.services.manifest import (
 from rolls.services.publication import PublishRefused, run_publish
 from rolls.services.signing import signature_files
 from rolls.services.storage import stored_missing
-from rolls.services.verification import (
-    StoredFileDamaged,
-    file_damage_cleared,
-    file_damage_found,
-    flagged_files_verified,
-    run_files_verify,
-    stored_bytes_verified,
-)
-from rolls.strategies import STRATEGIES
 
 PRIVATE = "private, no-store"
 
@@ -302,49 +298,3 @@ def run_publish_view(request: HttpRequest, run_id: int, *, model_admin) -> HttpR
     require(request, PUBLISH_ROLLS)
     publish_and_report(model_admin, request, run_id)
     return HttpResponseRedirect(reverse("admin:rolls_run_change", args=[run_id]))
-
-
-def strategy_comparison_view(
-    request: HttpRequest, election_id: int, *, model_admin
-) -> TemplateResponse:
-    """Each strategy's finished runs on one election that did the same work on the same
-    setup, side by side; other runs listed apart with what differs. The ranking (and the
-    fastest tag) come from benchmark runs of that work only."""
-    require(request, VIEW_RUNS)
-    election = get_object_or_404(Election, pk=election_id)
-    comparison = election_comparison(election)
-    details = sees_personal_data(request)
-    found = {result.name: result_row(result, details=details) for result in comparison.results}
-    rows = [
-        found.get(name)
-        or {"name": name, "name_html": wrappable(name), "strategy": strategy, "run": None}
-        for name, strategy in STRATEGIES.items()
-    ]
-    wall_chart, speed_chart = spread_charts(comparison.results)
-    runs_url = (
-        reverse("admin:rolls_run_changelist")
-        + "?"
-        + urlencode({"election__id__exact": election.pk})
-    )
-    reference = comparison.reference
-    return TemplateResponse(
-        request,
-        "admin/rolls/run/compare.html",
-        {
-            **model_admin.admin_site.each_context(request),
-            "opts": Run._meta,
-            "title": gettext("Compare strategies: %(election)s") % {"election": election.name},
-            "election": election,
-            "rows": rows,
-            "comparison": comparison,
-            "reference": reference,
-            "reference_setup": setup_label(reference.worker_setup) if reference else "",
-            "apart": comparison.apart,
-            "benchmarks": election_benchmarks(election),
-            "finished_any": bool(comparison.results),
-            "wall_chart": wall_chart,
-            "speed_chart": speed_chart,
-            "runs_url": runs_url,
-            "can_view_results": request.user.has_perm(VIEW_RESULTS),
-        },
-    )

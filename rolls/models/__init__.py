@@ -1,7 +1,6 @@
-from rolls.models.benchmark import Benchmark, BenchmarkStatus, interleaved
 from rolls.models.closing import PersonalDataClosing
 from rolls.models.download import Download, DownloadKind
-from rolls.models.page import PrintedPage
+from rolls.models.printed_page import PrintedPage
 from rolls.models.reprint import Reprint, ReprintOutcome
 from rolls.models.run import (
     ACTIVE_STATUSES,
@@ -27,8 +26,6 @@ __all__ = [
     "DEFAULT_PURPOSE",
     "ENDED_TASK_STATES",
     "AssignmentMode",
-    "Benchmark",
-    "BenchmarkStatus",
     "DocumentKind",
     "Download",
     "DownloadKind",
@@ -48,5 +45,4 @@ __all__ = [
     "SetStatus",
     "Station",
     "TaskState",
-    "interleaved",
 ]

@@ -208,7 +208,7 @@ class Run(models.Model):
     )
     voters_total = models.PositiveIntegerField(default=0, verbose_name=_("voters total"))
     worker_setup = models.JSONField(default=dict, blank=True, verbose_name=_("worker setup"))
-    # The render plan of the balanced fan-out (``rolls.services.render_plan``): how many
+    # The render plan of the balanced fan-out (``rolls.services.render_batches``): how many
     # batches it queued for how many worker processes, and where that number came from
     # (the live workers, the setup recorded at the start, or the fallback).
     planned_batches = models.PositiveIntegerField(
@@ -221,17 +221,6 @@ class Run(models.Model):
         null=True, blank=True, verbose_name=_("planned seconds per page")
     )
     planned_from = models.CharField(max_length=300, blank=True, verbose_name=_("planned from"))
-    benchmark = models.ForeignKey(
-        "rolls.Benchmark",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="runs",
-        verbose_name=_("benchmark"),
-    )
-    benchmark_position = models.PositiveIntegerField(
-        null=True, blank=True, verbose_name=_("benchmark position")
-    )
     launch_pending_since = models.DateTimeField(
         null=True,
         blank=True,

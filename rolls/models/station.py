@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from rolls.pdf.data import expected_pages
+from rolls.planning import expected_pages
 
 
 class Station(models.Model):

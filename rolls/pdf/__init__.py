@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rolls.pdf.data import ROWS_PER_PAGE, RenderedRoll, RollHeader, RollVoter, expected_pages
-from rolls.pdf.documents import center_set_pages
+from rolls.pdf.data import RenderedRoll, RollHeader, RollVoter
 from rolls.pdf.engine import harfbuzz_subset_available
-from rolls.pdf.render import RollLayoutError, render_station_roll
+from rolls.pdf.roll import RollLayoutError, render_station_roll
+from rolls.planning import ROWS_PER_PAGE, center_set_pages, expected_pages
 
 __all__ = [
     "ROWS_PER_PAGE",

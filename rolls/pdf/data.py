@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-ROWS_PER_PAGE = 40
+from rolls.planning import ROWS_PER_PAGE, expected_pages
+
+__all__ = ["ROWS_PER_PAGE", "expected_pages"]  # with the roll's data, as callers read it
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,3 @@ class RollHeader:
 class RenderedRoll:
     pdf: bytes
     pages: int  # including the cover
-
-
-def expected_pages(voter_count: int) -> int:
-    """A cover, then ROWS_PER_PAGE voters a page; the last page may be shorter."""
-    if voter_count < 1:
-        raise ValueError("a polling station always has at least one voter")
-    return 1 + -(-voter_count // ROWS_PER_PAGE)

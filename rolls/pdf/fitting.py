@@ -16,7 +16,7 @@ larger. Only longer text (a 500-character registry value, which no name is) goes
 still whole: nothing is ever cut.
 
 fit_box is the same rule for a box of any size: the door sign's and the center list's names
-(documents.py) shrink to floors of their own, then wrap within their box's height.
+(center_documents.py) shrink to floors of their own, then wrap within their box's height.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from rolls.pdf import layout
-from rolls.pdf.metrics import advances, text_width
+from rolls.pdf.text_widths import advances, text_width
 
 ONE_LINE_FLOOR_PT = 7.0
 FLOOR_PT = 5.0
@@ -78,7 +78,7 @@ def fit_box(
     down whose lines (``LEADING`` apart) the box holds. Only text longer than any name goes
     below ``SMALLEST_PT``'s box, in as many lines as it takes: nothing is ever cut.
 
-    The roll's rows (fit_name), the door sign and the center list (documents.py) fit their
+    The roll's rows (fit_name), the door sign and the center list (center_documents.py) fit their
     names with it; *width_pt* already allows for kerning (rows.WIDTH_SAFETY)."""
     width = text_width(text)
     for size in _sizes(size_pt, one_line_floor_pt):

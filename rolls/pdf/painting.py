@@ -9,7 +9,7 @@ Once the document is laid out, its placeholder image is swapped for a ``RowText`
 WeasyPrint then draws where the image would be: after the box's background, in page order,
 so the text a reader extracts still runs header, column heads, rows, footer.
 
-``RowText`` draws each row as one Pango line (a row whose name had to be fitted, rows.py, as
+``RowText`` draws each row as one Pango line (a row whose name had to be fitted, roll_lines.py, as
 its numbers and then its name's lines at their smaller size, centred in the row), in the
 same fonts, language, size and colour the stylesheet gives the rows, through WeasyPrint's
 own glyph drawing (so fonts are embedded, subset and mapped back to text exactly as for the
@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 
 from rolls.pdf import engine, stamp
 from rolls.pdf.fitting import LEADING
-from rolls.pdf.rows import FittedRow, Row
+from rolls.pdf.roll_lines import FittedRow, Row
 from rolls.pdf.stamp import Stamp
 
 ROWS_CLASS = "rows"

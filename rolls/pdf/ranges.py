@@ -11,7 +11,7 @@ from django.utils import translation
 
 from rolls.pdf import layout
 from rolls.pdf.fitting import fit_box
-from rolls.pdf.rows import WIDTH_SAFETY
+from rolls.pdf.roll_lines import WIDTH_SAFETY
 from rolls.pdf.text import clean, isolate, isolate_always
 
 # A line box can come out taller than its font size times LEADING where fonts with taller

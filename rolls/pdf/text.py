@@ -12,7 +12,7 @@ import unicodedata
 
 from fontTools import unicodedata as script_data
 
-from rolls.pdf.metrics import advances, char_width, text_width
+from rolls.pdf.text_widths import advances, char_width, text_width
 
 ELLIPSIS = "\u2026"
 FIGURE_SPACE = "\u2007"

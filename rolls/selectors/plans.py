@@ -15,8 +15,7 @@ from django.utils.translation import gettext
 
 from elections.models import Election, PollingCenter, Registration
 from rolls.models import AssignmentMode
-from rolls.pdf import center_set_pages  # the renderer decides what a page holds
-from rolls.services.assignment import station_sizes
+from rolls.planning import center_set_pages, station_sizes
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from elections.folding import fold
 from elections.models import Election, Registration, Voter
 from rolls.models import DocumentKind, Placement, RollFile, Run, RunCenter, RunStatus
-from rolls.pdf import ROWS_PER_PAGE  # the renderer decides what a page holds
+from rolls.planning import ROWS_PER_PAGE
 
 PAGE_SIZE = 50
 # A page says how many voters match up to this many, then "more than".

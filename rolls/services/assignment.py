@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from elections.models import Election, PollingCenter, Registration, Voter
 from elections.services.collation import refresh_sort_keys
 from rolls.models import AssignmentMode, Placement, Run, Station
+from rolls.planning import station_sizes
 
 
 class AssignmentError(ValueError):
@@ -45,26 +46,6 @@ class AssignmentResult:
     maximum: int = 0
     language: str = ""
     empty_center_codes: list[str] = field(default_factory=list)
-
-
-def station_sizes(voters: int, maximum: int, mode: str = AssignmentMode.BALANCED) -> list[int]:
-    """The sizes the SQL below produces, for planning and for checking it."""
-    if maximum < 1:
-        raise AssignmentError("The maximum number of voters per station must be at least 1")
-    if voters <= 0:
-        return []
-    base, extra = _base_and_extra(voters, maximum, mode)
-    stations = -(-voters // maximum)
-    if mode == AssignmentMode.SEQUENTIAL:
-        return [maximum] * (stations - 1) + [voters - maximum * (stations - 1)]
-    return [base + 1] * extra + [base] * (stations - extra)
-
-
-def _base_and_extra(voters: int, maximum: int, mode: str) -> tuple[int, int]:
-    if mode == AssignmentMode.SEQUENTIAL:
-        return maximum, 0
-    stations = -(-voters // maximum)
-    return voters // stations, voters % stations
 
 
 # ``idx`` is a voter's 0-based rank in its center, ``n`` the center's size, {m} the maximum

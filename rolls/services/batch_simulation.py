@@ -16,9 +16,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from elections.services.fake_data import center_sizes
-from rolls.pdf import expected_pages
-from rolls.services.assignment import station_sizes
-from rolls.services.batching import BatchPlan, plan_batches
+from rolls.planning import BatchPlan, expected_pages, plan_batches, station_sizes
 
 VOTERS_PER_CENTER = 1000  # as create_fake_voter_data draws them
 STATION_MAXIMUM = 500

@@ -36,8 +36,8 @@ from rolls.models import (
     RunStatus,
     SetStatus,
 )
+from rolls.services.completeness import StoredFileDamaged, content_verified, file_damage_found
 from rolls.services.storage import STORAGE_THREADS, check_relative_name, storage_threads
-from rolls.services.verification import StoredFileDamaged, content_verified, file_damage_found
 
 CHUNK = 1024 * 1024
 FILE_MODE = stat.S_IFREG | 0o644

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from rolls.models import Run, Station
-from rolls.services import runs as run_services
+from rolls.services import ledger as run_services
 from rolls.services.assignment import stations_assign
 from rolls.services.fingerprints import split_fingerprints
-from rolls.services.rendering import Check, station_render
+from rolls.services.station_render import Check, station_render
 
 
 def center_assign_for_run(*, run: Run, center_id: int) -> dict:

@@ -19,8 +19,8 @@ from django.utils.translation import gettext
 
 from elections.models import PollingCenter
 from rolls.models import Run, RunCenter, RunPurpose, RunStatus
+from rolls.services.completeness import run_problems
 from rolls.services.signing import SigningKeyUnavailable, commission_key, set_signature_create
-from rolls.services.verification import run_problems
 
 logger = logging.getLogger(__name__)
 

@@ -31,8 +31,8 @@ from django.utils import timezone
 
 from rolls.formatting import format_duration
 from rolls.models import RollFile, Run, RunCenter, RunStatus, RunTask, Station
+from rolls.services.ledger import RunRefused, run_center_ids, run_fail, run_refused_active
 from rolls.services.run_tasks import run_tasks_revoke
-from rolls.services.runs import RunRefused, run_center_ids, run_fail, run_refused_active
 
 logger = logging.getLogger(__name__)
 

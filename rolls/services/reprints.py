@@ -32,15 +32,15 @@ from rolls.models import (
     RunStatus,
 )
 from rolls.pdf import RenderedRoll
-from rolls.services.documents import (
+from rolls.services.completeness import file_damage_cleared, file_digest
+from rolls.services.printed_pages import PrintedDocument, printed_pages_record
+from rolls.services.split_documents import (
     center_list_document,
     split_station,
     station_roll_document,
     station_sign_document,
 )
-from rolls.services.printed_pages import PrintedDocument, printed_pages_record
 from rolls.services.storage import reprint_path, write_whole
-from rolls.services.verification import file_damage_cleared, file_digest
 
 logger = logging.getLogger(__name__)
 

@@ -25,15 +25,11 @@ from elections.models import Election
 from elections.references import UnknownElection, election_label, election_resolve
 from rolls import task_names
 from rolls.models import DEFAULT_PURPOSE, AssignmentMode, RunPurpose
-from rolls.strategies.catalog import STRATEGIES, strategy_get
+from rolls.strategies.catalog import STRATEGIES, production_strategies, strategy_get
 
 # start_scheduled_run's parameters in order (positional arguments bind to them in turn).
 # A schedule without "purpose" generates final rolls (DEFAULT_PURPOSE), as before purposes.
 SCHEDULE_PARAMETERS = ("election", "strategy", "mode", "changed_only", "purpose")
-# The catalog's demonstrations of failure: a schedule of one would fail every night.
-FAILS_ON_PURPOSE = frozenset(
-    {"parallelize_tasks_by_center_with_join", "group_with_error_in_sub_task"}
-)
 
 
 class SchedulePreset(models.TextChoices):
@@ -125,7 +121,9 @@ def periodic_task_check(task: PeriodicTask) -> None:
 
 
 def schedulable_strategies() -> list[str]:
-    return [name for name in STRATEGIES if name not in FAILS_ON_PURPOSE]
+    """Production strategies only: a schedule is for real rolls, and the lab's
+    demonstrations of failure would fail every night."""
+    return [name for name in production_strategies() if not STRATEGIES[name].fails_on_purpose]
 
 
 def schedule_kwargs_validate(kwargs: dict) -> None:
@@ -136,7 +134,8 @@ def schedule_kwargs_validate(kwargs: dict) -> None:
     for name in ("strategy", "mode"):
         if name in kwargs and not isinstance(kwargs[name], str):
             raise ScheduleRefused(f"{name} must be a name in quotes, not {kwargs[name]!r}"[:300])
-    if kwargs.get("strategy") in FAILS_ON_PURPOSE:
+    chosen = STRATEGIES.get(kwargs.get("strategy"))
+    if chosen is not None and chosen.fails_on_purpose:
         raise ScheduleRefused(
             f"{kwargs['strategy']} fails on purpose (it demonstrates an error): it cannot be "
             "scheduled"
@@ -154,6 +153,11 @@ def schedule_kwargs_validate(kwargs: dict) -> None:
         RunPurpose.checked(kwargs.get("purpose", DEFAULT_PURPOSE))
     except ValueError as exc:
         raise ScheduleRefused(str(exc)) from None
+    if not chosen.production:
+        raise ScheduleRefused(
+            f"{kwargs['strategy']} is a teaching strategy of the strategy lab: schedules "
+            f"generate rolls with {', '.join(schedulable_strategies())}"
+        )
 
 
 def _time_zone(election: Election) -> str:

@@ -6,7 +6,17 @@ from rolls.strategies.catalog import (
     STRATEGIES,
     Strategy,
     UnknownStrategy,
+    production_strategies,
     strategy_get,
+    strategy_register,
 )
 
-__all__ = ["DEFAULT_STRATEGY", "STRATEGIES", "Strategy", "UnknownStrategy", "strategy_get"]
+__all__ = [
+    "DEFAULT_STRATEGY",
+    "STRATEGIES",
+    "Strategy",
+    "UnknownStrategy",
+    "production_strategies",
+    "strategy_get",
+    "strategy_register",
+]

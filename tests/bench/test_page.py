@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from bench.page import machine_rows, page_text
+from bench.results_page import machine_rows, page_text
 from bench.suite import Command
 
 ROOT = Path(__file__).resolve().parents[2]

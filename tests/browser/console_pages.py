@@ -18,9 +18,11 @@ from django_celery_results.models import TaskResult
 from elections.models import Election, PollingCenter, RegisterImport, Voter
 from elections.services.registers.imports import register_import_preview
 from elections.services.registers.records import register_import_create
-from rolls.models import Benchmark, Download, DownloadKind, Run, RunTask, Station
+from lab.models import Benchmark, BenchmarkRun
+from rolls.models import Download, DownloadKind, Run, RunTask, Station
 from rolls.services.publication import run_publish
 from rolls.services.schedules import SchedulePreset, roll_schedule_save
+from rolls.strategies import DEFAULT_STRATEGY
 from tests.elections.registers import csv_bytes
 from tests.support.builders import build_election
 from tests.support.runs import make_finished_run
@@ -52,7 +54,7 @@ def console_records() -> ConsoleRecords:
         status="finished",
         started_by="admin:someone",
     )
-    Run.objects.filter(pk=draft.pk).update(benchmark=benchmark, benchmark_position=0)
+    BenchmarkRun.objects.create(benchmark=benchmark, position=0, run=draft)
     draft.refresh_from_db()
     roll = official.roll_files.rolls().first()
     Download.objects.create(
@@ -78,7 +80,7 @@ def console_records() -> ConsoleRecords:
     schedule = roll_schedule_save(
         election=election,
         preset=SchedulePreset.NIGHTLY,
-        strategy="all_in_one",
+        strategy=DEFAULT_STRATEGY,
         at=datetime.time(2, 0),
     ).task
     return ConsoleRecords(
@@ -116,12 +118,12 @@ def console_pages(records: ConsoleRecords) -> dict[str, str]:
         "runs": reverse("admin:rolls_run_changelist"),
         "draft run": reverse("admin:rolls_run_change", args=[draft.pk]),
         "official run": reverse("admin:rolls_run_change", args=[official.pk]),
-        "compare": reverse("admin:rolls_run_compare", args=[election.pk]),
+        "compare": reverse("admin:lab_benchmark_compare", args=[election.pk]),
         "verify a page": reverse("admin:rolls_run_verify_page") + "?code=7KQ2M-XW4PD",
         "stations": reverse("admin:rolls_station_changelist"),
         "station": reverse("admin:rolls_station_change", args=[station.pk]),
-        "benchmarks": reverse("admin:rolls_benchmark_changelist"),
-        "benchmark": reverse("admin:rolls_benchmark_change", args=[records.benchmark.pk]),
+        "benchmarks": reverse("admin:lab_benchmark_changelist"),
+        "benchmark": reverse("admin:lab_benchmark_change", args=[records.benchmark.pk]),
         "downloads": reverse("admin:rolls_download_changelist"),
         "task results": reverse("admin:django_celery_results_taskresult_changelist"),
         "task result": reverse("admin:django_celery_results_taskresult_change", args=[result.pk]),

@@ -39,8 +39,9 @@ from pypdf import PdfReader
 from elections.models import Voter
 from elections.services.registers.imports import register_import_preview
 from elections.services.registers.records import register_import_create
+from lab.models import Benchmark
 from rolls.admin.housekeeping import housekeeping_task_names
-from rolls.models import Benchmark, Download, Run, RunStatus, Station
+from rolls.models import Download, Run, RunStatus, Station
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.console_pages import (
     PASSWORD,
@@ -347,7 +348,7 @@ def test_staff_go_from_an_election_to_its_import_page_and_back_by_the_breadcrumb
 def test_staff_follow_the_benchmark_comparison_stations_and_downloads_links(console):
     records = console.records
     page, _ = console.open(
-        "staff", reverse("admin:rolls_benchmark_change", args=[records.benchmark.pk])
+        "staff", reverse("admin:lab_benchmark_change", args=[records.benchmark.pk])
     )
     page.click("text=Compare strategies on this election")
     assert "Compare strategies" in page.locator("h1").inner_text()

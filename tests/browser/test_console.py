@@ -19,9 +19,10 @@ from django.conf import settings
 from faker import Faker
 from pypdf import PdfReader
 
+from lab.models import Benchmark, BenchmarkStatus
 from rolls.launch import run_start
 from rolls.management.commands._common import wait_for
-from rolls.models import Benchmark, BenchmarkStatus, Run, RunStatus, RunTask, TaskState
+from rolls.models import Run, RunStatus, RunTask, TaskState
 from rolls.strategies import DEFAULT_STRATEGY
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.support.browser import PASSWORD, staff_page
@@ -263,7 +264,7 @@ def test_the_run_and_comparison_pages_stay_readable_at_820_pixels(browser, live_
 
     for address in [
         f"/admin/rolls/run/{run.pk}/change/",
-        f"/admin/rolls/run/compare/{election.pk}/",
+        f"/admin/lab/benchmark/compare/{election.pk}/",
     ]:
         page.goto(live_server.url + address)
         assert page.evaluate("document.documentElement.scrollWidth") <= 820, address
@@ -293,14 +294,14 @@ def test_a_two_by_two_benchmark_from_the_admin_and_its_comparison(
     page.fill('input[name="repeats"]', "2")
     page.click("#benchmark-form input[type=submit]")
 
-    page.wait_for_url(re.compile(r"/admin/rolls/benchmark/\d+/"))
+    page.wait_for_url(re.compile(r"/admin/lab/benchmark/\d+/"))
     benchmark = Benchmark.objects.get(election=election)
     deadline = time.monotonic() + RUN_TIMEOUT_MS / 1000
     while benchmark.status == BenchmarkStatus.RUNNING and time.monotonic() < deadline:
         time.sleep(0.5)
         benchmark.refresh_from_db()
     assert benchmark.status == BenchmarkStatus.FINISHED, benchmark.error
-    runs = list(Run.objects.filter(benchmark=benchmark).order_by("benchmark_position"))
+    runs = list(benchmark.runs)
     assert [run.strategy for run in runs] == pair * 2  # interleaved: A B A B
 
     page.reload()

@@ -16,7 +16,8 @@ import pytest
 from django_celery_beat.models import PeriodicTask
 
 from elections.models import Voter
-from rolls.models import Benchmark, Run, RunStatus, Station
+from lab.models import Benchmark
+from rolls.models import Run, RunStatus, Station
 from rolls.services.publication import run_publish
 from rolls.strategies import DEFAULT_STRATEGY
 from tests.browser.console_pages import PASSWORD, logged_in_page
@@ -116,7 +117,7 @@ def test_staff_start_a_benchmark_from_the_elections_list(staff_page, official, w
     page.fill('input[name="repeats"]', "2")
     page.click("#benchmark-form input[type=submit]")
 
-    page.wait_for_url(re.compile(r"/admin/rolls/benchmark/\d+/"))
+    page.wait_for_url(re.compile(r"/admin/lab/benchmark/\d+/"))
     benchmark = Benchmark.objects.get(election=official.election)
     expect(page.locator("h1")).to_contain_text(f"Benchmark {benchmark.pk}")
     assert sorted(benchmark.strategies) == sorted(pair)

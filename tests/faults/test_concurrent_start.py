@@ -17,7 +17,7 @@ from django.db import connection
 
 from rolls.launch import run_start
 from rolls.models import Run, RunStatus
-from rolls.services.runs import RunRefused
+from rolls.services.ledger import RunRefused
 from tests.support.builders import build_election
 
 ROUNDS = 5

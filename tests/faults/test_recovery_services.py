@@ -16,8 +16,8 @@ from rolls import launch
 from rolls.launch import resume_signatures, run_resume, run_start
 from rolls.models import RollFile, Run, RunStatus, RunTask, TaskState
 from rolls.services import pipeline
+from rolls.services.ledger import RunRefused, run_fail
 from rolls.services.recovery import ResumePlan, run_mark_stale, run_resume_plan, runs_find_stale
-from rolls.services.runs import RunRefused, run_fail
 from tests.support.builders import build_election
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +69,7 @@ def half_done(election) -> Run:
     run = queued_run(election)
     center_a = election.centers.get(code="A")
     pipeline.center_assign_for_run(run=run, center_id=center_a.pk)
-    from rolls.services.rendering import station_render
+    from rolls.services.station_render import station_render
 
     station_render(run=run, center_id=center_a.pk, station_number=2, task_id="first-attempt")
     Run.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, started_at=timezone.now())

@@ -10,7 +10,7 @@ from config.celery import queue_name
 from rolls.launch import run_start
 from rolls.management.commands._common import wait_for
 from rolls.models import RunStatus
-from rolls.selectors import run_task_results
+from rolls.selectors.run_figures import run_task_results
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.rolls.helpers import voter_numbers_in_run
 

@@ -1,17 +1,5 @@
 """Fixtures shared by the admin console tests."""
 
-import pytest
+from tests.support.console import election, staff_client
 
-from tests.support.builders import build_election
-from tests.support.users import STAFF, make_user
-
-
-@pytest.fixture
-def staff_client(client):
-    client.force_login(make_user("clerk", STAFF))
-    return client
-
-
-@pytest.fixture
-def election():
-    return build_election()
+__all__ = ["election", "staff_client"]

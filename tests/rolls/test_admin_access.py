@@ -9,7 +9,8 @@ from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 from django_celery_results.models import TaskResult
 
-from rolls.models import Benchmark, Run
+from lab.models import Benchmark, BenchmarkRun
+from rolls.models import Run
 from rolls.strategies import DEFAULT_STRATEGY
 from tests.support.runs import make_finished_run
 from tests.support.users import OBSERVER, STAFF, make_user
@@ -20,7 +21,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 @pytest.fixture
 def run(election):
     run = make_finished_run(election)
-    run.benchmark = Benchmark.objects.create(
+    benchmark = Benchmark.objects.create(
         election=election,
         strategies=[run.strategy],
         repeats=1,
@@ -29,8 +30,7 @@ def run(election):
         status="finished",
         started_by="test",
     )
-    run.benchmark_position = 0
-    run.save(update_fields=["benchmark", "benchmark_position"])
+    BenchmarkRun.objects.create(benchmark=benchmark, position=0, run=run)
     return run
 
 
@@ -59,9 +59,11 @@ def urls(run: Run) -> dict[str, str]:
         "verify a page": reverse("admin:rolls_run_verify_page") + "?code=7KQ2M-XW4PD",
         "run page": reverse("admin:rolls_run_change", args=[run.pk]),
         "progress": reverse("admin:rolls_run_progress", args=[run.pk]),
-        "comparison": reverse("admin:rolls_run_compare", args=[run.election_id]),
-        "benchmarks": reverse("admin:rolls_benchmark_changelist"),
-        "benchmark page": reverse("admin:rolls_benchmark_change", args=[run.benchmark_id]),
+        "comparison": reverse("admin:lab_benchmark_compare", args=[run.election_id]),
+        "benchmarks": reverse("admin:lab_benchmark_changelist"),
+        "benchmark page": reverse(
+            "admin:lab_benchmark_change", args=[run.benchmark_entry.benchmark_id]
+        ),
         "task results": reverse("admin:django_celery_results_taskresult_changelist"),
         "roll pdf": reverse("admin:rolls_run_roll_download", args=[run.pk, roll.pk]),
         "roll zip": reverse("admin:rolls_run_zip", args=[run.pk]),

@@ -52,8 +52,11 @@ def test_generate_rolls_shows_what_will_be_generated_before_queueing(staff_clien
     pages = center_set_pages([45]) + center_set_pages([44, 43, 43])
     assert (plan.centers, plan.voters, plan.stations, plan.pages) == (2, 175, 4, pages)
     page = response.content.decode()
+    # Staff are offered the production strategies, each with its lesson; the lab's teaching
+    # strategies are not offered here.
     for strategy in STRATEGIES.values():
-        assert strategy.lesson.replace("'", "&#x27;") in page
+        shown = strategy.lesson.replace("'", "&#x27;") in page
+        assert shown == strategy.production, strategy.name
     assert re.search(rf'value="{DEFAULT_STRATEGY}"\s+checked', page), "the fastest is preselected"
     assert 'name="post" value="yes"' in page
     assert not Run.objects.exists()
@@ -104,7 +107,7 @@ def test_confirming_queues_a_run_after_commit_and_lands_on_its_page(
                 "action": "generate_rolls",
                 "_selected_action": [election.pk],
                 "post": "yes",
-                "strategy": "queue_tasks_by_center_with_chord",
+                "strategy": DEFAULT_STRATEGY,
                 "mode": "sequential",
                 "purpose": "final",
             },
@@ -116,7 +119,7 @@ def test_confirming_queues_a_run_after_commit_and_lands_on_its_page(
     assert response.status_code == 302
     assert response.url == reverse("admin:rolls_run_change", args=[run.pk])
     assert (run.strategy, run.assignment_mode, run.started_by) == (
-        "queue_tasks_by_center_with_chord",
+        DEFAULT_STRATEGY,
         "sequential",
         "admin:clerk",
     )
@@ -212,7 +215,7 @@ def test_centers_of_one_election_start_a_run_limited_to_them(staff_client, elect
             "action": "generate_rolls_for_centers",
             "_selected_action": [c.pk for c in chosen],
             "post": "yes",
-            "strategy": "assign_all_stations_in_parallel",
+            "strategy": DEFAULT_STRATEGY,
             "mode": "balanced",
             "purpose": "final",
         },
@@ -305,14 +308,16 @@ def test_saving_again_updates_the_one_schedule_of_the_election(staff_client, ele
         election,
         preset="interval",
         every_minutes="15",
-        strategy="all_in_one",
+        strategy=DEFAULT_STRATEGY,
+        mode="sequential",
         enabled="",
     )
 
     task = PeriodicTask.objects.get(name__startswith="Generate rolls")
     assert task.crontab is None
     assert (task.interval.every, task.interval.period) == (15, "minutes")
-    assert json.loads(task.kwargs)["strategy"] == "all_in_one"
+    assert json.loads(task.kwargs)["strategy"] == DEFAULT_STRATEGY
+    assert json.loads(task.kwargs)["mode"] == "sequential"
     assert not task.enabled
 
 
@@ -367,9 +372,9 @@ def schedule_page(client, *elections):
 @pytest.mark.parametrize(
     "fields",
     [
-        {"preset": "interval", "every_minutes": "1", "strategy": "all_in_one", "enabled": ""},
+        {"preset": "interval", "every_minutes": "1", "strategy": DEFAULT_STRATEGY, "enabled": ""},
         {"preset": "nightly", "at": "23:45", "mode": "sequential", "changed_only": "on"},
-        {"preset": "hourly", "strategy": "assign_all_stations_in_parallel"},
+        {"preset": "hourly", "strategy": DEFAULT_STRATEGY, "mode": "sequential"},
     ],
 )
 def test_the_schedule_form_opens_with_the_saved_schedule_and_saving_it_changes_nothing(

@@ -21,7 +21,7 @@ from pypdf import PdfReader
 from rolls.admin.charts import Bar, SpreadRow, nice_step, spread_chart_svg, timeline_svg
 from rolls.launch import run_start
 from rolls.models import RollFile, Run, RunStatus, RunTask, TaskState
-from rolls.services.runs import run_fail
+from rolls.services.ledger import run_fail
 from rolls.strategies import DEFAULT_STRATEGY, STRATEGIES
 from tests.support.builders import build_election
 from tests.support.runs import make_finished_run, no_launch, record_result
@@ -117,7 +117,7 @@ def test_run_page_lists_each_station_pdf_with_its_checksum(staff_client, run):
 def test_run_page_links_to_its_results_and_the_comparison(staff_client, run):
     page = page_of(staff_client, run)
 
-    assert reverse("admin:rolls_run_compare", args=[run.election_id]) in page
+    assert reverse("admin:lab_benchmark_compare", args=[run.election_id]) in page
     results = reverse("admin:django_celery_results_taskresult_changelist")
     assert f"{results}?run={run.pk}" in page
 
@@ -504,7 +504,7 @@ def test_comparison_shows_the_latest_finished_run_of_each_strategy(staff_client,
             finished_at=faster.queued_at + timedelta(seconds=seconds)
         )
 
-    response = staff_client.get(reverse("admin:rolls_run_compare", args=[election.pk]))
+    response = staff_client.get(reverse("admin:lab_benchmark_compare", args=[election.pk]))
 
     rows = {row["name"]: row for row in response.context["rows"]}
     assert list(rows) == list(STRATEGIES)
@@ -531,7 +531,7 @@ def test_the_election_page_links_to_its_runs_and_comparison(staff_client, electi
     response = staff_client.get(reverse("admin:elections_election_change", args=[election.pk]))
 
     page = response.content.decode()
-    assert reverse("admin:rolls_run_compare", args=[election.pk]) in page
+    assert reverse("admin:lab_benchmark_compare", args=[election.pk]) in page
     assert f"{reverse('admin:rolls_run_changelist')}?election__id__exact={election.pk}" in page
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from rolls import launch
 from rolls.models import Run, RunStatus
-from rolls.services.runs import run_fail
+from rolls.services.ledger import run_fail
 from tests.factories import ElectionFactory
 
 pytestmark = pytest.mark.django_db

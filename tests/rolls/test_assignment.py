@@ -14,7 +14,7 @@ from rolls.services.assignment import (
     station_sizes,
     stations_assign,
 )
-from rolls.services.runs import RunRefused, run_create
+from rolls.services.ledger import RunRefused, run_create
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 
 

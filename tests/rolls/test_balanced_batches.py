@@ -3,7 +3,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rolls.services.batching import balanced_batches
+from rolls.planning import balanced_batches
 
 
 @given(

@@ -5,8 +5,8 @@ import pytest
 
 from config.celery import queue_name
 from rolls.models import Run
-from rolls.services.batching import FALLBACK_PROCESSES, batch_count, plan_batches
-from rolls.services.render_plan import (
+from rolls.planning import FALLBACK_PROCESSES, batch_count, plan_batches
+from rolls.services.render_batches import (
     batch_pages,
     processes_for,
     render_processes,

@@ -31,7 +31,7 @@ from rolls.services.closing import (
     closing_plan,
     personal_data_close,
 )
-from rolls.services.runs import RunRefused
+from rolls.services.ledger import RunRefused
 from tests.elections.registers import csv_bytes, import_now
 from tests.factories import ElectionFactory, RegistrationFactory
 from tests.support.builders import build_election

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from bench.processes import comparison_table
 from rolls.models import Run, RunStatus
-from rolls.selectors.runs import run_task_tally
+from rolls.selectors.run_records import run_task_tally
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 
 

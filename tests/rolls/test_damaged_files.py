@@ -16,9 +16,9 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from rolls.models import Download, FileDamage, RollFile, Run
+from rolls.services.completeness import StoredFileDamaged, run_files_verify
 from rolls.services.manifest import zip_entry_name
 from rolls.services.publication import run_publish
-from rolls.services.verification import StoredFileDamaged, run_files_verify
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.support.files import overwrite_middle, roll_of
 from tests.support.runs import full_run, make_finished_run
@@ -55,7 +55,7 @@ def test_a_station_pdf_with_16_bytes_overwritten_is_refused_not_served_as_offici
     assert download(staff_client, roll)["X-Roll-Set"] == "official"  # intact: served
     overwrite_middle(roll.path)
 
-    with caplog.at_level(logging.WARNING, logger="rolls.services.verification"):
+    with caplog.at_level(logging.WARNING, logger="rolls.services.completeness"):
         response = download(staff_client, roll)
 
     assert response.status_code == 409

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from elections.models import Election
 from rolls.models import DocumentKind, Placement, RollFile, Station
 from rolls.pdf import center_set_pages
-from rolls.pdf.documents import STATIONS_PER_LIST_PAGE, render_center_list
+from rolls.pdf.center_documents import STATIONS_PER_LIST_PAGE, render_center_list
 from rolls.pdf.ranges import CenterHeader, StationRange
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.rolls.helpers import read_pdf

@@ -17,12 +17,17 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from rolls.models import DocumentKind, Placement, RollFile, Station
-from rolls.pdf.documents import CORNER, STATIONS_PER_LIST_PAGE, render_center_list, render_door_sign
+from rolls.pdf.center_documents import (
+    CORNER,
+    STATIONS_PER_LIST_PAGE,
+    render_center_list,
+    render_door_sign,
+)
 from rolls.pdf.fitting import FLOOR_PT, LEADING, fit_box
-from rolls.pdf.metrics import text_width
 from rolls.pdf.ranges import CenterHeader, NameRange, StationRange
 from rolls.pdf.text import name_script
-from rolls.services.documents import center_ranges
+from rolls.pdf.text_widths import text_width
+from rolls.services.split_documents import center_ranges
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.support.pdfs import ARABIC, CJK, ISSUE, LONGEST, needs_poppler, words_with_boxes
 from tests.support.runs import full_run

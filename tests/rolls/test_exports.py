@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from elections.models import Registration, Voter
 from rolls.models import DocumentKind, Download, DownloadKind, Placement, RollFile, RunCenter
-from rolls.services.exports import roll_page, run_export_lines
+from rolls.services.placement_csv import roll_page, run_export_lines
 from rolls.services.publication import run_publish
 from tests.rolls.helpers import read_pdf
 from tests.support.builders import build_election

@@ -15,7 +15,7 @@ from rolls.launch import run_start
 from rolls.models import Placement, RollFile
 from rolls.pdf import expected_pages
 from rolls.services.assignment import stations_assign
-from rolls.services.rendering import station_render
+from rolls.services.station_render import station_render
 from tests.factories import ElectionFactory, PollingCenterFactory
 from tests.rolls.helpers import read_pdf, roll_page_texts
 

@@ -22,15 +22,15 @@ from rolls import tasks
 from rolls.launch import run_start
 from rolls.management.commands._common import wait_for
 from rolls.models import FileDamage, RollFile, Run, RunStatus, Station
-from rolls.services.manifest import file_name_safe
-from rolls.services.runs import (
+from rolls.services.completeness import run_problems
+from rolls.services.ledger import (
     LAUNCH_CHECK_EVERY,
     LAUNCH_GRACE,
     RunRefused,
     runs_fail_unlaunched,
 )
+from rolls.services.manifest import file_name_safe
 from rolls.services.storage import election_folder, write_whole
-from rolls.services.verification import run_problems
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.rolls.helpers import voter_numbers_in_run
 from tests.support.runs import no_launch, sample_pdf, store_sample_roll

@@ -31,7 +31,7 @@ from rolls.page_codes import (
 )
 from rolls.pdf import expected_pages, render_station_roll
 from rolls.pdf import stamp as stamp_module
-from rolls.pdf.documents import (
+from rolls.pdf.center_documents import (
     StationRange,
     list_pages,
     render_center_list,

@@ -28,9 +28,9 @@ from rolls.pdf import (
     painting,
     render_station_roll,
 )
-from rolls.pdf.metrics import text_width
-from rolls.pdf.render import render_html
+from rolls.pdf.roll import render_html
 from rolls.pdf.text import clean, truncate
+from rolls.pdf.text_widths import text_width
 from tests.support.pdfs import (
     ARABIC,
     CJK,
@@ -221,7 +221,7 @@ def test_the_running_header_is_repeated_only_where_it_would_show_as_laid_out(ext
     # own margins would show them twice.
     from weasyprint import CSS, HTML
 
-    from rolls.pdf.render import _weasyprint_setup
+    from rolls.pdf.roll import _weasyprint_setup
 
     voters = voters_named(LATIN_NAMES, 81)
     html, _ = render_html(header_for(voters), voters)

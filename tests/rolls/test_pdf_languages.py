@@ -14,9 +14,9 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from rolls.pdf import RollVoter, layout, render_station_roll
-from rolls.pdf.documents import render_center_list, render_door_sign
+from rolls.pdf.center_documents import render_center_list, render_door_sign
 from rolls.pdf.ranges import CenterHeader, StationRange
-from rolls.pdf.render import render_html
+from rolls.pdf.roll import render_html
 from tests.support.pdfs import (
     ARABIC,
     gray_page,

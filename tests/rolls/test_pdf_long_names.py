@@ -14,10 +14,10 @@ from pypdf import PdfReader
 
 from rolls.pdf import ROWS_PER_PAGE, RollVoter, expected_pages, layout, render_station_roll
 from rolls.pdf.fitting import FLOOR_PT, ONE_LINE_FLOOR_PT, fit_name, wrap
-from rolls.pdf.metrics import text_width
-from rolls.pdf.render import door_name
-from rolls.pdf.rows import FittedRow, roll_pages
+from rolls.pdf.roll import door_name
+from rolls.pdf.roll_lines import FittedRow, roll_pages
 from rolls.pdf.text import display_name
+from rolls.pdf.text_widths import text_width
 from tests.support.pdfs import (
     ARABIC,
     ISSUE,

@@ -9,8 +9,8 @@ from elections.models import ImportState, Registration, Voter
 from elections.services.registers.records import ImportRefused, register_import_confirm
 from rolls.launch import run_start
 from rolls.models import Placement
+from rolls.services.ledger import RunRefused
 from rolls.services.publication import run_publish
-from rolls.services.runs import RunRefused
 from tests.elections.registers import csv_bytes, import_now, preview
 from tests.support.builders import build_election
 from tests.support.runs import full_run, no_launch, snapshot

@@ -101,7 +101,7 @@ def test_an_observer_reads_a_runs_error_without_the_exceptions_message(client, e
     urls = [
         reverse("admin:rolls_run_change", args=[run.pk]),
         reverse("admin:rolls_run_progress", args=[run.pk]),
-        reverse("admin:rolls_run_compare", args=[election.pk]),
+        reverse("admin:lab_benchmark_compare", args=[election.pk]),
     ]
 
     client.force_login(make_user("watcher", OBSERVER))

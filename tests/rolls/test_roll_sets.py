@@ -19,10 +19,10 @@ from rolls.launch import run_start
 from rolls.models import Placement, RollFile, Run, RunCenter, RunStatus, SetStatus, Station
 from rolls.selectors.changes import run_changes
 from rolls.services import pipeline
+from rolls.services.ledger import RunRefused, run_fail
 from rolls.services.publication import PublishRefused, run_publish
-from rolls.services.rendering import RenderError, station_render
 from rolls.services.retention import runs_purge
-from rolls.services.runs import RunRefused, run_fail
+from rolls.services.station_render import RenderError, station_render
 from rolls.services.storage import write_whole
 from tests.factories import register_voters
 from tests.rolls.helpers import read_pdf, roll_page_texts

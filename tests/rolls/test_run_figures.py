@@ -10,13 +10,13 @@ import pytest
 from django.urls import reverse
 
 from elections.models import Voter
+from lab.comparison import election_comparison
 from rolls.admin.run_page import run_page_context
 from rolls.models import RollFile, Run, RunStatus
-from rolls.selectors import run_metrics
-from rolls.selectors.comparison import election_comparison
-from rolls.selectors.runs import run_scope
+from rolls.selectors.run_figures import run_metrics
+from rolls.selectors.run_records import run_scope
 from rolls.services.publication import run_publish
-from rolls.strategies import canvases
+from rolls.strategies import DEFAULT_STRATEGY, canvases
 from tests.support.builders import build_election
 from tests.support.runs import full_run
 
@@ -164,7 +164,7 @@ def test_the_queued_message_names_the_chosen_centers(staff_client, election, lau
             "action": "generate_rolls_for_centers",
             "_selected_action": [center_b.pk],
             "post": "yes",
-            "strategy": "assign_all_stations_in_parallel",
+            "strategy": DEFAULT_STRATEGY,
             "mode": "balanced",
             "purpose": "final",
         },

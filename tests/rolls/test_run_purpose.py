@@ -18,10 +18,10 @@ from rolls.launch import run_start
 from rolls.launch_tasks import start_scheduled_run
 from rolls.models import RollFile, Run, RunPurpose, RunStatus, SetStatus, Station
 from rolls.services import pipeline
+from rolls.services.ledger import RunRefused
 from rolls.services.publication import PublishRefused, run_publish
-from rolls.services.rendering import station_render
-from rolls.services.runs import RunRefused
 from rolls.services.schedules import roll_schedule_save
+from rolls.services.station_render import station_render
 from rolls.strategies import DEFAULT_STRATEGY
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.rolls.helpers import read_pdf
@@ -308,7 +308,7 @@ def test_queue_task_and_schedules_take_a_purpose_and_default_to_final(settings, 
     assert started == ["provisional", "final", "provisional", "final"]
 
     saved = roll_schedule_save(
-        election=election, preset="hourly", strategy="all_in_one", purpose="provisional"
+        election=election, preset="hourly", strategy=DEFAULT_STRATEGY, purpose="provisional"
     )
     assert json.loads(saved.task.kwargs)["purpose"] == "provisional"
     assert "provisional rolls" in PeriodicTask.objects.get(pk=saved.task.pk).description

@@ -2,10 +2,11 @@
 
 import pytest
 
+from lab import tasks as lab_tasks
 from rolls import tasks
 from rolls.launch import run_start
 from rolls.models import RollFile, Run, RunStatus
-from rolls.services.runs import (
+from rolls.services.ledger import (
     RunRefused,
     run_fail,
     run_finish_if_complete,
@@ -118,7 +119,7 @@ def test_a_failing_task_fails_its_run_with_the_task_named(election):
     run = run_start(
         election_id=election.pk, strategy="all_in_one", started_by="t", launch=no_launch
     )
-    result = tasks.fail_on_purpose.apply(args=(run.pk, 1))
+    result = lab_tasks.fail_on_purpose.apply(args=(run.pk, 1))
     assert result.failed()
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED

@@ -27,9 +27,9 @@ from storages.backends.s3 import S3Storage
 from elections.models import Registration
 from rolls.models import FileDamage, Reprint, RollFile, Run
 from rolls.services.closing import personal_data_close
+from rolls.services.completeness import run_problems
 from rolls.services.retention import runs_purge
 from rolls.services.storage import stored_missing, write_whole
-from rolls.services.verification import run_problems
 from tests.elections.registers import csv_bytes, import_now
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.s3 import S3_BACKEND

@@ -13,7 +13,7 @@ from rolls.launch import run_start
 from rolls.management.commands._common import wait_for
 from rolls.models import Placement, PrintedPage, RollFile, Run, RunStatus, TaskState
 from rolls.pdf import center_set_pages
-from rolls.selectors import run_metrics, run_task_results
+from rolls.selectors.run_figures import run_metrics, run_task_results
 from rolls.strategies import STRATEGIES
 from tests.rolls.helpers import voter_numbers_in_run
 from tests.support.builders import build_election

@@ -19,6 +19,7 @@ from django.apps import apps as django_apps
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
+from lab import tasks as lab_tasks
 from rolls import tasks
 from rolls.launch import run_start
 from rolls.models import Run, RunStatus, RunTask, TaskState
@@ -57,7 +58,7 @@ def test_a_task_that_succeeds_records_its_start_end_and_worker_process(run, elec
 def test_a_task_that_fails_records_its_end_and_fails_the_run(run, election):
     center = election.centers.get(code="A")
 
-    result = tasks.fail_on_purpose.apply(args=(run.pk, center.pk))
+    result = lab_tasks.fail_on_purpose.apply(args=(run.pk, center.pk))
 
     task = RunTask.objects.get(task_id=result.id)
     assert task.state == TaskState.FAILED
@@ -70,7 +71,7 @@ def test_a_failed_chord_header_task_fails_the_callback_that_will_never_run(run, 
     center = election.centers.get(code="A")
     RunTask.objects.create(run=run, task_id="callback", task_name="queued")
     callback = tasks.finalize_run.s(run_id=run.pk).set(task_id="callback")
-    header = tasks.fail_on_purpose
+    header = lab_tasks.fail_on_purpose
     header.push_request(id="header", chord=dict(callback))
     try:
         header.on_failure(ValueError("x"), "header", (run.pk, center.pk), {}, None)
@@ -111,7 +112,7 @@ def test_a_worker_process_lost_under_a_task_that_is_not_redelivered_ends_it_fail
     _started(run, "lost", pid=4242, worker="w1@host")
 
     signals.task_failure.send(
-        sender=tasks.all_in_one,
+        sender=lab_tasks.all_in_one,
         task_id="lost",
         exception=WorkerLostError("Worker exited prematurely: signal 9 (SIGKILL)."),
         args=(run.pk,),

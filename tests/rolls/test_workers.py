@@ -12,10 +12,13 @@ import pytest
 from django.conf import settings
 
 from config.celery import all_queue_names, app
-from rolls.launch import benchmark_start, run_start
-from rolls.management.commands._common import wait_for, wait_for_benchmark
-from rolls.models import BenchmarkStatus, Run
-from rolls.selectors.comparison import benchmark_report, setup_label, setup_signature
+from lab.comparison import benchmark_report
+from lab.launch import benchmark_start
+from lab.management.commands._benchmarks import wait_for_benchmark
+from lab.models import BenchmarkStatus
+from lab.same_work import setup_label, setup_signature
+from rolls.launch import run_start
+from rolls.management.commands._common import wait_for
 from rolls.services import workers as worker_services
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.support.workers import WorkerFactory
@@ -63,7 +66,7 @@ def test_a_probe_answered_only_by_other_deployments_says_nobody_answered(monkeyp
 
 
 def _runs_started(benchmark) -> int:
-    return Run.objects.filter(benchmark=benchmark).count()
+    return benchmark.runs.count()
 
 
 def _wait(condition, what: str) -> None:
@@ -110,7 +113,7 @@ def test_a_foreign_worker_started_and_stopped_during_a_benchmark_changes_nothing
         _delete_queues(foreign_namespace)
 
     assert benchmark.status == BenchmarkStatus.FINISHED, benchmark.error
-    runs = list(benchmark.runs.order_by("benchmark_position"))
+    runs = list(benchmark.runs)
     assert [run.status for run in runs] == ["succeeded"] * 4
     for run in runs:
         nodes = run.worker_setup["nodes"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rolls import tasks
+from lab import tasks as lab_tasks
 from rolls.launch import run_start
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 
@@ -48,7 +48,7 @@ def test_no_voter_name_reaches_the_logs_at_info_level(caplog):
         election_id=election.pk, strategy="all_in_one", started_by="t", launch=lambda run: None
     )
     with caplog.at_level(logging.INFO):
-        tasks.all_in_one.apply(args=(run.pk,)).get()
+        lab_tasks.all_in_one.apply(args=(run.pk,)).get()
     run.refresh_from_db()
     assert run.status == "succeeded"
     text = "\n".join(r.getMessage() for r in caplog.records)

@@ -19,8 +19,8 @@ from rolls.launch import run_start
 from rolls.models import DocumentKind, Placement, RollFile, Run, RunTask, Station, TaskState
 from rolls.pdf import expected_pages
 from rolls.services import pipeline
-from rolls.services.rendering import station_render
-from rolls.services.runs import RecordedDocument, run_record_station
+from rolls.services.ledger import RecordedDocument, run_record_station
+from rolls.services.station_render import station_render
 from rolls.services.storage import center_list_path, roll_path, sign_path, write_whole
 
 

@@ -23,15 +23,16 @@ def ensure_roles() -> None:
         Group.objects.get(name=STAFF).permissions.add(
             *Permission.objects.filter(
                 content_type__app_label="rolls",
-                codename__in=["publish_rolls", "view_download", "view_benchmark"],
+                codename__in=["publish_rolls", "view_download"],
             ),
+            Permission.objects.get(content_type__app_label="lab", codename="view_benchmark"),
             *Permission.objects.filter(
                 content_type__app_label="elections",
                 codename__in=["import_register", "view_registerimport"],
             ),
         )
         Group.objects.get(name=OBSERVER).permissions.add(
-            Permission.objects.get(content_type__app_label="rolls", codename="view_benchmark")
+            Permission.objects.get(content_type__app_label="lab", codename="view_benchmark")
         )
 
 

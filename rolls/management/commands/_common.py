@@ -8,8 +8,8 @@ from django.core.management.base import CommandError
 
 from elections.models import Election
 from elections.references import REFERENCE_HELP, UnknownElection, election_label, election_resolve
-from rolls.models import Benchmark, BenchmarkStatus, Run
-from rolls.selectors import run_metrics
+from rolls.models import Run
+from rolls.selectors.run_figures import run_metrics
 
 
 def find_election(reference: str | None) -> Election:
@@ -52,20 +52,6 @@ def wait_for(run: Run, *, timeout: float, drained: bool = False) -> Run:
     raise CommandError(
         f"Run {run.pk} still {run.status} after {timeout:.0f}s "
         f"({run.stations_done}/{run.stations_total} stations). Is a worker running?"
-    )
-
-
-def wait_for_benchmark(benchmark: Benchmark, *, timeout: float) -> Benchmark:
-    """Poll until the benchmark is no longer running (its last run has ended)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        benchmark.refresh_from_db()
-        if benchmark.status != BenchmarkStatus.RUNNING:
-            return benchmark
-        time.sleep(0.5)
-    raise CommandError(
-        f"Benchmark {benchmark.pk} still running after {timeout:.0f}s "
-        f"({benchmark.next_position}/{len(benchmark.plan)} runs started). Is a worker running?"
     )
 
 

@@ -4,9 +4,9 @@ from django.core.management.base import CommandError, CommandParser
 
 from config.parsing import CheckedCommand, number_argument
 from rolls.models import Run
-from rolls.selectors.exports import ORDERS
+from rolls.selectors.placements import ORDERS
 from rolls.services.closing import PersonalDataClosed, election_open_check
-from rolls.services.exports import export_name, run_export_lines
+from rolls.services.placement_csv import export_name, run_export_lines
 
 
 class Command(CheckedCommand):

@@ -8,7 +8,7 @@ from elections.references import REFERENCE_HELP, election_label
 from rolls.launch import run_start
 from rolls.management.commands._common import find_election, summary_lines, wait_for
 from rolls.models import DEFAULT_PURPOSE, AssignmentMode, RunPurpose, RunStatus
-from rolls.services.runs import RunRefused
+from rolls.services.ledger import RunRefused
 from rolls.strategies import STRATEGIES, UnknownStrategy, strategy_get
 
 

@@ -7,8 +7,8 @@ from config.parsing import CheckedCommand, duration_argument, number_argument
 from rolls.formatting import format_duration
 from rolls.launch import run_resume
 from rolls.models import Run
+from rolls.services.ledger import RunRefused
 from rolls.services.recovery import STALE_AFTER, run_mark_stale, run_resume_plan, runs_find_stale
-from rolls.services.runs import RunRefused
 
 
 class Command(CheckedCommand):

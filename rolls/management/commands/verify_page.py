@@ -7,7 +7,7 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils import translation
 
 from config.parsing import CheckedCommand
-from rolls.selectors.pages import PageStatus, page_verify
+from rolls.selectors.printed_pages import PageStatus, page_verify
 
 
 class Command(CheckedCommand):

@@ -1,0 +1,370 @@
+"""One station's roll as one WeasyPrint document: a cover, then 40 rows a page.
+
+WeasyPrint lays out the cover, the first roll page's furniture (running header, "Page X of
+Y", column titles) and the end-of-roll line; each page's rows area is one box over a
+repeated SVG tile that draws the zebra stripes and signature boxes, the rows' text is drawn
+into it one line per voter, and the later pages draw the first one's furniture again with
+their own page number (painting.py). An HTML table costs about five boxes a voter to
+cascade and lay out and is many times slower (`python -m bench.pdf --compare-table`).
+roll_lines.py makes the lines; this module checks the input, fills the template and runs
+WeasyPrint.
+
+A roll is in its election's language (``RollHeader.language``): everything is rendered inside
+``translation.override``, so the labels come from the gettext catalogs in locale/, the dates
+from Django's formats for that language, and a right-to-left language (Arabic) mirrors the
+page: row numbers at the right, signature boxes at the left, the running header and page
+numbers swapped. The stylesheet holds translated text and the direction, so it is parsed once
+per thread and language.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime
+import gc
+import logging
+import re
+import threading
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.template.loader import render_to_string
+from django.utils import formats, translation
+from django.utils.translation import gettext, pgettext
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+
+from rolls.pdf import layout, painting, text_widths
+from rolls.pdf.data import RenderedRoll, RollHeader, RollVoter, expected_pages
+from rolls.pdf.roll_lines import WIDTH_SAFETY, heads_line, roll_pages
+from rolls.pdf.stamp import Stamp, stamps
+from rolls.pdf.text import clean, isolate, isolate_always, truncate
+from rolls.pdf.text_widths import text_width
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE = "rolls/roll.html"
+STYLESHEET = "rolls/roll.css"
+# The registry allows 20; much longer would leave no room for the name.
+MAX_VOTER_NUMBER_LENGTH = 24
+# Enough of a split's digest to tell two runs' sheets apart at a glance, short enough to read
+# out over the phone.
+FINGERPRINT_CHARS = 12
+SEPARATOR = " \u00b7 "
+PX_PER_MM = 96 / 25.4  # WeasyPrint lays out in CSS pixels
+
+
+class RollLayoutError(RuntimeError):
+    """The rendered document does not have the pages the roll must have."""
+
+
+def _check(header: RollHeader, voters: Sequence[RollVoter]) -> None:
+    # Messages carry counts and positions only: voter names are personal data.
+    expected_pages(len(voters))
+    if header.voter_count != len(voters):
+        raise ValueError(f"header says {header.voter_count} voters, {len(voters)} were given")
+    for index, voter in enumerate(voters, start=1):
+        if voter.position != index:
+            raise ValueError(f"row {index} has position {voter.position}: rows must be 1..N")
+        if len(voter.voter_number) > MAX_VOTER_NUMBER_LENGTH:
+            raise ValueError(f"voter number in row {index} is too long to print")
+    if header.page_codes and len(header.page_codes) != expected_pages(len(voters)):
+        raise ValueError(
+            f"{len(header.page_codes)} verification codes for {expected_pages(len(voters))} pages"
+        )
+
+
+def fit_text(text: str, width_mm: float, size_pt: float, *, lines: int = 1) -> str:
+    """*text* cut to fill at most *lines* lines of *width_mm* at *size_pt*, and isolated
+    (the door sign and the center list cut their names with it too)."""
+    em = size_pt * layout.PT * WIDTH_SAFETY
+    return isolate(truncate(text, lines * width_mm / em))
+
+
+# The sizes a name on the cover's door range may take, largest first, with the lines each
+# may fill in the 145 mm beside its label: three lines of 11 pt or less are no taller than two
+# of 16 pt, so the cover keeps its height. Wrapping at spaces wastes part of a line: a name
+# is given 90% of the room.
+DOOR_NAME_SIZES = ((16.0, 2), (14.0, 2), (12.0, 2), (11.0, 3), (10.0, 3), (9.0, 3))
+DOOR_NAME_WIDTH_MM = 145
+WRAP_ROOM = 0.9
+
+
+@dataclass(frozen=True)
+class DoorName:
+    text: str
+    size: str  # CSS font size
+
+
+def door_name(text: str) -> DoorName:
+    """A name of the cover's door range, whole: smaller rather than cut. Only text longer
+    than any name (a registry value of hundreds of characters) is cut at the smallest size."""
+    text = clean(text)
+    width = text_width(text)
+    for size, lines in DOOR_NAME_SIZES:
+        room = lines * DOOR_NAME_WIDTH_MM * WRAP_ROOM / (size * layout.PT * WIDTH_SAFETY)
+        if width <= room:
+            return DoorName(isolate(text), f"{size:.1f}pt")
+    size, lines = DOOR_NAME_SIZES[-1]
+    return DoorName(fit_text(text, DOOR_NAME_WIDTH_MM, size, lines=lines), f"{size:.1f}pt")
+
+
+def is_right_to_left(language: str) -> bool:
+    """Whether *language* is written right to left (Django's language table says)."""
+    try:
+        return bool(translation.get_language_info(language)["bidi"])
+    except KeyError:
+        return False
+
+
+def _provenance(header: RollHeader) -> str:
+    return with_purpose(
+        header.purpose, provenance_line(header.run_id, header.generated_at, header.fingerprint)
+    )
+
+
+def with_purpose(purpose: str, provenance: str) -> str:
+    """The footer of every page: what the run was generated for, on its own line above the
+    provenance (the footers keep line breaks: roll.css, documents.css), so that neither is
+    cut to share one line. No purpose (a run made before purposes existed): the provenance."""
+    purpose = clean(purpose)
+    if not purpose:
+        return provenance
+    return fit_text(purpose, 118, 8) + ("\n" + provenance if provenance else "")
+
+
+def provenance_line(
+    run_id: int | None, generated_at: datetime.datetime | None, fingerprint: str
+) -> str:
+    """Run, time and split fingerprint as one footer line; a missing part leaves no separator
+    (every document of a run prints it: a loose sheet is traced to the run that made it)."""
+    parts = []
+    if run_id is not None:
+        parts.append(gettext("Run %(run)s") % {"run": run_id})
+    if generated_at is not None:
+        # A naive time would be printed as if it were UTC, silently wrong by the server's offset.
+        if generated_at.utcoffset() is None:
+            raise ValueError("generated_at must be timezone-aware")
+        generated = generated_at.astimezone(datetime.UTC)
+        # ISO date and time in every language: it is a trace to look up, not prose.
+        time = isolate_always(f"{generated:%Y-%m-%d %H:%M}", "ltr")
+        parts.append(gettext("generated %(time)s UTC") % {"time": time})
+    fingerprint = clean(fingerprint)[:FINGERPRINT_CHARS].rstrip()
+    if fingerprint:
+        parts.append(gettext("split %(fingerprint)s") % {"fingerprint": isolate(fingerprint)})
+    # One line, 8 pt, in a 120 mm margin box; only an absurd run number would need the cut.
+    return fit_text(SEPARATOR.join(parts), 118, 8)
+
+
+def _header_context(header: RollHeader) -> dict:
+    # Generous cuts: they only stop absurd values from pushing the cover onto a second page
+    # or the running header over the rows.
+    election = clean(header.election_name)
+    center = clean(header.center_name)
+    code = clean(header.center_code)
+    return {
+        "election": fit_text(election, 175, 22, lines=3),
+        "center_name": fit_text(center, 120, 12, lines=3),
+        "center_code": fit_text(code, 120, 12),
+        "station": header.station_number,
+        "voter_count": header.voter_count,
+        # Translators: the polling day on the cover, a Django date format (weekday, day,
+        # month, year): https://docs.djangoproject.com/en/5.2/ref/templates/builtins/#date
+        "polling_date": formats.date_format(
+            header.polling_date, pgettext("polling day date format", "l j F Y")
+        ),
+        "first_voter": door_name(header.first_voter),
+        "last_voter": door_name(header.last_voter),
+        # The running header: one line each, 8.5 pt, in a 135 mm margin box.
+        "run_election": fit_text(election, 130, 8.5),
+        "run_center": fit_text(f"{code}{SEPARATOR}{center}", 130, 8.5),
+        "provenance": _provenance(header),
+        "set_status": fit_text(clean(header.set_status), 165, 12, lines=2),
+    }
+
+
+def _mm(value: float) -> str:
+    return f"{value:.3f}mm"
+
+
+def _css_string(text: str) -> str:
+    """*text* as a CSS string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def _page_numbers_content() -> str:
+    """ "Page X of Y" in the active language as a CSS ``content`` value: the translated
+    sentence with CSS page counters where its placeholders are, in the translation's order."""
+    sentence = gettext("Page %(page)s of %(pages)s")
+    counters = {"%(page)s": "counter(page)", "%(pages)s": "counter(pages)"}
+    parts = []
+    for piece in re.split(r"(%\(pages?\)s)", sentence):
+        if piece in counters:
+            parts.append(counters[piece])
+        elif piece:
+            parts.append(_css_string(piece))
+    return " ".join(parts)
+
+
+def _css(rtl: bool) -> dict[str, str]:
+    """Stylesheet values as strings: a float through the template would be localized."""
+    margins = (layout.MARGIN_TOP, layout.MARGIN_RIGHT, layout.MARGIN_BOTTOM, layout.MARGIN_LEFT)
+    start, end = ("right", "left") if rtl else ("left", "right")
+    station = gettext("Station %(number)s").split("%(number)s")
+    return {
+        "direction": "rtl" if rtl else "ltr",
+        # See roll.css: Arabic labels are not bold (one font fewer per document).
+        "label_weight": "normal" if rtl else "bold",
+        "start": start,
+        "end": end,
+        # The station number follows (or precedes) the label in the running header.
+        "station_content": " ".join(
+            [_css_string(station[0]), "string(station)", _css_string("".join(station[1:]))]
+        ),
+        "page_numbers": _page_numbers_content(),
+        "page_margin": " ".join(map(_mm, margins)),
+        "font_family": text_widths.css_font_family(),
+        "arabic_family": text_widths.FONT_STACK[0].css_family,
+        "arabic_range": text_widths.css_unicode_range(text_widths.ARABIC_RANGES),
+        "font_size": f"{layout.FONT_SIZE_PT:.2f}pt",
+        "heads_font_size": f"{layout.HEADS_FONT_SIZE_PT:.2f}pt",
+        "heads_height": _mm(layout.COLUMN_HEADS_HEIGHT),
+        "text_inset": _mm(layout.TEXT_INSET),
+        "content_width": _mm(layout.CONTENT_WIDTH),
+        "row_height": _mm(layout.ROW_HEIGHT),
+        "row_tile": layout.row_tile_data_url(rtl),
+        "tile_size": f"{_mm(layout.CONTENT_WIDTH)} {_mm(2 * layout.ROW_HEIGHT)}",
+    }
+
+
+def render_html(header: RollHeader, voters: Sequence[RollVoter]) -> tuple[str, list[list[str]]]:
+    """The document without its rows' text, and the lines of every roll page."""
+    _check(header, voters)
+    rtl = is_right_to_left(header.language)
+    with translation.override(header.language):
+        columns, pages = roll_pages(voters, rtl=rtl)
+        html = render_to_string(
+            TEMPLATE,
+            {
+                "header": _header_context(header),
+                "heads": heads_line(columns, rtl=rtl),
+                "rows_placeholder": painting.PLACEHOLDER,
+                "rows_heights": [_mm(len(lines) * layout.ROW_HEIGHT) for lines in pages],
+                "roll_pages": len(pages),
+                "last_row": len(voters),
+                "total_pages": len(pages) + 1,
+                "language": header.language,
+                "direction": "rtl" if rtl else "ltr",
+            },
+        )
+    return html, pages
+
+
+def page_stamps_for(codes: Sequence[str]) -> list[Stamp]:
+    """The verification stamps of a document's pages in the active language (none without
+    codes): every document kind calls this and painting.stamp_pages, and nothing else."""
+    # Translators: printed above the code in the top corner of every page, beside its QR code.
+    return stamps(codes, gettext("Verification code")) if codes else []
+
+
+@contextmanager
+def _collection_paused():
+    """No cyclic garbage collection while one document is built.
+
+    A document allocates a few hundred thousand short-lived objects; each of the resulting
+    collections also walks every long-lived object of Django and WeasyPrint. Pausing saves
+    about 10% of a station's time; the cycles left behind are collected once it is back on.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+_local = threading.local()
+
+
+@atexit.register
+def _forget_setup() -> None:
+    # Let the font configuration delete its temporary font folder while the interpreter can
+    # still do so (its __del__ fails once shutdown has cleared modules).
+    _local.__dict__.clear()
+
+
+def thread_stylesheet(key: tuple, css: Callable[[], str]):
+    """The thread's font configuration and the stylesheet *css()* builds, parsed once per
+    thread and *key* (every document of a thread shares the one font configuration).
+
+    A stylesheet does not depend on the station, so it is parsed once, and its @font-face
+    fonts are registered once instead of for every document.
+    """
+    font_config = getattr(_local, "font_config", None)
+    if font_config is None:
+        font_config = _local.font_config = FontConfiguration()
+        _local.stylesheets = {}
+    stylesheet = _local.stylesheets.get(key)
+    if stylesheet is None:
+        stylesheet = _local.stylesheets[key] = CSS(string=css(), font_config=font_config)
+    return font_config, stylesheet
+
+
+def _weasyprint_setup(language: str):
+    """The font configuration and the roll's stylesheet in *language*."""
+
+    def css() -> str:
+        with translation.override(language):
+            return render_to_string(STYLESHEET, {"css": _css(is_right_to_left(language))})
+
+    return thread_stylesheet(("roll", language), css)
+
+
+def render_station_roll(header: RollHeader, voters: Sequence[RollVoter]) -> RenderedRoll:
+    """The station's roll as PDF bytes; every voter once, in the given order."""
+    html, lines = render_html(header, voters)
+    expected = expected_pages(len(voters))
+    font_config, stylesheet = _weasyprint_setup(header.language)
+    station = f"station {header.station_number} of {header.center_code}"
+    rtl = is_right_to_left(header.language)
+    with translation.override(header.language):
+        # The later pages' numbers, as the opening page's margin box prints its own.
+        sentence = gettext("Page %(page)s of %(pages)s")
+        page_stamps = page_stamps_for(header.page_codes)
+    with _collection_paused():
+        document = HTML(string=html, base_url=".").render(
+            font_config=font_config, stylesheets=[stylesheet]
+        )
+        pages = len(document.pages)
+        if pages != expected:
+            raise RollLayoutError(f"{station}: rendered {pages} pages, expected {expected}")
+        try:
+            painting.place_rows(
+                document,
+                lines,
+                inset=layout.TEXT_INSET * PX_PER_MM,
+                row_height=layout.ROW_HEIGHT * PX_PER_MM,
+                rtl=rtl,
+            )
+            painting.repeat_running_header(
+                document,
+                opening=1,
+                numbers_at=f"@bottom-{'left' if rtl else 'right'}",
+                page_number=lambda page, pages: sentence % {"page": page, "pages": pages},
+            )
+            if page_stamps:
+                painting.stamp_pages(document, page_stamps)
+            pdf = document.write_pdf()
+        except painting.RowsNotPlaced as error:
+            raise RollLayoutError(f"{station}: {error}") from error
+    logger.debug(
+        "Rendered roll of %s station %s: %d voters, %d pages, %d bytes",
+        header.center_code,
+        header.station_number,
+        len(voters),
+        pages,
+        len(pdf),
+    )
+    return RenderedRoll(pdf=pdf, pages=pages)

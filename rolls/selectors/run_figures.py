@@ -1,0 +1,181 @@
+"""A run's figures: the audit-log rows of its tasks (django-celery-results) and its timing
+figures (wall time, task CPU, pages/s, efficiency) from the run's own task table. What the
+run page lists is in :mod:`rolls.selectors.run_records`; what a run would produce, in
+:mod:`rolls.selectors.plans`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Max, Sum
+from django.utils import timezone
+from django_celery_results.models import TaskResult
+
+from rolls import task_kinds
+from rolls.models import RollFile, Run, RunTask
+
+
+def run_task_results(run: Run):
+    """The django-celery-results rows of a run's tasks (the audit log), by task id."""
+    ids = RunTask.objects.filter(run=run).values("task_id")
+    return TaskResult.objects.filter(task_id__in=ids).order_by("date_started", "date_done")
+
+
+def short_task_name(task_name: str) -> str:
+    """``rolls.tasks.render_station`` -> ``render_station``."""
+    return (task_name or "?").rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class TaskSpan:
+    task_id: str
+    name: str
+    state: str
+    worker: str
+    pid: int | None
+    processes: int | None
+    started: datetime
+    finished: datetime
+    seconds: float
+    center_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RunMetrics:
+    tasks: int
+    wall_seconds: float | None
+    queued_seconds: float | None
+    task_seconds: float
+    longest_task_seconds: float
+    longest_task_name: str
+    longest_task_center_id: int | None
+    worker_processes: int
+    efficiency: float | None
+    pages: int  # every page of the run's set, carried over or rendered
+    pages_per_second: float | None  # of the pages it rendered
+    overhead_ms: float | None
+    spans: list[TaskSpan]
+    pages_carried: int = 0
+
+    @property
+    def pages_rendered(self) -> int:
+        return self.pages - self.pages_carried
+
+
+def _process_key(span: TaskSpan) -> tuple[str, int | None]:
+    return (span.worker, span.pid)
+
+
+def run_spans(run: Run) -> list[TaskSpan]:
+    """The run's tasks that started and ended, as their worker processes recorded them."""
+    tasks = RunTask.objects.filter(
+        run=run, started_at__isnull=False, ended_at__isnull=False
+    ).order_by("started_at", "ended_at")
+    return [
+        TaskSpan(
+            task_id=task.task_id,
+            name=short_task_name(task.task_name),
+            state=task.state,
+            worker=task.worker or "?",
+            pid=task.pid,
+            processes=task.processes,
+            started=task.started_at,
+            finished=task.ended_at,
+            seconds=(task.ended_at - task.started_at).total_seconds(),
+            center_id=task.center_id,
+        )
+        for task in tasks
+    ]
+
+
+def run_work_ended_at(run: Run) -> datetime | None:
+    """When the run's work ended: its finish or the end of its last task, whichever is later
+    (a failed run can have subtasks still finishing after it was marked failed, e.g. the join
+    strategy's). None while the run is in progress. The run list annotates
+    ``last_task_ended_at`` (:meth:`RunQuerySet.with_last_task_end`) to save a query a row."""
+    if run.finished_at is None:
+        return None
+    if hasattr(run, "last_task_ended_at"):
+        last_task = run.last_task_ended_at
+    else:
+        last_task = RunTask.objects.filter(run=run).aggregate(last=Max("ended_at"))["last"]
+    return max(run.finished_at, last_task) if last_task else run.finished_at
+
+
+def run_wall_seconds(run: Run, now: datetime | None = None) -> float:
+    """A run's duration, the one every surface prints (its page's header, the run list, the
+    wall time of its metrics and the comparison, the timeline's end line): queued -> the end
+    of its work, or -> now while it is in progress."""
+    end = run_work_ended_at(run) or now or timezone.now()
+    return max(0.0, (end - run.queued_at).total_seconds())
+
+
+def run_pages_carried(run: Run) -> int:
+    """The pages of the files a changed-only run carried over from the official set instead
+    of rendering them (0 for any other run, without a query)."""
+    if not run.changed_only:
+        return 0
+    carried = RollFile.objects.filter(run=run, source_run__isnull=False)
+    return carried.aggregate(pages=Sum("pages"))["pages"] or 0
+
+
+def run_metrics(run: Run) -> RunMetrics:
+    """Wall time is :func:`run_wall_seconds` of a finished run (what staff wait for);
+    queued time is until the first task started; efficiency is task time over wall time
+    times the worker processes that ran the run's tasks. Pages per second counts the pages
+    the run rendered: a changed-only run's carried-over files took none of its time."""
+    spans = run_spans(run)
+    wall = run_wall_seconds(run) if run.finished_at else None
+    first_start = min((s.started for s in spans), default=None)
+    queued = (first_start - run.queued_at).total_seconds() if first_start else None
+    # Orchestration tasks that only queue others (or wait) are not work.
+    orchestration = {short_task_name(name) for name in task_kinds.ORCHESTRATION}
+    work = [s for s in spans if s.name not in orchestration]
+    task_seconds = sum(s.seconds for s in work)
+    longest = max(work, key=lambda s: s.seconds, default=None)
+    processes: dict[str, int] = {}
+    for span in spans:
+        processes[span.worker] = max(processes.get(span.worker, 0), span.processes or 1)
+    worker_processes = sum(processes.values())
+    gaps = _gaps_between_tasks(spans)
+    efficiency = task_seconds / (wall * worker_processes) if wall and worker_processes else None
+    carried = run_pages_carried(run)
+    rendered = run.pages - carried
+    return RunMetrics(
+        tasks=len(spans),
+        wall_seconds=wall,
+        queued_seconds=queued,
+        task_seconds=task_seconds,
+        longest_task_seconds=longest.seconds if longest else 0.0,
+        longest_task_name=longest.name if longest else "",
+        longest_task_center_id=longest.center_id if longest else None,
+        worker_processes=worker_processes,
+        efficiency=efficiency,
+        pages=run.pages,
+        pages_per_second=rendered / wall if wall and rendered else None,
+        overhead_ms=statistics.median(gaps) * 1000 if gaps else None,
+        spans=spans,
+        pages_carried=carried,
+    )
+
+
+def _gaps_between_tasks(spans: list[TaskSpan]) -> list[float]:
+    """Idle time between one task's end and the next task's start on the same worker
+    process, while the run still had work: Celery's own overhead per task (fetching the
+    message, acknowledging, storing the result), measured rather than estimated."""
+    by_process: dict[tuple[str, int | None], list[TaskSpan]] = {}
+    for span in spans:
+        if span.pid is not None:
+            by_process.setdefault(_process_key(span), []).append(span)
+    gaps = []
+    for own in by_process.values():
+        own.sort(key=lambda s: s.started)
+        gaps.extend(
+            max(0.0, (nxt.started - cur.finished).total_seconds())
+            for cur, nxt in itertools.pairwise(own)
+        )
+    return gaps
