@@ -50,7 +50,7 @@ def planner_table(write) -> None:
     )
     write(
         f"{'voters':>11} {'processes':>9} {'batches':>8} {'pages':>8} {'wall s':>8} "
-        f"{'efficiency':>10} {'idle beside backlog':>20}"
+        f"{'efficiency':>10} {'tail s':>7} {'idle beside backlog':>20}"
     )
     for voters in VOTERS:
         for processes in PROCESSES:
@@ -62,7 +62,7 @@ def planner_table(write) -> None:
             )
             write(
                 f"{voters:>11,} {processes:>9} {r.batches:>8,} {r.pages:>8,} {r.makespan:>8.1f} "
-                f"{r.efficiency:>10.1%} {'never' if r.backlog_while_idle <= 1 else 'YES':>20}"
+                f"{r.efficiency:>10.1%} {r.finish_spread:>7.2f} {'never' if r.backlog_while_idle <= 1 else 'YES':>20}"
             )
 
 
