@@ -102,21 +102,39 @@ def test_the_live_answer_wins_then_the_start_then_the_fallback_each_saying_which
     at_start = stats(("w1@a", 6, None))
     run = Run.objects.create(election=election, strategy="x", worker_setup=at_start)
 
-    live = processes_for(run, probe=lambda timeout: stats(("w1@a", 6, None), ("w2@b", 10, None)))
+    live = processes_for(
+        run, probe=lambda timeout, limit: stats(("w1@a", 6, None), ("w2@b", 10, None))
+    )
     assert (live.count, live.source) == (16, "live: 2 nodes answered")
 
-    late = processes_for(run, probe=lambda timeout: stats(("w2@b", 10, None)))
+    late = processes_for(run, probe=lambda timeout, limit: stats(("w2@b", 10, None)))
     assert late.count == 16, "w1 answered at the start, only too slowly now"
     assert late.source == (
         "live: 1 node answered, and 6 processes of nodes that answered at the start"
     )
 
-    silent = processes_for(run, probe=lambda timeout: stats())
+    silent = processes_for(run, probe=lambda timeout, limit: stats())
     assert silent.count == 6 and "when the run started" in silent.source
 
     run.worker_setup = {}
-    nobody = processes_for(run, probe=lambda timeout: stats())
+    nobody = processes_for(run, probe=lambda timeout, limit: stats())
     assert nobody.count == FALLBACK_PROCESSES and nobody.source.startswith("fallback")
+
+
+@pytest.mark.django_db
+def test_the_live_probe_stops_waiting_once_as_many_nodes_answer_as_at_the_start():
+    asked = []
+
+    def probe(timeout, limit):
+        asked.append((timeout, limit))
+        return stats(("w1@a", 2, None))
+
+    two_nodes = stats(("w1@a", 2, None), ("w2@b", 2, None))
+    run = Run.objects.create(election=ElectionFactory(), strategy="x", worker_setup=two_nodes)
+    assert processes_for(run, probe=probe).count == 4
+    run.worker_setup = {}
+    assert processes_for(run, probe=probe).count == 2
+    assert asked == [(0.5, 2), (0.5, None)], "none known at the start: the full wait"
 
 
 def test_a_batch_weighs_each_station_by_every_page_its_task_renders():
@@ -133,7 +151,7 @@ def test_the_fan_out_plan_is_recorded_on_the_run():
     run = Run.objects.create(election=ElectionFactory(), strategy="x")
     stations = [(c, n, 480) for c, n, _ in STATIONS[:200]]  # 13 pages each
     plan = run_plan_renders(
-        run=run, stations=stations, probe=lambda timeout: stats(("w@a", 3, None))
+        run=run, stations=stations, probe=lambda timeout, limit: stats(("w@a", 3, None))
     )
     run.refresh_from_db()
     assert (run.planned_batches, run.planned_processes) == (plan.count, 3)
