@@ -130,7 +130,8 @@ def simulate_plan(
         batches=len(durations),
         pages=pages,
         makespan=makespan,
-        render_seconds=pages * seconds_per_page,
+        render_seconds=sum(d * s for d, s in zip(durations, slowdown, strict=True))
+        * seconds_per_page,
         backlog_while_idle=backlog,
         finish_spread=makespan - (makespan if first_idle is None else first_idle),
     )
