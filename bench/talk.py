@@ -67,61 +67,6 @@ CELERY_BROKER_URL = {broker!r}
 CELERY_TASK_DEFAULT_QUEUE = {queue!r}
 """
 
-# Run in the talk's virtualenv, with its settings: queue one strategy through the talk's own
-# command and wait for its chord's sum task in the worker's log.
-DRIVER = """\
-import json, re, sys, time
-from pathlib import Path
-
-import django
-django.setup()
-from django.core.management import call_command
-from django.utils import timezone
-from django_celery_results.models import TaskResult
-
-strategy, log, timeout = sys.argv[1], Path(sys.argv[2]), float(sys.argv[3])
-offset = log.stat().st_size
-queued = timezone.now()
-call_command("queue_task", strategy)
-done = re.compile(r"Task voter_rolls\\.tasks\\.task_sum_pages\\[([0-9a-f-]+)\\] succeeded")
-# A header task that fails (the talk's SQLite says "database is locked" under load) fails
-# the chord: its sum task never runs. Once that is in the log and the worker has been
-# quiet for a while, the run is over.
-chord_failed = re.compile(r"Chord '[0-9a-f-]+' raised")
-deadline = time.monotonic() + timeout
-quiet_since, size = time.monotonic(), 0
-while True:
-    text = log.read_bytes()[offset:].decode(errors="replace")
-    found = done.search(text)
-    if len(text) != size:
-        quiet_since, size = time.monotonic(), len(text)
-    gave_up = chord_failed.search(text) and time.monotonic() - quiet_since > 3
-    if found or gave_up or time.monotonic() > deadline:
-        break
-    time.sleep(0.1)
-failed = len(re.findall(r"raised unexpected", text))
-errors = sorted(set(re.findall(r"raised unexpected: (\\w+\\('[^']*'\\))", text)))
-result = {
-    "strategy": strategy,
-    "status": "failed" if gave_up else "timeout",
-    "failed_tasks": failed,
-    "errors": errors,
-}
-if found:
-    ended = None
-    while ended is None and time.monotonic() < deadline:
-        row = TaskResult.objects.filter(task_id=found.group(1)).first()
-        ended = row.date_done if row else None
-        time.sleep(0.05)
-    pages = re.search(r"sum_pages: Total pages written: (\\d+)", text)
-    result.update(
-        status="succeeded" if ended and not failed else "failed",
-        wall=(ended - queued).total_seconds() if ended else None,
-        reported_pages=int(pages.group(1)) if pages else None,
-    )
-print(json.dumps(result))
-"""
-
 
 @dataclass(frozen=True)
 class TalkSetup:
@@ -249,8 +194,8 @@ def run_talk(setup: TalkSetup, repeat: int, timeout: float) -> list[dict]:
     (setup.home / "bench_talk_settings.py").write_text(
         SETTINGS.format(database=str(database), broker=AMQP_URL, queue=setup.queue)
     )
-    driver = setup.home / "talk_driver.py"
-    driver.write_text(DRIVER)
+    # Run by path with -P: not even bench/ joins the talk's import path.
+    driver = Path(__file__).with_name("talk_driver.py")
     setup.manage("migrate", "--no-input", "-v0")
     setup.manage("create_fake_voter_data", str(VOTERS))
     runs = []
@@ -260,7 +205,7 @@ def run_talk(setup: TalkSetup, repeat: int, timeout: float) -> list[dict]:
                 for old in setup.output.glob("*.pdf"):
                     old.unlink()
                 result = subprocess.run(
-                    [str(setup.python), str(driver), strategy, str(setup.log), str(timeout)],
+                    [str(setup.python), "-P", str(driver), strategy, str(setup.log), str(timeout)],
                     cwd=setup.work, env=setup.env(), capture_output=True, text=True,
                     timeout=timeout + 120, check=False,
                 )  # fmt: skip
