@@ -33,6 +33,7 @@ help:
 	@echo "make run-pg | web-pg | worker-pg | beat-pg   the same on PostgreSQL + RabbitMQ"
 	@echo "make bench   every benchmark (python -m bench), written to docs/benchmarks.md"
 	@echo "             one render: python -m bench.pdf; a center's set: python -m bench.pdf_set"
+	@echo "             the talk's code beside ours: make bench TALK_DIR=/path/to/its/clone"
 	@echo "make lint | format | lock"
 	@echo "make compose-secrets   random passwords and keys under secrets/ for compose.yaml"
 
@@ -143,8 +144,11 @@ test-services:
 check-services: $(STAMP)
 	$(PY) -m tests.services postgres rabbitmq
 
+# TALK_DIR: a clone of the talk's code (outside this repository) for the part talk, which
+# runs it beside ours; without it that part says how to give one and is skipped.
+TALK_DIR ?=
 bench: install
-	VAR_DIR=$(CURDIR)/var/bench $(PY) -m bench --page docs/benchmarks.md $(BENCH_ARGS)
+	VAR_DIR=$(CURDIR)/var/bench TALK_DIR="$(TALK_DIR)" $(PY) -m bench --page docs/benchmarks.md $(BENCH_ARGS)
 
 clean:
 	rm -rf var/test var/bench

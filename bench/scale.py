@@ -50,7 +50,7 @@ def planner_table(write) -> None:
     )
     write(
         f"{'voters':>11} {'processes':>9} {'batches':>8} {'pages':>8} {'wall s':>8} "
-        f"{'efficiency':>10} {'idle beside backlog':>20}"
+        f"{'efficiency':>10} {'tail s':>7} {'idle beside backlog':>20}"
     )
     for voters in VOTERS:
         for processes in PROCESSES:
@@ -60,9 +60,10 @@ def planner_table(write) -> None:
                 seconds_per_page=seconds_per_page,
                 task_overhead=DEFAULT_TASK_OVERHEAD,
             )
+            idle = "never" if r.backlog_while_idle <= 1 else "YES"
             write(
                 f"{voters:>11,} {processes:>9} {r.batches:>8,} {r.pages:>8,} {r.makespan:>8.1f} "
-                f"{r.efficiency:>10.1%} {'never' if r.backlog_while_idle <= 1 else 'YES':>20}"
+                f"{r.efficiency:>10.1%} {r.finish_spread:>7.2f} {idle:>20}"
             )
 
 

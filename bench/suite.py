@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.management.base import CommandParser
 from django.utils import timezone
 
-from bench import console, s3, scale
+from bench import console, s3, scale, talk
 from bench.languages import part_collation, render_directions
 from bench.lookup import lookup, part_lookup
 from bench.processes import (
@@ -57,6 +57,7 @@ SECTIONS = (
     "planner",
     "two-nodes",
     "strategies",
+    "talk",
     "import",
     "load",
     "console",
@@ -86,6 +87,17 @@ class Command(CheckedCommand):
             "docs/benchmarks.md)",
         )
         parser.add_argument(
+            "--talk-dir",
+            help="the folder of a clone of the talk's code, for the part talk (default: the "
+            "environment variable TALK_DIR; without either the part is skipped)",
+        )
+        parser.add_argument(
+            "--talk-repeat",
+            type=number_argument(what="repeat", minimum=1, maximum=20),
+            default=3,
+            help="runs of each strategy in the part talk",
+        )
+        parser.add_argument(
             "--s3-voters",
             type=number_argument(what="voters"),
             default=10_000,
@@ -96,12 +108,13 @@ class Command(CheckedCommand):
         if part:
             self.stdout.write(json.dumps(PARTS[part](voters)))
             return
+        talk_run = (options["talk_dir"], options["talk_repeat"])
         if page is None:
-            self.measure(quick=quick, skip=skip, only=only, s3_voters=s3_voters)
+            self.measure(quick=quick, skip=skip, only=only, s3_voters=s3_voters, talk_run=talk_run)
             return
         load_before = os.getloadavg()[0]
         self.stdout = copy = PageCopy(self.stdout)
-        self.measure(quick=quick, skip=skip, only=only, s3_voters=s3_voters)
+        self.measure(quick=quick, skip=skip, only=only, s3_voters=s3_voters, talk_run=talk_run)
         chosen = ["--quick"] * quick + [
             f"--{n} {v}" for n, v in (("skip", skip), ("only", only)) if v
         ]
@@ -114,7 +127,9 @@ class Command(CheckedCommand):
         page_write(page, text)
         self.stdout.out.write(f"Wrote {page}")
 
-    def measure(self, *, quick: bool, skip: str, only: str, s3_voters: int) -> None:
+    def measure(
+        self, *, quick: bool, skip: str, only: str, s3_voters: int, talk_run=(None, 3)
+    ) -> None:
         skipped = {s.strip() for s in skip.split(",") if s.strip()}
         if only:
             skipped |= set(SECTIONS) - {s.strip() for s in only.split(",")}
@@ -136,6 +151,8 @@ class Command(CheckedCommand):
             lookup(self, databases, sizes[-1])
         if "strategies" not in skipped:
             self.strategies(databases, quick)
+        if "talk" not in skipped:
+            talk.talk_table(self.stdout.write, given=talk_run[0], repeat=talk_run[1])
         if "import" not in skipped:
             import_table(self, databases, [100_000] if quick else [100_000, 1_000_000])
         if "load" not in skipped:
@@ -391,4 +408,5 @@ PARTS = {
     "collation": part_collation,
     "split": scale.part_split,
     "lookup": part_lookup,
+    "benchmark_runs": talk.part_benchmark_runs,
 }

@@ -3,12 +3,18 @@ the pages each document takes, and render batches sized to the cluster and balan
 pages. The assignment's SQL, the renderer, the confirmation page, the batch planner's
 caller and the benchmarks all take their figures from here, so a plan shown before a run
 and the run itself cannot disagree. Callers measure (live worker processes, seconds per
-page) and pass the figures in, so every decision here is unit-testable with given numbers."""
+page) and pass the figures in, so every decision here is unit-testable with given numbers.
+
+Render batches shrink as the run goes on: the first ones are long (few tasks, little
+overhead), the last ones a station or two, so whichever process is free takes the next
+short batch and every process ends within about one short batch of the others, at any
+size. (Workers run with prefetch 1 and late acknowledgement: a process takes a batch only
+when it is free, so queue order is the order batches start in.)
+"""
 
 from __future__ import annotations
 
 import heapq
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -66,10 +72,13 @@ def center_set_pages(station_sizes: Sequence[int]) -> int:
 
 
 # --- render batches ---------------------------------------------------------------------
-# A batch should take a few seconds of rendering: long enough that Celery's per-task
-# overhead (~15 ms between two tasks on a process, measured) stays under 1%, short enough
-# that the tail after the last batch starts is short and the run's progress moves.
+# A batch should take a few seconds of rendering at most: long enough that Celery's
+# per-task overhead (~15 ms between two tasks on a process, measured) stays under 1%,
+# short enough that the run's progress moves.
 TARGET_BATCH_SECONDS = 3.0
+# The last batches take about this long: the most one process can end after the others
+# (a station is indivisible, so a batch is never less than one station).
+TAIL_SECONDS = 0.25
 # Render time per page when no earlier run of this console measured one: what
 # ``python -m bench.pdf`` measures on the 2-core development machine, plus the
 # database read and the storage write of each station.
@@ -84,7 +93,7 @@ FALLBACK_PROCESSES = 16
 
 @dataclass(frozen=True)
 class BatchPlan:
-    """What the fan-out queues: ``batches`` in queue order (heaviest first), for
+    """What the fan-out queues: ``batches`` in queue order (longest first), for
     ``processes`` worker processes."""
 
     batches: list[list[list[int]]]
@@ -97,18 +106,34 @@ class BatchPlan:
         return len(self.batches)
 
 
-def batch_count(
-    *, stations: int, pages: int, processes: int, seconds_per_page: float, target_seconds: float
-) -> int:
-    """How many batches: enough that none takes much longer than ``target_seconds``, a
-    whole number of rounds of ``processes`` (a last round of a few batches would leave the
-    other processes idle while they render), never more than there are stations."""
-    if stations < 1:
-        return 0
+def batch_sizes(
+    *,
+    pages: int,
+    processes: int,
+    seconds_per_page: float,
+    target_seconds: float = TARGET_BATCH_SECONDS,
+    tail_seconds: float = TAIL_SECONDS,
+) -> list[float]:
+    """The batches' loads in pages, in queue order, adding up to ``pages``: rounds of one
+    batch per process, each batch half of what is left divided among the processes
+    (guided self-scheduling), at most ``target_seconds`` and at least ``tail_seconds``
+    long. While the first half of the work runs, the rest is cut finer and finer, so the
+    last batches, which decide when the run ends, are the shortest."""
     processes = max(1, processes)
-    by_duration = max(1, math.ceil(pages * seconds_per_page / max(target_seconds, 1e-9)))
-    rounds = math.ceil(by_duration / processes)
-    return min(stations, rounds * processes)
+    seconds_per_page = max(seconds_per_page, 1e-9)
+    longest = max(target_seconds / seconds_per_page, 1.0)
+    shortest = min(max(tail_seconds / seconds_per_page, 1.0), longest)
+    sizes: list[float] = []
+    left = float(pages)
+    while left > 1e-9:
+        size = min(longest, max(shortest, left / (2 * processes)))
+        for _ in range(processes):
+            take = min(size, left)
+            sizes.append(take)
+            left -= take
+            if left <= 1e-9:
+                break
+    return sizes
 
 
 def plan_batches(
@@ -117,44 +142,58 @@ def plan_batches(
     processes: int,
     seconds_per_page: float = DEFAULT_SECONDS_PER_PAGE,
     target_seconds: float = TARGET_BATCH_SECONDS,
+    tail_seconds: float = TAIL_SECONDS,
 ) -> BatchPlan:
-    """Batches for ``processes`` live worker processes, each about ``target_seconds`` of
-    rendering at ``seconds_per_page``, balanced longest-first (see :func:`balanced_batches`).
+    """Batches for ``processes`` live worker processes, shrinking from ``target_seconds``
+    of rendering at ``seconds_per_page`` to ``tail_seconds`` (see :func:`batch_sizes`),
+    filled longest station first (see :func:`fill_batches`).
 
     ``stations`` are ``(center id, station number, pages)``."""
-    count = batch_count(
-        stations=len(stations),
+    sizes = batch_sizes(
         pages=sum(p for _, _, p in stations),
         processes=processes,
         seconds_per_page=seconds_per_page,
         target_seconds=target_seconds,
+        tail_seconds=tail_seconds,
     )
     return BatchPlan(
-        batches=balanced_batches(stations, count),
+        batches=fill_batches(stations, sizes),
         processes=max(1, processes),
         seconds_per_page=seconds_per_page,
         target_seconds=target_seconds,
     )
 
 
-def balanced_batches(stations: list[tuple[int, int, int]], batches: int) -> list[list[list[int]]]:
-    """Longest-processing-time-first: biggest stations first, each to the lightest batch,
-    so every worker process finishes at about the same time (no long tail).
+def fill_batches(stations: list[tuple[int, int, int]], sizes: list[float]) -> list[list[list[int]]]:
+    """Stations into batches of the given loads (pages), longest station first, each to
+    the batch with the most room left: the long stations land in the long first batches,
+    the short ones fill the short last ones. Batches come longest first (queue order);
+    none is empty.
 
     ``stations`` are ``(center id, station number, pages)``; each batch lists
-    ``[center id, station number]`` pairs (JSON-friendly task arguments). Batches come
-    heaviest first: queued in this order, the light ones fill the gaps at the end.
-    """
-    count = max(1, batches)
-    loads = [0] * count
-    members: list[list[list[int]]] = [[] for _ in range(count)]
-    # A heap of (load, batch index): the lightest batch in O(log n), so 10M voters on a few
-    # thousand batches plan in well under a second.
-    heap = [(0, i) for i in range(count)]
+    ``[center id, station number]`` pairs (JSON-friendly task arguments)."""
+    if not stations:
+        return []
+    sizes = sizes or [float(sum(p for _, _, p in stations))]
+    loads = [0] * len(sizes)
+    members: list[list[list[int]]] = [[] for _ in sizes]
+    # A heap of (-room, batch index): the roomiest batch in O(log n), so 10M voters on a few
+    # thousand batches plan in well under a second. Ties go to the earlier batch.
+    heap = [(-size, i) for i, size in enumerate(sizes)]
+    heapq.heapify(heap)
     for center_id, number, pages in sorted(stations, key=lambda s: -s[2]):
-        load, index = heapq.heappop(heap)
+        room, index = heapq.heappop(heap)
         members[index].append([center_id, number])
-        loads[index] = load + pages
-        heapq.heappush(heap, (loads[index], index))
-    order = sorted(range(count), key=lambda i: -loads[i])
-    return [members[i] for i in order if members[i]]
+        loads[index] += pages
+        heapq.heappush(heap, (room + pages, index))
+    order = sorted((i for i in range(len(sizes)) if members[i]), key=lambda i: (-loads[i], i))
+    return [members[i] for i in order]
+
+
+def balanced_batches(stations: list[tuple[int, int, int]], batches: int) -> list[list[list[int]]]:
+    """Longest-processing-time-first into ``batches`` equal batches: biggest stations
+    first, each to the lightest batch (Graham's bound: none ends more than one station
+    after the mean). Batches come heaviest first; none is empty."""
+    count = max(1, batches)
+    total = sum(p for _, _, p in stations)
+    return fill_batches(stations, [total / count] * count)

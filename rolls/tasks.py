@@ -140,7 +140,7 @@ def _fan_out(run: Run, layout: str) -> int:
         canvas = chord(header, finalize_run.s(run_id=run.pk))
         queued = len(stations)
     elif layout == "balanced":
-        # As many batches as the live workers' processes and a few seconds each allow.
+        # Batches for the live workers' processes, shrinking to a short tail (batching.py).
         plan = run_plan_renders(run=run, stations=stations)
         header = group(render_stations.si(run.pk, batch) for batch in plan.batches)
         canvas = chord(header, finalize_run.s(run_id=run.pk))

@@ -35,6 +35,9 @@ class Simulated:
     # process elsewhere had nothing left to take: above 1 means a process idled while
     # another had more than one batch queued.
     backlog_while_idle: float
+    # How long before the end the first process had nothing left to take: the tail, how
+    # far apart the processes finish.
+    finish_spread: float = 0.0
 
     @property
     def efficiency(self) -> float:
@@ -68,13 +71,20 @@ def simulate_plan(
     task_overhead: float,
     prefetch_multiplier: int = 1,
     voters: int = 0,
+    jitter: float = 0.0,
+    seed: int = 2014,
 ) -> Simulated:
     durations = [sum(pages_of[(c, n)] for c, n in batch) for batch in plan.batches]
+    # A real machine is not this regular (a warm-up, another process on the core): with
+    # ``jitter`` each batch takes up to that fraction more or less than its pages say.
+    rng = random.Random(seed)
+    slowdown = [1 + rng.uniform(-jitter, jitter) for _ in durations]
     broker = deque(range(len(durations)))
     held: list[deque[int]] = [deque() for _ in nodes]
     running = [0] * len(nodes)
     events: list[tuple[float, int]] = []  # (time a process of the node ends its batch, node)
     backlog = 0.0
+    first_idle: float | None = None
 
     def refill(node: int) -> None:
         while broker and len(held[node]) + running[node] < nodes[node] * prefetch_multiplier:
@@ -85,12 +95,14 @@ def simulate_plan(
             return False
         batch = held[node].popleft()
         running[node] += 1
-        cost = task_overhead + durations[batch] * seconds_per_page
+        cost = task_overhead + durations[batch] * seconds_per_page * slowdown[batch]
         heapq.heappush(events, (now + cost, node))
         return True
 
-    def idle() -> None:  # a process has nothing to take: how much waits elsewhere?
-        nonlocal backlog
+    def idle(now: float) -> None:  # a process has nothing to take: how much waits elsewhere?
+        nonlocal backlog, first_idle
+        if first_idle is None:
+            first_idle = now
         waiting = max(len(h) / size for h, size in zip(held, nodes, strict=True))
         backlog = max(backlog, waiting)
 
@@ -99,7 +111,7 @@ def simulate_plan(
     for node, size in enumerate(nodes):
         for _ in range(size):
             if not start(node, 0.0):
-                idle()
+                idle(0.0)
     makespan = 0.0
     while events:
         now, node = heapq.heappop(events)
@@ -107,7 +119,7 @@ def simulate_plan(
         running[node] -= 1
         refill(node)
         if not start(node, now):
-            idle()
+            idle(now)
     pages = sum(durations)
     return Simulated(
         voters=voters,
@@ -116,8 +128,10 @@ def simulate_plan(
         batches=len(durations),
         pages=pages,
         makespan=makespan,
-        render_seconds=pages * seconds_per_page,
+        render_seconds=sum(d * s for d, s in zip(durations, slowdown, strict=True))
+        * seconds_per_page,
         backlog_while_idle=backlog,
+        finish_spread=makespan - (makespan if first_idle is None else first_idle),
     )
 
 
@@ -128,6 +142,7 @@ def simulate_election(
     seconds_per_page: float,
     task_overhead: float,
     prefetch_multiplier: int = 1,
+    jitter: float = 0.0,
 ) -> Simulated:
     """The real planner's plan for a fake election of ``voters`` on ``processes``."""
     stations = election_stations(voters)
@@ -140,4 +155,5 @@ def simulate_election(
         task_overhead=task_overhead,
         prefetch_multiplier=prefetch_multiplier,
         voters=voters,
+        jitter=jitter,
     )

@@ -28,7 +28,7 @@ from rolls.services.workers import worker_setup_probe
 
 logger = logging.getLogger(__name__)
 
-# The fan-out waits this long for the workers' answers (the broadcast waits it out in full).
+# The fan-out waits at most this long for the workers' answers.
 LIVE_PROBE_TIMEOUT = 0.5
 BALANCED_STRATEGY = "assign_in_database_then_balanced_batches"
 # A measurement from a run smaller than this is mostly start-up, not rendering.
@@ -58,7 +58,12 @@ def processes_for(run: Run, *, probe=worker_setup_probe) -> Processes:
     render_queue = queue_name("render")
     if run.worker_setup.get("in_process"):
         return Processes(1, "in process (no workers: tasks applied here)")
-    live = probe(timeout=LIVE_PROBE_TIMEOUT)
+    # As many answers as nodes answered at the start end the wait: the 0.5 s a broadcast
+    # otherwise waits out in full was a tenth of a 10k run, both processes idle. A node
+    # that joined since may miss it (it takes batches all the same); one that is missed
+    # because another answered first is counted from the start below.
+    limit = len(run.worker_setup.get("nodes") or {}) or None
+    live = probe(timeout=LIVE_PROBE_TIMEOUT, limit=limit)
     answered = live.get("nodes") or {}
     if render_processes(live, render_queue=render_queue):
         # A node busy enough to miss the short probe (measured: on a loaded machine) but

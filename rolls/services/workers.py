@@ -60,13 +60,18 @@ def _node(answer: dict) -> dict:
     }
 
 
-def worker_setup_probe(*, timeout: float = PROBE_TIMEOUT) -> dict:
+def worker_setup_probe(*, timeout: float = PROBE_TIMEOUT, limit: int | None = None) -> dict:
     """What the running workers say about themselves (our ``worker_setup`` control command,
     ``config/celery.py``: their stats and CPU count in one broadcast), plus broker and
-    database kind. With no worker answering it says so (``"answered": False``)."""
+    database kind. With no worker answering it says so (``"answered": False``).
+
+    The broadcast waits ``timeout`` in full, unless ``limit`` nodes answer first (any
+    node on the broker counts, another deployment's too)."""
     setup = _common()
     try:
-        replies = current_app.control.broadcast("worker_setup", reply=True, timeout=timeout)
+        replies = current_app.control.broadcast(
+            "worker_setup", reply=True, timeout=timeout, limit=limit
+        )
     except Exception as exc:  # a broker that is down: the run's own launch will say so
         setup["error"] = f"{type(exc).__name__}: {exc}"[:300]
         return setup

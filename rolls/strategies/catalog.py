@@ -41,8 +41,8 @@ OURS = Strategy(
     name="assign_in_database_then_balanced_batches",
     summary=_("Ours: one set-based SQL assignment, then render batches balanced by page count."),
     lesson=_(
-        "Do set work in the database in one statement, then give each process an equal "
-        "share of pages (longest first) so nobody waits on a straggler."
+        "Do set work in the database in one statement, then make the last render batches "
+        "the shortest, so every process finishes within one short batch of the others."
     ),
     preselected=True,
     production=True,

@@ -75,14 +75,15 @@ def test_the_planner_sizes_batches_to_both_render_nodes_and_both_get_batches(
     balanced fan-out asks the live workers, plans for their 4 render processes (not the
     database node's), and both nodes render batches."""
     start_nodes(workers, tmp_path, render_processes=2)
-    # 24 stations of 14 pages: 4 batches of ~2 s each, long enough that on the polling
-    # filesystem broker one node cannot take all four before the other asks for work.
+    # 24 stations of 14 pages: a first round of 4 batches, then shorter ones down to one
+    # station each; with prefetch 1 a node holds no more batches than it has processes, so
+    # on the polling filesystem broker one node cannot take them all before the other asks.
     run = run_of_centers("assign_in_database_then_balanced_batches", "NSEWCX", 2000, 500)
 
     assert run.status == RunStatus.SUCCEEDED, run.error
     assert run.planned_processes == 4, run.planned_from
     assert run.planned_from.startswith("live: "), run.planned_from
-    assert run.planned_batches >= 4 and run.planned_batches % 4 == 0
+    assert run.planned_batches >= 4, "a first round of one batch per render process"
     batches = [r for r in run_task_results(run) if r.task_name == "rolls.tasks.render_stations"]
     assert len(batches) == run.planned_batches
     assert {r.worker.split(".")[0] for r in batches} == {"render-a", "render-b"}

@@ -36,3 +36,15 @@ def test_an_election_splits_as_a_run_does():
     assert sum(1 for _ in stations) >= 100  # about one center per 1,000 voters, 500 a station
     assert all(2 <= pages <= 14 for _, _, pages in stations)
     assert node_sizes(20) == [8, 8, 4] and node_sizes(2) == [2]
+
+
+@pytest.mark.parametrize("voters", [10_000, 100_000, 1_000_000])
+@pytest.mark.parametrize("jitter", [0.0, 0.3])
+def test_processes_finish_within_a_short_batch_of_each_other(voters, jitter):
+    """The last batches are the shortest: on 2 processes no process waits more than a few
+    hundred ms for the other at the end, even when batches take up to 30% more or less than
+    planned (equal batches of a few seconds each would leave one process idle for a second
+    or more)."""
+    result = simulate_election(voters, 2, **MEASURED, jitter=jitter)
+    assert result.finish_spread <= 0.3, result
+    assert result.efficiency >= 0.90, result
