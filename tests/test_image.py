@@ -20,7 +20,7 @@ from packaging.requirements import Requirement
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
 # What web, worker and beat run, and what the Dockerfile names.
-PRODUCT = ("config/", "elections/", "rolls/", "templates/", "locale/")
+PRODUCT = ("config/", "elections/", "rolls/", "lab/", "templates/", "locale/")
 PRODUCT_FILES = ("manage.py", "gunicorn.conf.py", "requirements.prod.lock")
 # Development and laboratory tools: never in the image.
 KEPT_OUT = ("tests/", "docs/", ".ci/", "bench/", "tools/")
