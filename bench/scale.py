@@ -16,12 +16,12 @@ from pathlib import Path
 
 from django.conf import settings
 
+from bench.simulation import simulate_election
 from config.celery import queue_name
 from rolls import task_names
 from rolls.models import RollFile, Run, RunTask
 from rolls.pdf import render_station_roll
 from rolls.planning import DEFAULT_TASK_OVERHEAD
-from rolls.services.batch_simulation import simulate_election
 from tests.pdf_data import synthetic_header, synthetic_voters
 
 VOTERS = (1_000_000, 10_000_000)

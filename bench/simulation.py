@@ -5,7 +5,8 @@ Pure (no database, no broker). It models what matters to the tail: each node hol
 ``processes x prefetch multiplier`` unacknowledged messages (``acks_late``: the running
 ones count), a process that ends a batch takes the next one its node holds, and a node
 refills from the broker as its processes acknowledge. A batch takes the per-task overhead
-plus its pages times the per-page render time.
+plus its pages times the per-page render time. A development tool beside the benchmarks,
+not part of the console: the planner it drives is :mod:`rolls.planning`.
 """
 
 from __future__ import annotations

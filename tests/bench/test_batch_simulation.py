@@ -3,8 +3,8 @@ run through the simulation with the measured per-task overhead and per-page rend
 
 import pytest
 
+from bench.simulation import election_stations, node_sizes, simulate_election
 from rolls.planning import DEFAULT_SECONDS_PER_PAGE, DEFAULT_TASK_OVERHEAD
-from rolls.services.batch_simulation import election_stations, node_sizes, simulate_election
 
 MEASURED = {"seconds_per_page": DEFAULT_SECONDS_PER_PAGE, "task_overhead": DEFAULT_TASK_OVERHEAD}
 
