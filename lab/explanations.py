@@ -12,6 +12,8 @@ from django.utils.translation import gettext
 
 from elections.models import PollingCenter
 from lab.statistics import Spread, StrategyResult, median_run, standings
+from rolls import task_kinds
+from rolls.selectors.run_figures import RunMetrics, short_task_name
 
 
 def _n(value: float, decimals: int) -> str:
@@ -37,6 +39,27 @@ def failure_reason(error: str) -> str:
     reason = exception if found else head
     pointers = [line for line in lines[1:] if line.startswith("See ")]
     return " ".join([reason, *pointers[:1]])[:REASON_CHARS]
+
+
+# The run "waited on" its longest task when that task ran on after every other process had
+# run out of work for at least this share of the wall time (a chord's one big center). A long
+# first batch while the other process is busy with its own is no wait.
+WAITED_SHARE = 0.25
+
+
+def ran_alone_seconds(m: RunMetrics) -> float:
+    """How long the run's longest task went on after every other process had finished its
+    last piece of work (orchestration tasks are not work): what the run waited on it."""
+    orchestration = {short_task_name(name) for name in task_kinds.ORCHESTRATION}
+    work = [s for s in m.spans if s.name not in orchestration]
+    longest = max(work, key=lambda s: s.seconds, default=None)
+    if longest is None:
+        return 0.0
+    others = [s.finished for s in work if (s.worker, s.pid) != (longest.worker, longest.pid)]
+    if not others:
+        # Nothing ran beside it: it ran alone if another process was there to run something.
+        return longest.seconds if m.worker_processes > 1 else 0.0
+    return max(0.0, (longest.finished - max(others)).total_seconds())
 
 
 def explain(result: StrategyResult) -> str:
@@ -66,7 +89,11 @@ def explain(result: StrategyResult) -> str:
                 "efficiency": _percent(m.efficiency),
             }
         )
-    if m.wall_seconds and m.longest_task_seconds >= 0.5 * m.wall_seconds:
+    if (
+        m.wall_seconds
+        and m.longest_task_seconds >= 0.5 * m.wall_seconds
+        and ran_alone_seconds(m) >= WAITED_SHARE * m.wall_seconds
+    ):
         center = PollingCenter.objects.filter(pk=m.longest_task_center_id).first()
         task = m.longest_task_name
         if center:

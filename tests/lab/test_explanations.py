@@ -1,0 +1,95 @@
+"""What a strategy's numbers mean, in words: the run "waited on" its longest task only when
+that task ran on alone after the other processes had run out of work."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from lab.explanations import explain, ran_alone_seconds
+from lab.statistics import StrategyResult
+from rolls.models import Run, RunStatus
+from rolls.selectors.run_figures import RunMetrics, TaskSpan
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+
+
+def span(name: str, pid: int, start: float, end: float) -> TaskSpan:
+    return TaskSpan(
+        task_id=f"{name}-{pid}-{start}",
+        name=name,
+        state="SUCCESS",
+        worker="w1@host",
+        pid=pid,
+        processes=2,
+        started=T0 + timedelta(seconds=start),
+        finished=T0 + timedelta(seconds=end),
+        seconds=end - start,
+    )
+
+
+def metrics(spans: list[TaskSpan], wall: float) -> RunMetrics:
+    work = [s for s in spans if s.name != "finalize_run"]
+    longest = max(work, key=lambda s: s.seconds)
+    return RunMetrics(
+        tasks=len(spans),
+        wall_seconds=wall,
+        queued_seconds=0.0,
+        task_seconds=sum(s.seconds for s in work),
+        longest_task_seconds=longest.seconds,
+        longest_task_name=longest.name,
+        longest_task_center_id=None,
+        worker_processes=2,
+        efficiency=sum(s.seconds for s in work) / (wall * 2),
+        pages=100,
+        pages_per_second=100 / wall,
+        overhead_ms=None,
+        spans=spans,
+    )
+
+
+def explained(name: str, m: RunMetrics) -> str:
+    run = Run(pk=1, strategy=name, status=RunStatus.SUCCEEDED)
+    return explain(StrategyResult(name=name, runs=[run], metrics={1: m}))
+
+
+def test_a_big_center_running_on_alone_is_what_the_run_waited_on():
+    # The chord by center: one process ends its small centers at 1.5 s, the big one runs to
+    # 4 s, then the chord's callback.
+    m = metrics(
+        [
+            span("assign_and_render_center", 1, 0.0, 4.0),
+            span("assign_and_render_center", 2, 0.0, 0.8),
+            span("assign_and_render_center", 2, 0.8, 1.5),
+            span("finalize_run", 2, 4.05, 4.1),
+        ],
+        wall=4.2,
+    )
+    assert ran_alone_seconds(m) == pytest.approx(2.5)
+    assert "took 4.0 s of 4.2 s wall time: the run waited on it" in explained("chord", m)
+
+
+def test_a_long_first_batch_beside_a_busy_process_is_no_wait():
+    # Ours: a 2.4 s first batch on one process while the other renders batches until the end.
+    m = metrics(
+        [
+            span("render_stations", 1, 0.0, 2.4),
+            span("render_stations", 1, 2.4, 4.1),
+            span("render_stations", 2, 0.0, 1.9),
+            span("render_stations", 2, 1.9, 4.0),
+            span("finalize_run", 2, 4.15, 4.2),
+        ],
+        wall=4.2,
+    )
+    assert ran_alone_seconds(m) == pytest.approx(0.0, abs=0.2)
+    assert "waited on it" not in explained("ours", m)
+    assert "used 2 of 2 processes" in explained("ours", m)
+
+
+def test_one_task_on_one_of_two_processes_ran_alone_all_along():
+    m = metrics([span("all_in_one", 1, 0.0, 3.0)], wall=3.1)
+    assert ran_alone_seconds(m) == pytest.approx(3.0)
+    assert "the run waited on it" in explained("all_in_one", m)
