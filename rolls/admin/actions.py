@@ -52,12 +52,6 @@ def strategy_options() -> list[dict]:
     ]
 
 
-def _elections_of(queryset: QuerySet) -> list[Election]:
-    if queryset.model is PollingCenter:
-        return list(Election.objects.filter(centers__in=queryset).distinct()[:2])
-    return list(queryset[:2])
-
-
 def _confirmation_page(
     modeladmin, request: HttpRequest, queryset: QuerySet, *, template: str, **context
 ) -> TemplateResponse:
