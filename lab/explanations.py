@@ -89,26 +89,32 @@ def explain(result: StrategyResult) -> str:
                 "efficiency": _percent(m.efficiency),
             }
         )
-    if (
-        m.wall_seconds
-        and m.longest_task_seconds >= 0.5 * m.wall_seconds
-        and ran_alone_seconds(m) >= WAITED_SHARE * m.wall_seconds
-    ):
+    if m.wall_seconds and m.longest_task_seconds >= 0.5 * m.wall_seconds:
         center = PollingCenter.objects.filter(pk=m.longest_task_center_id).first()
         task = m.longest_task_name
         if center:
             task = gettext("%(task)s on center %(code)s") % {"task": task, "code": center.code}
-        parts.append(
-            gettext(
-                "its longest task (%(task)s) took %(longest)s s of %(wall)s s wall time: "
-                "the run waited on it"
+        figures = {
+            "task": task,
+            "longest": _n(m.longest_task_seconds, 1),
+            "wall": _n(m.wall_seconds, 1),
+        }
+        if ran_alone_seconds(m) >= WAITED_SHARE * m.wall_seconds:
+            parts.append(
+                gettext(
+                    "its longest task (%(task)s) took %(longest)s s of %(wall)s s wall time: "
+                    "the run waited on it"
+                )
+                % figures
             )
-            % {
-                "task": task,
-                "longest": _n(m.longest_task_seconds, 1),
-                "wall": _n(m.wall_seconds, 1),
-            }
-        )
+        else:
+            parts.append(
+                gettext(
+                    "its longest task (%(task)s) took %(longest)s s of %(wall)s s wall time, "
+                    "while the other processes kept working"
+                )
+                % figures
+            )
     if m.overhead_ms is not None and m.tasks > 2:
         parts.append(
             gettext("%(tasks)s tasks, %(gap)s ms median gap between two")
