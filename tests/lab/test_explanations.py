@@ -4,11 +4,13 @@ that task ran on alone after the other processes had run out of work."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
 from lab.explanations import explain, ran_alone_seconds
-from lab.statistics import StrategyResult
+from lab.management.commands.compare_strategies import summary_table
+from lab.statistics import Spread, StrategyResult
 from rolls.models import Run, RunStatus
 from rolls.selectors.run_figures import RunMetrics, TaskSpan
 
@@ -95,3 +97,24 @@ def test_one_task_on_one_of_two_processes_ran_alone_all_along():
     m = metrics([span("all_in_one", 1, 0.0, 3.0)], wall=3.1)
     assert ran_alone_seconds(m) == pytest.approx(3.0)
     assert "the run waited on it" in explained("all_in_one", m)
+
+
+def test_the_command_marks_the_measured_fastest_as_fastest_and_a_tie_as_a_tie():
+    def result(name, fastest=False, tied=()):
+        return StrategyResult(
+            name=name,
+            runs=[],
+            metrics={},
+            wall=Spread(2.0, 1.0, 3.0),
+            fastest=fastest,
+            tied_with=list(tied),
+        )
+
+    lines = summary_table(
+        SimpleNamespace(
+            results=[result("ours", fastest=True), result("a", tied=["b"]), result("c")]
+        )
+    )
+    assert lines[2].rstrip().endswith(" fastest") and lines[2].split()[0] == "ours"
+    assert lines[3].rstrip().endswith(" tie")
+    assert not lines[4].rstrip().endswith(("fastest", "tie"))

@@ -47,7 +47,7 @@ def summary_table(report) -> list[str]:
     )
     lines = [header, "  " + "-" * (len(header) - 2)]
     for result in report.results:
-        mark = " DEFAULT_STRATEGY" if result.fastest else (" tie" if result.tied_with else "")
+        mark = " fastest" if result.fastest else (" tie" if result.tied_with else "")
         lines.append(
             f"  {result.name:<50} {len(result.runs):>4} {result.failed:>6} "
             f"{spread_cell(result.wall, '.2f'):>26} "
