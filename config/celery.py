@@ -40,6 +40,12 @@ def all_queue_names(namespace: str | None = None) -> list[str]:
     return [queue_name(kind, namespace) for kind in QUEUE_KINDS]
 
 
+def beat_entries_add(entries: dict) -> None:
+    """Add an app's upkeep to beat's schedule (each app's ``ready``): django-celery-beat's
+    scheduler installs them into its tables when it starts."""
+    app.conf.beat_schedule = {**(app.conf.beat_schedule or {}), **entries}
+
+
 def route_by_kind(name, args, kwargs, options, task=None, **kw):
     kind = getattr(task, "queue_kind", "default")
     return {"queue": queue_name(kind)}

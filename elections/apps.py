@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from config.celery import app as celery_app
+from config.celery import beat_entries_add
 from elections import task_names
 
 
@@ -27,7 +27,4 @@ class ElectionsConfig(AppConfig):
     verbose_name = _("Election data")
 
     def ready(self) -> None:
-        celery_app.conf.beat_schedule = {
-            **(celery_app.conf.beat_schedule or {}),
-            **beat_schedule(),
-        }
+        beat_entries_add(beat_schedule())

@@ -13,7 +13,7 @@ the console's run-ended signal, which is how a benchmark's next run starts.
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from config.celery import app as celery_app
+from config.celery import beat_entries_add
 from lab import task_names as lab_names
 from rolls import task_kinds
 
@@ -39,4 +39,4 @@ class LabConfig(AppConfig):
         register_teaching_strategies()
         task_kinds.WHOLE_RUN.update({lab_names.ALL_IN_ONE, lab_names.BY_CENTER_WITH_JOIN})
         task_kinds.ORCHESTRATION.add(lab_names.RECORD_CHORD_ERROR)
-        celery_app.conf.beat_schedule = {**(celery_app.conf.beat_schedule or {}), **BEAT_SCHEDULE}
+        beat_entries_add(BEAT_SCHEDULE)

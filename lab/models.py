@@ -26,7 +26,7 @@ def interleaved(strategies: list[str], repeats: int) -> list[str]:
 
 class Benchmark(models.Model):
     """Strategies run ``repeats`` times each, one run at a time and interleaved, on the same
-    work: one comparison record whose runs are ``Run.benchmark`` in ``benchmark_position``
+    work: one comparison record whose runs are its ``entries`` (``BenchmarkRun``) in position
     order. ``plan`` is the order decided up front; ``next_position`` is claimed with a
     conditional UPDATE so each step starts at most one run however often it is delivered."""
 
@@ -77,8 +77,9 @@ class Benchmark(models.Model):
     @property
     def runs(self):
         """The runs this benchmark started, in the order they ran."""
-        from_entries = BenchmarkRun.objects.filter(benchmark=self).values("run_id")
-        return Run.objects.filter(pk__in=from_entries).order_by("benchmark_entry__position")
+        return Run.objects.filter(benchmark_entry__benchmark=self).order_by(
+            "benchmark_entry__position"
+        )
 
 
 class BenchmarkRun(models.Model):

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.core.checks import Tags, register
 from django.utils.translation import gettext_lazy as _
 
-from config.celery import app as celery_app
+from config.celery import beat_entries_add
 from rolls import task_names
 from rolls.checks import migration_history_check, weasyprint_check
 
@@ -24,7 +24,7 @@ class RollsConfig(AppConfig):
     def ready(self) -> None:
         register(migration_history_check, Tags.database)
         register(weasyprint_check, Tags.compatibility)
-        celery_app.conf.beat_schedule = {**(celery_app.conf.beat_schedule or {}), **BEAT_SCHEDULE}
+        beat_entries_add(BEAT_SCHEDULE)
         # Receivers import models, which exist only once the apps are ready: Django's
         # documented place for connecting them, not a way round an import circle.
         from rolls import signals  # noqa: F401
