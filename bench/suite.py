@@ -303,6 +303,7 @@ class Command(CheckedCommand):
                     f"{run['pages_per_second']:.1f} pages/s, {run['efficiency']:.0%} "
                     f"efficiency, {run['batches']} batches; {row.strip()}"
                 )
+                self.stdout.write(floor_line(run))
                 if size == voters:
                     self.changed_only(env)
         for size, mb in peaks.items():
@@ -310,6 +311,7 @@ class Command(CheckedCommand):
                 f"peak RSS per worker process, {size:>9,} voters: "
                 + ", ".join(f"{m:.0f} MB" for m in mb)
             )
+        self.stdout.write(rss_line(peaks))
         self.console(env, voters)
 
     def console(self, env, voters: int = 0) -> None:
@@ -334,6 +336,33 @@ class Command(CheckedCommand):
         )
         if rerun["status"] != "succeeded":
             self.stdout.write(out)
+
+
+def floor_line(run: dict) -> str:
+    """The run's wall time against its floor: the assignment (serial) plus the CPU time of
+    the rest over the worker's processes, both measured in the same run. Target: the wall
+    within 10% of the floor."""
+    if run["floor"] is None:
+        return "  floor: not measured (a task's CPU time was not recorded)"
+    ratio = run["wall"] / run["floor"]
+    verdict = "within 10%" if ratio <= 1.10 else "over 10%"
+    return (
+        f"  wall {run['wall']:.1f} s against the floor {run['floor']:.1f} s (assignment "
+        f"{run['serial']:.1f} s + {run['parallel_cpu']:.1f} s CPU / {run['processes']} "
+        f"processes): {ratio:.2f}x, {verdict}"
+    )
+
+
+def rss_line(peaks: dict[int, list[float]]) -> str:
+    """How the worker processes' peak RSS moved from the smallest size to the largest."""
+    sizes = sorted(peaks)
+    if len(sizes) < 2 or not peaks[sizes[0]] or not peaks[sizes[-1]]:
+        return "peak RSS: too few sizes to compare"
+    low, high = max(peaks[sizes[0]]), max(peaks[sizes[-1]])
+    return (
+        f"peak RSS, largest process: {low:.0f} MB at {sizes[0]:,} voters, {high:.0f} MB at "
+        f"{sizes[-1]:,} ({high / low - 1:+.0%})"
+    )
 
 
 def part_fake(voters: int) -> dict:
@@ -363,6 +392,10 @@ def _run_figures(run: Run) -> dict:
         "pages_per_second": metrics.pages_per_second or 0.0,
         "efficiency": metrics.efficiency or 0.0,
         "batches": run.planned_batches,
+        "floor": metrics.floor_seconds,
+        "serial": metrics.serial_seconds,
+        "parallel_cpu": metrics.parallel_cpu_seconds,
+        "processes": metrics.worker_processes,
         "rendered": RollFile.objects.filter(run=run, source_run__isnull=True).count(),
         "carried": RollFile.objects.filter(run=run, source_run__isnull=False).count(),
     }

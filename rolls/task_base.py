@@ -84,8 +84,15 @@ class RunBoundTask(Task):
         if started is not None and soft and time.monotonic() - started > soft:
             raise SoftTimeLimitExceeded(f"past the soft time limit of {soft} s")
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time this process spent on the running task; None where it did not start it
+        (the worker's main process learning of a killed child)."""
+        started = getattr(self.request, "started_cpu", None)
+        return None if started is None else max(0.0, time.process_time() - started)
+
     def before_start(self, task_id, args, kwargs):
         self.request.started_monotonic = time.monotonic()
+        self.request.started_cpu = time.process_time()
         arguments = self.arguments(args, kwargs)
         run_id = arguments.get("run_id")
         if not isinstance(run_id, int):
@@ -107,7 +114,9 @@ class RunBoundTask(Task):
 
     def on_success(self, retval, task_id, args, kwargs):
         if self.run_id_of(args, kwargs) is not None:
-            run_tasks.run_task_end(task_id=task_id, state=TaskState.SUCCEEDED)
+            run_tasks.run_task_end(
+                task_id=task_id, state=TaskState.SUCCEEDED, cpu_seconds=self.cpu_seconds()
+            )
 
     def retry(self, *args, **kwargs):
         close_broken_connections()
@@ -135,7 +144,9 @@ class RunBoundTask(Task):
         else:
             message = f"{self.name} [{task_id}] failed: {type(exc).__name__}: {exc}"
         run_services.run_fail(run_id=run_id, error=message)
-        run_tasks.run_task_end(task_id=task_id, state=TaskState.FAILED)
+        run_tasks.run_task_end(
+            task_id=task_id, state=TaskState.FAILED, cpu_seconds=self.cpu_seconds()
+        )
         # A failed header task dooms its chord: the callback is failed unrun. (In the main
         # process, after a hard time limit, the task's request and so its chord are unknown.)
         callback = maybe_signature(getattr(self.request, "chord", None), app=self.app)

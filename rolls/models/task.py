@@ -74,6 +74,15 @@ class RunTask(models.Model):
     # The pool size of its worker, so that efficiency counts the processes a run could use,
     # not only those that happened to get one of its tasks.
     processes = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("processes"))
+    # CPU time, beside the wall time above: how far a run is from what its work costs (the
+    # benchmarks' 'wall against CPU / processes'). None before it ends, when its process died,
+    # and for tasks recorded before it was kept.
+    cpu_seconds = models.FloatField(
+        null=True,
+        blank=True,
+        help_text=_("CPU time its worker process spent on its latest attempt."),
+        verbose_name=_("CPU seconds"),
+    )
 
     objects = RunTaskQuerySet.as_manager()
 

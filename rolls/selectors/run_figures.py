@@ -42,6 +42,7 @@ class TaskSpan:
     finished: datetime
     seconds: float
     center_id: int | None = None
+    cpu_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,24 @@ class RunMetrics:
     overhead_ms: float | None
     spans: list[TaskSpan]
     pages_carried: int = 0
+    # The CPU time of the work that can run side by side (every work task but those that
+    # take the whole run in one go, e.g. the assignment), and the wall time of those that
+    # cannot; None where a task's CPU time was not recorded.
+    parallel_cpu_seconds: float | None = None
+    serial_seconds: float = 0.0
 
     @property
     def pages_rendered(self) -> int:
         return self.pages - self.pages_carried
+
+    @property
+    def floor_seconds(self) -> float | None:
+        """What the run would take with nothing but its work: the serial tasks one after
+        the other, then the rest's CPU spread evenly over every process, with no time spent
+        waiting (for the database, the broker or the last batch)."""
+        if self.parallel_cpu_seconds is None or not self.worker_processes:
+            return None
+        return self.serial_seconds + self.parallel_cpu_seconds / self.worker_processes
 
 
 def _process_key(span: TaskSpan) -> tuple[str, int | None]:
@@ -87,6 +102,7 @@ def run_spans(run: Run) -> list[TaskSpan]:
             finished=task.ended_at,
             seconds=(task.ended_at - task.started_at).total_seconds(),
             center_id=task.center_id,
+            cpu_seconds=task.cpu_seconds,
         )
         for task in tasks
     ]
@@ -145,6 +161,8 @@ def run_metrics(run: Run) -> RunMetrics:
     efficiency = task_seconds / (wall * worker_processes) if wall and worker_processes else None
     carried = run_pages_carried(run)
     rendered = run.pages - carried
+    whole_run = {short_task_name(name) for name in task_kinds.WHOLE_RUN}
+    parallel = [s.cpu_seconds for s in work if s.name not in whole_run]
     return RunMetrics(
         tasks=len(spans),
         wall_seconds=wall,
@@ -160,6 +178,8 @@ def run_metrics(run: Run) -> RunMetrics:
         overhead_ms=statistics.median(gaps) * 1000 if gaps else None,
         spans=spans,
         pages_carried=carried,
+        parallel_cpu_seconds=None if None in parallel else sum(parallel),
+        serial_seconds=sum(s.seconds for s in work if s.name in whole_run),
     )
 
 

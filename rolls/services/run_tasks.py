@@ -35,6 +35,7 @@ def run_task_start(
         "state": TaskState.STARTED,
         "started_at": timezone.now(),
         "ended_at": None,
+        "cpu_seconds": None,
         "worker": worker[:255],
         "pid": pid,
         "processes": processes,
@@ -50,9 +51,12 @@ def run_task_start(
         RunTask.objects.filter(task_id=task_id).update(**fields)
 
 
-def run_task_end(*, task_id: str, state: TaskState) -> None:
-    """The task's attempt ended: it succeeded or failed (revoking is :func:`run_tasks_revoke`'s)."""
-    RunTask.objects.filter(task_id=task_id).update(state=state, ended_at=timezone.now())
+def run_task_end(*, task_id: str, state: TaskState, cpu_seconds: float | None = None) -> None:
+    """The task's attempt ended: it succeeded or failed (revoking is :func:`run_tasks_revoke`'s),
+    with the CPU time its process spent on it when that process could tell."""
+    RunTask.objects.filter(task_id=task_id).update(
+        state=state, ended_at=timezone.now(), cpu_seconds=cpu_seconds
+    )
 
 
 def run_task_abandon(*, task_id: str, task_name: str) -> None:

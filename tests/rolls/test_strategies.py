@@ -14,7 +14,7 @@ from rolls.management.commands._common import wait_for
 from rolls.models import Placement, PrintedPage, RollFile, Run, RunStatus, TaskState
 from rolls.pdf import center_set_pages
 from rolls.selectors.run_figures import run_metrics, run_task_results
-from rolls.strategies import STRATEGIES
+from rolls.strategies import DEFAULT_STRATEGY, STRATEGIES
 from tests.rolls.helpers import voter_numbers_in_run
 from tests.support.builders import build_election
 
@@ -150,6 +150,25 @@ def test_task_results_carry_what_comparing_strategies_needs(shared_worker, elect
     assert metrics.longest_task_seconds == max(
         s.seconds for s in metrics.spans if s.name != "finalize_run"
     )
+
+
+def test_each_task_records_its_cpu_time_and_the_run_its_floor(shared_worker, election):
+    run = run_to_the_end(election, DEFAULT_STRATEGY)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+
+    metrics = run_metrics(run)
+    for span in metrics.spans:
+        # Measured in the worker process that ran the task: never more than its wall time.
+        assert span.cpu_seconds is not None, span
+        assert 0 < span.cpu_seconds <= span.seconds + 0.02, span
+    renders = [s for s in metrics.spans if s.name == "render_stations"]
+    assert renders and metrics.parallel_cpu_seconds >= sum(s.cpu_seconds for s in renders)
+    assigned = [s for s in metrics.spans if s.name == "assign_election"]
+    assert assigned and metrics.serial_seconds == pytest.approx(sum(s.seconds for s in assigned))
+    assert metrics.floor_seconds == pytest.approx(
+        metrics.serial_seconds + metrics.parallel_cpu_seconds / 2
+    )
+    assert 0 < metrics.floor_seconds < metrics.wall_seconds
 
 
 def test_each_task_records_its_state_times_and_worker_process(shared_worker, election):

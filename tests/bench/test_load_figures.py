@@ -1,0 +1,35 @@
+"""The load part's verdicts: a run's wall time against its floor, and the worker's peak RSS
+from the smallest size to the largest."""
+
+from __future__ import annotations
+
+from bench.suite import floor_line, rss_line
+
+
+def figures(wall: float, serial: float, cpu: float | None, processes: int = 2) -> dict:
+    floor = None if cpu is None else serial + cpu / processes
+    return {
+        "wall": wall,
+        "floor": floor,
+        "serial": serial,
+        "parallel_cpu": cpu,
+        "processes": processes,
+    }
+
+
+def test_a_wall_within_ten_percent_of_the_floor_says_so():
+    line = floor_line(figures(wall=108.0, serial=8.0, cpu=200.0))
+    assert "wall 108.0 s against the floor 108.0 s" in line
+    assert "assignment 8.0 s + 200.0 s CPU / 2 processes" in line
+    assert "1.00x, within 10%" in line
+    assert "1.11x, over 10%" in floor_line(figures(wall=120.0, serial=8.0, cpu=200.0))
+
+
+def test_a_run_without_cpu_times_has_no_floor():
+    assert "not measured" in floor_line(figures(wall=10.0, serial=1.0, cpu=None))
+
+
+def test_peak_rss_compares_the_largest_process_at_the_ends():
+    line = rss_line({10_000: [180.0, 190.0], 1_000_000: [195.0, 209.0], 100_000: [300.0]})
+    assert line == "peak RSS, largest process: 190 MB at 10,000 voters, 209 MB at 1,000,000 (+10%)"
+    assert "too few sizes" in rss_line({10_000: [180.0]})
