@@ -3,6 +3,7 @@ with its pass, and make fails when either pass fails."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -16,10 +17,16 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 
 
+# Under `make test` itself, make's own variables (PASS_PREFIX=1 among them) reach this
+# process through MAKEFLAGS: the make run here must not inherit them.
+MAKES_OWN = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "PASS_PREFIX"}
+
+
 def make(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["make", "--no-print-directory", *args],
         cwd=cwd,
+        env={name: value for name, value in os.environ.items() if name not in MAKES_OWN},
         capture_output=True,
         text=True,
         timeout=60,
