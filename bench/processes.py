@@ -16,10 +16,9 @@ from django.conf import settings
 from config.celery import all_queue_names
 
 ROOT = Path(settings.BASE_DIR)
-# The slugs of the elections the parts create under the names "Bench" and "Big": commands
-# take an election by its slug (elections/references.py), the fake data by its name.
+# The slug of the election the parts create under the name "Bench": commands take an
+# election by its slug (elections/references.py), the fake data by its name.
 BENCH = "bench"
-BIG = "big"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/elections_bench")
 AMQP_URL = os.environ.get("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
 

@@ -26,7 +26,6 @@ from bench.lookup import lookup, part_lookup
 from bench.processes import (
     AMQP_URL,
     BENCH,
-    BIG,
     PG_URL,
     ROOT,
     bench_part,
@@ -47,6 +46,28 @@ from rolls.services.assignment import stations_assign
 from rolls.services.ledger import run_create
 from rolls.services.publication import run_publish
 from tests.services import postgres_problem, rabbitmq_problem
+
+# The strategies worth ranking at every size: ours and the talk's two chords (the talk's
+# others use one process, or fail on purpose).
+CONTENDERS = (
+    "assign_in_database_then_balanced_batches",
+    "queue_tasks_by_center_with_chord",
+    "assign_stations_and_generate_lists_with_chord",
+)
+
+
+def sizes_argument(text: str) -> list[int]:
+    """``10000,100000`` -> [10000, 100000]: whole numbers of voters, at least 1,000 each."""
+    try:
+        sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give sizes as whole numbers separated by commas, e.g. 10000,100000"
+        ) from None
+    if not sizes or min(sizes) < 1_000:
+        raise argparse.ArgumentTypeError(f"{text!r}: give at least one size of 1000 or more")
+    return sizes
+
 
 SECTIONS = (
     "data",
@@ -98,6 +119,13 @@ class Command(CheckedCommand):
             help="runs of each strategy in the part talk",
         )
         parser.add_argument(
+            "--strategy-sizes",
+            type=sizes_argument,
+            default=[10_000, 100_000],
+            help="the election sizes the part strategies compares at, comma-separated "
+            "(default 10000,100000; a million takes about an hour a setup: add 1000000)",
+        )
+        parser.add_argument(
             "--s3-voters",
             type=number_argument(what="voters"),
             default=10_000,
@@ -105,19 +133,28 @@ class Command(CheckedCommand):
         )
 
     def handle(self, *args, quick, part, voters, skip, only, s3_voters, page, **options):
+        strategy_sizes = options["strategy_sizes"]
         if part:
             self.stdout.write(json.dumps(PARTS[part](voters)))
             return
         talk_run = (options["talk_dir"], options["talk_repeat"])
         if page is None:
-            self.measure(quick=quick, skip=skip, only=only, s3_voters=s3_voters, talk_run=talk_run)
+            self.measure(
+                quick=quick, skip=skip, only=only, s3_voters=s3_voters, talk_run=talk_run,
+                strategy_sizes=strategy_sizes,
+            )  # fmt: skip
             return
         load_before = os.getloadavg()[0]
         self.stdout = copy = PageCopy(self.stdout)
-        self.measure(quick=quick, skip=skip, only=only, s3_voters=s3_voters, talk_run=talk_run)
+        self.measure(
+            quick=quick, skip=skip, only=only, s3_voters=s3_voters, talk_run=talk_run,
+            strategy_sizes=strategy_sizes,
+        )  # fmt: skip
         chosen = ["--quick"] * quick + [
             f"--{n} {v}" for n, v in (("skip", skip), ("only", only)) if v
         ]
+        if strategy_sizes != [10_000, 100_000]:
+            chosen.append(f"--strategy-sizes {','.join(map(str, strategy_sizes))}")
         text = page_text(
             output=copy.lines,
             arguments=f"`python -m bench {' '.join(chosen)}`" if chosen else "all parts",
@@ -128,7 +165,14 @@ class Command(CheckedCommand):
         self.stdout.out.write(f"Wrote {page}")
 
     def measure(
-        self, *, quick: bool, skip: str, only: str, s3_voters: int, talk_run=(None, 3)
+        self,
+        *,
+        quick: bool,
+        skip: str,
+        only: str,
+        s3_voters: int,
+        talk_run=(None, 3),
+        strategy_sizes=(10_000, 100_000),
     ) -> None:
         skipped = {s.strip() for s in skip.split(",") if s.strip()}
         if only:
@@ -150,7 +194,7 @@ class Command(CheckedCommand):
         if "lookup" not in skipped:
             lookup(self, databases, sizes[-1])
         if "strategies" not in skipped:
-            self.strategies(databases, quick)
+            self.strategies(databases, [10_000] if quick else strategy_sizes)
         if "talk" not in skipped:
             talk.talk_table(self.stdout.write, given=talk_run[0], repeat=talk_run[1])
         if "import" not in skipped:
@@ -225,36 +269,31 @@ class Command(CheckedCommand):
         self.stdout.write(result.stdout.rstrip() or result.stderr)
 
     # --- strategies -------------------------------------------------------------------------
-    def strategies(self, databases, quick: bool) -> None:
+    def strategies(self, databases, sizes: list[int]) -> None:
+        """Every strategy at the first size; ours and the talk's two chords (the contenders:
+        the others use one process or fail on purpose) at each larger size. Each
+        ``compare_strategies --repeat 3``, interleaved, ranked by its medians."""
         for label, env in databases.items():
             broker = "RabbitMQ" if "CELERY_BROKER_URL" in env else "filesystem broker"
             env = {**env, "CELERY_QUEUE_NAMESPACE": f"bench{os.getpid()}."}
-            self.stdout.write(f"\n== Strategies, 10,000 voters, {label} + {broker}, worker -c 2 ==")
-            fresh(env)
-            manage(
-                "create_fake_voter_data", "10000", "--seed", "2014", "--election", "Bench", env=env
-            )
-            with worker(env):
+            for index, size in enumerate(sizes):
+                chosen = () if index == 0 else ("--strategies", ",".join(CONTENDERS))
+                which = "every strategy" if index == 0 else "ours and the talk's two chords"
                 self.stdout.write(
-                    comparison_table(manage("compare_strategies", "--election", BENCH, env=env))
+                    f"\n== Strategies, {size:,} voters, {label} + {broker}, worker -c 2: "
+                    f"{which}, 3 runs each =="
                 )
-                if not quick:
-                    fresh(env)
-                    manage(
-                        "create_fake_voter_data",
-                        "100000",
-                        "--seed",
-                        "2014",
-                        "--election",
-                        "Big",
-                        env=env,
-                    )
+                fresh(env)
+                manage(
+                    "create_fake_voter_data", str(size), "--seed", "2014", "--election", "Bench",
+                    env=env, timeout=3600,
+                )  # fmt: skip
+                with worker(env):
                     out = manage(
-                        "compare_strategies", "--election", BIG,
-                        "--strategies", "assign_in_database_then_balanced_batches", env=env,
+                        "compare_strategies", "--election", BENCH, "--repeat", "3",
+                        "--timeout", "3600", *chosen, env=env, timeout=4 * 3600,
                     )  # fmt: skip
-                    table = comparison_table(out)
-                    self.stdout.write(f"\n-- 100,000 voters, our strategy --{table}")
+                self.stdout.write(comparison_table(out))
 
     # --- two render nodes ---------------------------------------------------------------------
     def two_nodes(self, databases) -> None:

@@ -1,9 +1,13 @@
-"""The load part's verdicts: a run's wall time against its floor, and the worker's peak RSS
-from the smallest size to the largest."""
+"""The load part's verdicts (a run's wall time against its floor, and the worker's peak RSS
+from the smallest size to the largest) and the strategies part's sizes."""
 
 from __future__ import annotations
 
-from bench.suite import floor_line, rss_line
+import argparse
+
+import pytest
+
+from bench.suite import floor_line, rss_line, sizes_argument
 
 
 def figures(wall: float, serial: float, cpu: float | None, processes: int = 2) -> dict:
@@ -33,3 +37,10 @@ def test_peak_rss_compares_the_largest_process_at_the_ends():
     line = rss_line({10_000: [180.0, 190.0], 1_000_000: [195.0, 209.0], 100_000: [300.0]})
     assert line == "peak RSS, largest process: 190 MB at 10,000 voters, 209 MB at 1,000,000 (+10%)"
     assert "too few sizes" in rss_line({10_000: [180.0]})
+
+
+def test_strategy_sizes_are_whole_numbers_of_a_thousand_or_more():
+    assert sizes_argument("10000,100_000") == [10_000, 100_000]
+    for wrong in ("", "10k", "500", "10000,,x"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            sizes_argument(wrong)
