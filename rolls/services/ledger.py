@@ -223,20 +223,44 @@ def run_record_center(
     counts when the run was queued; once all are, it becomes the exact sum of what was
     assigned (registrations may have changed in between).
     """
+    counted = _record_centers(run_id=run_id, centers={center_id: (stations, voters, fingerprint)})
+    return bool(counted)
+
+
+def _record_centers(*, run_id: int, centers: dict[int, tuple[int, int, str]]) -> int:
+    """Count the assignment of ``centers`` (center id -> stations, voters, fingerprint),
+    each once, in one transaction; returns how many were new. The run's row is locked
+    first, by every caller, so two recorders of the same run (a redelivered task beside its
+    first attempt) take turns and neither counts a center the other counted."""
     with transaction.atomic():
-        _, created = RunCenter.objects.get_or_create(
-            run_id=run_id,
-            center_id=center_id,
-            defaults={"stations": stations, "voters": voters, "fingerprint": fingerprint},
-        )
-        if not created:
-            return False
         run = Run.objects.select_for_update().get(pk=run_id)
-        run.centers_assigned += 1
+        counted = set(
+            RunCenter.objects.filter(run_id=run_id, center_id__in=list(centers)).values_list(
+                "center_id", flat=True
+            )
+        )
+        new = [center_id for center_id in centers if center_id not in counted]
+        if not new:
+            return 0
+        RunCenter.objects.bulk_create(
+            [
+                RunCenter(
+                    run_id=run_id,
+                    center_id=center_id,
+                    stations=centers[center_id][0],
+                    voters=centers[center_id][1],
+                    fingerprint=centers[center_id][2],
+                )
+                for center_id in new
+            ],
+            batch_size=500,
+        )
+        run.centers_assigned += len(new)
         fields = ["centers_assigned"]
-        if voters == 0:
-            code = PollingCenter.objects.filter(pk=center_id).values_list("code", flat=True)[0]
-            run.empty_centers = sorted({*run.empty_centers, code})
+        empty = [center_id for center_id in new if centers[center_id][1] == 0]
+        if empty:
+            codes = PollingCenter.objects.filter(pk__in=empty).values_list("code", flat=True)
+            run.empty_centers = sorted({*run.empty_centers, *codes})
             fields.append("empty_centers")
         if run.centers_assigned >= run.centers_total:
             run.stations_total = RunCenter.objects.filter(run_id=run_id).aggregate(
@@ -245,7 +269,7 @@ def run_record_center(
             fields.append("stations_total")
         run.save(update_fields=fields)
     run_finish_if_complete(run_id=run_id)
-    return True
+    return len(new)
 
 
 @dataclass(frozen=True)
@@ -395,7 +419,9 @@ def _announce_end(run_id: int, status: str) -> None:
 def run_record_assigned_centers(
     *, run: Run, center_ids: list[int], fingerprints: dict[int, str] | None = None
 ) -> None:
-    """Count centers assigned together in one statement (each still counted once)."""
+    """Count centers assigned together: a few queries in one transaction whatever their
+    number (each still counted once), not a transaction per center (a thousand of them
+    held up the start of a million-voter run's rendering)."""
     stations = dict(
         Station.objects.filter(run=run, center_id__in=center_ids)
         .order_by()
@@ -403,11 +429,14 @@ def run_record_assigned_centers(
         .annotate(n=Count("id"))
     )
     voters = Registration.objects.filter(center_id__in=center_ids).counts_by_center()
-    for center_id in center_ids:
-        run_record_center(
-            run_id=run.pk,
-            center_id=center_id,
-            stations=stations.get(center_id, 0),
-            voters=voters.get(center_id, 0),
-            fingerprint=(fingerprints or {}).get(center_id, ""),
-        )
+    _record_centers(
+        run_id=run.pk,
+        centers={
+            center_id: (
+                stations.get(center_id, 0),
+                voters.get(center_id, 0),
+                (fingerprints or {}).get(center_id, ""),
+            )
+            for center_id in center_ids
+        },
+    )

@@ -10,6 +10,8 @@ from rolls.services.ledger import (
     RunRefused,
     run_fail,
     run_finish_if_complete,
+    run_record_assigned_centers,
+    run_record_center,
 )
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 
@@ -126,3 +128,36 @@ def test_a_failing_task_fails_its_run_with_the_task_named(election):
     assert (
         "rolls.tasks.fail_on_purpose" in run.error and "ValueError: simulated failure" in run.error
     )
+
+
+def test_centers_assigned_together_are_each_counted_once_in_one_transaction(
+    election, django_assert_max_num_queries
+):
+    PollingCenterFactory(election=election, code="EMPTY")
+    other = PollingCenterFactory(election=election, code="B")
+    register_voters(other, [(f"Bee{i:03d}", "Bo") for i in range(20)])
+    run = run_start(
+        election_id=election.pk,
+        strategy="assign_in_database_then_balanced_batches",
+        started_by="test",
+        launch=no_launch,
+    )
+    centers = {c.code: c.pk for c in election.centers.all()}
+    # Center B was counted on its own first (as a per-center task would).
+    assert run_record_center(run_id=run.pk, center_id=centers["B"], stations=1, voters=20)
+
+    # The whole election's recording: a handful of queries however many centers.
+    with django_assert_max_num_queries(12):
+        run_record_assigned_centers(run=run, center_ids=list(centers.values()))
+    run_record_assigned_centers(run=run, center_ids=list(centers.values()))  # redelivered
+
+    run.refresh_from_db()
+    assert (run.centers_assigned, run.centers_total) == (3, 3)
+    assert run.empty_centers == ["EMPTY"]
+    assert run.run_centers.count() == 3
+    assert dict(run.run_centers.values_list("center__code", "voters")) == {
+        "A": 60,
+        "B": 20,
+        "EMPTY": 0,
+    }
+    assert not run_record_center(run_id=run.pk, center_id=centers["A"], stations=2, voters=60)
