@@ -16,6 +16,8 @@ from rolls import task_names
 from rolls.launch import run_start
 from rolls.models import DEFAULT_PURPOSE
 from rolls.services.ledger import RunRefused
+from rolls.services.schedules import schedulable_strategies
+from rolls.strategies import STRATEGIES
 
 
 class ScheduleError(ValueError):
@@ -43,6 +45,15 @@ def start_scheduled_run(
     if not isinstance(changed_only, bool):
         raise ScheduleError(
             f"Schedule {schedule!r}: changed_only must be true or false, not {changed_only!r}"
+        )
+    # A schedule saved before the lab's strategies left Generate rolls (or edited by hand)
+    # may name one: it is refused when it fires, as it would be when saved.
+    chosen = STRATEGIES.get(strategy)
+    if chosen is not None and not (chosen.production and not chosen.fails_on_purpose):
+        raise ScheduleError(
+            f"Schedule {schedule!r}: {strategy} is a teaching strategy of the strategy lab: "
+            f"schedules generate rolls with {', '.join(schedulable_strategies())}; edit the "
+            "schedule"
         )
     try:
         target = election_resolve(election)

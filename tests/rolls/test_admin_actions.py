@@ -11,7 +11,7 @@ from django.urls import reverse
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from rolls.launch import run_start
-from rolls.launch_tasks import start_scheduled_run
+from rolls.launch_tasks import ScheduleError, start_scheduled_run
 from rolls.models import Run, RunStatus
 from rolls.pdf import center_set_pages
 from rolls.services.schedules import SCHEDULE_PARAMETERS, ScheduleRefused, schedule_kwargs_validate
@@ -475,6 +475,27 @@ def test_a_mended_periodic_task_loses_the_reason_and_can_be_switched_on(election
 
     task.refresh_from_db()
     assert (task.enabled, task.description) == (True, "Mine.")
+
+
+@pytest.mark.parametrize("strategy", ["queue_tasks_by_center_with_chord", "all_in_one"])
+def test_a_stored_schedule_of_a_lab_strategy_is_refused_when_it_fires(election, strategy):
+    # Stored before the lab's strategies left Generate rolls: no save, so no check then.
+    task = periodic_task(election)
+    PeriodicTask.objects.filter(pk=task.pk).update(
+        kwargs=json.dumps({"election": election.slug, "strategy": strategy})
+    )
+
+    with pytest.raises(
+        ScheduleError,
+        match=rf"{strategy} is a teaching strategy of the strategy lab: schedules generate "
+        rf"rolls with {DEFAULT_STRATEGY}; edit the schedule",
+    ):
+        start_scheduled_run.run(**json.loads(PeriodicTask.objects.get(pk=task.pk).kwargs))
+    assert not Run.objects.exists()
+
+    # The console's own strategy still starts from a schedule.
+    started = start_scheduled_run.run(election=election.slug, strategy=DEFAULT_STRATEGY)
+    assert Run.objects.get().pk == started["run"]
 
 
 def test_the_periodic_task_list_shows_why_a_task_was_switched_off(client, election):

@@ -302,7 +302,7 @@ def test_queue_task_and_schedules_take_a_purpose_and_default_to_final(settings, 
     monkeypatch.setattr("rolls.launch_tasks.run_start", recorded)
     call_command("queue_task", "all_in_one", "--purpose", "provisional")
     call_command("queue_task", "all_in_one")
-    kwargs = {"election": election.slug, "strategy": "all_in_one"}
+    kwargs = {"election": election.slug, "strategy": DEFAULT_STRATEGY}
     assert start_scheduled_run.run(**kwargs, purpose="provisional")["purpose"] == "provisional"
     assert start_scheduled_run.run(**kwargs)["purpose"] == "final"
     assert started == ["provisional", "final", "provisional", "final"]
