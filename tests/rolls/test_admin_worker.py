@@ -11,6 +11,7 @@ from django_celery_results.models import TaskResult
 from rolls.launch_tasks import start_scheduled_run
 from rolls.management.commands._common import wait_for
 from rolls.models import Run, RunStatus
+from rolls.strategies import DEFAULT_STRATEGY
 from tests.support.builders import build_election
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -20,7 +21,7 @@ TIMEOUT = 120
 
 def test_a_schedule_with_bad_kwargs_fails_with_a_clear_message_in_its_result(shared_worker):
     result = start_scheduled_run.apply_async(
-        kwargs={"election": "nope", "strategy": "all_in_one"},
+        kwargs={"election": "nope", "strategy": DEFAULT_STRATEGY},
         headers={"periodic_task_name": "nightly"},
     )
     result.get(timeout=TIMEOUT, propagate=False)
@@ -48,13 +49,28 @@ def test_a_schedule_with_an_unknown_strategy_names_the_choices(shared_worker):
     assert not Run.objects.exists()
 
 
+def test_a_stored_schedule_of_a_teaching_strategy_fails_with_the_reason(shared_worker):
+    election = build_election()
+
+    result = start_scheduled_run.apply_async(
+        kwargs={"election": election.slug, "strategy": "all_in_one"},
+        headers={"periodic_task_name": "nightly"},
+    )
+    result.get(timeout=TIMEOUT, propagate=False)
+
+    row = TaskResult.objects.get(task_id=result.id)
+    assert row.status == states.FAILURE
+    assert "Schedule 'nightly': all_in_one is a teaching strategy of the strategy lab" in row.result
+    assert not Run.objects.exists()
+
+
 def test_a_good_schedule_starts_a_run_labelled_with_the_schedule(shared_worker):
     election = build_election()
 
     result = start_scheduled_run.apply_async(
         kwargs={
             "election": election.slug,
-            "strategy": "assign_all_stations_in_parallel",
+            "strategy": DEFAULT_STRATEGY,
             "mode": "balanced",
             "purpose": "final",
         },
