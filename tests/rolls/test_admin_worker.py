@@ -34,33 +34,29 @@ def test_a_schedule_with_bad_kwargs_fails_with_a_clear_message_in_its_result(sha
     assert not Run.objects.exists()
 
 
-def test_a_schedule_with_an_unknown_strategy_names_the_choices(shared_worker):
+@pytest.mark.parametrize(
+    ("strategy", "reason"),
+    [
+        # An unknown name, with the choices.
+        ("fastest_please", "Unknown strategy 'fastest_please'; choose one of: all_in_one"),
+        # A stored schedule of a teaching strategy, saved before the lab took it.
+        ("all_in_one", "Schedule 'nightly': all_in_one is a teaching strategy of the strategy lab"),
+    ],
+)
+def test_a_schedule_of_a_strategy_it_may_not_run_fails_with_the_reason(
+    shared_worker, strategy, reason
+):
     election = build_election()
 
     result = start_scheduled_run.apply_async(
-        kwargs={"election": election.slug, "strategy": "fastest_please"},
+        kwargs={"election": election.slug, "strategy": strategy},
         headers={"periodic_task_name": "nightly"},
     )
     result.get(timeout=TIMEOUT, propagate=False)
 
     row = TaskResult.objects.get(task_id=result.id)
     assert row.status == states.FAILURE
-    assert "Unknown strategy 'fastest_please'; choose one of: all_in_one" in row.result
-    assert not Run.objects.exists()
-
-
-def test_a_stored_schedule_of_a_teaching_strategy_fails_with_the_reason(shared_worker):
-    election = build_election()
-
-    result = start_scheduled_run.apply_async(
-        kwargs={"election": election.slug, "strategy": "all_in_one"},
-        headers={"periodic_task_name": "nightly"},
-    )
-    result.get(timeout=TIMEOUT, propagate=False)
-
-    row = TaskResult.objects.get(task_id=result.id)
-    assert row.status == states.FAILURE
-    assert "Schedule 'nightly': all_in_one is a teaching strategy of the strategy lab" in row.result
+    assert reason in row.result
     assert not Run.objects.exists()
 
 
