@@ -148,16 +148,30 @@ def number_size(number: int) -> str:
     return f"{min(NUMBER_PT, (SIGN_WIDTH - ASIDE) / width):.1f}pt"
 
 
-def sign_ranges(station: StationRange) -> list[dict]:
+# The names are fitted by their measured widths and the main font's line height. A
+# character no main font has is drawn from a fallback font whose taller line can grow a
+# name's row past the page (a hypothesis-made name, '0' and U+20000, took the sign to two
+# pages). The sign is then laid out again with its names fitted into less of their rows,
+# smaller, until it is one page; only then does it fail.
+SIGN_NAME_ROOMS = (1.0, 0.8, 0.6)
+
+
+def sign_ranges(station: StationRange, room: float = 1.0) -> list[dict]:
     """The sign's name ranges, fitted: one range as FROM and TO lines across the page, or
-    a row (FROM first TO last) for each script, the rows sharing the height."""
+    a row (FROM first TO last) for each script, the rows sharing the height. The names are
+    fitted into ``room`` of their rows' height (see SIGN_NAME_ROOMS)."""
     ranges = station.ranges()
     width = SIGN_WIDTH - SIGN_CORNER
     if len(ranges) == 1:
         name = {"width": width - RANGE_WORD, "height": SIGN_RANGES / 2}
     else:
         name = {"width": width / 2 - RANGE_WORD_NARROW, "height": SIGN_RANGES / len(ranges)}
-    fit = {**name, "size_pt": SIGN_NAME_PT, "floor_pt": SIGN_ONE_LINE_FLOOR_PT}
+    fit = {
+        **name,
+        "height": name["height"] * room,
+        "size_pt": SIGN_NAME_PT,
+        "floor_pt": SIGN_ONE_LINE_FLOOR_PT,
+    }
     return [
         {
             "first": fitted(r.first, **fit),
@@ -176,7 +190,7 @@ def render_door_sign(
     type, the count, the center and the election; with *codes* (one), its verification
     stamp."""
 
-    def context() -> dict:
+    def context(room: float) -> dict:
         # The sign's top lines start above the stamp's bottom: they keep clear of its corner.
         head = {"width": SIGN_WIDTH - stamp.ROOM, "height": SIGN_HEAD / 2 - 1}
         return {
@@ -191,12 +205,20 @@ def render_door_sign(
             "station": station.number,
             "number_size": number_size(station.number),
             "voters": station.voters,
-            "ranges": sign_ranges(station),
+            "ranges": sign_ranges(station, room),
         }
 
-    html, page_stamps = _in_language(header.language, SIGN_TEMPLATE, context, codes)
     what = f"door sign of {header.center_code} station {station.number}"
-    return _pdf(html, 1, what, page_stamps)
+    for room in SIGN_NAME_ROOMS:
+        html, page_stamps = _in_language(
+            header.language, SIGN_TEMPLATE, lambda room=room: context(room), codes
+        )
+        try:
+            return _pdf(html, 1, what, page_stamps)
+        except RollLayoutError:
+            if room == SIGN_NAME_ROOMS[-1]:
+                raise
+    raise AssertionError("unreachable: the last room raises")
 
 
 def list_rows(stations: Sequence[StationRange]) -> list[dict]:

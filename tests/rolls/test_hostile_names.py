@@ -7,7 +7,7 @@ import itertools
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from elections.models import Registration, Voter
@@ -50,6 +50,9 @@ counter = itertools.count()
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(people=st.lists(st.tuples(names, names), min_size=1, max_size=45))
+# Found in a clean-clone run: U+20000 is in no main font, and its fallback's taller line
+# grew the door sign's name row past the page (now laid out again, smaller).
+@example(people=[("0\U00020000", "<script>alert('x')</script>")])
 def test_hostile_names_render_and_every_voter_appears_exactly_once(people):
     election = ElectionFactory(max_voters_per_station=20)
     center = PollingCenterFactory(election=election)
