@@ -48,12 +48,12 @@ def start_scheduled_run(
         )
     # A schedule saved before the lab's strategies left Generate rolls (or edited by hand)
     # may name one: it is refused when it fires, as it would be when saved.
-    chosen = STRATEGIES.get(strategy)
-    if chosen is not None and not (chosen.production and not chosen.fails_on_purpose):
+    # (A name that is not one, e.g. a list, is refused by run_start with the choices.)
+    schedulable = schedulable_strategies()
+    if isinstance(strategy, str) and strategy in STRATEGIES and strategy not in schedulable:
         raise ScheduleError(
             f"Schedule {schedule!r}: {strategy} is a teaching strategy of the strategy lab: "
-            f"schedules generate rolls with {', '.join(schedulable_strategies())}; edit the "
-            "schedule"
+            f"schedules generate rolls with {', '.join(schedulable)}; edit the schedule"
         )
     try:
         target = election_resolve(election)

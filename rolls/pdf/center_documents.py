@@ -209,16 +209,19 @@ def render_door_sign(
         }
 
     what = f"door sign of {header.center_code} station {station.number}"
-    for room in SIGN_NAME_ROOMS:
+
+    def sign(room: float) -> RenderedRoll:
         html, page_stamps = _in_language(
-            header.language, SIGN_TEMPLATE, lambda room=room: context(room), codes
+            header.language, SIGN_TEMPLATE, lambda: context(room), codes
         )
+        return _pdf(html, 1, what, page_stamps)
+
+    for room in SIGN_NAME_ROOMS[:-1]:
         try:
-            return _pdf(html, 1, what, page_stamps)
+            return sign(room)
         except RollLayoutError:
-            if room == SIGN_NAME_ROOMS[-1]:
-                raise
-    raise AssertionError("unreachable: the last room raises")
+            continue  # laid out again, the names smaller
+    return sign(SIGN_NAME_ROOMS[-1])
 
 
 def list_rows(stations: Sequence[StationRange]) -> list[dict]:

@@ -493,6 +493,10 @@ def test_a_stored_schedule_of_a_lab_strategy_is_refused_when_it_fires(election, 
         start_scheduled_run.run(**json.loads(PeriodicTask.objects.get(pk=task.pk).kwargs))
     assert not Run.objects.exists()
 
+    # A name that is not a string at all is refused with the choices, as before.
+    with pytest.raises(ScheduleError, match="Unknown strategy"):
+        start_scheduled_run.run(election=election.slug, strategy=[strategy])
+
     # The console's own strategy still starts from a schedule.
     started = start_scheduled_run.run(election=election.slug, strategy=DEFAULT_STRATEGY)
     assert Run.objects.get().pk == started["run"]
