@@ -45,8 +45,7 @@ def by_center_with_join(self, run_id: int) -> dict:
     subtasks = group(
         tasks.assign_and_render_center.s(run_id, c) for c in ledger.run_center_ids(run)
     )
-    result = subtasks.apply_async()
-    run_tasks.run_link_result_tree(run_id=run_id, result=result)
+    result = run_tasks.run_queue_canvas(run_id=run_id, canvas=subtasks)
     pages = sum(r["pages"] for r in result.get())  # raises RuntimeError inside a worker
     return {"run": run_id, "pages": pages}
 

@@ -28,7 +28,7 @@ from rolls.services.ledger import (
     run_mark_launched,
 )
 from rolls.services.render_batches import run_plan_renders
-from rolls.services.run_tasks import run_link_result_tree
+from rolls.services.run_tasks import run_queue_canvas
 from rolls.services.workers import worker_setup_in_process, worker_setup_probe
 from rolls.strategies import UnknownStrategy, canvases, strategy_get
 
@@ -150,8 +150,7 @@ def queue_missing(run: Run) -> None:
                 ),
             )
         return
-    result = group(resume_signatures(run, plan)).apply_async()
-    run_link_result_tree(run_id=run.pk, result=result)
+    run_queue_canvas(run_id=run.pk, canvas=group(resume_signatures(run, plan)))
     logger.info(
         "run %s resumed: %s centers to assign, %s stations to render",
         run.pk,

@@ -151,7 +151,9 @@ class RunBoundTask(Task):
         # process, after a hard time limit, the task's request and so its chord are unknown.)
         callback = maybe_signature(getattr(self.request, "chord", None), app=self.app)
         if callback is not None and callback.id:
-            run_tasks.run_task_abandon(task_id=callback.id, task_name=callback.task or "")
+            run_tasks.run_task_abandon(
+                run_id=run_id, task_id=callback.id, task_name=callback.task or ""
+            )
 
 
 # What the hooks above cannot see. Celery's own canvas tasks (``celery.starmap``, which a

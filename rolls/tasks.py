@@ -132,7 +132,9 @@ def _fan_out(run: Run, layout: str) -> int:
         canvas = render_station.starmap([(run.pk, c, n) for c, n, _ in stations])
         # Celery's starmap task is not of our class: it cannot link itself to the run when
         # it starts, so it is linked before it can (freezing fixes its id).
-        run_tasks.run_link_result_tree(run_id=run.pk, result=canvas.freeze())
+        run_tasks.run_link_result_tree(
+            run_id=run.pk, result=canvas.freeze(), names=run_tasks.canvas_task_names(canvas)
+        )
         canvas.apply_async()
         return 1
     if layout == "chord":
@@ -147,7 +149,7 @@ def _fan_out(run: Run, layout: str) -> int:
         queued = plan.count
     else:
         raise ValueError(f"unknown fan-out layout {layout!r}")
-    run_tasks.run_link_result_tree(run_id=run.pk, result=canvas.apply_async())
+    run_tasks.run_queue_canvas(run_id=run.pk, canvas=canvas)
     return queued
 
 

@@ -6,6 +6,7 @@ log of every task; nothing here writes to it.
 
 from __future__ import annotations
 
+from celery.canvas import Signature
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -59,12 +60,23 @@ def run_task_end(*, task_id: str, state: TaskState, cpu_seconds: float | None = 
     )
 
 
-def run_task_abandon(*, task_id: str, task_name: str) -> None:
+def run_task_abandon(*, run_id: int, task_id: str, task_name: str) -> None:
     """A queued task that will never run ends failed: the callback of a chord whose header
-    failed, which Celery fails in its result without running it."""
-    RunTask.objects.filter(task_id=task_id, state=TaskState.QUEUED).update(
-        task_name=task_name[:255], state=TaskState.FAILED, ended_at=timezone.now()
-    )
+    failed, which Celery fails in its result without running it.
+
+    The header task can fail before the process that queued the chord has linked its tasks
+    (a worker picks the first task up at once): the callback's row is then written here,
+    failed, and the linking that follows leaves it as it is.
+    """
+    fields = {"task_name": task_name[:255], "state": TaskState.FAILED, "ended_at": timezone.now()}
+    if RunTask.objects.filter(task_id=task_id).exists():
+        RunTask.objects.filter(task_id=task_id, state=TaskState.QUEUED).update(**fields)
+        return
+    try:
+        with transaction.atomic():
+            RunTask.objects.create(run_id=run_id, task_id=task_id, **fields)
+    except IntegrityError:  # linked in the meantime, still queued
+        RunTask.objects.filter(task_id=task_id, state=TaskState.QUEUED).update(**fields)
 
 
 def run_task_retry(*, task_id: str) -> None:
@@ -85,11 +97,45 @@ def run_tasks_revoke(*, run_id: int) -> list[str]:
     return unended
 
 
-def run_link_result_tree(*, run_id: int, result) -> None:
-    """Link every task of a just-queued canvas (chord header and body, chain, group members).
+def canvas_task_names(canvas) -> dict[str, str]:
+    """Task id -> task name of every task in a frozen canvas (chord header and body, chain,
+    group members); a canvas that was not frozen has no ids yet and gives nothing."""
+    names: dict[str, str] = {}
+    stack = [canvas]
+    while stack:
+        node = stack.pop()
+        members = getattr(node, "tasks", None)  # a chord's is its header group
+        if isinstance(members, Signature):
+            stack.append(members)
+        elif members is not None:
+            stack.extend(members)
+        else:
+            task_id = node.options.get("task_id")
+            if task_id:
+                names[task_id] = node.task
+        body = getattr(node, "body", None)
+        if body is not None:
+            stack.append(body)
+    return names
+
+
+def run_queue_canvas(*, run_id: int, canvas):
+    """Queue a run's canvas and link its tasks to the run under their names (a task still
+    queued is listed as what it will run). Ids are fixed by freezing before sending."""
+    canvas.freeze()
+    names = canvas_task_names(canvas)
+    result = canvas.apply_async()
+    run_link_result_tree(run_id=run_id, result=result, names=names)
+    return result
+
+
+def run_link_result_tree(*, run_id: int, result, names: dict[str, str] | None = None) -> None:
+    """Link every task of a just-queued canvas (chord header and body, chain, group members),
+    named from ``names`` (:func:`canvas_task_names`) where it knows them.
 
     Group ids are skipped: they never get a result row of their own.
     """
+    names = names or {}
     found: dict[str, str] = {}
     stack = [result]
     while stack:
@@ -100,7 +146,7 @@ def run_link_result_tree(*, run_id: int, result) -> None:
         if members is not None:
             stack.extend(members)
         elif node.id not in found:
-            found[node.id] = getattr(node, "name", None) or "queued"
+            found[node.id] = names.get(node.id, "queued")
         stack.append(getattr(node, "parent", None))
     existing = set(RunTask.objects.filter(task_id__in=found).values_list("task_id", flat=True))
     RunTask.objects.bulk_create(

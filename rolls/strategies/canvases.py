@@ -13,7 +13,7 @@ from collections.abc import Callable
 from rolls import tasks as t
 from rolls.models import Run
 from rolls.services.ledger import run_set_root_task
-from rolls.services.run_tasks import run_link_result_tree
+from rolls.services.run_tasks import run_queue_canvas
 from rolls.strategies.catalog import OURS, Strategy, strategy_get, strategy_register
 
 Builder = Callable[[Run], object]
@@ -34,6 +34,6 @@ def builder_register(strategy: Strategy, builder: Builder) -> None:
 
 def strategy_launch(run: Run) -> None:
     """Queue the run's canvas, then remember its tasks (the run page lists them)."""
-    result = BUILDERS[strategy_get(run.strategy).name](run).apply_async()
+    canvas = BUILDERS[strategy_get(run.strategy).name](run)
+    result = run_queue_canvas(run_id=run.pk, canvas=canvas)
     run_set_root_task(run_id=run.pk, task_id=result.id)
-    run_link_result_tree(run_id=run.pk, result=result)
