@@ -41,12 +41,13 @@ import pydyf
 from django.utils import translation
 from django.utils.translation import gettext
 from tinycss2.color5 import parse_color
-from weasyprint import DEFAULT_OPTIONS, HTML
+from weasyprint import CSS, DEFAULT_OPTIONS, HTML
 from weasyprint.pdf.fonts import build_fonts_dictionary
 from weasyprint.pdf.stream import Stream
+from weasyprint.text.fonts import FontConfiguration
 
 # Nothing here reads settings at import time: django.setup() in main() comes first of use.
-from rolls.pdf import engine, layout, painting, render_station_roll, text_widths
+from rolls.pdf import cjk_common, engine, layout, painting, render_station_roll, text_widths
 from rolls.pdf.data import RollHeader, RollVoter, expected_pages
 from rolls.pdf.roll import _header_context, is_right_to_left
 from rolls.pdf.roll_lines import heads_line, roll_pages
@@ -101,7 +102,16 @@ def styles_for(language: str) -> Styles:
             f'{text_widths.css_font_family().replace(chr(34), chr(39))}; color: {INK}">'
             f"<body>{lines}</body></html>"
         )
-        page = HTML(string=html).render().pages[0]
+        # The roll's fonts: its stack and roll.css's two @font-face rules, Arabic and the cut
+        # CJK font (the styles keep the font configuration that loaded them).
+        arabic = (
+            f'@font-face {{ font-family: "{text_widths.FONT_STACK[0].css_family}"; '
+            'src: local("NotoSansArabic-Regular"); '
+            f"unicode-range: {text_widths.css_unicode_range(text_widths.ARABIC_RANGES)}; }}"
+        )
+        fonts = FontConfiguration()
+        faces = CSS(string=arabic + cjk_common.font_face_rule(), font_config=fonts)
+        page = HTML(string=html).render(stylesheets=[faces], font_config=fonts).pages[0]
         boxes = engine.text_boxes(engine.page_box(page))
         found = [engine.text_position(box)[3] for box in boxes]
         if len(found) != len(STYLES):

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.celery import beat_entries_add
 from rolls import task_names
-from rolls.checks import migration_history_check, weasyprint_check
+from rolls.checks import cjk_font_check, migration_history_check, weasyprint_check
 
 # The console's upkeep, run by beat: installed into django-celery-beat's tables by its
 # scheduler when it starts (like Celery's own ``celery.backend_cleanup``). Beat sets Django
@@ -24,6 +24,7 @@ class RollsConfig(AppConfig):
     def ready(self) -> None:
         register(migration_history_check, Tags.database)
         register(weasyprint_check, Tags.compatibility)
+        register(cjk_font_check, Tags.compatibility)
         beat_entries_add(BEAT_SCHEDULE)
         # Receivers import models, which exist only once the apps are ready: Django's
         # documented place for connecting them, not a way round an import circle.

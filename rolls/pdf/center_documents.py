@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from weasyprint import HTML
 
-from rolls.pdf import layout, painting, stamp, text_widths
+from rolls.pdf import cjk_common, layout, painting, stamp, text_widths
 from rolls.pdf.data import RenderedRoll
 from rolls.pdf.ranges import CenterHeader, StationRange, fitted
 from rolls.pdf.roll import (
@@ -102,6 +102,7 @@ def _stylesheet_context() -> dict:
     """The sign's geometry for documents.css, as strings (a float would be localized)."""
     return {
         "font_family": text_widths.css_font_family(),
+        "cjk_face": cjk_common.font_face_rule(),
         "sign_margin": " ".join(map(_mm, SIGN_MARGINS)),
         "sign_head": _mm(SIGN_HEAD),
         "sign_gap": _mm(SIGN_GAP),

@@ -34,14 +34,15 @@ class FontWidths:
     forms: dict[int, dict[str, float]] = field(default_factory=dict)  # joining form -> em
 
 
-def font_file(family: str, bold: bool = False) -> str | None:
-    """Path of the installed font for *family*, or None if fontconfig would substitute one."""
+def font_location(family: str, bold: bool = False) -> tuple[str, int] | None:
+    """Path and face index (in a font collection) of the installed font for *family*, or
+    None if fontconfig would substitute another family."""
     if shutil.which("fc-match") is None:
         return None
     pattern = f"{family}:bold" if bold else family
     try:
         out = subprocess.run(
-            ["fc-match", "--format=%{family}\n%{file}", pattern],
+            ["fc-match", "--format=%{family}\n%{index}\n%{file}", pattern],
             capture_output=True,
             text=True,
             timeout=10,
@@ -49,10 +50,17 @@ def font_file(family: str, bold: bool = False) -> str | None:
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
-    families, _, path = out.partition("\n")
+    families, index, path = out.split("\n", 2)
     if family.lower() not in (name.strip().lower() for name in families.split(",")):
         return None
-    return path.strip() or None
+    path = path.strip()
+    return (path, int(index or 0)) if path else None
+
+
+def font_file(family: str, bold: bool = False) -> str | None:
+    """Path of the installed font for *family*, or None if fontconfig would substitute one."""
+    location = font_location(family, bold)
+    return location[0] if location else None
 
 
 def _nested_lookups(table) -> set[int]:

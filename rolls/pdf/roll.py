@@ -35,7 +35,7 @@ from django.utils.translation import gettext, pgettext
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from rolls.pdf import layout, painting, text_widths
+from rolls.pdf import cjk_common, layout, painting, text_widths
 from rolls.pdf.data import RenderedRoll, RollHeader, RollVoter, expected_pages
 from rolls.pdf.roll_lines import WIDTH_SAFETY, heads_line, roll_pages
 from rolls.pdf.stamp import Stamp, stamps
@@ -227,6 +227,7 @@ def _css(rtl: bool) -> dict[str, str]:
         "font_family": text_widths.css_font_family(),
         "arabic_family": text_widths.FONT_STACK[0].css_family,
         "arabic_range": text_widths.css_unicode_range(text_widths.ARABIC_RANGES),
+        "cjk_face": cjk_common.font_face_rule(),
         "font_size": f"{layout.FONT_SIZE_PT:.2f}pt",
         "heads_font_size": f"{layout.HEADS_FONT_SIZE_PT:.2f}pt",
         "heads_height": _mm(layout.COLUMN_HEADS_HEIGHT),

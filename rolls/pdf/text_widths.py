@@ -20,6 +20,7 @@ import functools
 import unicodedata
 from dataclasses import dataclass
 
+from rolls.pdf import cjk_common
 from rolls.pdf.fontdata import FontWidths, read_widths
 
 ARABIC_RANGES = (
@@ -47,6 +48,9 @@ FONT_STACK = (
     StackFont("Noto Sans Arabic Roll", "Noto Sans Arabic", ARABIC_RANGES),
     StackFont("DejaVu Sans", "DejaVu Sans"),
     StackFont("Noto Sans", "Noto Sans"),
+    # The CJK characters in everyday use, cut from the first CJK font (cjk_common.py): the
+    # same glyphs, a fraction of the whole font to subset for each document.
+    StackFont(cjk_common.FAMILY, cjk_common.SOURCE_FAMILY, measured=False),
     *(
         StackFont(f"Noto Sans CJK {region}", f"Noto Sans CJK {region}", measured=False)
         for region in ("JP", "SC", "KR", "TC")
@@ -176,7 +180,13 @@ def text_width(text: str, bold: bool = False) -> float:
 
 
 def css_font_family() -> str:
-    return ", ".join(f'"{font.css_family}"' for font in FONT_STACK) + ", sans-serif"
+    """The stack as CSS font-family (without the cut CJK font when it could not be made)."""
+    families = [
+        font.css_family
+        for font in FONT_STACK
+        if font.css_family != cjk_common.FAMILY or cjk_common.common_font() is not None
+    ]
+    return ", ".join(f'"{family}"' for family in families) + ", sans-serif"
 
 
 def css_unicode_range(ranges) -> str:
