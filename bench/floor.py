@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +46,7 @@ from weasyprint.pdf.stream import Stream
 from weasyprint.text.fonts import FontConfiguration
 
 # Nothing here reads settings at import time: django.setup() in main() comes first of use.
+from bench.pdf import cpu_seconds
 from rolls.pdf import cjk_common, engine, layout, painting, render_station_roll, text_widths
 from rolls.pdf.data import RollHeader, RollVoter, expected_pages
 from rolls.pdf.roll import _header_context, is_right_to_left
@@ -333,12 +333,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     floor_times, real_times = [], []
     # Interleaved, so that load from other processes on a shared machine hits both alike.
     for _ in range(args.repeats):
-        started = time.process_time()
-        render_station_roll(header, voters)
-        real_times.append(time.process_time() - started)
-        started = time.process_time()
-        floor_roll(header, voters)
-        floor_times.append(time.process_time() - started)
+        real_times.append(cpu_seconds(lambda: render_station_roll(header, voters)))
+        floor_times.append(cpu_seconds(lambda: floor_roll(header, voters)))
     real, floor = statistics.median(real_times), statistics.median(floor_times)
     print(f"voters per station:      {args.voters} ({pages} pages)")
     print(f"renderer (WeasyPrint):   {real:.3f} s CPU per station, {pages / real:.1f} pages/s")

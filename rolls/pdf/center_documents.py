@@ -22,6 +22,7 @@ from rolls.pdf.data import RenderedRoll
 from rolls.pdf.ranges import CenterHeader, StationRange, fitted
 from rolls.pdf.roll import (
     RollLayoutError,
+    collection_paused,
     page_stamps_for,
     provenance_line,
     thread_stylesheet,
@@ -120,17 +121,21 @@ def _pdf(html: str, expected: int, what: str, page_stamps: list[Stamp]) -> Rende
         ("documents",),
         lambda: render_to_string(STYLESHEET, _stylesheet_context()),
     )
-    document = HTML(string=html, base_url=".").render(
-        font_config=font_config, stylesheets=[stylesheet]
-    )
-    if len(document.pages) != expected:
-        raise RollLayoutError(f"{what}: rendered {len(document.pages)} pages, expected {expected}")
-    if page_stamps:
-        try:
-            painting.stamp_pages(document, page_stamps)
-        except painting.RowsNotPlaced as error:
-            raise RollLayoutError(f"{what}: {error}") from error
-    return RenderedRoll(pdf=document.write_pdf(), pages=expected)
+    # As for a roll: no cyclic collection while the document is built (roll.py says why).
+    with collection_paused():
+        document = HTML(string=html, base_url=".").render(
+            font_config=font_config, stylesheets=[stylesheet]
+        )
+        if len(document.pages) != expected:
+            raise RollLayoutError(
+                f"{what}: rendered {len(document.pages)} pages, expected {expected}"
+            )
+        if page_stamps:
+            try:
+                painting.stamp_pages(document, page_stamps)
+            except painting.RowsNotPlaced as error:
+                raise RollLayoutError(f"{what}: {error}") from error
+        return RenderedRoll(pdf=document.write_pdf(), pages=expected)
 
 
 def _in_language(

@@ -270,7 +270,7 @@ def page_stamps_for(codes: Sequence[str]) -> list[Stamp]:
 
 
 @contextmanager
-def _collection_paused():
+def collection_paused():
     """No cyclic garbage collection while one document is built.
 
     A document allocates a few hundred thousand short-lived objects; each of the resulting
@@ -334,7 +334,7 @@ def render_station_roll(header: RollHeader, voters: Sequence[RollVoter]) -> Rend
         # The later pages' numbers, as the opening page's margin box prints its own.
         sentence = gettext("Page %(page)s of %(pages)s")
         page_stamps = page_stamps_for(header.page_codes)
-    with _collection_paused():
+    with collection_paused():
         document = HTML(string=html, base_url=".").render(
             font_config=font_config, stylesheets=[stylesheet]
         )
