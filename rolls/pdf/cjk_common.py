@@ -7,7 +7,7 @@ subsetting it cost ~30 ms a document here, more than the rest of a door sign. Na
 always use the characters of the national standard sets: GB 2312 (Chinese), JIS X 0208
 (Japanese) and KS X 1001 (Korean, with its hanja). Those ~14,000 characters, with kana,
 CJK punctuation and full-width forms, are cut once from the installed Noto Sans CJK JP face
-(HarfBuzz's subsetter, through uharfbuzz, ~0.2 s) into a font of ~15,000 glyphs, kept in a
+(HarfBuzz's subsetter, through uharfbuzz, ~0.15 s) into a font of ~13,700 glyphs, kept in a
 cache file, and put ahead of the whole CJK fonts in the stack (text_widths.FONT_STACK). The
 outlines and metrics are the face's own; a character outside the sets is drawn from the
 whole font, as before.

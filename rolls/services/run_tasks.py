@@ -69,14 +69,14 @@ def run_task_abandon(*, run_id: int, task_id: str, task_name: str) -> None:
     failed, and the linking that follows leaves it as it is.
     """
     fields = {"task_name": task_name[:255], "state": TaskState.FAILED, "ended_at": timezone.now()}
-    if RunTask.objects.filter(task_id=task_id).exists():
-        RunTask.objects.filter(task_id=task_id, state=TaskState.QUEUED).update(**fields)
+    queued = RunTask.objects.filter(task_id=task_id, state=TaskState.QUEUED)
+    if queued.update(**fields):
         return
     try:
         with transaction.atomic():
             RunTask.objects.create(run_id=run_id, task_id=task_id, **fields)
-    except IntegrityError:  # linked in the meantime, still queued
-        RunTask.objects.filter(task_id=task_id, state=TaskState.QUEUED).update(**fields)
+    except IntegrityError:  # there is a row: linked in the meantime, or it already ended
+        queued.update(**fields)
 
 
 def run_task_retry(*, task_id: str) -> None:
