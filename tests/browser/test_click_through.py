@@ -34,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from django_celery_results.models import TaskResult
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from elections.models import Voter
@@ -299,9 +300,10 @@ def test_staff_find_a_voter_by_family_name_alone_in_any_case_and_download_the_ro
     page.click("#find-voter")
     page.fill("#find-q", voter.family_name.lower())
     page.click('#find-voter-form input[type="submit"]')
+    page.wait_for_url(re.compile(r"[?&]q="))
 
     answers = page.locator("#voter-answers tbody tr", has_text=f"run {official.pk}")
-    assert answers.count() == 1
+    expect(answers).to_have_count(1)
     assert answers.locator("td.station").inner_text() == "2"
     assert answers.locator("td.row").inner_text() == "1"
     name, data = download(page, f"#voter-answers tr:has-text('run {official.pk}') a.voter-roll")
@@ -326,6 +328,8 @@ def test_staff_go_from_an_election_to_its_import_page_and_back_by_the_breadcrumb
     election = console.records.election
     page, _ = console.open("staff", reverse("admin:elections_election_change", args=[election.pk]))
     page.click("#import-register")
+    # The click starts a navigation; reading the trail before it lands reads an empty page.
+    page.wait_for_url(re.compile(rf"/registerimport/upload/{election.pk}/$"))
     crumbs = page.locator(".breadcrumbs")
     assert crumbs.locator("a").all_inner_texts() == [
         "Home",
