@@ -1,12 +1,15 @@
 """The other documents of a center's set: a door sign per station, a list per center.
 
 Each is its own small template and stylesheet (templates/rolls/sign.html, center_list.html,
-documents.css), rendered by WeasyPrint like the roll. Both say only where voters go (name
-ranges and counts), so they are built from the split's station ranges, not from its rows:
-a station's range, or its range within each script where its names are in several. Every
-name is fitted whole into its box (fitting.fit_box: smaller, then wrapped, never cut).
-Strings are marked for translation and rendered in the election's language when one is
-given; an Arabic election's documents read right to left.
+documents.css), rendered by WeasyPrint like the roll, and like the roll's rows, their
+repeated text is drawn in once the page is laid out (placed.py): the sign's name ranges and
+the list's station rows, which laid out as table cells were most of each document's time
+(a list 41 -> 21 ms, a sign 15 -> 12 ms, ``python -m bench.pdf_set``). Both say only where
+voters go (name ranges and counts), so they are built from the split's station ranges, not
+from its rows: a station's range, or its range within each script where its names are in
+several. Every name is fitted whole into its box (fitting.fit_box: smaller, then wrapped,
+never cut). Strings are marked for translation and rendered in the election's language when
+one is given; an Arabic election's documents read right to left.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from collections.abc import Callable, Sequence
 
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext
 from weasyprint import HTML
 
-from rolls.pdf import cjk_common, layout, painting, stamp, text_widths
+from rolls.pdf import cjk_common, layout, painting, placed, stamp, text_widths
 from rolls.pdf.data import RenderedRoll
 from rolls.pdf.ranges import CenterHeader, StationRange, fitted
 from rolls.pdf.roll import (
@@ -62,12 +66,30 @@ SIGN_CORNER = CORNER - SIGN_MARGINS[1]
 RANGE_WORD = 30.0  # the FROM / TO column, one range
 RANGE_WORD_NARROW = 24.0  # each of the two, a range per script
 SIGN_NAME_PT = 56.0
+SIGN_WORD_PT = 16.0  # FROM and TO
+WORD_SPACING = 0.08  # em, between the letters of FROM and TO, as of the label
+QUIET = "#5b6473"  # the colour of the sign's words and labels (documents.css)
+SIGN_RANGES_CLASS = "sign-ranges"
 SIGN_ONE_LINE_FLOOR_PT = 30.0
 # Center list, A4 portrait (documents.css): the name columns and one station's row.
 # A page's station rows share LIST_ROWS_HEIGHT (what the page has below its heading, above
 # the free corner): a station whose names are in k scripts takes k lines of the share, each at
 # most LIST_LINE high; every row has LIST_ROW_PADDING besides (padding and rule).
-LIST_NAME_WIDTH = (210.0 - 32.0) * 0.36 - 4.0
+LIST_CONTENT_WIDTH = 210.0 - 32.0
+LIST_CELL_PADDING = (1.2, 1.2)  # above and below a row's text
+LIST_CELL_INSET = 2.0  # each side of a column's text
+# The columns' text boxes, (from the starting edge, width) in mm: station, from, to, voters
+# (14%, 36%, 36% and 14% of the width, as the column heads above them in documents.css).
+LIST_COLUMNS = tuple(
+    (LIST_CONTENT_WIDTH * start + LIST_CELL_INSET, LIST_CONTENT_WIDTH * share - 2 * LIST_CELL_INSET)
+    for start, share in ((0.0, 0.14), (0.14, 0.36), (0.50, 0.36), (0.86, 0.14))
+)
+LIST_NAME_WIDTH = LIST_COLUMNS[1][1]
+LIST_NUMBER_PT = 16.0
+LIST_NUMBER_LINE = LIST_NUMBER_PT * 1.12 * layout.PT  # a row is never lower than its number
+LIST_RULE = 0.5 * layout.PT
+LIST_RULE_COLOUR = "#b8c0cc"
+LIST_ROWS_CLASS = "list-rows"
 LIST_ROWS_HEIGHT = 190.0
 LIST_LINE = 9.5
 LIST_ROW_PADDING = 2.6
@@ -111,12 +133,16 @@ def _stylesheet_context() -> dict:
         "aside": _mm(ASIDE),
         "sign_ranges": _mm(SIGN_RANGES),
         "sign_ranges_width": _mm(SIGN_WIDTH - SIGN_CORNER),
-        "range_word": _mm(RANGE_WORD),
-        "range_word_narrow": _mm(RANGE_WORD_NARROW),
     }
 
 
-def _pdf(html: str, expected: int, what: str, page_stamps: list[Stamp]) -> RenderedRoll:
+def _pdf(
+    html: str,
+    expected: int,
+    what: str,
+    page_stamps: list[Stamp],
+    areas: tuple[str, Sequence[placed.PlacedText]] | None = None,
+) -> RenderedRoll:
     font_config, stylesheet = thread_stylesheet(
         ("documents",),
         lambda: render_to_string(STYLESHEET, _stylesheet_context()),
@@ -130,11 +156,13 @@ def _pdf(html: str, expected: int, what: str, page_stamps: list[Stamp]) -> Rende
             raise RollLayoutError(
                 f"{what}: rendered {len(document.pages)} pages, expected {expected}"
             )
-        if page_stamps:
-            try:
+        try:
+            if areas is not None:
+                placed.place(document, *areas)
+            if page_stamps:
                 painting.stamp_pages(document, page_stamps)
-            except painting.RowsNotPlaced as error:
-                raise RollLayoutError(f"{what}: {error}") from error
+        except (painting.RowsNotPlaced, placed.AreasNotPlaced) as error:
+            raise RollLayoutError(f"{what}: {error}") from error
         return RenderedRoll(pdf=document.write_pdf(), pages=expected)
 
 
@@ -154,38 +182,56 @@ def number_size(number: int) -> str:
     return f"{min(NUMBER_PT, (SIGN_WIDTH - ASIDE) / width):.1f}pt"
 
 
-# The names are fitted by their measured widths and the main font's line height. A
-# character no main font has is drawn from a fallback font whose taller line can grow a
-# name's row past the page (a hypothesis-made name, '0' and U+20000, took the sign to two
-# pages). The sign is then laid out again with its names fitted into less of their rows,
-# smaller, until it is one page; only then does it fail.
-SIGN_NAME_ROOMS = (1.0, 0.8, 0.6)
+def sign_ranges(station: StationRange) -> placed.PlacedText:
+    """The sign's name ranges, drawn into its ranges' area (placed.py): one range as FROM and
+    TO lines across the page, or a row (FROM first TO last) for each script, the rows sharing
+    the height; the names fitted whole into their rows, the words and the names each centred
+    in its row's height.
 
-
-def sign_ranges(station: StationRange, room: float = 1.0) -> list[dict]:
-    """The sign's name ranges, fitted: one range as FROM and TO lines across the page, or
-    a row (FROM first TO last) for each script, the rows sharing the height. The names are
-    fitted into ``room`` of their rows' height (see SIGN_NAME_ROOMS)."""
+    Drawn in, a name's row cannot grow: laid out as table cells, a character no main font has
+    (drawn from a fallback font with a taller line) could push the sign onto a second page,
+    and the sign was laid out again with smaller names until it fitted."""
     ranges = station.ranges()
     width = SIGN_WIDTH - SIGN_CORNER
-    if len(ranges) == 1:
-        name = {"width": width - RANGE_WORD, "height": SIGN_RANGES / 2}
-    else:
-        name = {"width": width / 2 - RANGE_WORD_NARROW, "height": SIGN_RANGES / len(ranges)}
+    labels = {"first": gettext("FROM"), "last": gettext("TO")}
+    if len(ranges) == 1:  # FROM and the first name on one row, TO and the last on the next
+        word, name, height = RANGE_WORD, width - RANGE_WORD, SIGN_RANGES / 2
+        cells = [(0, 0.0, "first", ranges[0]), (1, 0.0, "last", ranges[0])]
+    else:  # a row a script: FROM and its first name, then TO and its last
+        word, name, height = (
+            RANGE_WORD_NARROW,
+            width / 2 - RANGE_WORD_NARROW,
+            SIGN_RANGES / len(ranges),
+        )
+        cells = [
+            (row, start, side, script_range)
+            for row, script_range in enumerate(ranges)
+            for start, side in ((0.0, "first"), (width / 2, "last"))
+        ]
     fit = {
-        **name,
-        "height": name["height"] * room,
+        "width": name,
+        "height": height,
         "size_pt": SIGN_NAME_PT,
         "floor_pt": SIGN_ONE_LINE_FLOOR_PT,
     }
-    return [
-        {
-            "first": fitted(r.first, **fit),
-            "last": fitted(r.last, **fit),
-            "height": _mm(name["height"]),
-        }
-        for r in ranges
-    ]
+    pieces = []
+    for row, start, side, name_range in cells:
+        top = row * height
+        fitted_name = fitted(getattr(name_range, side), **fit)
+        pieces += [
+            placed.Piece(
+                (labels[side],),
+                SIGN_WORD_PT,
+                start,
+                word,
+                top,
+                height,
+                colour=QUIET,
+                spacing=WORD_SPACING,
+            ),
+            placed.Piece(fitted_name.lines, fitted_name.size_pt, start + word, name, top, height),
+        ]
+    return placed.PlacedText(pieces)
 
 
 def render_door_sign(
@@ -196,7 +242,7 @@ def render_door_sign(
     type, the count, the center and the election; with *codes* (one), its verification
     stamp."""
 
-    def context(room: float) -> dict:
+    def context() -> dict:
         # The sign's top lines start above the stamp's bottom: they keep clear of its corner.
         head = {"width": SIGN_WIDTH - stamp.ROOM, "height": SIGN_HEAD / 2 - 1}
         return {
@@ -211,28 +257,21 @@ def render_door_sign(
             "station": station.number,
             "number_size": number_size(station.number),
             "voters": station.voters,
-            "ranges": sign_ranges(station, room),
+            "ranges_placeholder": painting.PLACEHOLDER,
+            "scripts": len(station.ranges()),
         }
 
     what = f"door sign of {header.center_code} station {station.number}"
-
-    def sign(room: float) -> RenderedRoll:
-        html, page_stamps = _in_language(
-            header.language, SIGN_TEMPLATE, lambda: context(room), codes
-        )
-        return _pdf(html, 1, what, page_stamps)
-
-    for room in SIGN_NAME_ROOMS[:-1]:
-        try:
-            return sign(room)
-        except RollLayoutError:
-            continue  # laid out again, the names smaller
-    return sign(SIGN_NAME_ROOMS[-1])
+    with translation.override(header.language or translation.get_language()):
+        ranges = sign_ranges(station)
+    html, page_stamps = _in_language(header.language, SIGN_TEMPLATE, context, codes)
+    return _pdf(html, 1, what, page_stamps, (SIGN_RANGES_CLASS, [ranges]))
 
 
-def list_rows(stations: Sequence[StationRange]) -> list[dict]:
-    """The rows of one page of the center list: each station's range, or a range per script,
-    fitted (smaller, then wrapped) into lines that share the page's height."""
+def list_rows(stations: Sequence[StationRange]) -> dict:
+    """One page of the center list: each station's row (its number, its range or a range per
+    script, its count, a rule under it), the names fitted (smaller, then wrapped) into lines
+    that share the page's height; the rows' area's height, and what is drawn in it."""
     ranges = [s.ranges() for s in stations]
     room = LIST_ROWS_HEIGHT - LIST_ROW_PADDING * len(stations)
     line = min(LIST_LINE, room / sum(len(r) for r in ranges))
@@ -242,17 +281,36 @@ def list_rows(stations: Sequence[StationRange]) -> list[dict]:
         "size_pt": LIST_NAME_PT,
         "floor_pt": LIST_ONE_LINE_FLOOR_PT,
     }
-    return [
-        {
-            "number": station.number,
-            "voters": station.voters,
-            "height": _mm(line),
-            "ranges": [
-                {"first": fitted(r.first, **fit), "last": fitted(r.last, **fit)} for r in mine
-            ],
-        }
-        for station, mine in zip(stations, ranges, strict=True)
-    ]
+    pieces: list[placed.Piece] = []
+    rules: list[placed.Rule] = []
+    top = 0.0
+    for station, mine in zip(stations, ranges, strict=True):
+        content = max(len(mine) * line, LIST_NUMBER_LINE)
+        inner = top + LIST_CELL_PADDING[0]
+        names = inner + (content - len(mine) * line) / 2
+        whole = {"top": inner, "height": content}
+        pieces.append(
+            placed.Piece((str(station.number),), LIST_NUMBER_PT, *LIST_COLUMNS[0], **whole)
+        )
+        for column, side in ((1, "first"), (2, "last")):
+            for index, name_range in enumerate(mine):
+                name = fitted(getattr(name_range, side), **fit)
+                pieces.append(
+                    placed.Piece(
+                        name.lines,
+                        name.size_pt,
+                        *LIST_COLUMNS[column],
+                        top=names + index * line,
+                        height=line,
+                    )
+                )
+        pieces.append(
+            placed.Piece((str(station.voters),), LIST_NAME_PT, *LIST_COLUMNS[3], **whole, end=True)
+        )
+        top = inner + content + LIST_CELL_PADDING[1]
+        rules.append(placed.Rule(0, LIST_CONTENT_WIDTH, top, LIST_RULE, LIST_RULE_COLOUR))
+        top += LIST_RULE
+    return {"height": _mm(top), "area": placed.PlacedText(pieces, rules)}
 
 
 def render_center_list(
@@ -267,14 +325,18 @@ def render_center_list(
     def context() -> dict:
         return {
             **_context(header),
-            "pages": [
-                list_rows(stations[start : start + STATIONS_PER_LIST_PAGE])
-                for start in range(0, len(stations), STATIONS_PER_LIST_PAGE)
-            ],
+            "pages": [page["height"] for page in page_rows],
+            "rows_placeholder": painting.PLACEHOLDER,
             "stations": len(stations),
             "voters": sum(s.voters for s in stations),
         }
 
+    with translation.override(header.language or translation.get_language()):
+        page_rows = [
+            list_rows(stations[start : start + STATIONS_PER_LIST_PAGE])
+            for start in range(0, len(stations), STATIONS_PER_LIST_PAGE)
+        ]
     html, page_stamps = _in_language(header.language, LIST_TEMPLATE, context, codes)
     what = f"center list of {header.center_code}"
-    return _pdf(html, list_pages(len(stations)), what, page_stamps)
+    areas = [page["area"] for page in page_rows]
+    return _pdf(html, list_pages(len(stations)), what, page_stamps, (LIST_ROWS_CLASS, areas))

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import weasyprint
+from tinycss2.color5 import parse_color
 
 TESTED = (70, 71)  # the versions tested: at least the first, below the second
 TESTED_RANGE = f">={TESTED[0]},<{TESTED[1]}"  # as pyproject.toml pins it
@@ -288,6 +289,22 @@ def fill_path(stream, path: str, *, unit: float, x: float, y: float) -> None:
         stream.transform(a=unit, d=unit, e=x, f=y)
         stream.stream.append(path)
         stream.fill()
+
+
+def fill_rectangle(stream, colour, *, x: float, y: float, width: float, height: float) -> None:
+    """Fill a rectangle in *colour* (as css_colour gives it), in the stream's units."""
+    with stream.stacked():
+        stream.set_color(colour)
+        stream.rectangle(x, y, width, height)
+        stream.fill()
+
+
+def css_colour(text: str):
+    """A CSS colour as WeasyPrint's computed styles hold one (what set_fill_colour draws)."""
+    colour = parse_color(text)
+    if colour is None:
+        raise ValueError(f"not a CSS colour: {text!r}")
+    return colour
 
 
 # The laid-out boxes of a page.

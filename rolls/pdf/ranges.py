@@ -69,6 +69,14 @@ class Fitted:
     text: str
     size: str
 
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return tuple(self.text.split("\n"))
+
+    @property
+    def size_pt(self) -> float:
+        return float(self.size.removesuffix("pt"))
+
 
 def fitted(text: str, *, width: float, height: float, size_pt: float, floor_pt: float) -> Fitted:
     """*text* in a box *width* by *height* mm: smaller down to *floor_pt*, then wrapped; never

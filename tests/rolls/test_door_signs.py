@@ -15,15 +15,19 @@ from dataclasses import dataclass
 import pytest
 from django.core.files.storage import default_storage
 from PIL import Image
+from weasyprint import HTML
 
 from rolls.models import DocumentKind, Placement, RollFile, Station
+from rolls.pdf import placed
 from rolls.pdf.center_documents import (
     CORNER,
     STATIONS_PER_LIST_PAGE,
     render_center_list,
     render_door_sign,
 )
+from rolls.pdf.engine import css_colour
 from rolls.pdf.fitting import FLOOR_PT, LEADING, fit_box
+from rolls.pdf.painting import PLACEHOLDER
 from rolls.pdf.ranges import CenterHeader, NameRange, StationRange
 from rolls.pdf.text import name_script
 from rolls.pdf.text_widths import text_width
@@ -348,3 +352,64 @@ def test_a_run_posts_per_script_ranges_only_for_stations_that_span_scripts():
 def read_file(path: str) -> bytes:
     with default_storage.open(path, "rb") as handle:
         return handle.read()
+
+
+@pytest.mark.parametrize("language", ["", "ar"])
+def test_a_center_list_row_sets_each_value_under_its_head_on_one_line_with_a_rule_under_it(
+    language,
+):
+    """The rows are drawn in, not laid out (placed.py): each value still sits under its
+    column's head, a station's values on one line, a light rule under every row."""
+    header = dataclasses.replace(HEADER, language=language)
+    stations = [StationRange(n, 400 + n, f"Abbott{n}", f"Mason{n}") for n in (1, 2, 3)]
+    pdf = render_center_list(header, stations).pdf
+    found = words(pdf)
+    heads_text = (
+        ("Station", "From", "To", "Voters") if not language else ("المحطة", "من", "إلى", "الناخبون")
+    )
+    heads = [
+        # The lowest of the words: the summary above the table may use one (Arabic's does).
+        # Poppler gives an Arabic word's letters in drawing order, or close to it.
+        max((w for w in found if sorted(w.text) == sorted(text)), key=lambda w: w.top)
+        for text in heads_text
+    ]
+    rtl = language == "ar"
+    for station in stations:
+        values = [
+            min(
+                (w for w in found if w.text == str(station.number) and w.top > heads[0].bottom),
+                key=lambda w: w.top,
+            ),
+            word(pdf, station.first),
+            word(pdf, station.last),
+            word(pdf, str(station.voters)),
+        ]
+        middles = [(v.top + v.bottom) / 2 for v in values]
+        assert max(middles) - min(middles) < 1.5, (station, values)
+        for column, (head, value) in enumerate(zip(heads, values, strict=True)):
+            if column == 3:  # the count ends where its column ends: under its head's far side
+                assert (value.left < head.right + 1) if rtl else (value.right > head.left - 1)
+            else:  # the others start where their head starts
+                edge = (head.right, value.right) if rtl else (head.left, value.left)
+                assert abs(edge[0] - edge[1]) < 1.5, (column, head, value)
+    # The rules: rows of light grey ink across the table, one under each station.
+    image = picture(pdf, dpi=100)
+    scale = image.width / LIST_PAGE[0]
+    left, right = int(20 * scale), int(190 * scale)
+    ruled = [
+        y
+        for y in range(image.height)
+        if all(150 < image.getpixel((x, y)) < 235 for x in range(left, right, int(5 * scale)))
+    ]
+    rules = [y for y in ruled if y - 1 not in ruled]
+    bottoms = sorted(word(pdf, s.first).bottom for s in stations)
+    assert len(rules) == len(stations)
+    assert all(rule / scale > bottom for rule, bottom in zip(rules, bottoms, strict=True))
+
+
+def test_a_list_laid_out_with_an_area_too_few_is_refused():
+    document = HTML(string='<img class="list-rows" src="' + PLACEHOLDER + '">').render()
+    with pytest.raises(placed.AreasNotPlaced, match="1 areas of list-rows laid out for 2"):
+        placed.place(document, "list-rows", [placed.PlacedText([]), placed.PlacedText([])])
+    with pytest.raises(ValueError, match="not a CSS colour"):
+        css_colour("light grey")

@@ -51,7 +51,7 @@ counter = itertools.count()
 )
 @given(people=st.lists(st.tuples(names, names), min_size=1, max_size=45))
 # Found in a clean-clone run: U+20000 is in no main font, and its fallback's taller line
-# grew the door sign's name row past the page (now laid out again, smaller).
+# grew the door sign's name row past the page (its names are now drawn in: rows cannot grow).
 @example(people=[("0\U00020000", "<script>alert('x')</script>")])
 def test_hostile_names_render_and_every_voter_appears_exactly_once(people):
     election = ElectionFactory(max_voters_per_station=20)

@@ -1,0 +1,146 @@
+"""Text and rules drawn straight into an area of a laid-out page, as the roll's rows are.
+
+A center list's station rows (center_documents.py) are one ``<img>`` per page, as tall as the
+rows, laid out by WeasyPrint; once the document is laid out, the image is swapped for a
+``PlacedText`` that draws each row's text and rule in it. Laid out as table cells, each of the
+40-odd pieces of text on a list page was a box to cascade, shape and position: the rows were
+two thirds of a list's time (``python -m bench.pdf_set`` prints a list's).
+
+Each piece is placed in a box of the area (mm from its top and from its starting edge: the
+left, or the right on a right-to-left page, whose boxes are mirrored), its lines one under the
+other at the line height the area's style gives, centred in the box's height, aligned to the
+box's start or end. It is drawn through WeasyPrint's own text drawing (engine.py), in the
+area's fonts, language and direction, so the text is embedded, subset and read back as the
+rest of the page's. Pieces are drawn in the order given: that is the order a reader extracts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rolls.pdf import engine
+
+PX_PER_PT = 96 / 72
+PX_PER_MM = 96 / 25.4
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Lines of text at *size_pt* in a box *width* by *height* mm, *x* mm from the area's
+    starting edge and *top* mm from its top; ``end``: aligned to the box's far edge;
+    ``colour``: a CSS colour (the area's own when empty); ``spacing``: letter spacing in
+    em."""
+
+    lines: tuple[str, ...]
+    size_pt: float
+    x: float
+    width: float
+    top: float
+    height: float
+    end: bool = False
+    colour: str = ""
+    spacing: float = 0.0  # between letters, in em
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A filled bar across *width* mm from *x* (from the starting edge), *top* mm down."""
+
+    x: float
+    width: float
+    top: float
+    thickness: float
+    colour: str
+
+
+class PlacedText:
+    """The pieces and rules of one page's area, drawn where its placeholder image would be."""
+
+    def __init__(self, pieces: Sequence[Piece], rules: Sequence[Rule] = ()):
+        self.pieces = pieces
+        self.rules = rules
+
+    def get_intrinsic_size(self, image_resolution, font_size):
+        return None, None, None  # the box's size: set by the stylesheet
+
+    def draw(self, stream, concrete_width, concrete_height, style):
+        rtl = engine.is_right_to_left(style)
+
+        def left(x: float, width: float) -> float:
+            """The box's left edge, in CSS pixels from the area's."""
+            return concrete_width - (x + width) * PX_PER_MM if rtl else x * PX_PER_MM
+
+        for rule in self.rules:
+            engine.fill_rectangle(
+                stream,
+                engine.css_colour(rule.colour),
+                x=left(rule.x, rule.width),
+                y=rule.top * PX_PER_MM,
+                width=rule.width * PX_PER_MM,
+                height=rule.thickness * PX_PER_MM,
+            )
+        sizes = _Sizes(style)
+        emojis = []
+        with engine.text_object(stream):
+            for piece in self.pieces:
+                layout, drawn_style, height, baseline = sizes.at(
+                    piece.size_pt, piece.colour, piece.spacing
+                )
+                engine.set_fill_colour(stream, drawn_style)
+                box_left = left(piece.x, piece.width)
+                box_right = box_left + piece.width * PX_PER_MM
+                first = (piece.top * PX_PER_MM) + (
+                    piece.height * PX_PER_MM - len(piece.lines) * height
+                ) / 2
+                for number, text in enumerate(piece.lines):
+                    layout.set_text(text)
+                    to_right = piece.end != rtl  # the end of a left-to-right box is its right
+                    x = box_right - engine.line_width(layout, drawn_style) if to_right else box_left
+                    y = first + number * height + baseline
+                    drawn = engine.draw_line(stream, layout, drawn_style, x, y)
+                    emojis.append((x, y, drawn_style, drawn))
+        # Colour glyphs (a system fallback font may be an emoji font) are images of their own.
+        for x, y, drawn_style, drawn in emojis:
+            if drawn:
+                engine.draw_colour_glyphs(stream, drawn_style, x, y, drawn)
+        sizes.deactivate()
+
+
+class _Sizes:
+    """A Pango layout, style and line metrics per size and colour, made when first drawn."""
+
+    def __init__(self, style):
+        self.style = style
+        self.made: dict[tuple[float, str, float], tuple] = {}
+
+    def at(self, size_pt: float, colour: str, spacing: float) -> tuple:
+        key = (size_pt, colour, spacing)
+        if key not in self.made:
+            values: dict = {"font_size": size_pt * PX_PER_PT}
+            if colour:
+                values["color"] = engine.css_colour(colour)
+            if spacing:
+                values["letter_spacing"] = spacing * size_pt * PX_PER_PT
+            style = engine.restyled(self.style, **values)
+            height, baseline = engine.line_metrics(style)
+            self.made[key] = (engine.text_layout(style), style, height, baseline)
+        return self.made[key]
+
+    def deactivate(self) -> None:
+        for layout, *_ in self.made.values():
+            layout.deactivate()
+
+
+class AreasNotPlaced(RuntimeError):
+    """The laid-out document does not have one area per page that has pieces to draw."""
+
+
+def place(document, css_class: str, areas: Sequence[PlacedText]) -> None:
+    """Give every area of *css_class*, in page order, its pieces; refuse a document with an
+    area too few or too many (a station left off a list must never pass)."""
+    found = [box for page in document.pages for box in engine.image_boxes(page, css_class)]
+    if len(found) != len(areas):
+        raise AreasNotPlaced(f"{len(found)} areas of {css_class} laid out for {len(areas)}")
+    for box, area in zip(found, areas, strict=True):
+        engine.replace_image(box, area)
