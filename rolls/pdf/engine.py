@@ -16,6 +16,7 @@ code did not import (no ``strut``; ``Layout`` and ``draw_emojis`` took other arg
 
 from __future__ import annotations
 
+import copy
 import importlib
 import inspect
 from collections.abc import Callable, Iterator
@@ -407,6 +408,12 @@ def painted_under(page, target) -> bool:
 
 
 # Painting a page: Page.paint is what write_pdf calls to draw each page.
+
+
+def copy_page(page):
+    """Another page drawn from the same laid-out boxes: its own paint to wrap, the same
+    boxes (whatever is drawn differently on it is set as it is painted)."""
+    return copy.copy(page)
 
 
 def wrap_paint(page, wrapper: Callable[[Callable], Callable]) -> None:

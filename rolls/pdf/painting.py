@@ -137,22 +137,46 @@ class _SmallerText:
             layout.deactivate()
 
 
-def rows_boxes(document):
-    """The rows box of every page, in page order (a page without rows gives none)."""
-    for page in document.pages:
-        yield from engine.image_boxes(page, ROWS_CLASS)
-
-
 def place_rows(
     document, pages: Sequence[Sequence[str]], *, inset: float, row_height: float, rtl: bool
 ) -> None:
     """Give every roll page's rows box its text; refuse a document with a page too few or
-    too many (a roll printed without a page of its voters must never pass)."""
-    found = list(rows_boxes(document))
+    too many (a roll printed without a page of its voters must never pass).
+
+    A repeated page (repeat_middle_page) shares its rows box with the page it copies, so each
+    page hands the box its own rows as it is drawn, not before."""
+    found = [(page, box) for page in document.pages for box in engine.image_boxes(page, ROWS_CLASS)]
     if len(found) != len(pages):
         raise RowsNotPlaced(f"{len(found)} rows areas laid out for {len(pages)} roll pages")
-    for box, lines in zip(found, pages, strict=True):
-        engine.replace_image(box, RowText(lines, inset=inset, row_height=row_height, rtl=rtl))
+    for (page, box), lines in zip(found, pages, strict=True):
+        rows = RowText(lines, inset=inset, row_height=row_height, rtl=rtl)
+        engine.wrap_paint(page, _with_rows(box, rows))
+
+
+def _with_rows(box, rows: RowText):
+    def wrapper(paint):
+        def paint_with_rows(stream, scale=1):
+            engine.replace_image(box, rows)
+            paint(stream, scale)
+
+        return paint_with_rows
+
+    return wrapper
+
+
+def repeat_middle_page(document, *, at: int, copies: int) -> None:
+    """Follow page *at* with *copies* copies of it, before anything is drawn into it.
+
+    A roll's pages between its second and its last are laid out alike (an empty heads box,
+    a full page of rows, no margin boxes), so WeasyPrint lays out one of them and the rest are
+    copies, each drawn with its own rows, running header and number like any later page (a
+    long roll's layout was a third of its time, most of it pages laid out the same way)."""
+    if copies <= 0:
+        return
+    pages = document.pages
+    if not 0 < at < len(pages) - 1:
+        raise RowsNotPlaced(f"page {at + 1} of {len(pages)} is not a middle page to repeat")
+    pages[at + 1 : at + 1] = [engine.copy_page(pages[at]) for _ in range(copies)]
 
 
 class _PageNumber:

@@ -197,7 +197,9 @@ def _page_numbers_content() -> str:
     """ "Page X of Y" in the active language as a CSS ``content`` value: the translated
     sentence with CSS page counters where its placeholders are, in the translation's order."""
     sentence = gettext("Page %(page)s of %(pages)s")
-    counters = {"%(page)s": "counter(page)", "%(pages)s": "counter(pages)"}
+    # The total is the document's own (string(pages), set on the cover): WeasyPrint lays out
+    # only some of a long roll's pages (painting.repeat_middle_page), and would count those.
+    counters = {"%(page)s": "counter(page)", "%(pages)s": "string(pages)"}
     parts = []
     for piece in re.split(r"(%\(pages?\)s)", sentence):
         if piece in counters:
@@ -239,6 +241,19 @@ def _css(rtl: bool) -> dict[str, str]:
     }
 
 
+# The roll pages WeasyPrint lays out: the first (its running header), one later page and the
+# last (the end of the roll). Every later page but the last is laid out as the one is, so it
+# is drawn from a copy of it (painting.repeat_middle_page) rather than laid out again.
+LAID_OUT_SHEETS = 3
+
+
+def laid_out_sheets(pages: Sequence[object]) -> list[int]:
+    """The indexes of the roll pages (after the cover) that WeasyPrint lays out."""
+    if len(pages) <= LAID_OUT_SHEETS:
+        return list(range(len(pages)))
+    return [0, 1, len(pages) - 1]
+
+
 def render_html(header: RollHeader, voters: Sequence[RollVoter]) -> tuple[str, list[list[str]]]:
     """The document without its rows' text, and the lines of every roll page."""
     _check(header, voters)
@@ -251,7 +266,9 @@ def render_html(header: RollHeader, voters: Sequence[RollVoter]) -> tuple[str, l
                 "header": _header_context(header),
                 "heads": heads_line(columns, rtl=rtl),
                 "rows_placeholder": painting.PLACEHOLDER,
-                "rows_heights": [_mm(len(lines) * layout.ROW_HEIGHT) for lines in pages],
+                "rows_heights": [
+                    _mm(len(pages[index]) * layout.ROW_HEIGHT) for index in laid_out_sheets(pages)
+                ],
                 "roll_pages": len(pages),
                 "last_row": len(voters),
                 "total_pages": len(pages) + 1,
@@ -338,10 +355,17 @@ def render_station_roll(header: RollHeader, voters: Sequence[RollVoter]) -> Rend
         document = HTML(string=html, base_url=".").render(
             font_config=font_config, stylesheets=[stylesheet]
         )
-        pages = len(document.pages)
-        if pages != expected:
-            raise RollLayoutError(f"{station}: rendered {pages} pages, expected {expected}")
+        laid_out = 1 + len(laid_out_sheets(lines))
+        if len(document.pages) != laid_out:
+            raise RollLayoutError(
+                f"{station}: laid out {len(document.pages)} pages, expected {laid_out}"
+            )
         try:
+            # The cover is page 0: the second roll page is repeated up to the last.
+            painting.repeat_middle_page(document, at=2, copies=expected - laid_out)
+            pages = len(document.pages)
+            if pages != expected:
+                raise RollLayoutError(f"{station}: rendered {pages} pages, expected {expected}")
             painting.place_rows(
                 document,
                 lines,

@@ -612,3 +612,28 @@ def test_a_prepended_concatenation_mark_cannot_swallow_the_voter_number():
     reader, _ = render(voters, election_name="", first_voter="\U000110cd", center_name="\U000110cd")
     assert numbers_on_roll_pages(reader) == [voter.voter_number for voter in voters]
     assert clean("\u0600123\U000110cd") == "123"
+
+
+def test_a_long_roll_lays_out_four_pages_and_draws_each_later_one_with_its_own_rows(
+    station_of_500,
+):
+    """WeasyPrint lays out the cover, the first, the second and the last roll page; the pages
+    between are copies of the second (painting.repeat_middle_page), each with its own rows,
+    header and number (the read-back tests above check every voter once, in order)."""
+    voters, reader = station_of_500
+    html, lines = render_html(header_for(voters), voters)
+    assert html.count('<section class="sheet">') == 3 and len(lines) == 13
+    pages = texts(reader)[1:]
+    assert [len(NUMBER.findall(text)) for text in pages] == [40] * 12 + [20]
+    starts = [NUMBER.findall(text)[0] for text in pages]
+    assert starts == [voters[40 * index].voter_number for index in range(13)]
+
+
+def test_only_a_middle_page_is_repeated():
+    document, _ = rendered_document(voters_named(LATIN_NAMES, 81))
+    for at in (0, len(document.pages) - 1):
+        with pytest.raises(painting.RowsNotPlaced, match="not a middle page"):
+            painting.repeat_middle_page(document, at=at, copies=1)
+    pages = list(document.pages)
+    painting.repeat_middle_page(document, at=1, copies=0)
+    assert document.pages == pages
