@@ -66,11 +66,11 @@ SIGN_CORNER = CORNER - SIGN_MARGINS[1]
 RANGE_WORD = 30.0  # the FROM / TO column, one range
 RANGE_WORD_NARROW = 24.0  # each of the two, a range per script
 SIGN_NAME_PT = 56.0
+SIGN_ONE_LINE_FLOOR_PT = 30.0
 SIGN_WORD_PT = 16.0  # FROM and TO
 WORD_SPACING = 0.08  # em, between the letters of FROM and TO, as of the label
 QUIET = "#5b6473"  # the colour of the sign's words and labels (documents.css)
 SIGN_RANGES_CLASS = "sign-ranges"
-SIGN_ONE_LINE_FLOOR_PT = 30.0
 # Center list, A4 portrait (documents.css): the name columns and one station's row.
 # A page's station rows share LIST_ROWS_HEIGHT (what the page has below its heading, above
 # the free corner): a station whose names are in k scripts takes k lines of the share, each at
@@ -258,7 +258,6 @@ def render_door_sign(
             "number_size": number_size(station.number),
             "voters": station.voters,
             "ranges_placeholder": painting.PLACEHOLDER,
-            "scripts": len(station.ranges()),
         }
 
     what = f"door sign of {header.center_code} station {station.number}"
@@ -268,13 +267,30 @@ def render_door_sign(
     return _pdf(html, 1, what, page_stamps, (SIGN_RANGES_CLASS, [ranges]))
 
 
+def list_line(scripts: Sequence[int]) -> float:
+    """The height of a name's line on a list page whose stations have their names in
+    ``scripts`` scripts each: the page's rows share LIST_ROWS_HEIGHT, a row never lower than
+    its number (a station of one script among stations of four would otherwise take more than
+    its share, and the rows would run into the page's free corner)."""
+    room = LIST_ROWS_HEIGHT - LIST_ROW_PADDING * len(scripts)
+    line = min(LIST_LINE, room / sum(scripts))
+    for _ in scripts:  # each round finds at least one more row held up by its number
+        short = [k for k in scripts if k * line < LIST_NUMBER_LINE]
+        if sum(max(k * line, LIST_NUMBER_LINE) for k in scripts) <= room + 1e-9:
+            break
+        tall = sum(k for k in scripts if k * line >= LIST_NUMBER_LINE)
+        if not tall:  # every row as low as its number: 15 of them take 95 mm of 151
+            break
+        line = (room - LIST_NUMBER_LINE * len(short)) / tall
+    return line
+
+
 def list_rows(stations: Sequence[StationRange]) -> dict:
     """One page of the center list: each station's row (its number, its range or a range per
     script, its count, a rule under it), the names fitted (smaller, then wrapped) into lines
     that share the page's height; the rows' area's height, and what is drawn in it."""
     ranges = [s.ranges() for s in stations]
-    room = LIST_ROWS_HEIGHT - LIST_ROW_PADDING * len(stations)
-    line = min(LIST_LINE, room / sum(len(r) for r in ranges))
+    line = list_line([len(r) for r in ranges])
     fit = {
         "width": LIST_NAME_WIDTH,
         "height": line,

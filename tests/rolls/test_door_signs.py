@@ -21,7 +21,12 @@ from rolls.models import DocumentKind, Placement, RollFile, Station
 from rolls.pdf import placed
 from rolls.pdf.center_documents import (
     CORNER,
+    LIST_LINE,
+    LIST_NUMBER_LINE,
+    LIST_ROW_PADDING,
+    LIST_ROWS_HEIGHT,
     STATIONS_PER_LIST_PAGE,
+    list_line,
     render_center_list,
     render_door_sign,
 )
@@ -413,3 +418,21 @@ def test_a_list_laid_out_with_an_area_too_few_is_refused():
         placed.place(document, "list-rows", [placed.PlacedText([]), placed.PlacedText([])])
     with pytest.raises(ValueError, match="not a CSS colour"):
         css_colour("light grey")
+
+
+def test_a_list_page_with_one_script_stations_among_four_script_ones_keeps_to_its_share():
+    """A row is never lower than its station number: the names' lines of the other rows
+    give up what that takes, so the page's rows stay within their share of the page."""
+    four = tuple(MIXED.by_script)
+    stations = [StationRange(n, 500, "Müller", "龙", by_script=four) for n in range(1, 15)]
+    stations.append(StationRange(15, 12, "Abbott", "Zola"))
+    scripts = [len(s.ranges()) for s in stations]
+    line = list_line(scripts)
+    rows = sum(max(k * line, LIST_NUMBER_LINE) + LIST_ROW_PADDING for k in scripts)
+    assert rows <= LIST_ROWS_HEIGHT + 1e-6 and line < LIST_LINE
+    rendered = render_center_list(HEADER, stations)
+    assert rendered.pages == 1
+    assert shows(rendered.pdf, "Abbott") and shows(rendered.pdf, "Zola")
+    assert_corner_free(rendered.pdf, LIST_PAGE)
+    # Nothing to give up when no row is held up by its number.
+    assert list_line([1] * 15) == LIST_LINE
