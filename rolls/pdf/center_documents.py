@@ -1,10 +1,11 @@
 """The other documents of a center's set: a door sign per station, a list per center.
 
 Each is its own small template and stylesheet (templates/rolls/sign.html, center_list.html,
-documents.css), rendered by WeasyPrint like the roll, and like the roll's rows, their
-repeated text is drawn in once the page is laid out (placed.py): the sign's name ranges and
-the list's station rows, which laid out as table cells were most of each document's time
-(a list 41 -> 21 ms, a sign 15 -> 12 ms, ``python -m bench.pdf_set``). Both say only where
+documents.css), rendered by WeasyPrint like the roll, and like the roll's rows, their text
+is drawn in once the page is laid out (placed.py): all the sign shows but its footer, and the
+list's station rows, which laid out as table cells and paragraphs were most of each
+document's time (a list 41 -> 21 ms, a sign 15 -> 8 ms, ``python -m bench.pdf_set``). Both
+say only where
 voters go (name ranges and counts), so they are built from the split's station ranges, not
 from its rows: a station's range, or its range within each script where its names are in
 several. Every name is fitted whole into its box (fitting.fit_box: smaller, then wrapped,
@@ -18,11 +19,12 @@ from collections.abc import Callable, Sequence
 
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from weasyprint import HTML
 
 from rolls.pdf import cjk_common, layout, painting, placed, stamp, text_widths
 from rolls.pdf.data import RenderedRoll
+from rolls.pdf.fitting import LEADING
 from rolls.pdf.ranges import CenterHeader, StationRange, fitted
 from rolls.pdf.roll import (
     RollLayoutError,
@@ -70,7 +72,12 @@ SIGN_ONE_LINE_FLOOR_PT = 30.0
 SIGN_WORD_PT = 16.0  # FROM and TO
 WORD_SPACING = 0.08  # em, between the letters of FROM and TO, as of the label
 QUIET = "#5b6473"  # the colour of the sign's words and labels (documents.css)
-SIGN_RANGES_CLASS = "sign-ranges"
+DARK = "#1f2a3a"  # the colour of the center's name and the station number
+LABEL_PT = 22.0  # POLLING STATION
+LABEL_GAP = 4.0  # mm between the label and the count under it
+COUNT_PT = 28.0
+SIGN_AREA_CLASS = "sign-area"
+SIGN_AREA = SIGN_HEIGHT - 2  # as SIGN_RANGES: rounding in layout must not push it over
 # Center list, A4 portrait (documents.css): the name columns and one station's row.
 # A page's station rows share LIST_ROWS_HEIGHT (what the page has below its heading, above
 # the free corner): a station whose names are in k scripts takes k lines of the share, each at
@@ -109,12 +116,15 @@ def _context(header: CenterHeader) -> dict:
         ),
         "center_code": clean(header.center_code),
         "polling_date": header.polling_date,
-        "provenance": with_purpose(
-            header.purpose,
-            provenance_line(header.run_id, header.generated_at, header.fingerprint),
-        ),
+        "provenance": _provenance(header),
         "font_family": text_widths.css_font_family(),
     }
+
+
+def _provenance(header: CenterHeader) -> str:
+    return with_purpose(
+        header.purpose, provenance_line(header.run_id, header.generated_at, header.fingerprint)
+    )
 
 
 def _mm(value: float) -> str:
@@ -127,12 +137,7 @@ def _stylesheet_context() -> dict:
         "font_family": text_widths.css_font_family(),
         "cjk_face": cjk_common.font_face_rule(),
         "sign_margin": " ".join(map(_mm, SIGN_MARGINS)),
-        "sign_head": _mm(SIGN_HEAD),
-        "sign_gap": _mm(SIGN_GAP),
-        "number_leading": f"{NUMBER_LEADING:.2f}",
-        "aside": _mm(ASIDE),
-        "sign_ranges": _mm(SIGN_RANGES),
-        "sign_ranges_width": _mm(SIGN_WIDTH - SIGN_CORNER),
+        "sign_area": _mm(SIGN_AREA),
     }
 
 
@@ -175,18 +180,18 @@ def _in_language(
         return render_to_string(template, context()), page_stamps_for(codes)
 
 
-def number_size(number: int) -> str:
-    """The station number's font size: ``NUMBER_PT``, smaller only where its digits (three
-    and more) would be wider than the room beside the label."""
+def number_size(number: int) -> float:
+    """The station number's font size in points: ``NUMBER_PT``, smaller only where its digits
+    (three and more) would be wider than the room beside the label."""
     width = text_width(str(number)) * layout.PT * WIDTH_SAFETY
-    return f"{min(NUMBER_PT, (SIGN_WIDTH - ASIDE) / width):.1f}pt"
+    return round(min(NUMBER_PT, (SIGN_WIDTH - ASIDE) / width), 1)
 
 
-def sign_ranges(station: StationRange) -> placed.PlacedText:
-    """The sign's name ranges, drawn into its ranges' area (placed.py): one range as FROM and
-    TO lines across the page, or a row (FROM first TO last) for each script, the rows sharing
-    the height; the names fitted whole into their rows, the words and the names each centred
-    in its row's height.
+def sign_ranges(station: StationRange, top: float, start: float) -> list[placed.Piece]:
+    """The sign's name ranges, *top* mm down the sign and *start* mm from its starting edge:
+    one range as FROM and TO lines across the page, or a row (FROM first TO last) for each
+    script, the rows sharing the height; the names fitted whole into their rows, the words
+    and the names each centred in its row's height.
 
     Drawn in, a name's row cannot grow: laid out as table cells, a character no main font has
     (drawn from a fallback font with a taller line) could push the sign onto a second page,
@@ -215,22 +220,90 @@ def sign_ranges(station: StationRange) -> placed.PlacedText:
         "floor_pt": SIGN_ONE_LINE_FLOOR_PT,
     }
     pieces = []
-    for row, start, side, name_range in cells:
-        top = row * height
+    for row, x, side, name_range in cells:
+        row_top = top + row * height
         fitted_name = fitted(getattr(name_range, side), **fit)
         pieces += [
             placed.Piece(
                 (labels[side],),
                 SIGN_WORD_PT,
-                start,
+                start + x,
                 word,
-                top,
+                row_top,
                 height,
                 colour=QUIET,
                 spacing=WORD_SPACING,
             ),
-            placed.Piece(fitted_name.lines, fitted_name.size_pt, start + word, name, top, height),
+            placed.Piece(
+                fitted_name.lines, fitted_name.size_pt, start + x + word, name, row_top, height
+            ),
         ]
+    return pieces
+
+
+def sign_area(header: CenterHeader, station: StationRange) -> placed.PlacedText:
+    """Everything the door sign shows but its footer and stamp, drawn into the page's one
+    area (placed.py), top to bottom: the election and the center; the station number with
+    the label and the count beside it, on the number's baseline; the name ranges, short of
+    the page's bottom corner. Rendered in the sign's language (the words, and a right to left
+    sign mirrored)."""
+    # The sign's top lines start above the stamp's bottom: they keep clear of its corner.
+    head = {"width": SIGN_WIDTH - stamp.ROOM, "height": SIGN_HEAD / 2 - 1}
+    election = fitted(header.election_name, **head, size_pt=20, floor_pt=12)
+    center = fitted(
+        f"{clean(header.center_code)} · {clean(header.center_name)}",
+        **head,
+        size_pt=26,
+        floor_pt=14,
+    )
+    pieces = []
+    top = 0.0
+    for text, colour in ((election, QUIET), (center, DARK)):
+        height = len(text.lines) * text.size_pt * LEADING * layout.PT
+        pieces.append(
+            placed.Piece(text.lines, text.size_pt, 0, head["width"], top, height, colour=colour)
+        )
+        top += height
+    # The number's line box is its digits' height; the label and the count end on its bottom.
+    top = SIGN_HEAD + SIGN_GAP
+    block = NUMBER_PT * NUMBER_LEADING * layout.PT
+    size = number_size(station.number)
+    pieces.append(
+        placed.Piece(
+            (str(station.number),),
+            size,
+            0,
+            SIGN_WIDTH - ASIDE,
+            top,
+            block,
+            colour=DARK,
+            leading=NUMBER_LEADING,
+            bottom=True,
+        )
+    )
+    # The catalogs' entry for the count, as the list's summary says it.
+    count = ngettext("%(counter)s voter", "%(counter)s voters", station.voters) % {
+        "counter": station.voters
+    }
+    count_height = COUNT_PT * LEADING * layout.PT
+    aside = SIGN_WIDTH - ASIDE
+    pieces += [
+        placed.Piece(
+            (gettext("POLLING STATION"),),
+            LABEL_PT,
+            aside,
+            ASIDE,
+            top,
+            block - count_height - LABEL_GAP,
+            colour=QUIET,
+            spacing=WORD_SPACING,
+            bottom=True,
+        ),
+        placed.Piece((count,), COUNT_PT, aside, ASIDE, top, block, bottom=True),
+    ]
+    # Short of the page's bottom corner: the ranges start at the left edge in either direction.
+    start = SIGN_CORNER if translation.get_language_bidi() else 0.0
+    pieces += sign_ranges(station, top + block + SIGN_GAP, start)
     return placed.PlacedText(pieces)
 
 
@@ -241,30 +314,20 @@ def render_door_sign(
     the name range (a range per script where the station's names are in several) in large
     type, the count, the center and the election; with *codes* (one), its verification
     stamp."""
-
-    def context() -> dict:
-        # The sign's top lines start above the stamp's bottom: they keep clear of its corner.
-        head = {"width": SIGN_WIDTH - stamp.ROOM, "height": SIGN_HEAD / 2 - 1}
-        return {
-            **_context(header),
-            "election": fitted(header.election_name, **head, size_pt=20, floor_pt=12),
-            "center": fitted(
-                f"{clean(header.center_code)} · {clean(header.center_name)}",
-                **head,
-                size_pt=26,
-                floor_pt=14,
-            ),
-            "station": station.number,
-            "number_size": number_size(station.number),
-            "voters": station.voters,
-            "ranges_placeholder": painting.PLACEHOLDER,
-        }
-
     what = f"door sign of {header.center_code} station {station.number}"
     with translation.override(header.language or translation.get_language()):
-        ranges = sign_ranges(station)
+        area = sign_area(header, station)
+
+    def context() -> dict:
+        return {
+            "center_code": clean(header.center_code),
+            "provenance": _provenance(header),
+            "station": station.number,
+            "area_placeholder": painting.PLACEHOLDER,
+        }
+
     html, page_stamps = _in_language(header.language, SIGN_TEMPLATE, context, codes)
-    return _pdf(html, 1, what, page_stamps, (SIGN_RANGES_CLASS, [ranges]))
+    return _pdf(html, 1, what, page_stamps, (SIGN_AREA_CLASS, [area]))
 
 
 def list_line(scripts: Sequence[int]) -> float:

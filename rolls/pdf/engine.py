@@ -242,6 +242,17 @@ def line_metrics(style) -> tuple[float, float]:
     return height, baseline
 
 
+def leading(style) -> float | None:
+    """The line height of *style* in em of its font size, None for ``normal`` (the font's
+    own); a length is given in em too."""
+    value = style["line_height"]
+    if value == "normal":
+        return None
+    if isinstance(value, float | int):
+        return float(value)
+    return value.value / style["font_size"]
+
+
 def line_width(layout, style) -> float:
     """Width of the first line of *layout*, in CSS pixels."""
     line, _ = layout.get_first_line()

@@ -30,7 +30,8 @@ class Piece:
     """Lines of text at *size_pt* in a box *width* by *height* mm, *x* mm from the area's
     starting edge and *top* mm from its top; ``end``: aligned to the box's far edge;
     ``colour``: a CSS colour (the area's own when empty); ``spacing``: letter spacing in
-    em."""
+    em; ``leading``: the line height in em (the area's when None); ``bottom``: set on the
+    box's bottom instead of centred in its height."""
 
     lines: tuple[str, ...]
     size_pt: float
@@ -41,6 +42,8 @@ class Piece:
     end: bool = False
     colour: str = ""
     spacing: float = 0.0  # between letters, in em
+    leading: float | None = None  # line height in em; None: the area's
+    bottom: bool = False  # the lines end at the box's bottom (else centred in it)
 
 
 @dataclass(frozen=True)
@@ -84,15 +87,12 @@ class PlacedText:
         emojis = []
         with engine.text_object(stream):
             for piece in self.pieces:
-                layout, drawn_style, height, baseline = sizes.at(
-                    piece.size_pt, piece.colour, piece.spacing
-                )
+                layout, drawn_style, height, baseline = sizes.at(piece)
                 engine.set_fill_colour(stream, drawn_style)
                 box_left = left(piece.x, piece.width)
                 box_right = box_left + piece.width * PX_PER_MM
-                first = (piece.top * PX_PER_MM) + (
-                    piece.height * PX_PER_MM - len(piece.lines) * height
-                ) / 2
+                room = piece.height * PX_PER_MM - len(piece.lines) * height
+                first = piece.top * PX_PER_MM + (room if piece.bottom else room / 2)
                 for number, text in enumerate(piece.lines):
                     layout.set_text(text)
                     to_right = piece.end != rtl  # the end of a left-to-right box is its right
@@ -112,10 +112,11 @@ class _Sizes:
 
     def __init__(self, style):
         self.style = style
-        self.made: dict[tuple[float, str, float], tuple] = {}
+        self.made: dict[tuple, tuple] = {}
 
-    def at(self, size_pt: float, colour: str, spacing: float) -> tuple:
-        key = (size_pt, colour, spacing)
+    def at(self, piece: Piece) -> tuple:
+        size_pt, colour, spacing = piece.size_pt, piece.colour, piece.spacing
+        key = (size_pt, colour, spacing, piece.leading)
         if key not in self.made:
             values: dict = {"font_size": size_pt * PX_PER_PT}
             if colour:
@@ -123,7 +124,12 @@ class _Sizes:
             if spacing:
                 values["letter_spacing"] = spacing * size_pt * PX_PER_PT
             style = engine.restyled(self.style, **values)
-            height, baseline = engine.line_metrics(style)
+            # The font's own line (ascent to descent), then the line height it is set in,
+            # the difference shared above and below, as WeasyPrint's line boxes do.
+            natural, baseline = engine.line_metrics(style)
+            leading = engine.leading(self.style) if piece.leading is None else piece.leading
+            height = natural if leading is None else leading * size_pt * PX_PER_PT
+            baseline += (height - natural) / 2
             self.made[key] = (engine.text_layout(style), style, height, baseline)
         return self.made[key]
 

@@ -190,6 +190,10 @@ def test_the_station_number_stands_half_the_page_high_and_the_range_is_in_large_
     label = word(pdf, "POLLING")
     assert label.left > number.right and label.bottom - label.top >= 7
     assert word(pdf, "FROM").top < word(pdf, "Abbott").bottom < word(pdf, "TO").top
+    # Beside the number, on its lower half: the label, the count under it, the ranges below.
+    count = word(pdf, "voters")
+    assert (number.top + number.bottom) / 2 < label.top < label.bottom <= count.top
+    assert count.bottom < word(pdf, "FROM").top and count.left >= label.left - 0.5
     text = " ".join(reading_text(pdf).split())
     for expected in ("General Election 2026", "C-0042 · Riverside Primary School", "432 voters"):
         assert expected in text
