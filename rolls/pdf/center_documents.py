@@ -4,7 +4,7 @@ Each is its own small template and stylesheet (templates/rolls/sign.html, center
 documents.css), rendered by WeasyPrint like the roll, and like the roll's rows, their text
 is drawn in once the page is laid out (placed.py): all the sign shows but its footer, and the
 list's station rows, which laid out as table cells and paragraphs were most of each
-document's time (a list 41 -> 21 ms, a sign 15 -> 8 ms, ``python -m bench.pdf_set``). Both
+document's time (a list 46 -> 22 ms, a sign 18 -> 12 ms, ``python -m bench.pdf_set``). Both
 say only where
 voters go (name ranges and counts), so they are built from the split's station ranges, not
 from its rows: a station's range, or its range within each script where its names are in
