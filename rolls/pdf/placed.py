@@ -1,17 +1,20 @@
 """Text and rules drawn straight into an area of a laid-out page, as the roll's rows are.
 
-A center list's station rows (center_documents.py) are one ``<img>`` per page, as tall as the
-rows, laid out by WeasyPrint; once the document is laid out, the image is swapped for a
-``PlacedText`` that draws each row's text and rule in it. Laid out as table cells, each of the
-40-odd pieces of text on a list page was a box to cascade, shape and position: the rows were
-two thirds of a list's time (``python -m bench.pdf_set`` prints a list's).
+A center list's station rows are one ``<img>`` per page, as tall as the rows, and all a door
+sign shows but its footer is one ``<img>`` (center_documents.py); once the document is laid
+out, the image is swapped for a ``PlacedText`` that draws the pieces of text and the rules in
+it. Laid out as table cells and paragraphs, each piece was a box to cascade, shape and
+position: a list page's rows were two thirds of its time, a sign's text most of its
+(``python -m bench.pdf_set`` prints both).
 
 Each piece is placed in a box of the area (mm from its top and from its starting edge: the
 left, or the right on a right-to-left page, whose boxes are mirrored), its lines one under the
-other at the line height the area's style gives, centred in the box's height, aligned to the
-box's start or end. It is drawn through WeasyPrint's own text drawing (engine.py), in the
-area's fonts, language and direction, so the text is embedded, subset and read back as the
-rest of the page's. Pieces are drawn in the order given: that is the order a reader extracts.
+other at the piece's line height (the area's unless given), centred in the box's height or
+ending at its bottom, aligned to the box's start or end. It is drawn through WeasyPrint's own
+text drawing (engine.py), in the area's fonts, language and direction, so the text is
+embedded, subset and read back as the rest of the page's. Pieces are drawn in the order
+given: that is the order a reader extracts. A piece never moves anything else: a line taller
+than its box (a fallback font's) overlaps its neighbours rather than push a page over.
 """
 
 from __future__ import annotations
