@@ -60,7 +60,9 @@ def waiting_on_a_lock() -> bool:
 
 
 def test_a_task_whose_database_connection_drops_is_retried_and_succeeds(workers):
-    election = build_election(name=None, centers={"BIG": 2000, "S1": 300}, max_per_station=2000)
+    # The big station renders for about a second (151 pages): its connection is ended while
+    # it still has its rolls to record.
+    election = build_election(name=None, centers={"BIG": 6000, "S1": 300}, max_per_station=6000)
     worker = workers.start(concurrency=2, extra_env={"PGAPPNAME": APPLICATION})
     run = run_start(
         election_id=election.pk,

@@ -26,9 +26,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True), 
 
 
 def test_a_render_process_killed_mid_render_is_redelivered_and_every_roll_written_once(workers):
-    # One 2,000-voter station takes about a second to render: long enough to kill it mid-way.
+    # One 6,000-voter station (151 pages) takes about a second to render: long enough to
+    # kill it mid-way (2,000 voters now render in under half a second).
     election = build_election(
-        name=None, centers={"BIG": 2000, "S1": 150, "S2": 60}, max_per_station=2000
+        name=None, centers={"BIG": 6000, "S1": 150, "S2": 60}, max_per_station=6000
     )
     worker = workers.start(concurrency=2)
     run = run_start(
