@@ -91,12 +91,15 @@ def wait_for_started(run: Run, task_name: str, *, running_for: float = 0.0) -> T
     stores its pid), started at least ``running_for`` seconds ago."""
 
     def started():
-        row = run_results(run).filter(task_name=task_name, status=states.STARTED).first()
-        if row is None or running_for <= 0:
-            return row
+        # Every task running now, not the first found: a short one picked first ended while
+        # it was watched, then the next, until the long one the test needs had ended too.
+        rows = list(run_results(run).filter(task_name=task_name, status=states.STARTED))
+        if not rows or running_for <= 0:
+            return rows[0] if rows else None
         time.sleep(running_for)
-        row.refresh_from_db()
-        return row if row.status == states.STARTED else None
+        for row in rows:
+            row.refresh_from_db()
+        return next((row for row in rows if row.status == states.STARTED), None)
 
     return wait_until(started, timeout=TIMEOUT, what=f"a {task_name} task of run {run.pk} to start")
 
