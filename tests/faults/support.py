@@ -86,14 +86,22 @@ def run_results(run: Run):
     return TaskResult.objects.filter(task_id__in=RunTask.objects.filter(run=run).values("task_id"))
 
 
-def wait_for_started(run: Run, task_name: str, *, running_for: float = 0.0) -> TaskResult:
-    """A task of the run that a worker process is executing right now (task_track_started
-    stores its pid), started at least ``running_for`` seconds ago."""
+def wait_for_started(
+    run: Run, task_name: str, *, running_for: float = 0.0, center: str | None = None
+) -> TaskResult:
+    """A task of the run (of the center with code *center*, when given) that a worker process
+    is executing right now (task_track_started stores its pid), started at least
+    ``running_for`` seconds ago."""
 
     def started():
         # Every task running now, not the first found: a short one picked first ended while
         # it was watched, then the next, until the long one the test needs had ended too.
-        rows = list(run_results(run).filter(task_name=task_name, status=states.STARTED))
+        results = run_results(run).filter(task_name=task_name, status=states.STARTED)
+        if center is not None:
+            center_id = run.election.centers.get(code=center).pk
+            mine = run.tasks.filter(center_id=center_id).values("task_id")
+            results = results.filter(task_id__in=mine)
+        rows = list(results)
         if not rows or running_for <= 0:
             return rows[0] if rows else None
         time.sleep(running_for)

@@ -38,7 +38,9 @@ def test_a_render_process_killed_mid_render_is_redelivered_and_every_roll_writte
         started_by="test",
     )
 
-    row = wait_for_started(run, "rolls.tasks.render_station", running_for=0.3)
+    # The big station's task, 0.3 s into its second of rendering (a small one could be
+    # caught as it records its station, which is another test's case).
+    row = wait_for_started(run, "rolls.tasks.render_station", running_for=0.3, center="BIG")
     victim = started_pid(row)
     assert victim in worker.child_pids()
     os.kill(victim, signal.SIGKILL)
