@@ -271,6 +271,14 @@ def draw_colour_glyphs(stream, style, x: float, y: float, drawn: list) -> None:
     draw_emojis(stream, style, x, y, drawn)
 
 
+def draw_colour_glyph_lines(stream, lines: list) -> None:
+    """Draw the colour glyphs of lines drawn in a text object, after it: each line as
+    ``(x, y, style, what draw_line returned)``."""
+    for x, y, style, drawn in lines:
+        if drawn:
+            draw_emojis(stream, style, x, y, drawn)
+
+
 # The page's drawing stream: WeasyPrint's Stream, a pydyf Stream.
 
 

@@ -94,9 +94,7 @@ class RowText:
                         smaller.draw(stream, fitted, top, line_height, y, concrete_width, self.rtl)
                     )
         # Colour glyphs (a system fallback font may be an emoji font) are images of their own.
-        for x, y, drawn_style, drawn in emojis:
-            if drawn:
-                engine.draw_colour_glyphs(stream, drawn_style, x, y, drawn)
+        engine.draw_colour_glyph_lines(stream, emojis)
         smaller.deactivate()
         layout.deactivate()
 

@@ -104,9 +104,7 @@ class PlacedText:
                     drawn = engine.draw_line(stream, layout, drawn_style, x, y)
                     emojis.append((x, y, drawn_style, drawn))
         # Colour glyphs (a system fallback font may be an emoji font) are images of their own.
-        for x, y, drawn_style, drawn in emojis:
-            if drawn:
-                engine.draw_colour_glyphs(stream, drawn_style, x, y, drawn)
+        engine.draw_colour_glyph_lines(stream, emojis)
         sizes.deactivate()
 
 
