@@ -12,9 +12,9 @@ and rules of the page and nothing that decides where they go.
 Each roll page has its running header and its rule, the column titles, 40 rows with their
 zebra stripes and signature boxes, the rule under the rows, the end-of-roll line on the last
 page, and the footer (purpose, provenance, "Page X of Y"), where the roll prints them. The
-cover is its text lines in the roll's fonts and sizes, one line each, with the door box's
-frame: it leaves out the cover's wrapping of long values, its label column and the
-verification stamps (the benchmark renders without codes, as bench.pdf does).
+cover is the roll's own (rolls/pdf/cover.py: its lines, rules and frames, drawn as the roll
+draws them into its area); the verification stamps are left out (the benchmark renders
+without codes, as bench.pdf does).
 
 Besides the product's own door to WeasyPrint's internals (rolls/pdf/engine.py), it uses two
 of WeasyPrint's PDF internals, its page ``Stream`` (which records the fonts a page draws
@@ -48,6 +48,7 @@ from weasyprint.text.fonts import FontConfiguration
 # Nothing here reads settings at import time: django.setup() in main() comes first of use.
 from bench.pdf import cpu_seconds
 from rolls.pdf import cjk_common, engine, layout, painting, render_station_roll, text_widths
+from rolls.pdf.cover import COVER_AREA, cover_area
 from rolls.pdf.data import RollHeader, RollVoter, expected_pages
 from rolls.pdf.roll import _header_context, is_right_to_left
 from rolls.pdf.roll_lines import heads_line, roll_pages
@@ -227,7 +228,7 @@ def floor_roll(header: RollHeader, voters: Sequence[RollVoter]) -> tuple[bytes, 
             "last": len(voters),
             "pages": total,
         }
-        cover(writer, styles, context, total, len(pages))
+        cover(writer, styles, header, context, len(pages), rtl)
         left, top = mm(layout.MARGIN_LEFT), mm(layout.MARGIN_TOP)
         width = mm(layout.CONTENT_WIDTH)
         right = left + width
@@ -279,37 +280,18 @@ def floor_roll(header: RollHeader, voters: Sequence[RollVoter]) -> tuple[bytes, 
     return writer.bytes(), total
 
 
-def cover(writer: Writer, styles: Styles, context: dict, total: int, roll_pages: int) -> None:
-    """The cover's text, one line each, in its fonts and sizes, and the door box's frame."""
+def cover(writer: Writer, styles: Styles, header: RollHeader, context: dict, roll_pages: int,
+          rtl: bool) -> None:  # fmt: skip
+    """The roll's own cover (cover.py: its text, rules and frames, drawn as the roll draws
+    them into its area) and its footer."""
     stream = writer.page()
-    left, y = mm(layout.MARGIN_LEFT), mm(layout.MARGIN_TOP)
-    lines = [
-        ("fact", context["set_status"], 14),
-        ("muted", gettext("VOTER ROLL"), 40),
-        ("title", context["election"], 50),
-        ("fact", context["polling_date"], 30),
-        ("fact", f"{gettext('Polling center')}    {context['center_name']}", 40),
-        ("fact", f"{gettext('Center code')}    {context['center_code']}", 30),
-        ("fact", f"{gettext('Station')}    {context['station']}", 30),
-        ("fact", f"{gettext('Registered voters')}    {context['voter_count']}", 30),
-        ("fact", f"{gettext('Pages')}    {total} ({roll_pages})", 30),
-        ("muted", gettext("POST AT THE STATION DOOR"), 70),
-        ("title", gettext("Station %(number)s") % {"number": context["station"]}, 40),
-        ("big", context["first_voter"].text, 36),
-        ("big", context["last_voter"].text, 30),
-    ]
-    door_top = None
-    for style, text, advance in lines:
-        y += advance
-        if door_top is None and style == "muted" and advance == 70:
-            door_top = y - 30
-        writer.text(stream, styles[style], text, left + (30 if door_top else 0), y)
-    stream.set_color(colour(LABEL), stroke=True)
-    stream.set_line_width(1.2 / PT_PER_PX)
-    stream.rectangle(left, door_top, mm(layout.CONTENT_WIDTH), y + 24 - door_top)
-    stream.stroke()
-    writer.text(stream, styles["footer"], context["provenance"].replace("\n", " · "), left,
-                PAGE[1] - mm(layout.MARGIN_BOTTOM) + mm(3) + 9)  # fmt: skip
+    area = cover_area(header, roll_pages=roll_pages, rtl=rtl)
+    with stream.stacked():
+        stream.transform(e=mm(layout.MARGIN_LEFT), f=mm(layout.MARGIN_TOP))
+        area.draw(stream, mm(layout.CONTENT_WIDTH), mm(COVER_AREA), styles["fact"])
+    footer = context["provenance"].replace("\n", " · ")
+    baseline = PAGE[1] - mm(layout.MARGIN_BOTTOM) + mm(3) + 9
+    writer.text(stream, styles["footer"], footer, mm(layout.MARGIN_LEFT), baseline)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

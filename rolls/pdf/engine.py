@@ -319,6 +319,32 @@ def fill_rectangle(stream, colour, *, x: float, y: float, width: float, height: 
         stream.fill()
 
 
+def stroke_rectangle(
+    stream, colour, *, x: float, y: float, width: float, height: float, line: float, radius=0.0
+) -> None:
+    """Stroke a rectangle *line* thick in *colour* (as css_colour gives it), its corners
+    rounded by *radius*, the line centred on the edges (as CSS draws a border, inside the
+    box: the edges given are the border's outer ones), in the stream's units."""
+    half = line / 2
+    left, top, right, bottom = x + half, y + half, x + width - half, y + height - half
+    r = max(0.0, min(radius - half, (right - left) / 2, (bottom - top) / 2))
+    k = r * 0.4477  # a quarter circle's control points, 1 - 0.5523 of the radius in
+    with stream.stacked():
+        stream.set_color(colour, stroke=True)
+        stream.set_line_width(line)
+        stream.move_to(left + r, top)
+        stream.line_to(right - r, top)
+        stream.curve_to(right - k, top, right, top + k, right, top + r)
+        stream.line_to(right, bottom - r)
+        stream.curve_to(right, bottom - k, right - k, bottom, right - r, bottom)
+        stream.line_to(left + r, bottom)
+        stream.curve_to(left + k, bottom, left, bottom - k, left, bottom - r)
+        stream.line_to(left, top + r)
+        stream.curve_to(left, top + k, left + k, top, left + r, top)
+        stream.close()
+        stream.stroke()
+
+
 def css_colour(text: str):
     """A CSS colour as WeasyPrint's computed styles hold one (what set_fill_colour draws)."""
     colour = parse_color(text)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rolls.pdf import engine
 
@@ -47,6 +48,7 @@ class Piece:
     spacing: float = 0.0  # between letters, in em
     leading: float | None = None  # line height in em; None: the area's
     bottom: bool = False  # the lines end at the box's bottom (else centred in it)
+    bold: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,12 +62,40 @@ class Rule:
     colour: str
 
 
-class PlacedText:
-    """The pieces and rules of one page's area, drawn where its placeholder image would be."""
+@dataclass(frozen=True)
+class Frame:
+    """A border *thickness* mm wide around a box *width* by *height* mm, *x* mm from the
+    area's starting edge and *top* mm from its top, its corners rounded by *radius* mm."""
 
-    def __init__(self, pieces: Sequence[Piece], rules: Sequence[Rule] = ()):
+    x: float
+    width: float
+    top: float
+    height: float
+    thickness: float
+    colour: str
+    radius: float = 0.0
+
+
+# A page's few colours, parsed once each (a list draws a rule under every row).
+_colour = lru_cache(maxsize=64)(engine.css_colour)
+
+
+class PlacedText:
+    """The pieces, rules and frames of one page's area, drawn where its placeholder image
+    would be."""
+
+    def __init__(
+        self,
+        pieces: Sequence[Piece],
+        rules: Sequence[Rule] = (),
+        frames: Sequence[Frame] = (),
+        *,
+        height: float | None = None,
+    ):
         self.pieces = pieces
         self.rules = rules
+        self.frames = frames
+        self.height = height  # mm the pieces take from the area's top, where it is known
 
     def get_intrinsic_size(self, image_resolution, font_size):
         return None, None, None  # the box's size: set by the stylesheet
@@ -80,11 +110,22 @@ class PlacedText:
         for rule in self.rules:
             engine.fill_rectangle(
                 stream,
-                engine.css_colour(rule.colour),
+                _colour(rule.colour),
                 x=left(rule.x, rule.width),
                 y=rule.top * PX_PER_MM,
                 width=rule.width * PX_PER_MM,
                 height=rule.thickness * PX_PER_MM,
+            )
+        for frame in self.frames:
+            engine.stroke_rectangle(
+                stream,
+                _colour(frame.colour),
+                x=left(frame.x, frame.width),
+                y=frame.top * PX_PER_MM,
+                width=frame.width * PX_PER_MM,
+                height=frame.height * PX_PER_MM,
+                line=frame.thickness * PX_PER_MM,
+                radius=frame.radius * PX_PER_MM,
             )
         sizes = _Sizes(style)
         emojis = []
@@ -117,11 +158,13 @@ class _Sizes:
 
     def at(self, piece: Piece) -> tuple:
         size_pt, colour, spacing = piece.size_pt, piece.colour, piece.spacing
-        key = (size_pt, colour, spacing, piece.leading)
+        key = (size_pt, colour, spacing, piece.leading, piece.bold)
         if key not in self.made:
             values: dict = {"font_size": size_pt * PX_PER_PT}
+            if piece.bold:
+                values["font_weight"] = 700
             if colour:
-                values["color"] = engine.css_colour(colour)
+                values["color"] = _colour(colour)
             if spacing:
                 values["letter_spacing"] = spacing * size_pt * PX_PER_PT
             style = engine.restyled(self.style, **values)

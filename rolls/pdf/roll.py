@@ -27,20 +27,18 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from django.template.loader import render_to_string
-from django.utils import formats, translation
-from django.utils.translation import gettext, pgettext
+from django.utils import translation
+from django.utils.translation import gettext
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from rolls.pdf import cjk_common, layout, painting, text_widths
+from rolls.pdf import cjk_common, cover, layout, painting, placed, text_widths
 from rolls.pdf.data import RenderedRoll, RollHeader, RollVoter, expected_pages
 from rolls.pdf.roll_lines import WIDTH_SAFETY, heads_line, roll_pages
 from rolls.pdf.stamp import Stamp, stamps
 from rolls.pdf.text import clean, isolate, isolate_always, truncate
-from rolls.pdf.text_widths import text_width
 
 logger = logging.getLogger(__name__)
 
@@ -80,34 +78,6 @@ def fit_text(text: str, width_mm: float, size_pt: float, *, lines: int = 1) -> s
     (the door sign and the center list cut their names with it too)."""
     em = size_pt * layout.PT * WIDTH_SAFETY
     return isolate(truncate(text, lines * width_mm / em))
-
-
-# The sizes a name on the cover's door range may take, largest first, with the lines each
-# may fill in the 145 mm beside its label: three lines of 11 pt or less are no taller than two
-# of 16 pt, so the cover keeps its height. Wrapping at spaces wastes part of a line: a name
-# is given 90% of the room.
-DOOR_NAME_SIZES = ((16.0, 2), (14.0, 2), (12.0, 2), (11.0, 3), (10.0, 3), (9.0, 3))
-DOOR_NAME_WIDTH_MM = 145
-WRAP_ROOM = 0.9
-
-
-@dataclass(frozen=True)
-class DoorName:
-    text: str
-    size: str  # CSS font size
-
-
-def door_name(text: str) -> DoorName:
-    """A name of the cover's door range, whole: smaller rather than cut. Only text longer
-    than any name (a registry value of hundreds of characters) is cut at the smallest size."""
-    text = clean(text)
-    width = text_width(text)
-    for size, lines in DOOR_NAME_SIZES:
-        room = lines * DOOR_NAME_WIDTH_MM * WRAP_ROOM / (size * layout.PT * WIDTH_SAFETY)
-        if width <= room:
-            return DoorName(isolate(text), f"{size:.1f}pt")
-    size, lines = DOOR_NAME_SIZES[-1]
-    return DoorName(fit_text(text, DOOR_NAME_WIDTH_MM, size, lines=lines), f"{size:.1f}pt")
 
 
 def is_right_to_left(language: str) -> bool:
@@ -158,29 +128,19 @@ def provenance_line(
 
 
 def _header_context(header: RollHeader) -> dict:
-    # Generous cuts: they only stop absurd values from pushing the cover onto a second page
-    # or the running header over the rows.
+    # Generous cuts: they only stop absurd values from pushing the running header over the
+    # rows. The cover draws its own (cover.py).
     election = clean(header.election_name)
     center = clean(header.center_name)
     code = clean(header.center_code)
     return {
-        "election": fit_text(election, 175, 22, lines=3),
-        "center_name": fit_text(center, 120, 12, lines=3),
         "center_code": fit_text(code, 120, 12),
         "station": header.station_number,
         "voter_count": header.voter_count,
-        # Translators: the polling day on the cover, a Django date format (weekday, day,
-        # month, year): https://docs.djangoproject.com/en/5.2/ref/templates/builtins/#date
-        "polling_date": formats.date_format(
-            header.polling_date, pgettext("polling day date format", "l j F Y")
-        ),
-        "first_voter": door_name(header.first_voter),
-        "last_voter": door_name(header.last_voter),
         # The running header: one line each, 8.5 pt, in a 135 mm margin box.
         "run_election": fit_text(election, 130, 8.5),
         "run_center": fit_text(f"{code}{SEPARATOR}{center}", 130, 8.5),
         "provenance": _provenance(header),
-        "set_status": fit_text(clean(header.set_status), 165, 12, lines=2),
     }
 
 
@@ -235,6 +195,7 @@ def _css(rtl: bool) -> dict[str, str]:
         "heads_height": _mm(layout.COLUMN_HEADS_HEIGHT),
         "text_inset": _mm(layout.TEXT_INSET),
         "content_width": _mm(layout.CONTENT_WIDTH),
+        "cover_area": _mm(cover.COVER_AREA),
         "row_height": _mm(layout.ROW_HEIGHT),
         "row_tile": layout.row_tile_data_url(rtl),
         "tile_size": f"{_mm(layout.CONTENT_WIDTH)} {_mm(2 * layout.ROW_HEIGHT)}",
@@ -264,6 +225,7 @@ def render_html(header: RollHeader, voters: Sequence[RollVoter]) -> tuple[str, l
             TEMPLATE,
             {
                 "header": _header_context(header),
+                "cover_placeholder": painting.PLACEHOLDER,
                 "heads": heads_line(columns, rtl=rtl),
                 "rows_placeholder": painting.PLACEHOLDER,
                 "rows_heights": [
@@ -351,6 +313,10 @@ def render_station_roll(header: RollHeader, voters: Sequence[RollVoter]) -> Rend
         # The later pages' numbers, as the opening page's margin box prints its own.
         sentence = gettext("Page %(page)s of %(pages)s")
         page_stamps = page_stamps_for(header.page_codes)
+        try:
+            cover_area = cover.cover_area(header, roll_pages=len(lines), rtl=rtl)
+        except cover.CoverOverflow as error:
+            raise RollLayoutError(f"{station}: {error}") from error
     with collection_paused():
         document = HTML(string=html, base_url=".").render(
             font_config=font_config, stylesheets=[stylesheet]
@@ -361,6 +327,7 @@ def render_station_roll(header: RollHeader, voters: Sequence[RollVoter]) -> Rend
                 f"{station}: laid out {len(document.pages)} pages, expected {laid_out}"
             )
         try:
+            placed.place(document, cover.COVER_CLASS, [cover_area])
             # The cover is page 0: the second roll page is repeated up to the last.
             painting.repeat_middle_page(document, at=2, copies=expected - laid_out)
             pages = len(document.pages)
@@ -382,7 +349,7 @@ def render_station_roll(header: RollHeader, voters: Sequence[RollVoter]) -> Rend
             if page_stamps:
                 painting.stamp_pages(document, page_stamps)
             pdf = document.write_pdf()
-        except painting.RowsNotPlaced as error:
+        except (painting.RowsNotPlaced, placed.AreasNotPlaced) as error:
             raise RollLayoutError(f"{station}: {error}") from error
     logger.debug(
         "Rendered roll of %s station %s: %d voters, %d pages, %d bytes",

@@ -13,8 +13,8 @@ import pytest
 from pypdf import PdfReader
 
 from rolls.pdf import ROWS_PER_PAGE, RollVoter, expected_pages, layout, render_station_roll
+from rolls.pdf.cover import DOOR_NAME_SIZES, lines_in
 from rolls.pdf.fitting import FLOOR_PT, ONE_LINE_FLOOR_PT, fit_name, wrap
-from rolls.pdf.roll import door_name
 from rolls.pdf.roll_lines import FittedRow, roll_pages
 from rolls.pdf.text import display_name
 from rolls.pdf.text_widths import text_width
@@ -153,5 +153,5 @@ def test_the_covers_door_range_prints_the_longest_names_whole_on_one_cover_page(
     cover = nfc("".join(reader.pages[0].extract_text().split()))
     assert nfc("".join(shown.split())) in cover and "\u2026" not in cover
     if len(shown) == 120:
-        assert door_name(shown).size != "16.0pt"  # smaller, not cut
-    assert door_name("Abbott, Anne").size == "16.0pt"
+        assert lines_in(shown, 140, DOOR_NAME_SIZES)[0] < 16  # smaller, not cut
+    assert lines_in("Abbott, Anne", 140, DOOR_NAME_SIZES) == (16, ("Abbott, Anne",))
