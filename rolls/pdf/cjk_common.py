@@ -6,11 +6,11 @@ kept, so its cost grows with the font's glyph count: Noto Sans CJK has 65,535 gl
 subsetting it cost ~30 ms a document here, more than the rest of a door sign. Names almost
 always use the characters of the national standard sets: GB 2312 (Chinese), JIS X 0208
 (Japanese) and KS X 1001 (Korean, with its hanja). Those ~14,000 characters, with kana,
-CJK punctuation and full-width forms, are cut once from the installed Noto Sans CJK JP face
-(HarfBuzz's subsetter, through uharfbuzz, ~0.15 s) into a font of ~13,700 glyphs, kept in a
-cache file, and put ahead of the whole CJK fonts in the stack (text_widths.FONT_STACK). The
-outlines and metrics are the face's own; a character outside the sets is drawn from the
-whole font, as before.
+CJK punctuation, full-width forms and the spaces, are cut once from the installed Noto Sans
+CJK JP face (HarfBuzz's subsetter, through uharfbuzz, ~0.15 s) into a font of ~13,700
+glyphs, kept in a cache file, and put ahead of the whole CJK fonts in the stack
+(text_widths.FONT_STACK). The outlines and metrics are the face's own; a character outside
+the sets is drawn from the whole font, as before.
 
 What is left out: the alternate forms the face gives other languages (its ``locl``
 lookups). The documents are never in a CJK language, so those forms were not drawn before.
@@ -50,6 +50,15 @@ STANDARD_SETS = (
     ("euc_kr", range(0xA1, 0xFF)),  # KS X 1001
 )
 BLOCKS = (
+    # Spaces: Pango never changes fonts for a space (it takes every font to have one), so a
+    # space between two CJK characters ("山田 太郎") is drawn from this font, and without its
+    # own it printed a missing-glyph box. The ASCII and no-break spaces, the typographic ones
+    # (the rows' column gaps, after a CJK name on a right-to-left roll) and the narrow ones.
+    (0x0020, 0x0020),
+    (0x00A0, 0x00A0),
+    (0x2000, 0x200A),
+    (0x202F, 0x202F),
+    (0x205F, 0x205F),
     (0x3000, 0x30FF),  # CJK symbols and punctuation, hiragana, katakana
     (0x3130, 0x318F),  # Hangul compatibility jamo
     (0xFF00, 0xFFEF),  # half-width and full-width forms

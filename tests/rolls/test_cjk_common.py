@@ -145,3 +145,25 @@ def test_a_damaged_cut_font_in_the_cache_is_cut_again(
     reader, _ = render(voters_named([("王", "小明")]))
     assert "王, 小明" in "".join(texts(reader))
     assert "Noto-Sans-CJK-Common-Roll" in base_fonts(reader)
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_space_between_cjk_characters_is_a_space_not_a_missing_glyph_box(
+    fresh_stylesheets, caplog, language
+):
+    # Pango keeps a CJK run's font for the spaces in it: the cut font needs its own, for the
+    # names ("山田 太郎"), the cover's door range and, right to left, the rows' column gaps.
+    # The spaces the face has are cut with it; HarfBuzz draws any other from its U+0020.
+    source, index = font_location(cjk_common.SOURCE_FAMILY)
+    whole = hb.Font(hb.Face(hb.Blob.from_file_path(source), index))
+    cut = hb.Font(hb.Face(hb.Blob.from_file_path(str(cjk_common.common_font()))))
+    assert cut.get_nominal_glyph(ord(" ")) is not None
+    for space in " \u00a0\u2002\u2003\u200a\u3000":
+        had = whole.get_nominal_glyph(ord(space)) is not None
+        assert (cut.get_nominal_glyph(ord(space)) is not None) == had, hex(ord(space))
+    names = [("山田 太郎", "さくら"), ("王 小明", "Smith John"), ("김", "민 준")]
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        reader, _ = render(voters_named(names), language=language, first_voter="山田 太郎, さくら")
+    assert not [r for r in caplog.records if ".notdef" in r.getMessage()]
+    text = "".join(texts(reader))
+    assert "山田 太郎, さくら" in text and "王 小明, Smith John" in text
