@@ -76,11 +76,16 @@ class FittedRow:
 Row = str | FittedRow
 
 
-def columns_for(voter_count: int, voter_numbers: Sequence[str]) -> Columns:
+def columns_for(
+    voter_count: int, voter_numbers: Sequence[str], widths: Sequence[float] | None = None
+) -> Columns:
+    """The columns for *voter_numbers* (*widths*: their text widths, when known)."""
     digits = max(3, len(str(voter_count)))
     number_em = digits * char_width(FIGURE_SPACE)
     voter_x = number_em + text_width(COLUMN_GAP)
-    voter_em = max(map(text_width, voter_numbers), default=0.0)
+    if widths is None:
+        widths = [text_width(number) for number in voter_numbers]
+    voter_em = max(widths, default=0.0)
     name_x = layout.TEXT_INSET + (voter_x + voter_em + text_width(NAME_GAP)) * layout.EM
     available = layout.SIGNATURE_X - layout.NAME_GAP - name_x
     if available < MIN_NAME_WIDTH:
@@ -129,9 +134,10 @@ def roll_pages(
 ) -> tuple[Columns, list[list[Row]]]:
     """The columns, and the rows of each roll page (ROWS_PER_PAGE a page, the last shorter)."""
     numbers = [isolate(clean(voter.voter_number)) for voter in voters]
-    columns = columns_for(len(voters), numbers)
+    widths = [text_width(number) for number in numbers]
+    columns = columns_for(len(voters), numbers, widths)
     lines: list[Row] = []
-    for voter, number in zip(voters, numbers, strict=True):
+    for voter, number, width in zip(voters, numbers, widths, strict=True):
         full = display_name(voter.family_name, voter.given_name)
         row = pad_number(voter.position, columns.digits)
         fitted = fit_name(full, columns.name_max_em)
@@ -146,7 +152,7 @@ def roll_pages(
             )
             continue
         name = isolate(full)
-        fill = spaces(columns.voter_em - text_width(number))
+        fill = spaces(columns.voter_em - width)
         if rtl:  # drawing order, left to right: the name ends where the voter number column does
             lines.append(f"{name}{NAME_GAP}{fill}{number}{COLUMN_GAP}{row}")
         else:

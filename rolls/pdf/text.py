@@ -72,6 +72,8 @@ def isolate(text: str) -> str:
     formatting removed by clean()) every character of a left-to-right line resolves to an even
     level and stays in place. Leaving the rest alone keeps Pango's work per line down.
     """
+    if text.isascii():
+        return text  # no ASCII character is R, AL or AN
     if any(unicodedata.bidirectional(char) in RTL_CLASSES for char in text):
         return f"{FSI}{text}{PDI}"
     return text

@@ -128,8 +128,22 @@ def char_width(char: str, bold: bool = False) -> float:
     return max(known.widths[code], known.forms.get(code, {}).get("isol", 0.0))
 
 
+@functools.cache
+def _joining() -> frozenset[int]:
+    """The code points any measured font of the stack has joining forms for (Arabic)."""
+    codes: set[int] = set()
+    for font in FONT_STACK:
+        for bold in (False, True):
+            known = font_widths(font.family, bold) if font.measured else None
+            if known is not None:
+                codes.update(known.forms)
+    return frozenset(codes)
+
+
 def _joining_forms(text: str, bold: bool) -> dict[int, float]:
     """Index -> width, for the letters of *text* that join their neighbours (Arabic)."""
+    if _joining().isdisjoint(map(ord, text)):
+        return {}  # most non-ASCII names (é, ü, Cyrillic, CJK): nothing joins
     forms = {}
     for index, char in enumerate(text):
         known = _measured(char, bold)
