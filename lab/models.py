@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from django.db import models
 from django.urls import reverse
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from rolls.models import Run
 
@@ -65,11 +65,12 @@ class Benchmark(models.Model):
         db_table = "rolls_benchmark"
 
     def __str__(self) -> str:
-        return gettext("Benchmark %(number)s: %(strategies)s strategies x %(repeats)s") % {
-            "number": self.pk,
-            "strategies": len(self.strategies),
-            "repeats": self.repeats,
-        }
+        count = len(self.strategies)
+        return ngettext(
+            "Benchmark %(number)s: %(strategies)s strategy x %(repeats)s",
+            "Benchmark %(number)s: %(strategies)s strategies x %(repeats)s",
+            count,
+        ) % {"number": self.pk, "strategies": count, "repeats": self.repeats}
 
     def get_absolute_url(self) -> str:
         return reverse("admin:lab_benchmark_change", args=[self.pk])

@@ -15,6 +15,7 @@ from celery.result import E_WOULDBLOCK
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import translation
 
 from lab.admin import strategy_rows
 from lab.comparison import benchmark_report, election_comparison, measured_fastest
@@ -28,7 +29,7 @@ from rolls.launch import run_start
 from rolls.management.commands._common import wait_for
 from rolls.models import Run
 from rolls.selectors.run_figures import run_metrics
-from rolls.strategies import DEFAULT_STRATEGY
+from rolls.strategies import DEFAULT_STRATEGY, STRATEGIES
 from tests.factories import ElectionFactory, PollingCenterFactory, register_voters
 from tests.support.runs import no_launch
 
@@ -334,3 +335,23 @@ def test_the_join_strategys_explanation_shows_its_runtime_error_not_only_a_link(
     assert f"[{run.pk}-id]" not in join.explanation
     page = staff_client.get(reverse("admin:lab_benchmark_compare", args=[small_election.pk]))
     assert "RuntimeError: Never call result.get() within a task!" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "strategies", "name"),
+    [
+        ("en", 1, "Benchmark {pk}: 1 strategy x 3"),
+        ("en", 3, "Benchmark {pk}: 3 strategies x 3"),
+        ("fr", 1, "Mesure {pk} : 1 stratégie x 3"),
+        ("ru", 5, "Замер {pk}: 5 стратегий x 3"),
+    ],
+)
+@pytest.mark.django_db
+def test_a_benchmark_is_named_with_its_number_of_strategies_in_the_right_plural(
+    small_election, language, strategies, name
+):
+    benchmark = Benchmark.objects.create(
+        election=small_election, strategies=list(STRATEGIES)[:strategies], repeats=3, plan=[]
+    )
+    with translation.override(language):
+        assert str(benchmark) == name.format(pk=benchmark.pk)
