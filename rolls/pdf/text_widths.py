@@ -17,6 +17,7 @@ kerning.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -128,21 +129,20 @@ def char_width(char: str, bold: bool = False) -> float:
     return max(known.widths[code], known.forms.get(code, {}).get("isol", 0.0))
 
 
-@functools.cache
-def _joining() -> frozenset[int]:
-    """The code points any measured font of the stack has joining forms for (Arabic)."""
-    codes: set[int] = set()
-    for font in FONT_STACK:
-        for bold in (False, True):
-            known = font_widths(font.family, bold) if font.measured else None
-            if known is not None:
-                codes.update(known.forms)
-    return frozenset(codes)
+# The scripts whose letters take positional forms (init, medi, fina) in some font: the
+# cursive ones, Arabic (with Syriac, Thaana, N'Ko, Samaritan and Mandaic beside it, and its
+# presentation forms), Mongolian, Phags-pa, Manichaean, Hanifi Rohingya, Sogdian and Adlam,
+# and Bengali (two vowel signs in Noto Sans Bengali). Text without them has none to look up;
+# a test reads every font of the stack and holds this to what they have.
+MAY_JOIN = re.compile(
+    "[\u0600-\u08ff\u0980-\u09ff\u1800-\u18af\ua840-\ua87f\ufb50-\ufdff\ufe70-\ufeff"
+    "\U00010ac0-\U00010aff\U00010d00-\U00010d3f\U00010f30-\U00010f6f\U0001e900-\U0001e95f]"
+)
 
 
 def _joining_forms(text: str, bold: bool) -> dict[int, float]:
     """Index -> width, for the letters of *text* that join their neighbours (Arabic)."""
-    if _joining().isdisjoint(map(ord, text)):
+    if not MAY_JOIN.search(text):
         return {}  # most non-ASCII names (é, ü, Cyrillic, CJK): nothing joins
     forms = {}
     for index, char in enumerate(text):

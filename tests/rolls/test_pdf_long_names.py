@@ -12,7 +12,14 @@ from collections import Counter
 import pytest
 from pypdf import PdfReader
 
-from rolls.pdf import ROWS_PER_PAGE, RollVoter, expected_pages, layout, render_station_roll
+from rolls.pdf import (
+    ROWS_PER_PAGE,
+    RollVoter,
+    expected_pages,
+    layout,
+    render_station_roll,
+    text_widths,
+)
 from rolls.pdf.cover import DOOR_NAME_SIZES, lines_in
 from rolls.pdf.fitting import FLOOR_PT, ONE_LINE_FLOOR_PT, fit_name, wrap
 from rolls.pdf.roll_lines import FittedRow, roll_pages
@@ -155,3 +162,19 @@ def test_the_covers_door_range_prints_the_longest_names_whole_on_one_cover_page(
     if len(shown) == 120:
         assert lines_in(shown, 140, DOOR_NAME_SIZES)[0] < 16  # smaller, not cut
     assert lines_in("Abbott, Anne", 140, DOOR_NAME_SIZES) == (16, ("Abbott, Anne",))
+
+
+def test_every_character_a_font_of_the_stack_shapes_by_position_is_in_the_joining_scripts():
+    # Widths skip the positional forms for text outside text_widths.MAY_JOIN: every font the
+    # stack measures is read here, so a font with forms elsewhere fails this, not a name.
+    outside = {
+        (font.family, hex(code))
+        for font in text_widths.FONT_STACK
+        if font.measured
+        for bold in (False, True)
+        for code in getattr(text_widths.font_widths(font.family, bold), "forms", {})
+        if not text_widths.MAY_JOIN.match(chr(code))
+    }
+    assert not outside
+    arabic = "العبدالله"
+    assert text_widths.advances(arabic) != [text_widths.char_width(c) for c in arabic]
