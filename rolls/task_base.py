@@ -9,6 +9,7 @@ timing figures read that table; django-celery-results stays the audit log of eve
 from __future__ import annotations
 
 import inspect
+import logging
 import os
 import socket
 import time
@@ -20,8 +21,14 @@ from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.db import connections
 
 from rolls.models import Run, TaskState
+from rolls.pdf.warm import warm_up
 from rolls.services import ledger as run_services
 from rolls.services import run_tasks
+
+logger = logging.getLogger(__name__)
+# The language the renderer is made ready in at a worker's start (its labels and stylesheet;
+# the fonts of every script are read whatever it is).
+WARM_LANGUAGE = "en"
 
 
 def close_broken_connections() -> None:
@@ -190,3 +197,13 @@ def _task_failed_unseen(sender=None, task_id=None, exception=None, **kwargs):
     if _celery_canvas_task(sender) or isinstance(exception, WorkerLostError):
         close_broken_connections()
         run_tasks.run_task_end(task_id=task_id, state=TaskState.FAILED)
+
+
+@signals.worker_init.connect
+def _renderer_ready(sender=None, **kwargs):
+    """Make the renderer ready in the worker's main process, before its pool processes are
+    forked from it (rolls/pdf/warm.py): they start with the fonts and stylesheets loaded."""
+    try:
+        warm_up(WARM_LANGUAGE)
+    except Exception as error:  # never a reason not to start: the first task pays instead
+        logger.warning("The renderer could not be made ready at start: %s", error)
