@@ -30,7 +30,8 @@ from rolls.pdf.text import clean, isolate, isolate_always, truncate
 
 COVER_CLASS = "cover-area"
 # The cover section is 250 mm high (roll.css); less 2 mm, as the sign: rounding in layout must
-# not push the area onto a second page. Everything below fits in ~230 mm at its longest.
+# not push the area onto a second page. Everything below fits at its longest, in every
+# language (tests/rolls/test_cover.py renders absurd values); cover_area checks it anyway.
 COVER_AREA = 248.0
 WIDTH = layout.CONTENT_WIDTH
 PT = layout.PT

@@ -1,7 +1,8 @@
 """One station's roll as one WeasyPrint document: a cover, then 40 rows a page.
 
-WeasyPrint lays out the cover, the first roll page's furniture (running header, "Page X of
-Y", column titles) and the end-of-roll line; each page's rows area is one box over a
+The cover's text is drawn into one area of its page (cover.py). WeasyPrint lays out the first
+roll page's furniture (running header, "Page X of Y", column titles) and the end-of-roll
+line; each page's rows area is one box over a
 repeated SVG tile that draws the zebra stripes and signature boxes, the rows' text is drawn
 into it one line per voter, and the later pages draw the first one's furniture again with
 their own page number (painting.py). An HTML table costs about five boxes a voter to
