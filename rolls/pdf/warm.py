@@ -21,6 +21,7 @@ from rolls.pdf.center_documents import render_center_list, render_door_sign
 from rolls.pdf.data import RollHeader, RollVoter
 from rolls.pdf.ranges import CenterHeader, StationRange
 from rolls.pdf.roll import render_station_roll
+from rolls.pdf.text import display_name
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def warm_up(language: str) -> float:
         RollVoter(position, f"W{position:05d}", family, given)
         for position, (family, given) in enumerate(NAMES, start=1)
     ]
-    first, last = (f"{v.family_name}, {v.given_name}" for v in (voters[0], voters[-1]))
+    first, last = (display_name(v.family_name, v.given_name) for v in (voters[0], voters[-1]))
     day = datetime.date(2000, 1, 1)
     header = RollHeader(
         language=language,
