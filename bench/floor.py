@@ -228,7 +228,7 @@ def floor_roll(header: RollHeader, voters: Sequence[RollVoter]) -> tuple[bytes, 
             "last": len(voters),
             "pages": total,
         }
-        cover(writer, styles, header, context, len(pages), rtl)
+        cover(writer, styles, header, context, len(pages))
         left, top = mm(layout.MARGIN_LEFT), mm(layout.MARGIN_TOP)
         width = mm(layout.CONTENT_WIDTH)
         right = left + width
@@ -280,12 +280,12 @@ def floor_roll(header: RollHeader, voters: Sequence[RollVoter]) -> tuple[bytes, 
     return writer.bytes(), total
 
 
-def cover(writer: Writer, styles: Styles, header: RollHeader, context: dict, roll_pages: int,
-          rtl: bool) -> None:  # fmt: skip
+def cover(writer: Writer, styles: Styles, header: RollHeader, context: dict,
+          roll_pages: int) -> None:  # fmt: skip
     """The roll's own cover (cover.py: its text, rules and frames, drawn as the roll draws
     them into its area) and its footer."""
     stream = writer.page()
-    area = cover_area(header, roll_pages=roll_pages, rtl=rtl)
+    area = cover_area(header, roll_pages=roll_pages)
     with stream.stacked():
         stream.transform(e=mm(layout.MARGIN_LEFT), f=mm(layout.MARGIN_TOP))
         area.draw(stream, mm(layout.CONTENT_WIDTH), mm(COVER_AREA), styles["fact"])

@@ -165,10 +165,10 @@ class _Cover:
         self.top += FACTS_RULE
 
 
-def cover_area(header: RollHeader, *, roll_pages: int, rtl: bool) -> placed.PlacedText:
+def cover_area(header: RollHeader, *, roll_pages: int) -> placed.PlacedText:
     """What the cover of *header*'s roll shows, to draw into its area (rendered in the roll's
-    language). ``roll_pages``: the pages after the cover."""
-    cover = _Cover(rtl)
+    language: a right-to-left one mirrors it). ``roll_pages``: the pages after the cover."""
+    cover = _Cover(translation.get_language_bidi())
     status = clean(header.set_status)
     if status:
         cover.top = STATUS_TOP

@@ -75,8 +75,8 @@ def _check(header: RollHeader, voters: Sequence[RollVoter]) -> None:
 
 
 def fit_text(text: str, width_mm: float, size_pt: float, *, lines: int = 1) -> str:
-    """*text* cut to fill at most *lines* lines of *width_mm* at *size_pt*, and isolated
-    (the door sign and the center list cut their names with it too)."""
+    """*text* cut to fill at most *lines* lines of *width_mm* at *size_pt*, and isolated (the
+    running header and the footers; the cover, signs and lists fit theirs whole instead)."""
     em = size_pt * layout.PT * WIDTH_SAFETY
     return isolate(truncate(text, lines * width_mm / em))
 
@@ -315,7 +315,7 @@ def render_station_roll(header: RollHeader, voters: Sequence[RollVoter]) -> Rend
         sentence = gettext("Page %(page)s of %(pages)s")
         page_stamps = page_stamps_for(header.page_codes)
         try:
-            cover_area = cover.cover_area(header, roll_pages=len(lines), rtl=rtl)
+            cover_area = cover.cover_area(header, roll_pages=len(lines))
         except cover.CoverOverflow as error:
             raise RollLayoutError(f"{station}: {error}") from error
     with collection_paused():

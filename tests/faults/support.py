@@ -93,12 +93,13 @@ def wait_for_started(
     is executing right now (task_track_started stores its pid), started at least
     ``running_for`` seconds ago."""
 
+    center_id = None if center is None else run.election.centers.get(code=center).pk
+
     def started():
         # Every task running now, not the first found: a short one picked first ended while
         # it was watched, then the next, until the long one the test needs had ended too.
         results = run_results(run).filter(task_name=task_name, status=states.STARTED)
-        if center is not None:
-            center_id = run.election.centers.get(code=center).pk
+        if center_id is not None:
             mine = run.tasks.filter(center_id=center_id).values("task_id")
             results = results.filter(task_id__in=mine)
         rows = list(results)
