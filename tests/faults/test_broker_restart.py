@@ -66,8 +66,10 @@ def restartable_rabbitmq():
 def test_workers_reconnect_after_a_rabbitmq_restart_and_the_run_completes(
     workers, restartable_rabbitmq
 ):
+    # 40 stations: with the renderer warm from the worker's start, 8 of them were all rendered
+    # before the broker was down, and the run was over before its outage began.
     election = build_election(
-        name=None, centers={f"C{i}": 1000 for i in range(4)}, max_per_station=500
+        name=None, centers={f"C{i}": 2500 for i in range(8)}, max_per_station=500
     )
     worker = workers.start(concurrency=2)
     run = run_start(
