@@ -19,6 +19,8 @@ from __future__ import annotations
 import copy
 import importlib
 import inspect
+import struct
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -40,6 +42,8 @@ try:
     from weasyprint.matrix import Matrix
     from weasyprint.stacking import StackingContext
     from weasyprint.text import ffi
+    from weasyprint.text.ffi import FROM_UNITS, pango
+    from weasyprint.text.ffi import ffi as pango_ffi
     from weasyprint.text.line_break import Layout, first_line_metrics, line_size, strut
 except ImportError as error:  # only with an untested WeasyPrint (test_engine.py shows it)
     raise ImportError(
@@ -87,6 +91,11 @@ INTERNALS: tuple[tuple[str, str, str | None], ...] = (
     ),
     ("weasyprint.images", "SVGImage.get_intrinsic_size", "(self, image_resolution, font_size)"),
     ("weasyprint.matrix", "Matrix", "(a=1, b=0, c=0, d=1, e=0, f=0, matrix=None)"),
+    # A plain line's glyphs are written as draw_first_line writes them (_draw_plain_line).
+    ("weasyprint.pdf.stream", "Stream.add_font", "(self, pango_font)"),
+    ("weasyprint.pdf.stream", "Stream.set_font_size", "(self, font, size)"),
+    ("weasyprint.pdf.stream", "Stream.show_text", "(self, text)"),
+    ("weasyprint.pdf.stream", "Stream.set_text_matrix", "(self, a, b, c, d, e, f)"),
     ("weasyprint.pdf.stream", "Stream.begin_text", "(self)"),
     ("weasyprint.pdf.stream", "Stream.end_text", "(self)"),
     ("weasyprint.pdf.stream", "Stream.fill", "(self, even_odd=False)"),
@@ -95,6 +104,7 @@ INTERNALS: tuple[tuple[str, str, str | None], ...] = (
     ("weasyprint.pdf.stream", "Stream.transform", "(self, a=1, b=0, c=0, d=1, e=0, f=0)"),
     ("weasyprint.stacking", "StackingContext.from_box", "(box, page, child_contexts=None)"),
     ("weasyprint.text.ffi", "harfbuzz_subset", None),
+    ("weasyprint.text.ffi", "FROM_UNITS", None),
     ("weasyprint.text.line_break", "Layout", "(style, justification_spacing=0, max_width=None)"),
     ("weasyprint.text.line_break", "Layout.deactivate", "(self)"),
     ("weasyprint.text.line_break", "Layout.get_first_line", "(self)"),
@@ -261,9 +271,137 @@ def line_width(layout, style) -> float:
 
 def draw_line(stream, layout, style, x: float, baseline: float) -> list:
     """Draw the first line of *layout* with its start at *x* on *baseline* (inside a text
-    object); the colour glyphs it could not draw as text, for draw_colour_glyphs."""
+    object); the colour glyphs it could not draw as text, for draw_colour_glyphs.
+
+    A line of plain glyphs (no colour or bitmap font, no missing glyph, none raised or
+    lowered) is written by _draw_plain_line, which writes what WeasyPrint's
+    ``draw_first_line`` writes, byte for byte (tests/rolls/test_engine.py holds the two to
+    each other), in about half its time: WeasyPrint reads each glyph's four numbers one
+    cffi access at a time, which was a fifth of a roll's CPU. Any other line is WeasyPrint's."""
     matrix = Matrix(d=-1, e=x, f=baseline)
-    return draw_first_line(stream, _Line(layout, style), "none", "none", matrix)
+    line = _Line(layout, style)
+    if line.text.strip() and style["font_size"] >= 1e-6:
+        pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
+        runs = _plain_runs(stream, layout)
+        if runs is not None:
+            _draw_plain_line(stream, layout, runs, matrix)
+            return []
+    return draw_first_line(stream, line, "none", "none", matrix)
+
+
+# PangoGlyphInfo: the glyph, its width, x offset and y offset (PangoGlyphGeometry), and its
+# visual attributes (a bit field in a guint), 20 bytes.
+_GLYPH_INFO = struct.Struct("=Iiii4x")
+
+
+def _plain_runs(stream, layout) -> list | None:
+    """The first line's runs as ``(pango font, font, size, glyph item, glyphs)``, each glyph
+    ``(id, width, x offset, y offset)``; None where WeasyPrint's own drawing is needed: a
+    colour or bitmap font (drawn as images, or as one-byte glyph ids), a missing glyph (logged
+    and given a glyph of its own) or a glyph raised or lowered (a text rise)."""
+    first_line, _ = layout.get_first_line()
+    runs = []
+    previous = font = font_size = None
+    run = first_line.runs[0]
+    while run != pango_ffi.NULL:
+        glyph_item = run.data
+        run = run.next
+        pango_font = glyph_item.item.analysis.font
+        if pango_font != previous:
+            previous = pango_font
+            font, font_size = stream.add_font(pango_font)
+            if font.png or font.svg or font.colr or font.bitmap or not _SIZED:
+                return None
+        glyph_string = glyph_item.glyphs
+        glyphs = list(
+            _GLYPH_INFO.iter_unpack(
+                pango_ffi.buffer(glyph_string.glyphs, glyph_string.num_glyphs * _GLYPH_INFO.size)
+            )
+        )
+        for glyph, _, _, y_offset in glyphs:
+            if y_offset or (glyph & _UNKNOWN and glyph != _EMPTY):
+                return None
+        runs.append((pango_font, font, font_size, glyph_item, glyphs))
+    return runs
+
+
+_EMPTY = pango.PANGO_GLYPH_EMPTY
+_UNKNOWN = pango.PANGO_GLYPH_UNKNOWN_FLAG
+# Before Pango 1.48.2 a font's size came from the style (a Pango bug WeasyPrint works around).
+_SIZED = pango.pango_version() >= 14802
+# What a glyph writes, per font of a document and size: (glyph, width, x offset, y offset)
+# -> its text in the run's string. The font records the glyph's width and text when its
+# piece is first written, so a piece found here has both on its font already.
+_PIECES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _draw_plain_line(stream, layout, runs: list, matrix) -> None:
+    """The glyphs of *runs* (from _plain_runs) as WeasyPrint's ``draw_first_line`` writes
+    them: a font's run as hexadecimal glyph ids, each glyph's offset and the difference
+    between its advance and its width in the font between them, in thousandths of the font
+    size; every glyph's width and text recorded on the font for its embedding."""
+    stream.set_text_matrix(*matrix.values)
+    previous = None
+    string = ""
+    utf8 = None
+    for pango_font, font, font_size, glyph_item, glyphs in runs:
+        if pango_font != previous:
+            previous = pango_font
+            if string:
+                stream.show_text(string)
+            string = ""
+            stream.set_font_size(font.hash, font_size)
+        pieces = _PIECES.setdefault(font, {}).setdefault(font_size, {})
+        parts = [pieces.get(glyph) for glyph in glyphs]
+        if None in parts:
+            utf8 = utf8 or layout.text.encode()
+            for index, glyph in enumerate(glyphs):
+                if parts[index] is None:
+                    piece = pieces.get(glyph)
+                    if piece is None:
+                        piece = pieces[glyph] = _piece(
+                            stream, pango_font, font, font_size, (glyph_item, glyphs, index), utf8
+                        )
+                    parts[index] = piece
+        string += "<" + "".join(parts)
+        string = string[:-1] if string[-1] == "<" else string + ">"
+    stream.show_text(string)
+
+
+def _piece(stream, pango_font, font, font_size: float, where: tuple, utf8: bytes) -> str:
+    """What glyph *where* (glyph item, its glyphs, the index) writes, as draw_first_line
+    writes it; its width and text recorded on *font*."""
+    glyph_item, glyphs, index = where
+    glyph, width, x_offset, _ = glyphs[index]
+    if glyph == _EMPTY:  # a zero-width empty glyph
+        return f">{-width / font_size}<"
+    if glyph not in font.to_unicode:
+        font.to_unicode[glyph] = _glyph_text(glyph_item, len(glyphs), index, utf8)
+    offset = x_offset / font_size
+    piece = f">{-offset}<" if offset else ""
+    piece += f"{glyph:04x}"
+    logical_width = font.widths.get(glyph)
+    if logical_width is None:
+        pango.pango_font_get_glyph_extents(pango_font, glyph, stream.ink_rect, stream.logical_rect)
+        logical_width = font.widths[glyph] = round(
+            stream.logical_rect.width * 1000 * FROM_UNITS / font_size
+        )
+    kerning = logical_width + offset - width * 1000 * FROM_UNITS / font_size
+    if kerning:
+        piece += f">{int(kerning)}<"
+    return piece
+
+
+def _glyph_text(glyph_item, count: int, index: int, utf8: bytes) -> str:
+    """The characters glyph *index* of a run draws (its cluster), for the font's ToUnicode."""
+    item = glyph_item.item
+    clusters = glyph_item.glyphs.log_clusters
+    start = clusters[index]
+    if item.analysis.level % 2:  # right to left: the cluster ends where the previous starts
+        end = item.length if index == 0 else clusters[index - 1]
+    else:
+        end = item.length if index == count - 1 else clusters[index + 1]
+    return utf8[item.offset + start : item.offset + end].decode()
 
 
 def draw_colour_glyphs(stream, style, x: float, y: float, drawn: list) -> None:
