@@ -10,6 +10,11 @@ the first render in a worker. Signatures and attributes that changed without mov
 found by the system check ``rolls.E002`` and tests/rolls/test_engine.py, both reading
 ``INTERNALS`` through ``problems()``.
 
+One internal is replaced, not only used: WeasyPrint's ``draw_first_line`` (the glyphs of a
+line of text) by first_line, which writes the same bytes in about half the time for a line of
+plain glyphs and hands any other line to WeasyPrint's. It is installed when this module is
+imported, so WeasyPrint's own text drawing (running header, footers, headings) uses it too.
+
 Tested with WeasyPrint 70.0; pyproject.toml pins ``weasyprint>=70,<71``. On 66.0 this
 code did not import (no ``strut``; ``Layout`` and ``draw_emojis`` took other arguments).
 """
@@ -37,6 +42,7 @@ WHAT_TO_DO = (
 
 try:
     from weasyprint.draw import draw_inline_level, draw_stacking_context
+    from weasyprint.draw import text as weasyprint_text
     from weasyprint.draw.text import draw_emojis, draw_first_line
     from weasyprint.formatting_structure import boxes
     from weasyprint.matrix import Matrix
@@ -158,6 +164,7 @@ def problems() -> list[str]:
         except (ImportError, AttributeError):
             found.append(f"{where} is missing.")
             continue
+        target = _replaced().get(target, target)  # WeasyPrint's own, not what stands in
         if signature is not None:
             try:
                 actual = str(inspect.signature(target))
@@ -271,22 +278,44 @@ def line_width(layout, style) -> float:
 
 def draw_line(stream, layout, style, x: float, baseline: float) -> list:
     """Draw the first line of *layout* with its start at *x* on *baseline* (inside a text
-    object); the colour glyphs it could not draw as text, for draw_colour_glyphs.
-
-    A line of plain glyphs (no colour or bitmap font, no missing glyph, none raised or
-    lowered) is written by _draw_plain_line, which writes what WeasyPrint's
-    ``draw_first_line`` writes, byte for byte (tests/rolls/test_engine.py holds the two to
-    each other), in about half its time: WeasyPrint reads each glyph's four numbers one
-    cffi access at a time, which was a fifth of a roll's CPU. Any other line is WeasyPrint's."""
+    object); the colour glyphs it could not draw as text, for draw_colour_glyphs."""
     matrix = Matrix(d=-1, e=x, f=baseline)
-    line = _Line(layout, style)
-    if line.text.strip() and style["font_size"] >= 1e-6:
+    return first_line(stream, _Line(layout, style), "none", "none", matrix)
+
+
+def first_line(stream, textbox, text_overflow, block_ellipsis, matrix) -> list:
+    """WeasyPrint's ``draw_first_line``, faster: a line of plain glyphs (no ellipsis, no
+    colour or bitmap font, no missing glyph, none raised or lowered) is written by
+    _draw_plain_line, which writes what ``draw_first_line`` writes, byte for byte
+    (tests/rolls/test_glyph_drawing.py holds the two to each other), in about half its time:
+    WeasyPrint reads each glyph's four numbers one cffi access at a time, a fifth of a roll's
+    CPU. Any other line is WeasyPrint's own.
+
+    It stands in for ``draw_first_line`` in WeasyPrint's text drawing too (install_first_line,
+    when this module is imported): the running header, footers and headings it draws."""
+    if (
+        text_overflow != "ellipsis"
+        and block_ellipsis == "none"
+        and textbox.text.strip()
+        and textbox.style["font_size"] >= 1e-6
+    ):
+        layout = textbox.pango_layout
         pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
         runs = _plain_runs(stream, layout)
         if runs is not None:
             _draw_plain_line(stream, layout, runs, matrix)
             return []
-    return draw_first_line(stream, line, "none", "none", matrix)
+    return draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix)
+
+
+def _replaced() -> dict:
+    """What this module put in place of a WeasyPrint internal -> the internal."""
+    return {first_line: draw_first_line}
+
+
+def install_first_line() -> None:
+    """Have WeasyPrint's text drawing (``draw_text``, SVG text) write lines with first_line."""
+    weasyprint_text.draw_first_line = first_line
 
 
 # PangoGlyphInfo: the glyph, its width, x offset and y offset (PangoGlyphGeometry), and its
@@ -615,3 +644,7 @@ def draw_boxes(stream, page, drawn) -> None:
     """Draw laid-out boxes of *page* (margin boxes, with all they hold) again."""
     for box in drawn:
         draw_stacking_context(stream, StackingContext.from_box(box, page._page_box))
+
+
+# Every line WeasyPrint draws goes through first_line from the moment the rolls can render.
+install_first_line()

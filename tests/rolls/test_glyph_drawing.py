@@ -1,7 +1,8 @@
-"""engine.draw_line writes a plain line's glyphs itself (engine._draw_plain_line), in about
-half the time WeasyPrint's ``draw_first_line`` takes: what it writes must be what WeasyPrint
-writes, byte for byte, with the same widths and text recorded on every font (the PDF's
-embedded fonts and its text layer are built from them). Any other line is WeasyPrint's."""
+"""engine.first_line writes a plain line's glyphs itself (engine._draw_plain_line), in about
+half the time WeasyPrint's ``draw_first_line`` takes, for the rows and placed text and, in
+its place, for WeasyPrint's own text drawing: what it writes must be what WeasyPrint writes,
+byte for byte, with the same widths and text recorded on every font (the PDF's embedded fonts
+and its text layer are built from them). Any other line is WeasyPrint's."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import logging
 
 import pytest
 from weasyprint import HTML
-from weasyprint.draw.text import draw_first_line
+from weasyprint.draw import text as weasyprint_text
 from weasyprint.matrix import Matrix
 from weasyprint.pdf.stream import Stream
 
@@ -17,6 +18,8 @@ from rolls.pdf import engine, render_station_roll, text_widths
 from rolls.pdf.center_documents import render_center_list, render_door_sign
 from rolls.pdf.ranges import StationRange
 from tests.pdf_data import LATIN, LONG, OTHER, synthetic_center, synthetic_header, synthetic_voters
+
+WEASYPRINT_FIRST_LINE = engine.draw_first_line  # WeasyPrint's own, as engine imported it
 
 # Every script the rolls print, and what a register can hold: combining marks, joiners,
 # soft hyphens, bidi controls, spaces of every width, kerning pairs, ligatures.
@@ -68,7 +71,7 @@ def draw_both(style, texts, sizes):
                 layout.set_text(text)
                 layouts.append(layout)
             matrix = Matrix(d=-1, e=12.5, f=40.25)
-            expected = draw_first_line(
+            expected = WEASYPRINT_FIRST_LINE(
                 theirs, engine._Line(layouts[0], sized), "none", "none", matrix
             )
             plain += engine._plain_runs(new_stream(), layouts[1]) is not None
@@ -125,12 +128,26 @@ def test_the_documents_are_the_bytes_weasyprint_alone_writes(monkeypatch):
     ours = documents()
     lines = len(written)
 
-    def weasyprint_line(stream, layout, style, x, baseline):
+    def weasyprint_line(stream, textbox, *args):
         written.append(None)
-        matrix = Matrix(d=-1, e=x, f=baseline)
-        return draw_first_line(stream, engine._Line(layout, style), "none", "none", matrix)
+        return WEASYPRINT_FIRST_LINE(stream, textbox, *args)
 
-    monkeypatch.setattr(engine, "draw_line", weasyprint_line)
+    monkeypatch.setattr(engine, "first_line", weasyprint_line)
+    monkeypatch.setattr(weasyprint_text, "draw_first_line", weasyprint_line)
     assert documents() == ours
     assert lines > 240  # the rows, the cover, the sign and the list: most lines were ours
     assert len(written) - lines >= lines  # and every line was WeasyPrint's the second time
+
+
+def test_weasyprint_draws_its_own_text_with_first_line():
+    assert weasyprint_text.draw_first_line is engine.first_line
+    assert engine.draw_first_line is not engine.first_line  # WeasyPrint's, for the rest
+
+
+def test_the_check_reads_weasyprints_own_signature_not_the_stand_in(monkeypatch):
+    assert engine.problems() == []
+
+    def changed(stream, textbox, text_overflow, block_ellipsis, matrix, new_argument): ...
+
+    monkeypatch.setattr(engine, "draw_first_line", changed)
+    assert any("draw_first_line is now" in problem for problem in engine.problems())
