@@ -197,12 +197,20 @@ def run_page_context(run: Run, files_page: str | None = None) -> dict:
     now = timezone.now()
     rows: list[TaskRow] = []
     bars: list[Bar] = []
+    # A task the run outlived without a word from it (its process killed after it had done
+    # its work, on a broker that does not hand its message back): not running for ever.
+    run_ended = None if run.is_active else run.finished_at
     for task in run_task_entries(run):
         where = _where(task)
+        silent = run_ended is not None and not task.has_ended
         seconds = None
-        if task.started:
+        if task.started and not silent:
             seconds = ((task.ended or now) - task.started).total_seconds()
         runtime = format_duration(seconds)
+        state, state_class = task.state_label, STATE_CLASSES.get(task.state, "queued")
+        if silent:
+            state = gettext("%(state)s, no word since the run ended") % {"state": state}
+            state_class = "silent"
         rows.append(
             TaskRow(
                 task_id=task.task_id,
@@ -212,16 +220,16 @@ def run_page_context(run: Run, files_page: str | None = None) -> dict:
                 pid=task.pid,
                 started=task.started,
                 runtime=runtime,
-                state=task.state_label,
-                state_class=STATE_CLASSES.get(task.state, "queued"),
+                state=state,
+                state_class=state_class,
                 failed=task.failed,
                 traceback=task.traceback,
                 result_pk=task.result_pk,
             )
         )
         if task.started:
-            running = not task.has_ended
-            end = now if running or task.ended is None else task.ended
+            running = not task.has_ended and not silent
+            end = now if running else task.ended or run_ended or now
             bars.append(
                 Bar(
                     row=(task.worker or gettext("unknown worker"))
@@ -232,7 +240,7 @@ def run_page_context(run: Run, files_page: str | None = None) -> dict:
                     end=(end - run.queued_at).total_seconds(),
                     failed=task.failed,
                     running=running,
-                    title=f"{task.name} · {where} · {runtime} · {task.state_label}",
+                    title=f"{task.name} · {where} · {runtime} · {state}",
                 )
             )
     first_start = min((bar.start for bar in bars), default=None)
