@@ -14,7 +14,10 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from django.db import connection, transaction
 
 from elections.models import Registration
 from rolls.models import Placement
@@ -56,6 +59,23 @@ def _fingerprints(
     return {center_id: digest.hexdigest() for center_id, digest in digests.items()}
 
 
+@contextmanager
+def _planned_for_every_row() -> Iterator[None]:
+    """For a query read to its last row through a server-side cursor (``iterator()``):
+    planned for the whole result. PostgreSQL plans a cursor's query for its first tenth of
+    rows (``cursor_tuple_fraction``); with a run's placements just written and not yet in
+    the table's statistics, it took a nested loop that read a 10,000-voter split in 0.53 s,
+    against 11 ms for the hash join and sort it plans for the whole result. SET LOCAL lasts
+    to the end of the transaction this opens (or the caller's)."""
+    if connection.vendor != "postgresql":
+        yield  # SQLite has no such setting: it plans by its indexes alone
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+        yield
+
+
 def split_fingerprints(
     *,
     run_id: int,
@@ -76,7 +96,10 @@ def split_fingerprints(
         .values_list("station__center_id", "voter_number", "family_name", "given_name")
         .iterator(chunk_size=10_000)
     )
-    return _fingerprints(rows, center_ids=center_ids, mode=mode, maximum=maximum, language=language)
+    with _planned_for_every_row():
+        return _fingerprints(
+            rows, center_ids=center_ids, mode=mode, maximum=maximum, language=language
+        )
 
 
 def register_fingerprints(
@@ -92,4 +115,7 @@ def register_fingerprints(
         .values_list("center_id", "voter__voter_number", "voter__family_name", "voter__given_name")
         .iterator(chunk_size=10_000)
     )
-    return _fingerprints(rows, center_ids=center_ids, mode=mode, maximum=maximum, language=language)
+    with _planned_for_every_row():
+        return _fingerprints(
+            rows, center_ids=center_ids, mode=mode, maximum=maximum, language=language
+        )
