@@ -164,7 +164,8 @@ def problems() -> list[str]:
         except (ImportError, AttributeError):
             found.append(f"{where} is missing.")
             continue
-        target = _replaced().get(target, target)  # WeasyPrint's own, not what stands in
+        if target is first_line:  # the stand-in installed below: check WeasyPrint's own
+            target = draw_first_line
         if signature is not None:
             try:
                 actual = str(inspect.signature(target))
@@ -308,11 +309,6 @@ def first_line(stream, textbox, text_overflow, block_ellipsis, matrix) -> list:
     return draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix)
 
 
-def _replaced() -> dict:
-    """What this module put in place of a WeasyPrint internal -> the internal."""
-    return {first_line: draw_first_line}
-
-
 def install_first_line() -> None:
     """Have WeasyPrint's text drawing (``draw_text``, SVG text) write lines with first_line."""
     weasyprint_text.draw_first_line = first_line
@@ -328,10 +324,10 @@ def _plain_runs(stream, layout) -> list | None:
     ``(id, width, x offset, y offset)``; None where WeasyPrint's own drawing is needed: a
     colour or bitmap font (drawn as images, or as one-byte glyph ids), a missing glyph (logged
     and given a glyph of its own) or a glyph raised or lowered (a text rise)."""
-    first_line, _ = layout.get_first_line()
+    line, _ = layout.get_first_line()
     runs = []
     previous = font = font_size = None
-    run = first_line.runs[0]
+    run = line.runs[0]
     while run != pango_ffi.NULL:
         glyph_item = run.data
         run = run.next

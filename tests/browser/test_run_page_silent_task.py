@@ -17,14 +17,8 @@ from tests.support.users import STAFF, make_user
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("private_media"),
+    pytest.mark.usefixtures("private_media", "database_beside_playwright"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def allow_database_access_beside_playwright(monkeypatch):
-    """Playwright's sync API runs an event loop in this thread (see test_console.py)."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
