@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
 from bench import console, s3, scale, talk
@@ -67,6 +67,21 @@ def sizes_argument(text: str) -> list[int]:
     if not sizes or min(sizes) < 1_000:
         raise argparse.ArgumentTypeError(f"{text!r}: give at least one size of 1000 or more")
     return sizes
+
+
+# The setups a run measures on: SQLite with the filesystem broker, PostgreSQL with RabbitMQ.
+SETUPS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def setups_argument(text: str) -> list[str]:
+    """``postgresql`` -> ["PostgreSQL"]: the setups to measure on, in the page's order."""
+    asked = {part.strip().lower() for part in text.split(",") if part.strip()}
+    unknown = sorted(asked - set(SETUPS))
+    if unknown or not asked:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give one or both of {', '.join(SETUPS)}, separated by a comma"
+        )
+    return [label for name, label in SETUPS.items() if name in asked]
 
 
 SECTIONS = (
@@ -126,6 +141,13 @@ class Command(CheckedCommand):
             "(default 10000,100000; a million takes about an hour a setup: add 1000000)",
         )
         parser.add_argument(
+            "--setups",
+            type=setups_argument,
+            default=list(SETUPS.values()),
+            help="the setups to measure on, comma-separated: sqlite (with the filesystem "
+            "broker), postgresql (with RabbitMQ when it answers); default both",
+        )
+        parser.add_argument(
             "--s3-voters",
             type=number_argument(what="voters"),
             default=10_000,
@@ -134,6 +156,7 @@ class Command(CheckedCommand):
 
     def handle(self, *args, quick, part, voters, skip, only, s3_voters, page, **options):
         strategy_sizes = options["strategy_sizes"]
+        self.setups = options["setups"]
         if part:
             self.stdout.write(json.dumps(PARTS[part](voters)))
             return
@@ -155,6 +178,9 @@ class Command(CheckedCommand):
         ]
         if strategy_sizes != [10_000, 100_000]:
             chosen.append(f"--strategy-sizes {','.join(map(str, strategy_sizes))}")
+        if self.setups != list(SETUPS.values()):
+            names = [name for name, label in SETUPS.items() if label in self.setups]
+            chosen.append(f"--setups {','.join(names)}")
         text = page_text(
             output=copy.lines,
             arguments=f"`python -m bench {' '.join(chosen)}`" if chosen else "all parts",
@@ -227,16 +253,22 @@ class Command(CheckedCommand):
 
     # --- databases -----------------------------------------------------------------------
     def databases(self) -> dict[str, dict[str, str]]:
+        """The setups asked for (--setups) that this machine has; none: a CommandError."""
+        setups = getattr(self, "setups", list(SETUPS.values()))
         bench_dir = Path(settings.VAR_DIR) / "bench"
         bench_dir.mkdir(parents=True, exist_ok=True)
-        found = {"SQLite": {"DATABASE_URL": f"sqlite:///{bench_dir / 'bench.sqlite3'}"}}
-        problem = postgres_problem(PG_URL)
+        found = {}
+        if "SQLite" in setups:
+            found["SQLite"] = {"DATABASE_URL": f"sqlite:///{bench_dir / 'bench.sqlite3'}"}
+        problem = postgres_problem(PG_URL) if "PostgreSQL" in setups else None
         if problem:
             self.stdout.write(f"PostgreSQL parts skipped: {problem}")
-        else:
+        elif "PostgreSQL" in setups:
             found["PostgreSQL"] = {"DATABASE_URL": PG_URL}
             if not rabbitmq_problem(AMQP_URL):
                 found["PostgreSQL"]["CELERY_BROKER_URL"] = AMQP_URL
+        if not found:
+            raise CommandError(f"no setup to measure on: PostgreSQL is not reachable ({problem})")
         return found
 
     # --- fake data + assignment -------------------------------------------------------------

@@ -1,13 +1,16 @@
 """The load part's verdicts (a run's wall time against its floor, and the worker's peak RSS
-from the smallest size to the largest) and the strategies part's sizes."""
+from the smallest size to the largest), the strategies part's sizes and the setups a run
+measures on."""
 
 from __future__ import annotations
 
 import argparse
 
 import pytest
+from django.core.management.base import CommandError
 
-from bench.suite import floor_line, rss_line, sizes_argument
+from bench import suite
+from bench.suite import Command, floor_line, rss_line, setups_argument, sizes_argument
 
 
 def figures(wall: float, serial: float, cpu: float | None, processes: int = 2) -> dict:
@@ -44,3 +47,27 @@ def test_strategy_sizes_are_whole_numbers_of_a_thousand_or_more():
     for wrong in ("", "10k", "500", "10000,,x"):
         with pytest.raises(argparse.ArgumentTypeError):
             sizes_argument(wrong)
+
+
+def test_setups_name_sqlite_or_postgresql_in_the_pages_order():
+    assert setups_argument("postgresql") == ["PostgreSQL"]
+    assert setups_argument("PostgreSQL, sqlite") == ["SQLite", "PostgreSQL"]
+    for wrong in ("", "mysql", "sqlite,oracle", ","):
+        with pytest.raises(argparse.ArgumentTypeError, match="sqlite, postgresql"):
+            setups_argument(wrong)
+
+
+def test_a_run_on_sqlite_alone_measures_no_postgresql(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    command = Command()
+    command.setups = ["SQLite"]
+    assert list(command.databases()) == ["SQLite"]
+
+
+def test_a_run_on_postgresql_alone_without_it_is_an_error(settings, tmp_path, monkeypatch):
+    settings.VAR_DIR = tmp_path
+    monkeypatch.setattr(suite, "postgres_problem", lambda url: "connection refused")
+    command = Command()
+    command.setups = ["PostgreSQL"]
+    with pytest.raises(CommandError, match=r"PostgreSQL is not reachable \(connection refused\)"):
+        command.databases()
