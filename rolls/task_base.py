@@ -18,6 +18,7 @@ from billiard.exceptions import WorkerLostError
 from celery import Task, current_app, signals
 from celery.canvas import maybe_signature
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+from django.core import checks
 from django.db import connections
 
 from rolls.models import Run, TaskState
@@ -197,6 +198,28 @@ def _task_failed_unseen(sender=None, task_id=None, exception=None, **kwargs):
     if _celery_canvas_task(sender) or isinstance(exception, WorkerLostError):
         close_broken_connections()
         run_tasks.run_task_end(task_id=task_id, state=TaskState.FAILED)
+
+
+class WorkerChecksFailed(SystemExit):
+    """The system checks found an error at a worker's start: it exits instead of taking
+    tasks (a SystemExit, which Celery's signal dispatch does not swallow as it does errors)."""
+
+
+@signals.worker_init.connect
+def _checks_pass(sender=None, **kwargs):
+    """Run the system checks ``manage.py check`` runs (rolls/checks.py and Django's own, not
+    the database's) before the worker takes a task: a render node set up on a machine of its
+    own, with a WeasyPrint whose internals the rolls were not tested with, exits at start with
+    the check's words instead of failing every roll it is given. Warnings are logged."""
+    messages = [m for m in checks.run_checks() if not m.is_silenced()]
+    for message in messages:
+        if not message.is_serious():
+            logger.warning("System check: %s", message)
+    errors = [str(m) for m in messages if m.is_serious()]
+    if errors:
+        raise WorkerChecksFailed(
+            "The worker does not start: the system checks found errors.\n" + "\n".join(errors)
+        )
 
 
 @signals.worker_init.connect

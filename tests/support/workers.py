@@ -76,7 +76,14 @@ class WorkerFactory:
         self.log_dir = log_dir
         self.started: list[WorkerProcess] = []
 
-    def start(
+    def start(self, **options) -> WorkerProcess:
+        """A worker started and ready (the test fails if it exits or is not ready in time);
+        the options are ``launch``'s."""
+        worker = self.launch(**options)
+        self._wait_ready(worker)
+        return worker
+
+    def launch(
         self,
         *,
         concurrency: int = 2,
@@ -85,7 +92,10 @@ class WorkerFactory:
         extra_env: dict[str, str] | None = None,
         extra_args: list[str] | None = None,
         cwd: Path | None = None,
+        app_module: str = "config",
     ) -> WorkerProcess:
+        """A worker process started and not waited for (``app_module``: the Celery app
+        ``-A`` names)."""
         node = node or f"w{len(self.started) + 1}"
         queue_list = queues or all_queue_names(self.namespace)
         log_path = self.log_dir / f"{node}.log"
@@ -101,7 +111,7 @@ class WorkerFactory:
             **(extra_env or {}),
         }
         command = [
-            sys.executable, "-m", "celery", "-A", "config", "worker",
+            sys.executable, "-m", "celery", "-A", app_module, "worker",
             "-l", "INFO", "-c", str(concurrency), "-Q", ",".join(queue_list),
             "-n", f"{node}.{self.namespace}@%h",
             "--without-gossip", "--without-mingle",
@@ -114,7 +124,6 @@ class WorkerFactory:
         )  # fmt: skip
         worker = WorkerProcess(name=node, process=process, log_path=log_path, queues=queue_list)
         self.started.append(worker)
-        self._wait_ready(worker)
         return worker
 
     @staticmethod
