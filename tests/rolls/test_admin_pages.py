@@ -80,13 +80,14 @@ def test_each_task_says_which_centers_and_stations_it_covered(staff_client, elec
     a, b = election.centers.order_by("code").values_list("id", flat=True)[:2]
     batch = record_result(run, "batch", "render_stations", "w1@h", 1, 0.1, 0.2)
     # As django-celery-results stores them: Celery's repr of the arguments, JSON-encoded.
-    batch.task_args = json.dumps(repr((run.pk, [[a, 1], [a, 2], [a, 3], [b, 2]])))
+    gone = max(a, b) + 1000  # a center id with no center: named by its id
+    batch.task_args = json.dumps(repr((run.pk, [[a, 1], [a, 2], [a, 3], [b, 2], [gone, 4]])))
     batch.save()
     record_result(run, "whole", "assign_election", "w1@h", 1, 0.0, 0.1)
 
     tasks = page_of(staff_client, run).split('id="task-list"')[1].split("</table>")[0]
 
-    assert "A · stations 1-3; B · station 2" in tasks
+    assert f"A · stations 1-3; B · station 2; center {gone} · station 4" in tasks
     codes = "; ".join(election.centers.order_by("code").values_list("code", flat=True))
     assert f"{codes} (the run&#x27;s {election.centers.count()} centers)" in tasks
 
