@@ -16,8 +16,8 @@ SQLite, -c 2, two interleaved rounds of 3 runs: the median gap between two tasks
 process went from 36-42 ms to 11-12 ms, the balanced strategy's efficiency from 81-83% to
 88-90%, the center chord's from 85% to 90-91%), and an idle worker still costs ~0.5% of a
 core (0.11 s CPU in 20 s, as before), not the ~1.4% that polling every 10 ms costs all the
-time. A broadcast waiting a second or less for
-its replies (the batch planner asks the live workers) polls at the busy interval too.
+time. A broadcast waiting a second or less for its replies (the batch planner asks the live
+workers) polls at the busy interval too.
 """
 
 from __future__ import annotations

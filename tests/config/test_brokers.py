@@ -72,17 +72,44 @@ def test_a_consumer_polls_fast_after_a_message_and_while_waiting_for_an_answer()
     assert brokers.poll_interval(idle=idle, since_message=None, timeout=None) == idle
 
 
-def test_the_consumer_loop_marks_a_delivery_and_times_out_as_kombu_does(tmp_path, monkeypatch):
-    folders = {"data_folder_in": str(tmp_path), "data_folder_out": str(tmp_path)}
-    sleeps = []
-    monkeypatch.setattr(brokers, "sleep", sleeps.append)
+def test_the_consumer_loop_polls_idle_then_busy_after_a_delivery(tmp_path, monkeypatch):
+    # Real workers on this broker take every task through this loop (tests/integration);
+    # here its polls are scripted: two empty, a message, then empty until the timeout.
+    folders = {key: str(tmp_path) for key in ("data_folder_in", "data_folder_out")}
+    clock, sleeps = [1000.0], []
+
+    def sleep(seconds):  # the loop's time passes only when it sleeps
+        sleeps.append(seconds)
+        clock[0] += seconds
+
+    monkeypatch.setattr(brokers, "sleep", sleep)
+    monkeypatch.setattr(brokers, "monotonic", lambda: clock[0])
     with Connection("filesystem://", transport_options=folders) as connection:
-        queue = connection.SimpleQueue("render")
         transport = connection.transport
+        polls = iter([Empty, Empty, "message"])
+
+        def poll(deliver, timeout=None):
+            outcome = next(polls, Empty)
+            if outcome is Empty:
+                raise Empty
+            deliver({"body": outcome}, "render")
+
+        delivered = []
+        monkeypatch.setattr(transport.cycle, "get", poll)
+        monkeypatch.setattr(transport, "_deliver", lambda message, queue: delivered.append(queue))
         assert transport.last_message is None
-        with pytest.raises(Empty):  # SimpleQueue's word for the loop's socket.timeout
-            queue.get(timeout=0.01)
-        assert sleeps and all(s <= 0.01 for s in sleeps)
-        queue.put({"body": "whole"})
-        assert queue.get(timeout=1).payload == {"body": "whole"}
-        assert transport.last_message is not None
+        transport.drain_events(connection.connection, timeout=5)
+        assert delivered == ["render"] and transport.last_message is not None
+        assert sleeps == [transport.polling_interval] * 2  # idle before the first message
+        sleeps.clear()
+        # A worker's loop waits 2 s at a time: busy within BUSY_SECONDS of the message...
+        with pytest.raises(TimeoutError):  # socket.timeout, which kombu's callers catch
+            transport.drain_events(connection.connection, timeout=2.0)
+        assert len(sleeps) >= 2.0 / brokers.BUSY_INTERVAL - 1
+        assert set(sleeps) == {brokers.BUSY_INTERVAL}
+        # ...and idle again after it.
+        clock[0] += brokers.BUSY_SECONDS
+        sleeps.clear()
+        with pytest.raises(TimeoutError):
+            transport.drain_events(connection.connection, timeout=2.0)
+        assert set(sleeps) == {transport.polling_interval}
