@@ -104,6 +104,7 @@ SECTIONS = (
 
 class Command(CheckedCommand):
     help = "Print the benchmark figures: fake data, assignment, PDF rendering, strategies."
+    setups: list[str] = list(SETUPS.values())  # --setups sets it for the run
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
@@ -254,7 +255,7 @@ class Command(CheckedCommand):
     # --- databases -----------------------------------------------------------------------
     def databases(self) -> dict[str, dict[str, str]]:
         """The setups asked for (--setups) that this machine has; none: a CommandError."""
-        setups = getattr(self, "setups", list(SETUPS.values()))
+        setups = self.setups
         bench_dir = Path(settings.VAR_DIR) / "bench"
         bench_dir.mkdir(parents=True, exist_ok=True)
         found = {}
