@@ -32,6 +32,7 @@ help:
 	@echo "make web | worker | beat        one process alone (embedded default)"
 	@echo "make run-pg | web-pg | worker-pg | beat-pg   the same on PostgreSQL + RabbitMQ"
 	@echo "make bench   every benchmark (python -m bench), written to docs/benchmarks.md"
+	@echo "             (about 2 hours; shorter: make bench BENCH_ARGS=\"--strategy-sizes 10000,100000\")"
 	@echo "             one render: python -m bench.pdf; a center's set: python -m bench.pdf_set"
 	@echo "             the talk's code beside ours: make bench TALK_DIR=/path/to/its/clone"
 	@echo "make lint | format | lock"

@@ -54,6 +54,16 @@ CONTENDERS = (
     "queue_tasks_by_center_with_chord",
     "assign_stations_and_generate_lists_with_chord",
 )
+# The part strategies compares every strategy up to this size, the contenders above it: the
+# others use one process (an hour and more a run at a million) or fail on purpose.
+EVERY_STRATEGY_UP_TO = 10_000
+# Where a strategy that is called ours has to win: each size on each setup.
+STRATEGY_SIZES = [10_000, 100_000, 1_000_000]
+
+
+def strategies_at(size: int) -> tuple[str, ...]:
+    """The ``compare_strategies`` arguments that choose what the part compares at *size*."""
+    return () if size <= EVERY_STRATEGY_UP_TO else ("--strategies", ",".join(CONTENDERS))
 
 
 def sizes_argument(text: str) -> list[int]:
@@ -137,9 +147,9 @@ class Command(CheckedCommand):
         parser.add_argument(
             "--strategy-sizes",
             type=sizes_argument,
-            default=[10_000, 100_000],
+            default=STRATEGY_SIZES,
             help="the election sizes the part strategies compares at, comma-separated "
-            "(default 10000,100000; a million takes about an hour a setup: add 1000000)",
+            "(default 10000,100000,1000000; the million takes about 35-60 minutes a setup)",
         )
         parser.add_argument(
             "--setups",
@@ -177,7 +187,7 @@ class Command(CheckedCommand):
         chosen = ["--quick"] * quick + [
             f"--{n} {v}" for n, v in (("skip", skip), ("only", only)) if v
         ]
-        if strategy_sizes != [10_000, 100_000]:
+        if strategy_sizes != STRATEGY_SIZES:
             chosen.append(f"--strategy-sizes {','.join(map(str, strategy_sizes))}")
         if self.setups != list(SETUPS.values()):
             names = [name for name, label in SETUPS.items() if label in self.setups]
@@ -199,7 +209,7 @@ class Command(CheckedCommand):
         only: str,
         s3_voters: int,
         talk_run=(None, 3),
-        strategy_sizes=(10_000, 100_000),
+        strategy_sizes=tuple(STRATEGY_SIZES),
     ) -> None:
         skipped = {s.strip() for s in skip.split(",") if s.strip()}
         if only:
@@ -303,15 +313,15 @@ class Command(CheckedCommand):
 
     # --- strategies -------------------------------------------------------------------------
     def strategies(self, databases, sizes: list[int]) -> None:
-        """Every strategy at the first size; ours and the talk's two chords (the contenders:
-        the others use one process or fail on purpose) at each larger size. Each
-        ``compare_strategies --repeat 3``, interleaved, ranked by its medians."""
+        """Every strategy at 10,000 voters and below; ours and the talk's two chords (the
+        contenders) at each larger size. Each ``compare_strategies --repeat 3``, interleaved,
+        ranked by its medians."""
         for label, env in databases.items():
             broker = "RabbitMQ" if "CELERY_BROKER_URL" in env else "filesystem broker"
             env = {**env, "CELERY_QUEUE_NAMESPACE": f"bench{os.getpid()}."}
-            for index, size in enumerate(sizes):
-                chosen = () if index == 0 else ("--strategies", ",".join(CONTENDERS))
-                which = "every strategy" if index == 0 else "ours and the talk's two chords"
+            for size in sizes:
+                chosen = strategies_at(size)
+                which = "ours and the talk's two chords" if chosen else "every strategy"
                 self.stdout.write(
                     f"\n== Strategies, {size:,} voters, {label} + {broker}, worker -c 2: "
                     f"{which}, 3 runs each =="

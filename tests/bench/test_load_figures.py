@@ -10,7 +10,16 @@ import pytest
 from django.core.management.base import CommandError
 
 from bench import suite
-from bench.suite import Command, floor_line, rss_line, setups_argument, sizes_argument
+from bench.suite import (
+    CONTENDERS,
+    STRATEGY_SIZES,
+    Command,
+    floor_line,
+    rss_line,
+    setups_argument,
+    sizes_argument,
+    strategies_at,
+)
 
 
 def figures(wall: float, serial: float, cpu: float | None, processes: int = 2) -> dict:
@@ -47,6 +56,17 @@ def test_strategy_sizes_are_whole_numbers_of_a_thousand_or_more():
     for wrong in ("", "10k", "500", "10000,,x"):
         with pytest.raises(argparse.ArgumentTypeError):
             sizes_argument(wrong)
+
+
+def test_every_strategy_is_compared_at_ten_thousand_and_the_contenders_above():
+    """A million voters alone compares the three contenders, not the one-process strategies
+    (an hour and more a run there); the default sizes are where ours has to win."""
+    assert strategies_at(10_000) == ()
+    assert strategies_at(1_000_000) == ("--strategies", ",".join(CONTENDERS))
+    assert "assign_in_database_then_balanced_batches" in CONTENDERS
+    assert STRATEGY_SIZES == [10_000, 100_000, 1_000_000]
+    options = Command().create_parser("manage.py", "bench").parse_args([])
+    assert options.strategy_sizes == STRATEGY_SIZES
 
 
 def test_setups_name_sqlite_or_postgresql_in_the_pages_order():
