@@ -20,7 +20,7 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from elections.models import Registration
-from rolls.models import Placement
+from rolls.models import Placement, Station
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SHORT = 12
@@ -88,9 +88,15 @@ def split_fingerprints(
     """Fingerprints of the centers as the run split them (its own placements, row order).
     ``whole``: the centers are all the run has, so no need to list them in the query."""
     center_ids = list(center_ids)
-    placements = Placement.objects.filter(run_id=run_id)
-    if not whole:
-        placements = placements.filter(station__center_id__in=center_ids)
+    if whole:
+        placements = Placement.objects.filter(run_id=run_id)
+    else:
+        # Through the run's stations of those centers, never the run's placements: a run of
+        # per-center tasks writes placements faster than PostgreSQL's statistics follow, and
+        # it then read all the run's placements for each center (a nested loop over 956,000
+        # rows, 3 s a center at 1M voters: the run's 1,000 centers took ~17 minutes).
+        stations = Station.objects.filter(run_id=run_id, center_id__in=center_ids)
+        placements = Placement.objects.filter(station__in=stations.values("id"))
     rows = (
         placements.order_by("station__center_id", "station__number", "position")
         .values_list("station__center_id", "voter_number", "family_name", "given_name")
