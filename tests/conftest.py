@@ -10,10 +10,20 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from tests.s3 import S3_BACKEND, S3Server, S3Unavailable
 from tests.s3 import s3_server as start_s3_server
 from tests.support.workers import WorkerFactory, WorkerProcess, private_queues
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test() -> Iterator[None]:
+    """A request in another language leaves that language active in the test's thread
+    (LocaleMiddleware activates it and nothing in the test client resets it): the tests that
+    follow would read their strings in French. Each test ends in the default language."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
