@@ -87,25 +87,34 @@ def _process_key(span: TaskSpan) -> tuple[str, int | None]:
 
 def run_spans(run: Run) -> list[TaskSpan]:
     """The run's tasks that started and ended, as their worker processes recorded them."""
-    tasks = RunTask.objects.filter(
-        run=run, started_at__isnull=False, ended_at__isnull=False
-    ).order_by("started_at", "ended_at")
-    return [
-        TaskSpan(
-            task_id=task.task_id,
-            name=short_task_name(task.task_name),
-            state=task.state,
-            worker=task.worker or "?",
-            pid=task.pid,
-            processes=task.processes,
-            started=task.started_at,
-            finished=task.ended_at,
-            seconds=(task.ended_at - task.started_at).total_seconds(),
-            center_id=task.center_id,
-            cpu_seconds=task.cpu_seconds,
+    # Rows, not model instances: a per-station chord at 1M voters has thousands of tasks.
+    rows = (
+        RunTask.objects.filter(run=run, started_at__isnull=False, ended_at__isnull=False)
+        .order_by("started_at", "ended_at")
+        .values_list(
+            "task_id", "task_name", "state", "worker", "pid", "processes", "started_at",
+            "ended_at", "center_id", "cpu_seconds",
         )
-        for task in tasks
-    ]
+    )  # fmt: skip
+    return [_span(*row) for row in rows]
+
+
+def _span(
+    task_id, task_name, state, worker, pid, processes, started, ended, center_id, cpu_seconds
+) -> TaskSpan:
+    return TaskSpan(
+        task_id=task_id,
+        name=short_task_name(task_name),
+        state=state,
+        worker=worker or "?",
+        pid=pid,
+        processes=processes,
+        started=started,
+        finished=ended,
+        seconds=(ended - started).total_seconds(),
+        center_id=center_id,
+        cpu_seconds=cpu_seconds,
+    )
 
 
 def run_work_ended_at(run: Run) -> datetime | None:
