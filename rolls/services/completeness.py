@@ -26,7 +26,15 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from elections.models import PollingCenter
-from rolls.models import DocumentKind, FileDamage, Placement, RollFile, Run, RunCenter
+from rolls.models import (
+    DocumentKind,
+    FileDamage,
+    Placement,
+    RollFile,
+    Run,
+    RunCenter,
+    Station,
+)
 from rolls.services.storage import storage_threads, stored_missing
 
 logger = logging.getLogger(__name__)
@@ -239,7 +247,12 @@ def run_problems(run: Run) -> list[str]:
         if center.source_run_id:
             carried[center.source_run_id].append(center_id)
     for source, center_ids in carried.items():
-        placed += Placement.objects.filter(run_id=source, station__center_id__in=center_ids).count()
+        # Through the source run's stations of those centers, not its placements filtered by
+        # run: as in fingerprints.split_fingerprints, a run made by per-center tasks may have
+        # PostgreSQL statistics that lag its writes, and the planner then reads every one of
+        # its placements (a nested loop) to count a few centers'.
+        stations = Station.objects.filter(run_id=source, center_id__in=center_ids)
+        placed += Placement.objects.filter(station__in=stations.values("id")).count()
     split = sum(center.voters for center in assigned.values())
     if placed != split:
         problems.append(f"{placed} voters placed in stations but the split counted {split}")

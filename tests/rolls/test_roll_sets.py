@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from rolls.launch import run_start
 from rolls.models import Placement, RollFile, Run, RunCenter, RunStatus, SetStatus, Station
 from rolls.selectors.changes import run_changes
 from rolls.services import pipeline
+from rolls.services.completeness import run_problems
 from rolls.services.ledger import RunRefused, run_fail
 from rolls.services.publication import PublishRefused, run_publish
 from rolls.services.retention import runs_purge
@@ -218,6 +220,33 @@ def test_changed_only_rerenders_exactly_the_changed_centers_and_is_complete(
     assert "Zzyzx-Renamed" in texts
     published = run_publish(run_id=run.pk, published_by="t")  # a complete set
     assert published.set_status == SetStatus.OFFICIAL
+
+
+def test_a_changed_only_runs_check_counts_carried_voters_through_the_source_runs_stations(
+    election, official, django_capture_on_commit_callbacks
+):
+    """The completeness check counts the voters of the carried centers in the run whose
+    split they carry, through that run's stations of those centers: filtered by the source
+    run, PostgreSQL may read every placement of a run whose statistics lag its writes."""
+    center_a = election.centers.get(code="A")
+    voter = Voter.objects.filter(registrations__center=center_a).order_by("pk").first()
+    Voter.objects.filter(pk=voter.pk).update(family_name="Zzyzx-Renamed")
+    run = full_run(election, changed_only=True, callbacks=django_capture_on_commit_callbacks)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+
+    with CaptureQueriesContext(connection) as queries:
+        assert run_problems(run) == []
+    carried_reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "rolls_placement" in q["sql"] and f'"run_id" = {official.pk}' in q["sql"]
+    ]
+    assert carried_reads, "the carried centers' placements were not counted"
+    for sql in carried_reads:
+        assert '"rolls_placement"."run_id"' not in sql.partition(" WHERE ")[2], sql
+    # And a carried voter missing from the source run's split is caught.
+    Placement.objects.filter(run=official, station__center__code="B").first().delete()
+    assert any("voters placed in stations" in problem for problem in run_problems(run))
 
 
 def test_a_center_of_a_set_without_signs_and_lists_is_rendered_again_not_carried(
