@@ -19,7 +19,12 @@ from django.utils.translation import gettext, ngettext, pgettext
 from rolls.admin.charts import Bar, timeline_svg
 from rolls.formatting import format_duration
 from rolls.models import Run, RunStatus, TaskState
-from rolls.selectors.run_figures import run_metrics, run_pages_carried, run_wall_seconds
+from rolls.selectors.run_figures import (
+    run_metrics,
+    run_pages_carried,
+    run_task_rows,
+    run_wall_seconds,
+)
 from rolls.selectors.run_records import (
     TaskEntry,
     run_roll_files_page,
@@ -200,7 +205,8 @@ def run_page_context(run: Run, files_page: str | None = None) -> dict:
     # A task the run outlived without a word from it (its process killed after it had done
     # its work, on a broker that does not hand its message back): not running for ever.
     run_ended = None if run.is_active else run.finished_at
-    for task in run_task_entries(run):
+    tasks = run_task_rows(run)  # once, for the list and the figures
+    for task in run_task_entries(run, tasks):
         where = _where(task)
         silent = run_ended is not None and not task.has_ended
         seconds = None
@@ -252,7 +258,7 @@ def run_page_context(run: Run, files_page: str | None = None) -> dict:
     files = run_roll_files_page(run, files_page)
     return {
         "progress": run_progress(run),
-        "metrics": metrics_display(run_metrics(run)) if not run.is_active else {},
+        "metrics": metrics_display(run_metrics(run, tasks)) if not run.is_active else {},
         "task_rows": shown,
         "task_count": len(rows),
         "task_failures": len(failures),

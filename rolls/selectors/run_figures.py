@@ -10,8 +10,9 @@ import itertools
 import statistics
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from django.db.models import Max, Sum
+from django.db.models import F, Max, Sum
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
@@ -85,36 +86,60 @@ def _process_key(span: TaskSpan) -> tuple[str, int | None]:
     return (span.worker, span.pid)
 
 
-def run_spans(run: Run) -> list[TaskSpan]:
-    """The run's tasks that started and ended, as their worker processes recorded them."""
-    # Rows, not model instances: a per-station chord at 1M voters has thousands of tasks.
+class TaskRow(NamedTuple):
+    """One row of a run's task table, as the run page and the run's figures read it."""
+
+    task_id: str
+    task_name: str
+    state: str
+    worker: str
+    pid: int | None
+    processes: int | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    center_id: int | None
+    station_number: int | None
+    cpu_seconds: float | None
+
+
+def run_task_rows(run: Run) -> list[TaskRow]:
+    """Every task of the run: those that started in the order they did, then those still
+    waiting in the order they were queued. Rows, not model instances: a run of the
+    assign-and-lists chord at 1M voters has 3,540 tasks, and building each as a model took
+    most of its page's time; the page reads them once for its list and its figures."""
     rows = (
-        RunTask.objects.filter(run=run, started_at__isnull=False, ended_at__isnull=False)
-        .order_by("started_at", "ended_at")
-        .values_list(
-            "task_id", "task_name", "state", "worker", "pid", "processes", "started_at",
-            "ended_at", "center_id", "cpu_seconds",
-        )
-    )  # fmt: skip
-    return [_span(*row) for row in rows]
-
-
-def _span(
-    task_id, task_name, state, worker, pid, processes, started, ended, center_id, cpu_seconds
-) -> TaskSpan:
-    return TaskSpan(
-        task_id=task_id,
-        name=short_task_name(task_name),
-        state=state,
-        worker=worker or "?",
-        pid=pid,
-        processes=processes,
-        started=started,
-        finished=ended,
-        seconds=(ended - started).total_seconds(),
-        center_id=center_id,
-        cpu_seconds=cpu_seconds,
+        RunTask.objects.filter(run=run)
+        .order_by(F("started_at").asc(nulls_last=True), "ended_at", "first_seen")
+        .values_list(*TaskRow._fields)
     )
+    return [TaskRow(*row) for row in rows]
+
+
+def run_spans(run: Run, rows: list[TaskRow] | None = None) -> list[TaskSpan]:
+    """The run's tasks that started and ended, as their worker processes recorded them
+    (from ``rows`` when the caller has read them already)."""
+    ended = [
+        row
+        for row in (run_task_rows(run) if rows is None else rows)
+        if row.started_at is not None and row.ended_at is not None
+    ]
+    ended.sort(key=lambda row: (row.started_at, row.ended_at))
+    return [
+        TaskSpan(
+            task_id=row.task_id,
+            name=short_task_name(row.task_name),
+            state=row.state,
+            worker=row.worker or "?",
+            pid=row.pid,
+            processes=row.processes,
+            started=row.started_at,
+            finished=row.ended_at,
+            seconds=(row.ended_at - row.started_at).total_seconds(),
+            center_id=row.center_id,
+            cpu_seconds=row.cpu_seconds,
+        )
+        for row in ended
+    ]
 
 
 def run_work_ended_at(run: Run) -> datetime | None:
@@ -148,12 +173,13 @@ def run_pages_carried(run: Run) -> int:
     return carried.aggregate(pages=Sum("pages"))["pages"] or 0
 
 
-def run_metrics(run: Run) -> RunMetrics:
+def run_metrics(run: Run, rows: list[TaskRow] | None = None) -> RunMetrics:
     """Wall time is :func:`run_wall_seconds` of a finished run (what staff wait for);
     queued time is until the first task started; efficiency is task time over wall time
     times the worker processes that ran the run's tasks. Pages per second counts the pages
-    the run rendered: a changed-only run's carried-over files took none of its time."""
-    spans = run_spans(run)
+    the run rendered: a changed-only run's carried-over files took none of its time.
+    ``rows``: the run's tasks (:func:`run_task_rows`) when the caller has read them."""
+    spans = run_spans(run, rows)
     wall = run_wall_seconds(run) if run.finished_at else None
     first_start = min((s.started for s in spans), default=None)
     queued = (first_start - run.queued_at).total_seconds() if first_start else None

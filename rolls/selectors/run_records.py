@@ -7,9 +7,8 @@ import ast
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext, ngettext
 
 from elections.models import PollingCenter
@@ -23,7 +22,12 @@ from rolls.models import (
     RunTask,
     TaskState,
 )
-from rolls.selectors.run_figures import run_task_results, short_task_name
+from rolls.selectors.run_figures import (
+    TaskRow,
+    run_task_results,
+    run_task_rows,
+    short_task_name,
+)
 
 
 @dataclass(frozen=True)
@@ -174,30 +178,10 @@ def _unknown_center(center_id: int) -> str:
     return gettext("center %(id)s") % {"id": center_id}
 
 
-class _TaskRow(NamedTuple):
-    task_id: str
-    task_name: str
-    state: str
-    worker: str
-    pid: int | None
-    started_at: datetime | None
-    ended_at: datetime | None
-    center_id: int | None
-    station_number: int | None
-
-
-def run_task_entries(run: Run) -> list[TaskEntry]:
-    """Every task of the run: those that started in the order they did, then those still
-    waiting in the order they were queued."""
-    # Rows, not model instances: a run of the assign-and-lists chord at 1M voters has 3,540
-    # tasks, and building each as a model (and asking it for its state's label) took most of
-    # its page's 360 ms.
-    tasks = [
-        _TaskRow(*row)
-        for row in RunTask.objects.filter(run=run)
-        .order_by(F("started_at").asc(nulls_last=True), "ended_at", "first_seen")
-        .values_list(*_TaskRow._fields)
-    ]
+def run_task_entries(run: Run, rows: list[TaskRow] | None = None) -> list[TaskEntry]:
+    """Every task of the run in :func:`run_task_rows`' order (``rows`` when the caller has
+    read them already)."""
+    tasks = run_task_rows(run) if rows is None else rows
     state_labels = {state: str(label) for state, label in TaskState.choices}
     audit = {
         task_id: (pk, traceback, result, args)
