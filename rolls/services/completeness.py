@@ -26,15 +26,8 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from elections.models import PollingCenter
-from rolls.models import (
-    DocumentKind,
-    FileDamage,
-    Placement,
-    RollFile,
-    Run,
-    RunCenter,
-    Station,
-)
+from rolls.models import DocumentKind, FileDamage, Placement, RollFile, Run, RunCenter
+from rolls.selectors.placements import centers_placements
 from rolls.services.storage import storage_threads, stored_missing
 
 logger = logging.getLogger(__name__)
@@ -247,12 +240,7 @@ def run_problems(run: Run) -> list[str]:
         if center.source_run_id:
             carried[center.source_run_id].append(center_id)
     for source, center_ids in carried.items():
-        # Through the source run's stations of those centers, not its placements filtered by
-        # run: as in fingerprints.split_fingerprints, a run made by per-center tasks may have
-        # PostgreSQL statistics that lag its writes, and the planner then reads every one of
-        # its placements (a nested loop) to count a few centers'.
-        stations = Station.objects.filter(run_id=source, center_id__in=center_ids)
-        placed += Placement.objects.filter(station__in=stations.values("id")).count()
+        placed += Placement.objects.filter(centers_placements(source, center_ids)).count()
     split = sum(center.voters for center in assigned.values())
     if placed != split:
         problems.append(f"{placed} voters placed in stations but the split counted {split}")

@@ -20,7 +20,8 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from elections.models import Registration
-from rolls.models import Placement, Station
+from rolls.models import Placement
+from rolls.selectors.placements import centers_placements
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SHORT = 12
@@ -91,12 +92,7 @@ def split_fingerprints(
     if whole:
         placements = Placement.objects.filter(run_id=run_id)
     else:
-        # Through the run's stations of those centers, never the run's placements: a run of
-        # per-center tasks writes placements faster than PostgreSQL's statistics follow, and
-        # it then read all the run's placements for each center (a nested loop over 956,000
-        # rows, 3 s a center at 1M voters: the center chord's run took 14 minutes, not 4).
-        stations = Station.objects.filter(run_id=run_id, center_id__in=center_ids)
-        placements = Placement.objects.filter(station__in=stations.values("id"))
+        placements = Placement.objects.filter(centers_placements(run_id, center_ids))
     rows = (
         placements.order_by("station__center_id", "station__number", "position")
         .values_list("station__center_id", "voter_number", "family_name", "given_name")
