@@ -151,10 +151,12 @@ class RunBoundTask(Task):
             )
         else:
             message = f"{self.name} [{task_id}] failed: {type(exc).__name__}: {exc}"
-        run_services.run_fail(run_id=run_id, error=message)
+        # The task's end first, then the run's failure: whoever sees the run failed (its page,
+        # a script waiting on it) finds the task that failed it ended, not still started.
         run_tasks.run_task_end(
             task_id=task_id, state=TaskState.FAILED, cpu_seconds=self.cpu_seconds()
         )
+        run_services.run_fail(run_id=run_id, error=message)
         # A failed header task dooms its chord: the callback is failed unrun. (In the main
         # process, after a hard time limit, the task's request and so its chord are unknown.)
         callback = maybe_signature(getattr(self.request, "chord", None), app=self.app)
