@@ -45,8 +45,15 @@ system-packages:
 test-system-packages:
 	@./.ci/apt-install $(SYSTEM_PACKAGES) $(TEST_SYSTEM_PACKAGES)
 
+# pip itself is installed first, at the version and hashes the lock records: the pip a new
+# virtualenv brings (23.2 with Python 3.11.7) resolves an extra a dependency asks for
+# (weasyprint's fonttools[woff]) to the newest release rather than the locked pin, and then
+# refuses it as unpinned in --require-hashes mode (fixed in pip 23.3).
 $(STAMP): requirements.lock
 	@test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
+	@awk '/^pip==/ {p = 1; print; next} p && /^ +--hash/ {print; next} p {exit}' \
+	    requirements.lock > $(VENV)/pip.lock
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(VENV)/pip.lock
 	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
 	@touch $(STAMP)
 

@@ -3,6 +3,7 @@ parses, has the promised services, agrees with the settings, the secrets generat
 Celery app, serves with gunicorn, and keeps passwords and test tools out of the image."""
 
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -235,6 +236,37 @@ def test_production_lock_pins_the_versions_the_tests_run():
     lock_recipe = makefile.split("\nlock: ")[1].split("\n\n")[0]
     assert "-o requirements.lock" in lock_recipe and "--extra dev" in lock_recipe
     assert "-c requirements.lock -o requirements.prod.lock" in lock_recipe
+
+
+def test_install_puts_the_locked_pip_in_place_before_the_locked_packages(tmp_path):
+    # The pip a new virtualenv brings (23.2) resolves weasyprint's fonttools[woff] to the
+    # newest release instead of the locked pin and refuses it in --require-hashes mode; the
+    # recipe first installs the lock's own pip, with its hashes. Runs the recipe's commands
+    # as make prints them, up to the two installs.
+    venv = tmp_path / "venv"
+    printed = subprocess.run(
+        ["make", "--always-make", "--dry-run", f"VENV={venv}", f"{venv}/.installed"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.replace("\\\n", " ")
+    commands = printed.splitlines()
+    installs = [line for line in commands if " -m pip install " in line]
+    assert [line.split(" -r ")[-1] for line in installs] == [
+        f"{venv}/pip.lock",
+        "requirements.lock",
+    ]
+    assert "--no-deps" in installs[0] and "--require-hashes" in installs[0]
+    venv.mkdir()
+    writes_pip_lock = [line for line in commands if line.endswith(f"> {venv}/pip.lock")]
+    assert len(writes_pip_lock) == 1
+    subprocess.run(["bash", "-c", writes_pip_lock[0]], cwd=ROOT, check=True)
+    lines = (venv / "pip.lock").read_text().splitlines()
+    assert lines[0] == f"pip=={_lock_pins('requirements.lock')['pip']} \\"
+    assert len(lines) >= 2
+    assert all(line.strip().startswith("--hash=sha256:") for line in lines[1:])
+    assert not lines[-1].endswith("\\"), "the last hash must end the requirement"
 
 
 def test_make_run_starts_web_worker_and_beat_together_through_honcho():
