@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from elections.models import PollingCenter
 from lab.statistics import Spread, StrategyResult, median_run, standings
 from rolls import task_kinds
-from rolls.selectors.run_figures import RunMetrics, short_task_name
+from rolls.selectors.run_figures import RunMetrics, short_task_name, span_process
 
 
 def _n(value: float, decimals: int) -> str:
@@ -55,7 +55,7 @@ def ran_alone_seconds(m: RunMetrics) -> float:
     longest = max(work, key=lambda s: s.seconds, default=None)
     if longest is None:
         return 0.0
-    others = [s.finished for s in work if (s.worker, s.pid) != (longest.worker, longest.pid)]
+    others = [s.finished for s in work if span_process(s) != span_process(longest)]
     if not others:
         # Nothing ran beside it: it ran alone if another process was there to run something.
         return longest.seconds if m.worker_processes > 1 else 0.0
@@ -73,7 +73,7 @@ def explain(result: StrategyResult) -> str:
     if median is None:
         return ""
     _, m = median
-    used = len({(span.worker, span.pid) for span in m.spans if span.pid is not None})
+    used = len({span_process(span) for span in m.spans} - {None})
     # The processes of the workers that ran its tasks: what efficiency divides by.
     available = m.worker_processes
     parts = []

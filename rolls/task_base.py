@@ -14,6 +14,7 @@ import os
 import socket
 import time
 
+import billiard.process
 from billiard.exceptions import WorkerLostError
 from celery import Task, current_app, signals
 from celery.canvas import maybe_signature
@@ -45,10 +46,18 @@ class RunGone(LookupError):
     """The task's run was deleted (with its election) after the task was queued."""
 
 
+def pool_process_number() -> int | None:
+    """This process's place in its worker's pool, from 1 (billiard numbers a pool's processes
+    from 0, and a process that replaces another takes its index); None outside a pool."""
+    index = getattr(billiard.process.current_process(), "index", None)
+    return index + 1 if isinstance(index, int) else None
+
+
 def worker_process() -> dict:
-    """The process running this code and the pool size of its worker."""
+    """The process running this code, its place in its worker's pool and the pool's size."""
     return {
         "pid": os.getpid(),
+        "process_number": pool_process_number(),
         "processes": current_app.conf.worker_concurrency or os.cpu_count() or 1,
     }
 
@@ -232,3 +241,4 @@ def _renderer_ready(sender=None, **kwargs):
         warm_up(WARM_LANGUAGE)
     except Exception as error:  # never a reason not to start: the first task pays instead
         logger.warning("The renderer could not be made ready at start: %s", error)
+

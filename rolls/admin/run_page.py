@@ -20,6 +20,7 @@ from rolls.admin.charts import Bar, timeline_svg
 from rolls.formatting import format_duration
 from rolls.models import Run, RunStatus, TaskState
 from rolls.selectors.run_figures import (
+    process_key,
     run_metrics,
     run_pages_carried,
     run_task_rows,
@@ -198,10 +199,19 @@ def _where(task: TaskEntry) -> str:
     return "—"
 
 
+def _process_label(task: TaskEntry) -> str:
+    """A timeline row's process: its place in the worker's pool (a process that replaced
+    another after the memory limit keeps its row), else its pid."""
+    if task.process_number:
+        return gettext("process %(number)s") % {"number": task.process_number}
+    return f"pid {task.pid}" if task.pid else "pid ?"
+
+
 def run_page_context(run: Run, files_page: str | None = None) -> dict:
     now = timezone.now()
     rows: list[TaskRow] = []
     bars: list[Bar] = []
+    processes: set[tuple] = set()
     # A task the run outlived without a word from it (its process killed after it had done
     # its work, on a broker that does not hand its message back): not running for ever.
     run_ended = None if run.is_active else run.finished_at
@@ -236,17 +246,22 @@ def run_page_context(run: Run, files_page: str | None = None) -> dict:
         if task.started:
             running = not task.has_ended and not silent
             end = now if running else task.ended or run_ended or now
+            process = process_key(task.worker, task.process_number, task.pid)
+            if process is not None:
+                processes.add(process)
+            title = f"{task.name} · {where} · {runtime} · {state}"
+            if task.pid and task.process_number:
+                # The row names the pool's process; its pid tells a replaced one apart.
+                title += " · " + gettext("pid %(pid)s") % {"pid": task.pid}
             bars.append(
                 Bar(
-                    row=(task.worker or gettext("unknown worker"))
-                    + " · "
-                    + (f"pid {task.pid}" if task.pid else "pid ?"),
+                    row=(task.worker or gettext("unknown worker")) + " · " + _process_label(task),
                     name=task.name,
                     start=(task.started - run.queued_at).total_seconds(),
                     end=(end - run.queued_at).total_seconds(),
                     failed=task.failed,
                     running=running,
-                    title=f"{task.name} · {where} · {runtime} · {state}",
+                    title=title,
                 )
             )
     first_start = min((bar.start for bar in bars), default=None)
@@ -264,7 +279,7 @@ def run_page_context(run: Run, files_page: str | None = None) -> dict:
         "task_failures": len(failures),
         "task_rows_hidden": len(rows) - len(shown),
         "timeline": timeline_svg(bars, queued_until=first_start, finished=finished),
-        "timeline_processes": len({bar.row for bar in bars if not bar.row.endswith("pid ?")}),
+        "timeline_processes": len(processes),
         "roll_files": files.files,
         "roll_page": files,
     }

@@ -71,6 +71,15 @@ class RunTask(models.Model):
     pid = models.PositiveIntegerField(
         null=True, blank=True, help_text=_("Its worker process."), verbose_name=_("pid")
     )
+    # Which of its worker's pool processes ran it, from 1: a process that replaces another
+    # (after the memory limit, a crash) takes the number of the one it replaces, so a run's
+    # processes are counted by number, not by pid. None outside a prefork pool.
+    process_number = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("Its worker process's place in the worker's pool, from 1."),
+        verbose_name=_("process"),
+    )
     # The pool size of its worker, so that efficiency counts the processes a run could use,
     # not only those that happened to get one of its tasks.
     processes = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("processes"))

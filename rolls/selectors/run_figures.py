@@ -44,6 +44,7 @@ class TaskSpan:
     seconds: float
     center_id: int | None = None
     cpu_seconds: float | None = None
+    process_number: int | None = None
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,19 @@ class RunMetrics:
         return self.serial_seconds + self.parallel_cpu_seconds / self.worker_processes
 
 
-def _process_key(span: TaskSpan) -> tuple[str, int | None]:
-    return (span.worker, span.pid)
+def process_key(worker: str, process_number: int | None, pid: int | None) -> tuple | None:
+    """Which process of which worker ran a task: its place in the worker's pool where it was
+    recorded (a process that replaces another, after the memory limit, takes its place),
+    else its pid; None when the task did not say."""
+    if process_number is not None:
+        return (worker, "process", process_number)
+    if pid is not None:
+        return (worker, "pid", pid)
+    return None
+
+
+def span_process(span: TaskSpan) -> tuple | None:
+    return process_key(span.worker, span.process_number, span.pid)
 
 
 class TaskRow(NamedTuple):
@@ -94,6 +106,7 @@ class TaskRow(NamedTuple):
     state: str
     worker: str
     pid: int | None
+    process_number: int | None
     processes: int | None
     started_at: datetime | None
     ended_at: datetime | None
@@ -131,6 +144,7 @@ def run_spans(run: Run, rows: list[TaskRow] | None = None) -> list[TaskSpan]:
             state=row.state,
             worker=row.worker or "?",
             pid=row.pid,
+            process_number=row.process_number,
             processes=row.processes,
             started=row.started_at,
             finished=row.ended_at,
@@ -222,10 +236,10 @@ def _gaps_between_tasks(spans: list[TaskSpan]) -> list[float]:
     """Idle time between one task's end and the next task's start on the same worker
     process, while the run still had work: Celery's own overhead per task (fetching the
     message, acknowledging, storing the result), measured rather than estimated."""
-    by_process: dict[tuple[str, int | None], list[TaskSpan]] = {}
+    by_process: dict[tuple, list[TaskSpan]] = {}
     for span in spans:
-        if span.pid is not None:
-            by_process.setdefault(_process_key(span), []).append(span)
+        if (key := span_process(span)) is not None:
+            by_process.setdefault(key, []).append(span)
     gaps = []
     for own in by_process.values():
         own.sort(key=lambda s: s.started)

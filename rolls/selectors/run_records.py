@@ -54,6 +54,7 @@ class TaskEntry:
     # batch's stations from its arguments, the run's centers for a whole-election task.
     covered_stations: tuple[tuple[str, int], ...] = ()
     covered_centers: tuple[str, ...] = ()
+    process_number: int | None = None  # its place in its worker's pool, from 1
 
     @property
     def has_ended(self) -> bool:
@@ -213,6 +214,7 @@ def run_task_entries(run: Run, rows: list[TaskRow] | None = None) -> list[TaskEn
                 state_label=state_labels.get(task.state, task.state),
                 worker=task.worker,
                 pid=task.pid,
+                process_number=task.process_number,
                 started=task.started_at,
                 ended=task.ended_at,
                 center_id=task.center_id,

@@ -20,6 +20,7 @@ def run_task_start(
     worker: str,
     pid: int,
     processes: int,
+    process_number: int | None = None,
     run_id: int | None = None,
     center_id: int | None = None,
     station: int | None = None,
@@ -39,6 +40,7 @@ def run_task_start(
         "cpu_seconds": None,
         "worker": worker[:255],
         "pid": pid,
+        "process_number": process_number,
         "processes": processes,
     }
     if run_id is not None:

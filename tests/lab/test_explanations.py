@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 
 
-def span(name: str, pid: int, start: float, end: float) -> TaskSpan:
+def span(name: str, pid: int, start: float, end: float, number: int | None = None) -> TaskSpan:
     return TaskSpan(
         task_id=f"{name}-{pid}-{start}",
         name=name,
@@ -30,6 +30,7 @@ def span(name: str, pid: int, start: float, end: float) -> TaskSpan:
         started=T0 + timedelta(seconds=start),
         finished=T0 + timedelta(seconds=end),
         seconds=end - start,
+        process_number=number,
     )
 
 
@@ -91,6 +92,26 @@ def test_a_long_first_batch_beside_a_busy_process_is_no_wait():
     assert "waited on it" not in said
     assert "took 2.4 s of 4.2 s wall time, while the other processes kept working" in said
     assert "used 2 of 2 processes" in said
+
+
+def test_a_process_replaced_after_its_memory_limit_is_still_one_of_the_pools_processes():
+    # Process 1 of the pool was replaced twice (pids 11, 12, 13), process 2 once: two
+    # processes used, and process 1's last batch did not run alone beside its own earlier pid.
+    m = metrics(
+        [
+            span("render_stations", 11, 0.0, 1.0, number=1),
+            span("render_stations", 12, 1.0, 2.0, number=1),
+            span("render_stations", 13, 2.0, 4.0, number=1),
+            span("render_stations", 21, 0.0, 2.0, number=2),
+            span("render_stations", 22, 2.0, 3.9, number=2),
+        ],
+        wall=4.1,
+    )
+    assert "used 2 of 2 processes" in explained("ours", m)
+    assert ran_alone_seconds(m) == pytest.approx(0.1)
+    # Counted by pid, the same run would have used five processes of two.
+    by_pid = metrics([span(s.name, s.pid, 0.0, s.seconds) for s in m.spans], wall=4.1)
+    assert "used 5 of 2 processes" in explained("ours", by_pid)
 
 
 def test_one_task_on_one_of_two_processes_ran_alone_all_along():

@@ -104,6 +104,24 @@ def test_run_page_timeline_has_a_row_per_worker_process_and_a_bar_per_task(staff
     assert 'fill="#ba2121"' in svg  # the failed task
 
 
+def test_a_replaced_process_keeps_its_timeline_row_by_its_place_in_the_pool(staff_client, run):
+    # Worker w2's process 1 was replaced after a task (the memory limit): its next task ran
+    # under a new pid in the same place. Rows by pid would show three processes for two.
+    RunTask.objects.filter(run=run).update(process_number=1)
+    RunTask.objects.filter(run=run, task_id__endswith="render-3").update(pid=203)
+
+    page = page_of(staff_client, run)
+
+    svg = page.split('id="run-timeline"')[1].split("</svg>")[0]
+    rows = [title for title in re.findall(r"<title>([^<]*)</title>", svg) if "@host" in title]
+    assert rows == ["w1@host · process 1", "w2@host · process 1"]
+    assert "station 2 · 1.2 s · SUCCESS · pid 202</title>" in svg  # a bar's pid, in its title
+    assert "station 3 · 0.3 s · FAILURE · pid 203</title>" in svg
+    assert "One row per worker process (2)" in page
+    tasks = page.split('id="task-list"')[1].split("</table>")[0]
+    assert "pid 203" in tasks and "pid 202" in tasks
+
+
 def test_run_page_lists_each_station_pdf_with_its_checksum(staff_client, run):
     page = page_of(staff_client, run)
 
