@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -73,6 +74,10 @@ def fresh(env: dict[str, str]) -> None:
     manage("migrate", "--no-input", "-v0", env=env)
 
 
+# The line a pool process logs as it exits (rolls/task_base.py).
+EXITED_PEAK = re.compile(r"Pool process \d+ exits \(code [^)]*\): peak RSS ([0-9.]+) MiB")
+
+
 class worker:
     """A ``celery worker -c 2`` for the duration of a with-block."""
 
@@ -94,7 +99,9 @@ class worker:
         return self
 
     def peak_rss_mb(self) -> list[float]:
-        """Peak resident memory (VmHWM) of each pool process, read from /proc."""
+        """Peak resident memory of every pool process the worker has had: those still running
+        (VmHWM, read from /proc) and those replaced past the memory limit, whose peak each
+        logged as it exited (rolls/task_base.py)."""
         children = subprocess.run(
             ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True, check=False
         ).stdout.split()
@@ -105,7 +112,13 @@ class worker:
                 for line in status.read_text().splitlines():
                     if line.startswith("VmHWM:"):
                         peaks.append(int(line.split()[1]) / 1024)
-        return sorted(peaks)
+        self.log.flush()
+        exited = EXITED_PEAK.findall(Path(self.log.name).read_text(errors="replace"))
+        return sorted(peaks + [float(mb) for mb in exited])
+
+    def replaced(self) -> int:
+        """Pool processes that exited while the worker ran: replaced past the memory limit."""
+        return len(EXITED_PEAK.findall(Path(self.log.name).read_text(errors="replace")))
 
     def __exit__(self, *exc):
         self.process.terminate()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -363,7 +364,7 @@ class Command(CheckedCommand):
         label, env = list(databases.items())[-1]  # PostgreSQL + RabbitMQ when available
         env = {**env, "CELERY_QUEUE_NAMESPACE": f"load{os.getpid()}."}
         self.stdout.write(f"\n== Load: {voters:,} voters, {label}, one worker -c 2 ==")
-        peaks = {}
+        peaks, replaced = {}, {}
         for size in sorted({10_000, 100_000, voters}):
             fresh(env)
             fake = last_json(bench_part("fake", "--voters", str(size), env=env))
@@ -377,6 +378,7 @@ class Command(CheckedCommand):
                     timeout=4000,
                 )  # fmt: skip
                 peaks[size] = w.peak_rss_mb()
+                replaced[size] = w.replaced()
                 row = comparison_table(out).splitlines()[-1]
                 run = last_json(bench_part("latest", env=env))
                 self.stdout.write(
@@ -389,10 +391,7 @@ class Command(CheckedCommand):
                 if size == voters:
                     self.changed_only(env)
         for size, mb in peaks.items():
-            self.stdout.write(
-                f"peak RSS per worker process, {size:>9,} voters: "
-                + ", ".join(f"{m:.0f} MB" for m in mb)
-            )
+            self.stdout.write(peaks_line(size, mb, replaced[size]))
         self.stdout.write(rss_line(peaks))
         self.console(env, voters)
 
@@ -433,6 +432,20 @@ def floor_line(run: dict) -> str:
         f"{run['serial']:.1f} s + {run['parallel_cpu']:.1f} s CPU / {run['processes']} "
         f"processes): {ratio:.2f}x, {verdict}"
     )
+
+
+def peaks_line(size: int, peaks: list[float], replaced: int) -> str:
+    """One size's pool processes' peak RSS: every process while there are few, the largest
+    and the median once processes replaced past the memory limit make many."""
+    head = f"peak RSS per worker process, {size:>9,} voters: "
+    if len(peaks) <= 4:
+        shown = ", ".join(f"{m:.0f} MB" for m in peaks)
+    else:
+        shown = (
+            f"largest {max(peaks):.0f} MB, median {statistics.median(peaks):.0f} MB "
+            f"of {len(peaks)} processes"
+        )
+    return head + shown + f" ({replaced} replaced past the memory limit)"
 
 
 def rss_line(peaks: dict[int, list[float]]) -> str:

@@ -299,6 +299,17 @@ CELERY_BEAT_SCHEDULER = "config.beat:HeartbeatScheduler"
 CELERY_BEAT_SYNC_EVERY = 1
 # Touched by beat on every loop; the container healthcheck reads its age (config/health.py).
 BEAT_HEARTBEAT_FILE = VAR_DIR / "beat-heartbeat"
+# A pool process's memory grows with the documents it has rendered (the allocators', not live
+# objects: docs/engineers.md, Benchmarks). After a task that leaves one more than this many
+# MiB above what the worker's main process holds once the renderer is ready, billiard
+# replaces it with a fresh process forked from that main process (its place in the pool, and
+# the warm renderer, are kept): rolls/task_base.py sets Celery's worker_max_memory_per_child
+# from it at the worker's start. 0: never replaced. CELERY_WORKER_MAX_MEMORY_PER_CHILD (KiB,
+# Celery's own setting) gives an absolute limit instead.
+WORKER_MEMORY_GROWTH_MB = env_int("WORKER_MEMORY_GROWTH_MB", 20, minimum=0)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = (
+    env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 0, minimum=0) or None
+)
 CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_WORKER_PREFETCH_MULTIPLIER", 1, minimum=0)
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True

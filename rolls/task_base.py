@@ -11,14 +11,18 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+import resource
 import socket
 import time
+from pathlib import Path
 
+import billiard.pool
 import billiard.process
 from billiard.exceptions import WorkerLostError
 from celery import Task, current_app, signals
 from celery.canvas import maybe_signature
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+from django.conf import settings
 from django.core import checks
 from django.db import connections
 
@@ -242,3 +246,40 @@ def _renderer_ready(sender=None, **kwargs):
     except Exception as error:  # never a reason not to start: the first task pays instead
         logger.warning("The renderer could not be made ready at start: %s", error)
 
+
+def resident_kib() -> int | None:
+    """This process's resident memory now (VmRSS), in KiB; None where /proc cannot say."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+@signals.worker_process_init.connect
+def _pool_process_memory_limit(**kwargs):
+    """Give this pool process its memory limit: its size now, fresh from the fork, plus
+    settings.WORKER_MEMORY_GROWTH_MB. Billiard checks the limit after each task and, past it,
+    replaces the process with a fresh fork of the worker's main process (warm renderer, same
+    place in the pool). Set here, in the process, because that is where its starting size
+    can be read (the main process holds more than a fork starts with), and before billiard's
+    loop reads the limit from its Worker, this process's target. An absolute limit
+    (CELERY_WORKER_MAX_MEMORY_PER_CHILD, --max-memory-per-child) is left as given."""
+    pool_worker = getattr(billiard.process.current_process(), "_target", None)
+    if not isinstance(pool_worker, billiard.pool.Worker) or pool_worker.max_memory_per_child:
+        return
+    growth, base = settings.WORKER_MEMORY_GROWTH_MB, resident_kib()
+    if growth and base is not None:
+        pool_worker.max_memory_per_child = base + growth * 1024
+
+
+@signals.worker_process_shutdown.connect
+def _pool_process_peak(exitcode=None, **kwargs):
+    """A pool process's peak memory, logged as it exits (replaced past its memory limit, or
+    with its worker): what it reached is otherwise gone with it. ``make bench`` reads it."""
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    logger.info(
+        "Pool process %s exits (code %s): peak RSS %.1f MiB", os.getpid(), exitcode, peak_kib / 1024
+    )

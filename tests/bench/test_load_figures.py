@@ -15,6 +15,7 @@ from bench.suite import (
     STRATEGY_SIZES,
     Command,
     floor_line,
+    peaks_line,
     rss_line,
     setups_argument,
     sizes_argument,
@@ -49,6 +50,37 @@ def test_peak_rss_compares_the_largest_process_at_the_ends():
     line = rss_line({10_000: [180.0, 190.0], 1_000_000: [195.0, 209.0], 100_000: [300.0]})
     assert line == "peak RSS, largest process: 190 MB at 10,000 voters, 209 MB at 1,000,000 (+10%)"
     assert "too few sizes" in rss_line({10_000: [180.0]})
+
+
+def test_peaks_of_many_replaced_processes_are_summed_up_not_listed():
+    assert peaks_line(10_000, [137.4, 138.2], 0) == (
+        "peak RSS per worker process,    10,000 voters: 137 MB, 138 MB "
+        "(0 replaced past the memory limit)"
+    )
+    line = peaks_line(1_000_000, [140.0, 141.0, 146.0, 147.0, 149.0, 150.0], 4)
+    assert line.endswith(
+        "largest 150 MB, median 146 MB of 6 processes (4 replaced past the memory limit)"
+    )
+
+
+def test_the_peaks_read_include_the_processes_replaced_before_the_end(tmp_path):
+    # As rolls/task_base.py logs a pool process's exit, between two lines of a worker's log.
+    log = tmp_path / "worker.log"
+    log.write_text(
+        "[2026-12-06 04:24:41,081: INFO/ForkPoolWorker-2] Task ... succeeded in 0.88s\n"
+        "[2026-12-06 04:24:41,399: INFO/ForkPoolWorker-3] Pool process 30561 exits "
+        "(code 0): peak RSS 146.3 MiB\n"
+        "[2026-12-06 04:24:43,802: INFO/ForkPoolWorker-4] Pool process 30670 exits "
+        "(code None): peak RSS 149.0 MiB\n"
+    )
+    reader = suite.worker({})
+    reader.log = log.open("a")
+    reader.process = argparse.Namespace(pid=2**22 + 1)  # no such process: no live children
+    try:
+        assert reader.peak_rss_mb() == [146.3, 149.0]
+        assert reader.replaced() == 2
+    finally:
+        reader.log.close()
 
 
 def test_strategy_sizes_are_whole_numbers_of_a_thousand_or_more():
