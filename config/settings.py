@@ -301,12 +301,14 @@ CELERY_BEAT_SYNC_EVERY = 1
 BEAT_HEARTBEAT_FILE = VAR_DIR / "beat-heartbeat"
 # A pool process's memory grows with the documents it has rendered (the allocators', not live
 # objects: docs/engineers.md, Benchmarks). After a task that leaves one more than this many
-# MiB above what the worker's main process holds once the renderer is ready, billiard
-# replaces it with a fresh process forked from that main process (its place in the pool, and
-# the warm renderer, are kept): rolls/task_base.py sets Celery's worker_max_memory_per_child
-# from it at the worker's start. 0: never replaced. CELERY_WORKER_MAX_MEMORY_PER_CHILD (KiB,
-# Celery's own setting) gives an absolute limit instead.
-WORKER_MEMORY_GROWTH_MB = env_int("WORKER_MEMORY_GROWTH_MB", 20, minimum=0)
+# MiB above its own size fresh from the fork, billiard replaces it with a fresh fork of the
+# worker's main process (same place in the pool, warm renderer): rolls/task_base.py sets the
+# limit in each pool process. A safety net for a worker that renders election after election,
+# not a cap on one election: a million voters grow a process by ~35 MiB, under this default,
+# and each replacement costs ~0.35 s of that process's time and a colder first batch (a 20
+# MiB limit took 33 replacements and the million's wall from 1.07x its floor to 1.19x).
+# 0: never replaced. CELERY_WORKER_MAX_MEMORY_PER_CHILD (KiB, Celery's own) is absolute.
+WORKER_MEMORY_GROWTH_MB = env_int("WORKER_MEMORY_GROWTH_MB", 48, minimum=0)
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = (
     env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 0, minimum=0) or None
 )
