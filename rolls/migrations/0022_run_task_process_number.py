@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rolls', '0021_run_task_cpu_seconds'),
+        ("rolls", "0021_run_task_cpu_seconds"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='runtask',
-            name='process_number',
-            field=models.PositiveSmallIntegerField(blank=True, help_text="Its worker process's place in the worker's pool, from 1.", null=True, verbose_name='process'),
+            model_name="runtask",
+            name="process_number",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                help_text="Its worker process's place in the worker's pool, from 1.",
+                null=True,
+                verbose_name="process",
+            ),
         ),
     ]
