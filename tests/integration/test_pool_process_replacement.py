@@ -8,13 +8,15 @@ from __future__ import annotations
 import re
 
 import pytest
+from celery import signals
+from django.db import connection
 
 from bench.processes import EXITED_PEAK
 from lab.explanations import explain
 from lab.statistics import StrategyResult
 from rolls.admin.run_page import run_page_context
 from rolls.launch import run_start
-from rolls.models import RunTask
+from rolls.models import Run, RunTask
 from rolls.selectors.run_figures import run_metrics
 from rolls.strategies import DEFAULT_STRATEGY
 from tests.faults.support import assert_run_output_exact, use_media_root, wait_for_run
@@ -70,3 +72,13 @@ def test_processes_replaced_past_the_memory_limit_are_counted_by_their_place(wor
     said = explain(StrategyResult(name="ours", runs=[run], metrics={run.pk: metrics}))
     used = started.values("worker", "process_number").distinct().count()
     assert f"used {used} of 2 processes" in said
+
+
+def test_a_task_leaves_no_query_log_behind_in_its_process(settings):
+    # DEBUG (the embedded default) has every connection keep its last 9,000 queries; in a
+    # worker nothing reads them, and a process that rendered 300 stations held them all.
+    settings.DEBUG = True
+    list(Run.objects.all()[:1])
+    assert connection.queries, "DEBUG logs queries"
+    signals.task_postrun.send(sender=None, task_id="t", task=None, args=(), kwargs={})
+    assert connection.queries == []
