@@ -304,7 +304,7 @@ BEAT_HEARTBEAT_FILE = VAR_DIR / "beat-heartbeat"
 # MiB above its own size fresh from the fork, billiard replaces it with a fresh fork of the
 # worker's main process (same place in the pool, warm renderer): rolls/task_base.py sets the
 # limit in each pool process. A safety net for a worker that renders election after election,
-# not a cap on one election: a million voters grow a process by ~35 MiB, under this default,
+# not a cap on one election: a million voters grow a process by ~28 MiB, under this default,
 # and each replacement costs ~0.35 s of that process's time and a colder first batch (a 20
 # MiB limit took 33 replacements and the million's wall from 1.07x its floor to 1.19x).
 # 0: never replaced. CELERY_WORKER_MAX_MEMORY_PER_CHILD (KiB, Celery's own) is absolute.
