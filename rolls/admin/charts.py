@@ -55,10 +55,17 @@ def format_tick(value: float, step: float) -> str:
     return number_format(value, decimals, use_l10n=True)
 
 
-def _fit(text: str, width: float) -> str:
-    """Shorten ``text`` to fit ``width`` pixels (the full text stays in a <title>)."""
+def _fit(text: str, width: float, *, keep_end: bool = False) -> str:
+    """Shorten ``text`` to fit ``width`` pixels (the full text stays in a <title>): its end
+    cut off, or with ``keep_end`` its middle (a timeline row's process is at its end, after
+    a worker name that can be a long host name)."""
     limit = max(4, int(width / CHAR_WIDTH))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    if keep_end:
+        head = (limit - 1) // 2
+        return text[:head] + "…" + text[len(text) - (limit - 1 - head) :]
+    return text[: limit - 1] + "…"
 
 
 def task_colours(names: list[str]) -> dict[str, str]:
@@ -147,7 +154,7 @@ def timeline_svg(
         svg.append(
             f'<text x="{label_width - 8}" y="{y + row_height / 2 + 4:.1f}" text-anchor="end" '
             f'class="chart-text"><title>{escape(row)}</title>'
-            f"{escape(_fit(row, label_width - 12))}</text>"
+            f"{escape(_fit(row, label_width - 12, keep_end=True))}</text>"
         )
     if queued_until and queued_until > 0:
         svg.append(

@@ -664,3 +664,17 @@ def test_task_result_counts_are_grouped_by_thousands(staff_client):
     assert "1,200 results" in page  # beside the search box, for a filtered list
     assert re.search(r"1,200\s+task results", page)  # under the list
     assert not re.search(r"\b1200\s+(task )?results", page)
+
+
+def test_a_long_worker_name_keeps_each_rows_process_in_sight():
+    host = "celery@render-node-07.eu-west-1.compute.internal"
+    svg = timeline_svg(
+        [Bar(row=f"{host} · process {n}", name="render", start=0.0, end=1.0) for n in (1, 2)],
+        queued_until=None,
+        finished=1.0,
+    )
+    labels = re.findall(r'class="chart-text"><title>[^<]*</title>([^<]*)</text>', svg)
+    assert len(labels) == 2 and labels[0] != labels[1]
+    assert all("…" in label for label in labels)  # shortened in the middle
+    assert [label[-len(" · process 1") :] for label in labels] == [" · process 1", " · process 2"]
+    assert all(label.startswith("celery@render") for label in labels)
