@@ -112,13 +112,17 @@ class worker:
                 for line in status.read_text().splitlines():
                     if line.startswith("VmHWM:"):
                         peaks.append(int(line.split()[1]) / 1024)
+        return sorted(peaks + self.exited_peaks())
+
+    def exited_peaks(self) -> list[float]:
+        """The peaks the pool processes that exited while the worker ran (replaced past the
+        memory limit) logged, in MB."""
         self.log.flush()
-        exited = EXITED_PEAK.findall(Path(self.log.name).read_text(errors="replace"))
-        return sorted(peaks + [float(mb) for mb in exited])
+        log = Path(self.log.name).read_text(errors="replace")
+        return [float(mb) for mb in EXITED_PEAK.findall(log)]
 
     def replaced(self) -> int:
-        """Pool processes that exited while the worker ran: replaced past the memory limit."""
-        return len(EXITED_PEAK.findall(Path(self.log.name).read_text(errors="replace")))
+        return len(self.exited_peaks())
 
     def __exit__(self, *exc):
         self.process.terminate()
