@@ -268,7 +268,13 @@ def _pool_process_memory_limit(**kwargs):
     loop reads the limit from its Worker, this process's target. An absolute limit
     (CELERY_WORKER_MAX_MEMORY_PER_CHILD, --max-memory-per-child) is left as given."""
     pool_worker = getattr(billiard.process.current_process(), "_target", None)
-    if not isinstance(pool_worker, billiard.pool.Worker) or pool_worker.max_memory_per_child:
+    if not isinstance(pool_worker, billiard.pool.Worker):
+        if pool_process_number() is not None:  # a pool process, but not billiard's as known
+            logger.warning(
+                "This pool process has no memory limit: its billiard Worker was not found"
+            )
+        return
+    if pool_worker.max_memory_per_child:
         return
     growth, base = settings.WORKER_MEMORY_GROWTH_MB, resident_kib()
     if growth and base is not None:

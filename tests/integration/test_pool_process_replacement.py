@@ -5,8 +5,11 @@ processes by their place in it, not by the pids that held those places."""
 
 from __future__ import annotations
 
+import logging
 import re
+from types import SimpleNamespace
 
+import billiard.process
 import pytest
 from celery import signals
 from django.db import connection
@@ -82,3 +85,20 @@ def test_a_task_leaves_no_query_log_behind_in_its_process(settings):
     assert connection.queries, "DEBUG logs queries"
     signals.task_postrun.send(sender=None, task_id="t", task=None, args=(), kwargs={})
     assert connection.queries == []
+
+
+def test_a_pool_process_whose_billiard_worker_is_not_found_says_it_has_no_limit(
+    monkeypatch, caplog
+):
+    # The limit is set on billiard's Worker, the pool process's target; a billiard that kept
+    # it elsewhere would leave the processes unbounded without a word.
+    unknown = SimpleNamespace(index=0, _target=object())
+    monkeypatch.setattr(billiard.process, "current_process", lambda: unknown)
+    caplog.set_level(logging.WARNING, logger="rolls.task_base")
+    signals.worker_process_init.send(sender=None)
+    assert "has no memory limit" in caplog.text
+    caplog.clear()
+    not_a_pool = SimpleNamespace(_target=None)  # the worker's main process, a solo pool
+    monkeypatch.setattr(billiard.process, "current_process", lambda: not_a_pool)
+    signals.worker_process_init.send(sender=None)
+    assert "memory limit" not in caplog.text
