@@ -131,9 +131,23 @@ def record_values() -> list[str]:
     return sorted((value for value in values if value), key=len, reverse=True)
 
 
+def without_cut_value(text: str, values: list[str]) -> str:
+    """``text`` without a value at its start that a chart shortened in the middle to fit its
+    label (a timeline row, ``celery@roll-work…ternal · pid 202``): what follows it is left."""
+    head, cut, tail = text.partition("…")
+    if not cut or not head:
+        return text
+    for value in values:
+        if value.startswith(head):
+            for end in range(len(tail), 0, -1):
+                if value.endswith(tail[:end]):
+                    return tail[end:]
+    return text
+
+
 def without_data(text: str, values: list[str]) -> str:
     """``text`` with the records' values and what is written alike everywhere taken out."""
-    text = FILE_NAMES.sub(" ", text)
+    text = FILE_NAMES.sub(" ", without_cut_value(text, values))
     for value in values:
         if value in text:
             text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", " ", text)
