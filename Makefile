@@ -53,6 +53,7 @@ $(STAMP): requirements.lock
 	@test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
 	@awk '/^pip==/ {p = 1; print; next} p && /^ +--hash/ {print; next} p {exit}' \
 	    requirements.lock > $(VENV)/pip.lock
+	@test -s $(VENV)/pip.lock || { echo "requirements.lock pins no pip: regenerate it with make lock" >&2; exit 1; }
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(VENV)/pip.lock
 	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
 	@touch $(STAMP)
