@@ -58,9 +58,12 @@ def staff_page(browser, live_server):
 
 
 def choose_action(page, election_id: int, action: str) -> None:
+    """Runs a list action and returns once its form's page has loaded: a test that reads the
+    form's boxes without waiting (``locator.all()`` does not wait) would read the list page."""
     page.check(f'input[name="_selected_action"][value="{election_id}"]')
     page.select_option('select[name="action"]', action)
-    page.click('button[name="index"]')
+    with page.expect_navigation():
+        page.click('button[name="index"]')
 
 
 def test_staff_generate_rolls_from_the_elections_list(staff_page, live_server, official, workers):
@@ -112,6 +115,7 @@ def test_staff_start_a_benchmark_from_the_elections_list(staff_page, official, w
     pair = ["all_in_one", DEFAULT_STRATEGY]
     page = staff_page(ELECTIONS)
     choose_action(page, official.election_id, "benchmark_strategies")
+    page.wait_for_selector("#benchmark-form")
     for box in page.locator('#benchmark-strategies input[name="strategies"]').all():
         box.set_checked(box.get_attribute("value") in pair)
     page.fill('input[name="repeats"]', "2")
