@@ -255,7 +255,10 @@ def collection_paused():
 
     A document allocates a few hundred thousand short-lived objects; each of the resulting
     collections also walks every long-lived object of Django and WeasyPrint. Pausing saves
-    about 10% of a station's time; the cycles left behind are collected once it is back on.
+    about 10% of a station's time. The cycles left behind are collected once it is back on,
+    but not all soon: those still reachable at the first collections (the document while it is
+    written) reach the oldest generation, which Python collects only once it has grown by a
+    quarter; a worker collects them after each station instead (collect_documents).
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -264,6 +267,31 @@ def collection_paused():
     finally:
         if enabled:
             gc.enable()
+
+
+def freeze_start_up() -> int:
+    """Move every object alive now out of the garbage collector's reach, for good: a worker's
+    main process calls it once the renderer is ready (rolls/pdf/warm.py), so that its pool
+    processes, forked from it, start with Django, Celery, WeasyPrint and the fonts frozen.
+    A full collection then walks only what came after (here ~1 ms, against ~80 ms over all
+    ~150,000 start-up objects), cheap enough for collect_documents after every station.
+    Returns the number of objects frozen."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
+def collect_documents() -> None:
+    """Collect the cycles the last documents left behind, in a process that froze its start-up
+    objects (freeze_start_up); elsewhere a full collection walks everything and is left to
+    Python's own schedule.
+
+    Measured on a 100,000-voter election (its 259 stations' rolls in one process, one run
+    each): without it the process grew by 12 MB over the first 80 stations, garbage waiting
+    in the oldest generation, then held there; with it, it stayed within 1 MB of its start,
+    and the rolls took 25.5 s against 28.9 s with neither freezing nor collecting."""
+    if gc.get_freeze_count():
+        gc.collect()
 
 
 _local = threading.local()

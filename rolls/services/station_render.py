@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.core.files.storage import default_storage
 
 from rolls.models import CENTER_LIST_STATION, DocumentKind, Run, RunStatus
+from rolls.pdf.roll import collect_documents
 from rolls.services.ledger import RecordedDocument, run_record_station
 from rolls.services.split_documents import (
     DocumentError,
@@ -121,6 +122,7 @@ def station_render(
         for name in created:
             default_storage.delete(name)
         raise
+    collect_documents()  # the three documents' objects: unreachable now, see roll.py
     counted = run_record_station(
         run_id=run.pk,
         center_id=center_id,
