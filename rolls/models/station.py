@@ -33,14 +33,15 @@ class Station(models.Model):
     first_voter_number = models.CharField(
         max_length=20, blank=True, verbose_name=_("first voter number")
     )
+    # "family, given": two names of up to 500 characters each (Voter) and the comma between.
     first_voter_name = models.CharField(
-        max_length=1001, blank=True, verbose_name=_("first voter name")
+        max_length=1002, blank=True, verbose_name=_("first voter name")
     )
     last_voter_number = models.CharField(
         max_length=20, blank=True, verbose_name=_("last voter number")
     )
     last_voter_name = models.CharField(
-        max_length=1001, blank=True, verbose_name=_("last voter name")
+        max_length=1002, blank=True, verbose_name=_("last voter name")
     )
     assigned_at = models.DateTimeField(auto_now_add=True, verbose_name=_("assigned at"))
 

@@ -101,6 +101,22 @@ def test_database_split_matches_the_planned_sizes_and_places_everyone_once(mode,
 
 
 @pytest.mark.django_db
+def test_the_longest_names_a_register_takes_fit_the_door_range_whole():
+    """Two names of 500 characters (what a voter holds) and the comma between: 1,002
+    characters, which PostgreSQL refused in a field of 1,001, failing the whole split."""
+    center = PollingCenterFactory(election=ElectionFactory(max_voters_per_station=2))
+    family, given = "A" * 500, "B" * 500
+    register_voters(center, [(family, given), ("Zeller", "Ana"), ("Zimmer", "Bo")])
+
+    _, run = split(center.election_id)
+
+    first, second = Station.objects.filter(run=run, center=center).order_by("number")
+    assert first.first_voter_name == f"{family}, {given}"
+    assert len(first.first_voter_name) == 1002
+    assert (second.first_voter_name, second.last_voter_name) == ("Zimmer, Bo", "Zimmer, Bo")
+
+
+@pytest.mark.django_db
 def test_stations_follow_roll_order_and_record_the_name_range_for_the_door():
     center = PollingCenterFactory(election=ElectionFactory(max_voters_per_station=4))
     register_voters(center, names(10))
