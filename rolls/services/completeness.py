@@ -264,26 +264,34 @@ def run_problems(run: Run) -> list[str]:
     if not run.renders:
         return problems
 
-    # The run's files a chunk at a time, kept as numbers per center: at a million voters
-    # the rows themselves (13,000 paths and digests, all at once) grew the process that
-    # finished the run by 14 MB.
+    # The run's files read once, a chunk at a time: each row is folded into numbers per
+    # center and handed on to be hashed again. At a million voters the rows themselves
+    # (13,000 paths and digests, all at once) grew the process that finished the run by 14 MB.
     files = (
         RollFile.objects.filter(run=run)
         .order_by()
-        .values_list("center_id", "station_number", "voters", "kind")
+        .values_list(
+            "center_id", "station_number", "voters", "kind", "path", "bytes", "sha256", "damage"
+        )
     )
     by_center: dict[int, list[int]] = defaultdict(list)
     voters: Counter[int] = Counter()
     signs: dict[int, list[int]] = defaultdict(list)
     lists: Counter[int] = Counter()
-    for center_id, number, count, kind in files.iterator(chunk_size=VERIFIED_A_CHUNK):
-        if kind == DocumentKind.ROLL:
-            by_center[center_id].append(number)
-            voters[center_id] += count
-        elif kind == DocumentKind.SIGN:
-            signs[center_id].append(number)
-        else:
-            lists[center_id] += 1
+
+    def counted() -> Iterator[tuple[str, int, str, str]]:
+        for center_id, number, count, kind, *stored in files.iterator(chunk_size=VERIFIED_A_CHUNK):
+            if kind == DocumentKind.ROLL:
+                by_center[center_id].append(number)
+                voters[center_id] += count
+            elif kind == DocumentKind.SIGN:
+                signs[center_id].append(number)
+            else:
+                lists[center_id] += 1
+            yield tuple(stored)
+
+    # What is found is recorded on the files too: the run page then shows which to reprint.
+    absent_files, changed_files, _ = files_hash_and_flag(counted())
     for center_id in sorted({*by_center, *signs, *lists} - set(assigned)):
         problems.append(f"center {codes.get(center_id, center_id)} has files but is not in the run")
     for center_id, center in assigned.items():
@@ -320,13 +328,6 @@ def run_problems(run: Run) -> list[str]:
     )
     if shared:
         problems.append(f"{len(shared)} file(s) recorded for several stations: {_listed(shared)}")
-    # What is found is recorded on the files too: the run page then shows which to reprint.
-    absent_files, changed_files, _ = files_hash_and_flag(
-        RollFile.objects.filter(run=run)
-        .order_by()
-        .values_list("path", "bytes", "sha256", "damage")
-        .iterator(chunk_size=VERIFIED_A_CHUNK)
-    )
     if absent_files:
         problems.append(f"{len(absent_files)} file(s) not in storage: {_listed(absent_files)}")
     if changed_files:
