@@ -299,12 +299,14 @@ CELERY_BEAT_SCHEDULER = "config.beat:HeartbeatScheduler"
 CELERY_BEAT_SYNC_EVERY = 1
 # Touched by beat on every loop; the container healthcheck reads its age (config/health.py).
 BEAT_HEARTBEAT_FILE = VAR_DIR / "beat-heartbeat"
-# A pool process's memory grows with the documents it has rendered (the allocators', not live
-# objects: docs/engineers.md, Benchmarks). After a task that leaves one more than this many
+# A pool process's memory grows over its first batch (font files' pages, first caches), and
+# could grow with anything that leaks over many elections (docs/engineers.md, Benchmarks,
+# for what grew and was fixed). After a task that leaves one more than this many
 # MiB above its own size fresh from the fork, billiard replaces it with a fresh fork of the
 # worker's main process (same place in the pool, warm renderer): rolls/task_base.py sets the
 # limit in each pool process. A safety net for a worker that renders election after election,
-# not a cap on one election: a million voters grow a process by ~28 MiB, under this default,
+# not a cap on one election: a process grows ~10-13 MiB over its first batch and no further
+# up to a million voters (125 MiB fresh from the fork, 138 at its peak), under this default,
 # and each replacement costs ~0.35 s of that process's time and a colder first batch (a 20
 # MiB limit took 33 replacements and the million's wall from 1.07x its floor to 1.19x).
 # 0: never replaced. CELERY_WORKER_MAX_MEMORY_PER_CHILD (KiB, Celery's own) is absolute.
